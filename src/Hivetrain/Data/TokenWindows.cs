@@ -1,0 +1,17 @@
+namespace Hivetrain.Data;
+
+/// <summary>
+/// Packed token windows: <see cref="Rows"/> rows of <see cref="Context"/> + 1 ids, row-major.
+/// Row r's inputs are its first <see cref="Context"/> ids, its targets the last <see cref="Context"/>.
+/// </summary>
+public sealed record TokenWindows(int[] Ids, int Rows, int Context)
+{
+    public int RowLength => Context + 1;
+}
+
+/// <summary>A seeded, endless source of training windows (a miner's shard or a split).</summary>
+public interface IWindowSource
+{
+    /// <summary>The next <paramref name="rows"/> windows of <paramref name="context"/> + 1 tokens.</summary>
+    TokenWindows Next(int rows, int context);
+}
