@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hivetrain.Storage;
-using Hivetrain.Tests.TestSupport;
 
 namespace Hivetrain.Tests.Storage;
 
@@ -34,7 +33,6 @@ internal static class CrashWorkload
             var head = await store.GetLatestRevisionAsync(Repos[i], default);
             gens[i] = head is null ? -1 : await ReadGenerationAsync(store, Repos[i], i, head);
         }
-        Console.WriteLine(ChildModes.Ready);
         while (true)
             for (var i = 0; i < Repos.Length; i++)
             {

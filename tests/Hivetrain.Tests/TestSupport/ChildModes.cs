@@ -6,9 +6,6 @@ namespace Hivetrain.Tests.TestSupport;
 /// <summary>What this assembly does when a test starts it as a child process.</summary>
 public static class ChildModes
 {
-    /// <summary>Printed by a child once it is set up, so the parent times its kill from there.</summary>
-    public const string Ready = "READY";
-
     public static async Task<int> RunAsync(string[] args)
     {
         try

@@ -8,7 +8,6 @@ public sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<string> _errors = new();
 
     private ChildProcess(Process process) => _process = process;
@@ -30,8 +29,6 @@ public sealed class ChildProcess : IDisposable
         {
             if (e.Data is null)
                 return;
-            if (e.Data == ChildModes.Ready)
-                child._ready.TrySetResult();
             child._lines.Enqueue(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
@@ -50,12 +47,16 @@ public sealed class ChildProcess : IDisposable
 
     public string Errors => string.Join('\n', _errors);
 
-    public async Task WaitUntilReadyAsync()
+    /// <summary>Waits until the child has printed a line starting with <paramref name="prefix"/>.</summary>
+    public async Task WaitForLineAsync(string prefix)
     {
-        var exited = _process.WaitForExitAsync();
-        var first = await Task.WhenAny(_ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
-        if (first != _ready.Task)
-            throw new InvalidOperationException($"child did not become ready: {Errors}");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!_lines.Any(l => l.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"child never printed '{prefix}…': {Errors}");
+            await Task.Delay(1);
+        }
     }
 
     public void Kill() => _process.Kill(entireProcessTree: true);
