@@ -1,0 +1,17 @@
+namespace Hivetrain.Data;
+
+/// <summary>How <see cref="TokenCorpus"/> opens a corpus.</summary>
+/// <param name="CacheDirectory">Where token caches live; default <c>$HIVETRAIN_CACHE/tokens</c>, else <c>~/.cache/hivetrain/tokens</c>.</param>
+/// <param name="Synthetic">The synthetic corpus to generate for the spec <c>synthetic</c>.</param>
+public sealed record CorpusOptions(string? CacheDirectory = null, SyntheticCorpusOptions? Synthetic = null)
+{
+    /// <summary>The token cache folder these options name.</summary>
+    public string ResolveCacheDirectory()
+    {
+        if (!string.IsNullOrEmpty(CacheDirectory)) return Path.GetFullPath(CacheDirectory);
+        var root = Environment.GetEnvironmentVariable("HIVETRAIN_CACHE");
+        if (string.IsNullOrEmpty(root))
+            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "hivetrain");
+        return Path.Combine(Path.GetFullPath(root), "tokens");
+    }
+}

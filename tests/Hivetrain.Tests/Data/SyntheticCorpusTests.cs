@@ -1,0 +1,52 @@
+using Hivetrain.Data;
+using Hivetrain.Model;
+
+namespace Hivetrain.Tests.Data;
+
+public sealed class SyntheticCorpusTests
+{
+    [Fact]
+    public void Same_options_same_documents()
+    {
+        var options = new SyntheticCorpusOptions(Documents: 50, Dialects: 3, Seed: 9);
+        Assert.Equal(SyntheticCorpus.Documents(options), SyntheticCorpus.Documents(options));
+        Assert.NotEqual(SyntheticCorpus.Documents(options), SyntheticCorpus.Documents(options with { Seed = 10 }));
+    }
+
+    [Fact]
+    public void Documents_cycle_through_dialects()
+    {
+        var documents = SyntheticCorpus.Documents(new SyntheticCorpusOptions(Documents: 12, Dialects: 3)).ToList();
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i % 3), documents.Select(d => d.Group));
+    }
+
+    [Fact]
+    public void Dialects_use_different_vocabularies()
+    {
+        var documents = SyntheticCorpus.Documents(new SyntheticCorpusOptions(Documents: 400, Dialects: 2)).ToList();
+        var words = documents.GroupBy(d => d.Group).ToDictionary(g => g.Key,
+            g => g.SelectMany(d => d.Text.Split(' ', '.', ',', '"')).Where(w => w.Length > 0).GroupBy(w => w).ToDictionary(w => w.Key, w => w.Count()));
+        // Dialect 0 speaks in the past tense and mostly of the farm; dialect 1 in the present, mostly of the sea.
+        Assert.True(words[0].GetValueOrDefault("said") > 10);
+        Assert.Equal(0, words[0].GetValueOrDefault("says"));
+        Assert.Equal(0, words[1].GetValueOrDefault("said"));
+        Assert.True(words[1].GetValueOrDefault("sailor") > 3 * words[0].GetValueOrDefault("sailor"));
+    }
+
+    [Fact]
+    public void Text_is_common_English_that_the_BPE_encodes_compactly()
+    {
+        var documents = SyntheticCorpus.Documents(new SyntheticCorpusOptions(Documents: 200)).ToList();
+        long words = documents.Sum(d => d.Text.Split(' ').Length);
+        long tokens = documents.Sum(d => Tokenizer.Gpt2.Encode(d.Text).Length);
+        Assert.InRange((double)tokens / words, 1.0, 1.4);
+        Assert.All(documents, d => Assert.InRange(d.Text.Length, 80, 1500));
+    }
+
+    [Fact]
+    public void Bad_sizes_are_rejected()
+    {
+        Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpus.Documents(new SyntheticCorpusOptions(Documents: 0)).ToList()).Reason);
+        Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpus.Documents(new SyntheticCorpusOptions(Dialects: 65)).ToList()).Reason);
+    }
+}
