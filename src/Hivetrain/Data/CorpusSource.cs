@@ -36,6 +36,8 @@ internal sealed class CorpusSource
         if (string.IsNullOrWhiteSpace(spec))
             throw new CorpusException(CorpusErrorReason.BadSpec, "No corpus given (a path, or 'synthetic').");
         if (spec == "synthetic") return Synthetic(options.Synthetic ?? new SyntheticCorpusOptions());
+        if (spec.StartsWith("synthetic:", StringComparison.Ordinal))
+            return Synthetic(SyntheticCorpusOptions.Parse(spec["synthetic:".Length..], options.Synthetic));
         return await FilesAsync(spec, cancellationToken);
     }
 

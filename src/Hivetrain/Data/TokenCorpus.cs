@@ -42,7 +42,10 @@ public sealed class TokenCorpus : IDisposable
     /// <summary>One more than the largest group (source file index, or synthetic dialect).</summary>
     public int GroupCount { get; }
 
-    /// <summary>Opens <paramref name="spec"/> (a .txt/.jsonl/.parquet file, a folder of them, or <c>synthetic</c>).</summary>
+    /// <summary>
+    /// Opens <paramref name="spec"/>: a .txt/.jsonl/.parquet file, a folder of them, <c>synthetic</c>
+    /// (with <see cref="CorpusOptions.Synthetic"/>), or <c>synthetic:documents=N,dialects=N,seed=N</c>.
+    /// </summary>
     /// <exception cref="CorpusException">The inputs are missing, unreadable, malformed or empty.</exception>
     public static async Task<TokenCorpus> OpenAsync(string spec, CorpusOptions? options = null,
         IProgress<CorpusProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -49,4 +49,14 @@ public sealed class SyntheticCorpusTests
         Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpus.Documents(new SyntheticCorpusOptions(Documents: 0)).ToList()).Reason);
         Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpus.Documents(new SyntheticCorpusOptions(Dialects: 65)).ToList()).Reason);
     }
+
+    [Fact]
+    public void Spec_settings_override_the_defaults()
+    {
+        Assert.Equal(new SyntheticCorpusOptions(500, 4, 7), SyntheticCorpusOptions.Parse("seed=7, documents=500"));
+        Assert.Equal(new SyntheticCorpusOptions(20_000, 2, 0), SyntheticCorpusOptions.Parse("dialects=2"));
+        Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpusOptions.Parse("size=3")).Reason);
+        Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpusOptions.Parse("documents=many")).Reason);
+        Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpusOptions.Parse("documents=-1")).Reason);
+    }
 }
