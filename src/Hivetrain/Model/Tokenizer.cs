@@ -23,7 +23,7 @@ public sealed class Tokenizer
 
     private readonly TiktokenTokenizer _bpe;
 
-    private Tokenizer()
+    internal Tokenizer()
     {
         // The data package embeds the GPT-2 ranks ("gpt2.tiktoken", deflated); loading them ourselves lets
         // us pass GPT-2's own pre-tokenizer instead of the library's regex (see Gpt2PreTokenizer).
