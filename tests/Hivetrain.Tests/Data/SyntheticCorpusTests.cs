@@ -59,4 +59,17 @@ public sealed class SyntheticCorpusTests
         Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpusOptions.Parse("documents=many")).Reason);
         Assert.Equal(CorpusErrorReason.BadSpec, Assert.Throws<CorpusException>(() => SyntheticCorpusOptions.Parse("documents=-1")).Reason);
     }
+
+    [Fact]
+    public void Grammar_output_is_pinned()
+    {
+        // Caches are keyed by SyntheticCorpus.GrammarVersion: if this text changes, bump it.
+        var documents = SyntheticCorpus.Documents(new SyntheticCorpusOptions(Documents: 2, Dialects: 2, Seed: 3)).Select(d => d.Text);
+        Assert.Equal(
+        [
+            "Tom lived near the table. There were two cakes near the oven. The fresh cook tasted the hot knives in the kitchen. The pots tasted a cook near the shop. The end.",
+            "This is a story about Kai and a salty sailor. Each spring, the busy clerk paints the bright clerk behind the station. The trains are very loud. "
+                + "The salty fish catches the lonely fish beside the harbor. Before dawn, the sailor is found by the tall whale. The lonely captain sees the gull. And that was all.",
+        ], documents);
+    }
 }
