@@ -55,6 +55,9 @@ public sealed class TokenCorpus : IDisposable
         var path = Path.Combine(options.ResolveCacheDirectory(), source.Key + ".tokens");
         var cached = TryMap(path, source.Description, fromCache: true);
         if (cached is not null) return cached;
+        await using var gate = await CacheLock.AcquireAsync(path + ".lock", cancellationToken);
+        cached = TryMap(path, source.Description, fromCache: true); // written while we waited
+        if (cached is not null) return cached;
         await TokenCacheWriter.WriteAsync(source, path, progress, cancellationToken);
         return TryMap(path, source.Description, fromCache: false)
             ?? throw new CorpusException(CorpusErrorReason.Unreadable, $"{path}: the token cache just written does not read back.");

@@ -41,9 +41,6 @@ public sealed class Tokenizer
     /// <summary>Ids of <paramref name="text"/>, as ordinary text (special tokens are not recognised).</summary>
     public int[] Encode(string text) => text.Length == 0 ? [] : [.. _bpe.EncodeToIds(text)];
 
-    /// <summary>Appends the ids of <paramref name="text"/> to <paramref name="ids"/>.</summary>
-    public void Encode(string text, List<int> ids) => ids.AddRange(_bpe.EncodeToIds(text));
-
     /// <summary>The text of <paramref name="ids"/>; bytes that do not form valid UTF-8 decode to U+FFFD.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, <see cref="VocabularySize"/>).</exception>
     public string Decode(IEnumerable<int> ids)
