@@ -6,10 +6,12 @@ namespace Hivetrain.Data;
 public sealed record CorpusOptions(string? CacheDirectory = null, SyntheticCorpusOptions? Synthetic = null)
 {
     /// <summary>The token cache folder these options name.</summary>
-    public string ResolveCacheDirectory()
+    public string ResolveCacheDirectory() => ResolveCacheDirectory(Environment.GetEnvironmentVariable);
+
+    internal string ResolveCacheDirectory(Func<string, string?> environment)
     {
         if (!string.IsNullOrEmpty(CacheDirectory)) return Path.GetFullPath(CacheDirectory);
-        var root = Environment.GetEnvironmentVariable("HIVETRAIN_CACHE");
+        var root = environment("HIVETRAIN_CACHE");
         if (string.IsNullOrEmpty(root))
             root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "hivetrain");
         return Path.Combine(Path.GetFullPath(root), "tokens");

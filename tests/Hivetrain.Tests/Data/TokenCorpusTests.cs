@@ -85,19 +85,12 @@ public sealed class TokenCorpusTests : IDisposable
     }
 
     [Fact]
-    public async Task Cache_directory_defaults_to_HIVETRAIN_CACHE()
+    public void Cache_directory_is_the_option_else_HIVETRAIN_CACHE_else_the_home_cache()
     {
-        var previous = Environment.GetEnvironmentVariable("HIVETRAIN_CACHE");
-        try
-        {
-            Environment.SetEnvironmentVariable("HIVETRAIN_CACHE", _folder.Path);
-            Assert.Equal(Path.Combine(_folder.Path, "tokens"), new CorpusOptions().ResolveCacheDirectory());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("HIVETRAIN_CACHE", previous);
-        }
-        await Task.CompletedTask;
+        Assert.Equal(Path.Combine(_folder.Path, "tokens"), new CorpusOptions().ResolveCacheDirectory(_ => _folder.Path));
+        Assert.Equal(_folder.Cache, new CorpusOptions(_folder.Cache).ResolveCacheDirectory(_ => "/elsewhere"));
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        Assert.Equal(Path.Combine(home, ".cache", "hivetrain", "tokens"), new CorpusOptions().ResolveCacheDirectory(_ => null));
     }
 
     [Fact]
