@@ -58,6 +58,7 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
     private async Task DownloadAsync(Uri uri, string blob, string etag, long size, CancellationToken ct)
     {
         var incomplete = blob + ".incomplete";
+        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         for (var attempt = 1; ; attempt++)
         {
             var offset = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
