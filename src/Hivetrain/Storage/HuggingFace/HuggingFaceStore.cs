@@ -7,7 +7,7 @@ namespace Hivetrain.Storage.HuggingFace;
 /// <summary>
 /// <see cref="IModelStore"/> on the Hugging Face Hub: revisions are the commits of the <c>main</c>
 /// branch, commits are atomic NDJSON commits guarded by <c>parentCommit</c>, reads go through the
-/// shared Hub cache. The Hub's own root commit (made when the repository is created, holding only
+/// shared Hub cache. The Hub's creation commit (the root commit holding nothing but
 /// <c>.gitattributes</c>) is not a revision, and <c>.gitattributes</c> is not listed as a file.
 /// </summary>
 public sealed class HuggingFaceStore : IModelStore, IDisposable
@@ -22,6 +22,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
     private readonly HubDownloader _downloader;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _creationCommits = new(StringComparer.Ordinal);
 
     public HuggingFaceStore(HubSettings settings, ILogger<HuggingFaceStore>? logger = null, HttpMessageHandler? transport = null)
     {
@@ -64,10 +65,13 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
             commits.Add(commit);
             if (limit is { } l && commits.Count > l + 1) break;
         }
+        // The last one listed is the root only when the listing ended before the limit did.
+        var reachedRoot = limit is null || commits.Count <= limit.Value + 1;
+        if (reachedRoot && commits.Count > 0 && await IsCreationCommitAsync(repoId, commits[^1].Id, ct)) commits.RemoveAt(commits.Count - 1);
         var result = new List<CommitInfo>();
-        for (var i = 0; i < commits.Count - 1 && (limit is null || result.Count < limit); i++)
+        for (var i = 0; i < commits.Count && (limit is null || result.Count < limit); i++)
         {
-            var parent = i + 1 < commits.Count - 1 ? commits[i + 1].Id : null;
+            var parent = i + 1 < commits.Count ? commits[i + 1].Id : null;
             result.Add(new CommitInfo(commits[i].Id, parent, commits[i].Date, commits[i].Title ?? ""));
         }
         return result;
@@ -136,6 +140,17 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         if (_settings.SquashHistory) await _client.SuperSquashAsync(repoId, Branch, "Squash history (hivetrain)", ct);
     }
 
+    /// <summary>Whether a root commit is the Hub's creation commit (only <c>.gitattributes</c>), not a publish.</summary>
+    private async Task<bool> IsCreationCommitAsync(string repoId, string commit, CancellationToken ct)
+    {
+        if (_creationCommits.TryGetValue(commit, out var known)) return known;
+        var isCreation = true;
+        await foreach (var entry in _client.ListTreeAsync(repoId, commit, ct))
+            if (entry.Type == "file" && entry.Path != HubBookkeeping) { isCreation = false; break; }
+        _creationCommits[commit] = isCreation;
+        return isCreation;
+    }
+
     private async Task<(string Head, bool IsRoot)> GetHeadAsync(string repoId, CancellationToken ct)
     {
         _touched.TryAdd(repoId, 0);
@@ -146,6 +161,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         {
             if (commit.Id != branch.TargetCommit) { isRoot = false; break; }
         }
+        isRoot = isRoot && await IsCreationCommitAsync(repoId, branch.TargetCommit, ct);
         return (branch.TargetCommit, isRoot);
     }
 

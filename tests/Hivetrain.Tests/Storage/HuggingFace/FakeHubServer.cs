@@ -95,7 +95,7 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
         var pathPart = raw.Split('?')[0];
         var segments = pathPart.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         var isCdn = ctx.Connection.LocalPort != _hubPort;
-        Requests.Enqueue(new LoggedRequest(ctx.Request.Method, pathPart, isCdn,
+        Requests.Enqueue(new LoggedRequest(ctx.Request.Method, pathPart, ctx.Request.QueryString.Value ?? "", isCdn,
             ctx.Request.Headers.Authorization.ToString(), ctx.Request.Headers.Range.ToString()));
 
         if (TakeFault(ctx.Request.Method, pathPart) is { } fault)
@@ -181,7 +181,7 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
     }
 
     /// <summary>One request as the server saw it.</summary>
-    internal sealed record LoggedRequest(string Method, string Path, bool ToCdn, string Authorization, string Range);
+    internal sealed record LoggedRequest(string Method, string Path, string Query, bool ToCdn, string Authorization, string Range);
 
     private sealed record Fault(string Method, string PathContains, int Status, string? RetryAfter)
     {
