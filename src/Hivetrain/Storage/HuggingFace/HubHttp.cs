@@ -46,11 +46,11 @@ internal sealed class HubHttp : IDisposable
                     return default;
                 },
             })
+            .AddTimeout(settings.RequestTimeout)
             .Build();
+        var once = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(settings.RequestTimeout).Build();
         var handler = new ResilienceHandler(request =>
-            request.Options.TryGetValue(Idempotent, out var idempotent) && idempotent
-                ? retry
-                : ResiliencePipeline<HttpResponseMessage>.Empty)
+            request.Options.TryGetValue(Idempotent, out var idempotent) && idempotent ? retry : once)
         {
             InnerHandler = transport ?? new SocketsHttpHandler
             {
@@ -87,6 +87,10 @@ internal sealed class HubHttp : IDisposable
         {
             throw new StoreException(StoreErrorReason.Unavailable,
                 $"{method} {uri.GetLeftPart(UriPartial.Path)} failed: {e.Message}", e);
+        }
+        catch (Polly.Timeout.TimeoutRejectedException e)
+        {
+            throw new StoreException(StoreErrorReason.Unavailable, $"{method} {uri.GetLeftPart(UriPartial.Path)} got no answer in time", e);
         }
         catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
         {

@@ -15,6 +15,9 @@ public sealed record HubSettings(Uri Endpoint, string? Token, string CacheDirect
     /// <summary>First retry delay for 429/5xx answers (doubled each time, with jitter) unless Retry-After says more.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long one attempt may wait for the answer's headers (a transfer's body is not limited).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
     /// <summary>Retries of an idempotent call before its failure is surfaced.</summary>
     public int MaxRetries { get; init; } = 5;
 

@@ -73,7 +73,10 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Answers the next <paramref name="count"/> matching requests with <paramref name="status"/>.</summary>
+    /// <summary>A fault status: hold the request without answering until the client gives up.</summary>
+    public const int Stall = 0;
+
+    /// <summary>Answers the next <paramref name="count"/> matching requests with <paramref name="status"/> (or <see cref="Stall"/>s them).</summary>
     public void Fail(string method, string pathContains, int status, int count = 1, string? retryAfter = null)
     {
         lock (_gate) _faults.Add(new Fault(method, pathContains, status, retryAfter) { Left = count });
@@ -100,6 +103,12 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
 
         if (TakeFault(ctx.Request.Method, pathPart) is { } fault)
         {
+            if (fault.Status == Stall)
+            {
+                try { await Task.Delay(TimeSpan.FromSeconds(10), ctx.RequestAborted); }
+                catch (OperationCanceledException) { }
+                return;
+            }
             if (fault.RetryAfter is not null) ctx.Response.Headers.RetryAfter = fault.RetryAfter;
             await ErrorAsync(ctx, fault.Status, null, "injected fault");
             return;

@@ -43,6 +43,18 @@ public sealed class HubResilienceTests
     }
 
     [Fact]
+    public async Task A_call_that_gets_no_answer_in_time_is_retried()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var store = env.Store(env.Settings() with { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        await store.CreateRepositoryAsync("averager/base", Ct);
+        env.Server.Fail("GET", "/refs", FakeHubServer.Stall, count: 1);
+
+        Assert.Null(await store.GetLatestRevisionAsync("averager/base", Ct));
+        Assert.Equal(2, env.Server.Requests.Count(r => r.Path.EndsWith("/refs", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_commit_whose_answer_was_lost_is_found_in_the_history_and_not_sent_again()
     {
         await using var env = await HubTestEnvironment.StartAsync();
