@@ -37,10 +37,13 @@ async function run() {
       return files;
     }
     case "download": {
-      const blob = await downloadFile({ repo, hubUrl, accessToken, revision: args.revision, path: args.path });
-      if (!blob) return { found: false };
-      await writeFile(args.out, Buffer.from(await blob.arrayBuffer()));
-      return { found: true };
+      const found = [];
+      for (const item of args.items) {
+        const blob = await downloadFile({ repo, hubUrl, accessToken, revision: args.revision, path: item.path });
+        if (blob) await writeFile(item.out, Buffer.from(await blob.arrayBuffer()));
+        found.push(!!blob);
+      }
+      return found;
     }
     case "scan-cache": {
       const info = await scanCacheDir(args.cacheDir);

@@ -121,8 +121,6 @@ internal sealed partial class HubClient(HubHttp http)
     public Uri ResolveUri(string repoId, string revision, string path) =>
         http.Api($"{Repo(repoId)}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
 
-    public Task<HttpResponseMessage> GetAsync(Uri uri, CancellationToken ct) => GetCheckedAsync(uri, ct);
-
     public static StringContent LfsJson<T>(T value)
     {
         var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(value), Encoding.UTF8);
@@ -146,7 +144,7 @@ internal sealed partial class HubClient(HubHttp http)
         return $"{ns}/{name}";
     }
 
-    private async Task<HttpResponseMessage> GetCheckedAsync(Uri uri, CancellationToken ct)
+    private async Task<HttpResponseMessage> GetAsync(Uri uri, CancellationToken ct)
     {
         var response = await http.SendAsync(HttpMethod.Get, uri, null, authorize: true, idempotent: true, ct);
         await http.EnsureSuccessAsync(response, ct);

@@ -83,15 +83,26 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         if (files.Count == 0) throw new StoreException(StoreErrorReason.InvalidArgument, "a commit needs at least one file");
         if (files.Select(f => f.Path).Distinct(StringComparer.Ordinal).Count() != files.Count)
             throw new StoreException(StoreErrorReason.InvalidArgument, "a commit names the same path twice");
-        var (head, isRoot) = await GetHeadAsync(repoId, ct);
-        var latest = isRoot ? "" : head;
-        if (expectedParent is not null && !string.Equals(expectedParent, latest, StringComparison.OrdinalIgnoreCase))
-            throw new StoreException(StoreErrorReason.Conflict,
-                $"{repoId} is at revision '{latest}', not the expected '{expectedParent}'");
-
-        var id = await _committer.CommitAsync(repoId, Branch, files, message, head, ct);
-        _logger.LogInformation("Committed {Files} files to {Repo} as {Revision}", files.Count, repoId, id);
-        return new CommitInfo(id, isRoot ? null : head, DateTimeOffset.UtcNow, message);
+        // Every commit carries parentCommit, so a resend can never duplicate it. Without an expected parent
+        // the caller asked for no compare-and-swap: a branch that moved meanwhile just means another try.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (head, isRoot) = await GetHeadAsync(repoId, ct);
+            var latest = isRoot ? "" : head;
+            if (expectedParent is not null && !string.Equals(expectedParent, latest, StringComparison.OrdinalIgnoreCase))
+                throw new StoreException(StoreErrorReason.Conflict,
+                    $"{repoId} is at revision '{latest}', not the expected '{expectedParent}'");
+            try
+            {
+                var id = await _committer.CommitAsync(repoId, Branch, files, message, head, ct);
+                _logger.LogInformation("Committed {Files} files to {Repo} as {Revision}", files.Count, repoId, id);
+                return new CommitInfo(id, isRoot ? null : head, DateTimeOffset.UtcNow, message);
+            }
+            catch (StoreException e) when (e.Reason == StoreErrorReason.Conflict && expectedParent is null && attempt < 3)
+            {
+                _logger.LogInformation("{Repo} moved during an unguarded commit; committing on the new head", repoId);
+            }
+        }
     }
 
     public async Task<IReadOnlyList<string>> ListFilesAsync(string repoId, string revision, CancellationToken ct)

@@ -112,6 +112,26 @@ public sealed class HubDownloadTests
     }
 
     [Fact]
+    public async Task A_download_waits_for_the_blob_lock_another_process_holds()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        var oid = Convert.ToHexStringLower(SHA256.HashData(Delta));
+        var lockFile = Path.Combine(env.CacheDirectory, ".locks", "models--miner-1--delta", oid + ".lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        // An exclusive open takes flock(LOCK_EX), the lock Python's filelock takes on the same file.
+        var held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+        var download = env.Store().GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct);
+        await Task.Delay(300);
+        Assert.False(download.IsCompleted);
+        Assert.DoesNotContain(env.Server.Requests, r => r.ToCdn && r.Method == "GET");
+        await held.DisposeAsync();
+
+        Assert.Equal(Delta, await File.ReadAllBytesAsync(await download));
+    }
+
+    [Fact]
     public async Task A_cached_revision_is_read_without_asking_the_Hub()
     {
         await using var env = await HubTestEnvironment.StartAsync();

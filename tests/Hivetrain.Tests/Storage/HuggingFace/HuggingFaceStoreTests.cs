@@ -96,6 +96,24 @@ public sealed class HuggingFaceStoreTests
     }
 
     [Fact]
+    public async Task A_branch_that_moved_during_an_unguarded_commit_is_committed_on_again()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var store = env.Store();
+        await store.CreateRepositoryAsync("miner-1/delta", Ct);
+        var first = await store.CommitAsync("miner-1/delta", [CommitFile.FromBytes("x", [1])], "one", null, Ct);
+        env.Server.Fail("POST", "/commit/", 412, count: 1);
+        var guarded = await Assert.ThrowsAsync<StoreException>(() =>
+            store.CommitAsync("miner-1/delta", [CommitFile.FromBytes("x", [2])], "two", first.Revision, Ct));
+        Assert.Equal(StoreErrorReason.Conflict, guarded.Reason);
+
+        env.Server.Fail("POST", "/commit/", 412, count: 1);
+        var unguarded = await store.CommitAsync("miner-1/delta", [CommitFile.FromBytes("x", [2])], "two", null, Ct);
+        Assert.Equal(env.Server.Head("miner-1/delta"), unguarded.Revision);
+        Assert.Equal(first.Revision, unguarded.Parent);
+    }
+
+    [Fact]
     public async Task Hub_error_codes_become_distinct_reasons()
     {
         await using var env = await HubTestEnvironment.StartAsync();

@@ -40,12 +40,12 @@ public sealed class OfficialClientCrossCheckTests
         var lfsOid = files.EnumerateArray().Single(f => f.GetProperty("path").GetString() == "nested/delta.safetensors").GetProperty("lfsOid").GetString();
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(LargeLfs)), lfsOid);
 
-        foreach (var (path, expected) in new[] { ("config.json", Config), ("small.safetensors", SmallLfs), ("nested/delta.safetensors", LargeLfs) })
-        {
-            var output = Path.Combine(env.Folder, "js-" + Path.GetFileName(path));
-            await OfficialClient.RunAsync(env.Server, "download", new { repo = "miner-1/delta", revision = commit.Revision, path, @out = output });
-            Assert.Equal(expected, await File.ReadAllBytesAsync(output));
-        }
+        var expected = new[] { ("config.json", Config), ("small.safetensors", SmallLfs), ("nested/delta.safetensors", LargeLfs) };
+        var items = expected.Select(e => new { path = e.Item1, @out = Path.Combine(env.Folder, "js-" + Path.GetFileName(e.Item1)) }).ToList();
+        var found = await OfficialClient.RunAsync(env.Server, "download", new { repo = "miner-1/delta", revision = commit.Revision, items });
+        Assert.All(found.EnumerateArray(), f => Assert.True(f.GetBoolean()));
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i].Item2, await File.ReadAllBytesAsync(items[i].@out));
+        Assert.All(env.Server.Requests.Where(r => r.ToCdn), r => Assert.Equal("", r.Authorization));
     }
 
     [Fact]
