@@ -24,7 +24,8 @@ internal sealed class HubHttp : IDisposable
 
     public HubHttp(HubSettings settings, ILogger logger, HttpMessageHandler? transport = null)
     {
-        Endpoint = settings.Endpoint;
+        // A trailing slash keeps a path prefix (a proxy's /hf/) when API paths are resolved against it.
+        Endpoint = settings.Endpoint.AbsoluteUri.EndsWith('/') ? settings.Endpoint : new Uri(settings.Endpoint.AbsoluteUri + "/");
         _token = settings.Token;
         _logger = logger;
         var retry = new ResiliencePipelineBuilder<HttpResponseMessage>()

@@ -49,6 +49,25 @@ public sealed class HubSettingsTests
     }
 
     [Fact]
+    public async Task An_endpoint_with_a_path_prefix_keeps_it()
+    {
+        var seen = new List<Uri>();
+        var transport = new RecordingHandler(seen);
+        using var store = new HuggingFaceStore(new HubSettings(new Uri("http://127.0.0.1:9/hf"), "hf_x", EmptyFolder()), transport: transport);
+        await Assert.ThrowsAsync<StoreException>(() => store.GetLatestRevisionAsync("a/b", CancellationToken.None));
+        Assert.Equal("/hf/api/models/a/b/refs", seen[0].AbsolutePath);
+    }
+
+    private sealed class RecordingHandler(List<Uri> seen) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            seen.Add(request.RequestUri!);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.NotFound) { RequestMessage = request });
+        }
+    }
+
+    [Fact]
     public void Settings_never_print_the_token()
     {
         var settings = new HubSettings(HubSettings.DefaultEndpoint, "hf_secret", "/c");
