@@ -4,15 +4,23 @@ using Hivetrain.Storage.HuggingFace;
 namespace Hivetrain.Tests.Storage.HuggingFace;
 
 /// <summary>Endpoint, token and cache directory resolved as the official clients resolve them.</summary>
-public sealed class HubSettingsTests
+public sealed class HubSettingsTests : IDisposable
 {
+    private readonly List<string> _folders = [];
+
+    public void Dispose()
+    {
+        foreach (var folder in _folders) Directory.Delete(folder, recursive: true);
+    }
+
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
 
-    private static string EmptyFolder()
+    private string EmptyFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "hivetrain-hub-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
+        _folders.Add(folder);
         return folder;
     }
 
