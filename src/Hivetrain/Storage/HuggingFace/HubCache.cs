@@ -35,10 +35,11 @@ public sealed class HubCache(string root)
     /// <summary>Records the commit a branch points to (no trailing newline, as the other clients write it).</summary>
     public void WriteRef(string repoId, string branch, string commit)
     {
+        CheckId(commit);
         var path = Path.Combine(RepoFolder(repoId), "refs", branch.Replace('/', Path.DirectorySeparatorChar));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(temp, CheckId(commit));
+        File.WriteAllText(temp, commit);
         File.Move(temp, path, overwrite: true);
     }
 
