@@ -36,6 +36,8 @@ public sealed class HubCache(string root)
     public void WriteRef(string repoId, string branch, string commit)
     {
         CheckId(commit);
+        if (branch.Length == 0 || branch.Split('/').Any(s => s is "" or "." or ".."))
+            throw new StoreException(StoreErrorReason.InvalidArgument, $"'{branch}' is not a branch name");
         var path = Path.Combine(RepoFolder(repoId), "refs", branch.Replace('/', Path.DirectorySeparatorChar));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";

@@ -86,5 +86,6 @@ public sealed class HubCacheTests
         var cache = new HubCache(Path.Combine(Path.GetTempPath(), "hivetrain-hub-tests", "ids"));
         Assert.Equal(StoreErrorReason.ProtocolError, Assert.Throws<StoreException>(() => cache.BlobPath("a/b", "../../etc/passwd")).Reason);
         Assert.Equal(StoreErrorReason.ProtocolError, Assert.Throws<StoreException>(() => cache.WriteRef("a/b", "main", "not-a-commit")).Reason);
+        Assert.Equal(StoreErrorReason.InvalidArgument, Assert.Throws<StoreException>(() => cache.WriteRef("a/b", "../../x", new string('a', 40))).Reason);
     }
 }
