@@ -1,0 +1,263 @@
+using System.Runtime.InteropServices;
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Ledger;
+using Hivetrain.Model;
+using Hivetrain.Storage;
+using Hivetrain.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hivetrain.Roles;
+
+/// <summary>
+/// The averager: at the close of round R it takes the valid deltas on base R, clips them to the median norm, learns
+/// merge coefficients λ[miner, tensor] on the merge split with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one
+/// forward/backward, then one streaming pass over the memory-mapped deltas per step), and publishes
+/// θ_base + Σ λ δ as base R+1 (config.json, model.safetensors, round.json in one commit) only if it beats the
+/// base on the guard sample.
+/// </summary>
+public sealed class Averager : IDisposable
+{
+    private readonly IModelStore _store;
+    private readonly ILedger _ledger;
+    private readonly Func<ulong, int, int, TokenWindows> _mergeBatch;
+    private readonly Func<ulong, int, int, TokenWindows> _guardSample;
+    private readonly ILogger _logger;
+    private readonly torch.Device _device;
+    private Gpt? _model;
+
+    /// <summary>
+    /// An averager over <paramref name="store"/> and <paramref name="ledger"/>; <paramref name="mergeBatch"/> and
+    /// <paramref name="guardSample"/> draw (seed, rows, context) windows from the merge and guard splits.
+    /// </summary>
+    public Averager(IModelStore store, ILedger ledger, Func<ulong, int, int, TokenWindows> mergeBatch,
+        Func<ulong, int, int, TokenWindows> guardSample, AveragerOptions options, ILogger<Averager>? logger = null)
+    {
+        _store = store;
+        _ledger = ledger;
+        _mergeBatch = mergeBatch;
+        _guardSample = guardSample;
+        Options = options;
+        _logger = logger ?? NullLogger<Averager>.Instance;
+        _device = TorchRuntime.Device(options.Device);
+        Directory.CreateDirectory(options.StateDirectory);
+    }
+
+    public AveragerOptions Options { get; }
+
+    /// <summary>Publishes <paramref name="initial"/> as round 0 when the base repository is empty; returns the latest base.</summary>
+    public async Task<BaseModel> InitializeAsync(Gpt initial, CancellationToken ct)
+    {
+        await _store.CreateRepositoryAsync(Options.BaseRepoId, ct);
+        if (await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct) is { } existing) return existing;
+        var manifest = new RoundManifest(0, null, DateTimeOffset.UtcNow, [], null, null, null);
+        await PublishAsync(initial, manifest, expectedParent: "", ct);
+        _logger.LogInformation("Published the initial base model (round 0) to {Repo}", Options.BaseRepoId);
+        return (await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct))!;
+    }
+
+    /// <summary>Closes the current round: merges its valid deltas and publishes the next base if it is better.</summary>
+    public async Task<AveragerRound> PublishOnceAsync(CancellationToken ct)
+    {
+        var baseModel = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct)
+            ?? throw new InvalidOperationException($"no base model in {Options.BaseRepoId}: initialize it first");
+        _model = await baseModel.LoadAsync(_store, Options.BaseRepoId, _model, _device, ct);
+        int round = baseModel.Manifest.Round;
+        var (deltas, rejected) = await CollectAsync(baseModel, ct);
+        try
+        {
+            if (deltas.Count == 0)
+                return Skip(round, baseModel, "no valid deltas on this base", [], rejected, null, null, null);
+
+            using var baseParams = ParameterSnapshot.Of(_model.NamedParameters);
+            var names = _model.ParameterNames;
+            var clip = MedianNormClip(deltas);
+            var lambda = new MergeCoefficients(InitialLambda(deltas), names.Count, Options.MergeLearningRate);
+            int context = Options.Context ?? _model.Config.Context;
+            double? mergeLoss = Options.Method == MergeMethod.Learned
+                ? LearnCoefficients(lambda, deltas, clip, baseParams, names, baseModel.Revision, context)
+                : null;
+            Compose(lambda, deltas, clip, baseParams, names);
+
+            var guardSeed = EvaluationSample.Seed(baseModel.Revision + "/guard", 0);
+            var guard = _guardSample(guardSeed, Options.GuardRows, context);
+            double after = Evaluate(guard);
+            baseParams.CopyTo(_model.NamedParameters);
+            double before = Evaluate(guard);
+            var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, lambda.MeanOf(i) * clip[i], d.ValidatorWeight)).ToList();
+            if (!(after < before))
+                return Skip(round, baseModel, $"merged model does not beat the base on the guard sample ({after:F4} ≥ {before:F4})",
+                    contributors, rejected, mergeLoss, before, after);
+
+            Compose(lambda, deltas, clip, baseParams, names);
+            var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after);
+            var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct);
+            _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas, guard loss {Before:F4} → {After:F4}",
+                round + 1, commit.Revision, deltas.Count, before, after);
+            return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
+        }
+        finally
+        {
+            foreach (var d in deltas) d.Reader.Dispose();
+        }
+    }
+
+    /// <summary>Closes a round every <see cref="AveragerOptions.RoundDuration"/> after its base was published, until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var current = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
+            var due = (current?.CommittedAt ?? DateTimeOffset.UtcNow) + Options.EffectiveRoundDuration;
+            var wait = due - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+            var result = await PublishOnceAsync(ct);
+            if (!result.Published) await Task.Delay(Options.EffectiveRoundDuration, ct);
+        }
+    }
+
+    private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, double Norm, DeltaFile Reader);
+
+    private async Task<(List<MergeInput> Deltas, List<(string, string)> Rejected)> CollectAsync(BaseModel baseModel, CancellationToken ct)
+    {
+        var weights = ValidatorConsensus.Compute(await _ledger.GetRosterAsync(ct), await _ledger.GetWeightsAsync(ct));
+        var roster = (await _ledger.GetRosterAsync(ct)).ToDictionary(n => n.Hotkey, n => n.Uid);
+        var claims = RepositoryOwnership.Resolve(await _ledger.GetCommitmentsAsync(ct));
+        var deltas = new List<MergeInput>();
+        var rejected = new List<(string, string)>();
+        var seen = new HashSet<string>();
+        foreach (var (hotkey, claim) in claims.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            if (!claim.IsOwner || !roster.TryGetValue(hotkey, out var uid)) continue;
+            double weight = weights.GetValueOrDefault(uid);
+            if (weights.Count > 0 && weight <= 0) { rejected.Add((hotkey, "no validator weight")); continue; }
+            var commits = await _store.ListRevisionsAsync(claim.RepoId, 1, ct);
+            if (commits.Count == 0) continue;
+            string path;
+            try { path = await _store.GetLocalPathAsync(claim.RepoId, commits[0].Revision, ProtocolFiles.Delta, ct); }
+            catch (StoreException e) { rejected.Add((hotkey, $"no delta file: {e.Reason}")); continue; }
+            var verdict = DeltaCheck.Check(path, DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm });
+            if (!verdict.IsValid) { rejected.Add((hotkey, verdict.ToString())); continue; }
+            var file = DeltaFile.Open(path);
+            if (!seen.Add(file.Metadata.Sha256)) { rejected.Add((hotkey, "copy: same content as another delta")); file.Dispose(); continue; }
+            deltas.Add(new MergeInput(hotkey, claim.RepoId, commits[0].Revision, weight, verdict.Norm, file));
+        }
+        if (Options.TopK is { } k && deltas.Count > k)
+        {
+            var keep = deltas.OrderByDescending(d => d.ValidatorWeight).ThenBy(d => d.Hotkey, StringComparer.Ordinal).Take(k).ToHashSet();
+            foreach (var d in deltas.Where(d => !keep.Contains(d))) { rejected.Add((d.Hotkey, $"outside the top {k} by validator weight")); d.Reader.Dispose(); }
+            deltas = deltas.Where(keep.Contains).ToList();
+        }
+        return (deltas, rejected);
+    }
+
+    private List<double> InitialLambda(List<MergeInput> deltas)
+    {
+        double total = deltas.Sum(d => d.ValidatorWeight);
+        return Options.InitFromValidatorWeights && total > 0
+            ? deltas.Select(d => d.ValidatorWeight / total).ToList()
+            : deltas.Select(_ => 1.0 / deltas.Count).ToList();
+    }
+
+    /// <summary>Per-delta scale so that no delta's norm exceeds the median norm.</summary>
+    private static double[] MedianNormClip(List<MergeInput> deltas)
+    {
+        var norms = deltas.Select(d => d.Norm).Order().ToArray();
+        double median = norms.Length % 2 == 1 ? norms[norms.Length / 2] : 0.5 * (norms[norms.Length / 2 - 1] + norms[norms.Length / 2]);
+        return deltas.Select(d => d.Norm > median && d.Norm > 0 ? median / d.Norm : 1.0).ToArray();
+    }
+
+    /// <summary>M Adam steps on λ; returns the merge loss at the last step.</summary>
+    private double LearnCoefficients(MergeCoefficients lambda, List<MergeInput> deltas, double[] clip, ParameterSnapshot baseParams,
+        IReadOnlyList<string> names, string baseRevision, int context)
+    {
+        double loss = double.NaN;
+        _model!.train(false);
+        for (int step = 0; step < Options.MergeSteps; step++)
+        {
+            Compose(lambda, deltas, clip, baseParams, names);
+            var batch = _mergeBatch(EvaluationSample.Seed(baseRevision + "/merge", step), Options.MergeRows, context);
+            using var scope = torch.NewDisposeScope();
+            _model.zero_grad();
+            var value = _model.Loss(batch);
+            value.backward();
+            loss = value.item<float>();
+            var gradient = new double[deltas.Count, names.Count];
+            using (torch.no_grad())
+            {
+                for (int t = 0; t < names.Count; t++)
+                {
+                    var grad = _model.NamedParameters[names[t]].grad;
+                    if (grad is null) continue;
+                    using var gradOnCpu = grad.to(ScalarType.Float32, torch.CPU).contiguous();
+                    var values = MemoryMarshal.Cast<byte, float>(gradOnCpu.bytes);
+                    for (int i = 0; i < deltas.Count; i++)
+                        gradient[i, t] = clip[i] * deltas[i].Reader.Dot(deltas[i].Reader[names[t]], values);
+                }
+            }
+            lambda.Step(gradient);
+        }
+        _model.zero_grad();
+        return loss;
+    }
+
+    /// <summary>θ_t = θ_base,t + Σ_i λ[i,t]·clip_i·δ_i[t], one tensor at a time.</summary>
+    private void Compose(MergeCoefficients lambda, List<MergeInput> deltas, double[] clip, ParameterSnapshot baseParams, IReadOnlyList<string> names)
+    {
+        using var noGrad = torch.no_grad();
+        for (int t = 0; t < names.Count; t++)
+        {
+            var target = _model!.NamedParameters[names[t]];
+            target.copy_(baseParams[names[t]]);
+            for (int i = 0; i < deltas.Count; i++)
+            {
+                double scale = lambda.Values[i, t] * clip[i];
+                if (scale == 0) continue;
+                var delta = deltas[i].Reader[names[t]];
+                if (IsCpuFloat32(target))
+                {
+                    deltas[i].Reader.AddTo(delta, MemoryMarshal.Cast<byte, float>(target.bytes), (float)scale);
+                    continue;
+                }
+                using var scope = torch.NewDisposeScope();
+                target.add_(deltas[i].Reader.ToTensor(delta).to(target.device), alpha: scale);
+            }
+        }
+    }
+
+    private static bool IsCpuFloat32(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
+
+    private double Evaluate(TokenWindows sample) =>
+        Evaluator.Evaluate(_model!, TokenWindowBatches.Split(sample, Options.EvaluationBatchRows)).MeanLoss;
+
+    private AveragerRound Skip(int round, BaseModel baseModel, string reason, IReadOnlyList<Contributor> contributors,
+        List<(string, string)> rejected, double? mergeLoss, double? before, double? after)
+    {
+        _logger.LogWarning("Round {Round} not published: {Reason}", round, reason);
+        return new AveragerRound(round, baseModel.Revision, null, reason, contributors, rejected, mergeLoss, before, after);
+    }
+
+    private async Task<CommitInfo> PublishAsync(Gpt model, RoundManifest manifest, string expectedParent, CancellationToken ct)
+    {
+        var folder = Path.Combine(Options.StateDirectory, $"publish-{Guid.NewGuid():N}");
+        try
+        {
+            Checkpoint.Save(model, folder);
+            return await _store.CommitAsync(Options.BaseRepoId,
+            [
+                CommitFile.FromFile(Checkpoint.ConfigFile, Path.Combine(folder, Checkpoint.ConfigFile)),
+                CommitFile.FromFile(Checkpoint.WeightsFile, Path.Combine(folder, Checkpoint.WeightsFile)),
+                CommitFile.FromBytes(RoundManifest.FileName, manifest.ToJsonBytes()),
+            ], $"round {manifest.Round}", expectedParent, ct);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    public void Dispose() => _model?.Dispose();
+}

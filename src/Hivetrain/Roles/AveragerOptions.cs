@@ -1,0 +1,35 @@
+namespace Hivetrain.Roles;
+
+/// <summary>How the averager merges deltas: the original's learned coefficients, or plain score-weighted averaging.</summary>
+public enum MergeMethod
+{
+    /// <summary>λ[miner, tensor] learned by gradient descent on the merge split (the original's method).</summary>
+    Learned,
+    /// <summary>λ[miner] = the miner's normalized validator weight, for every tensor.</summary>
+    ScoreWeighted,
+}
+
+/// <summary>
+/// How the averager closes a round: which deltas it takes (<see cref="TopK"/>), how it merges them
+/// (<see cref="Method"/>, <see cref="MergeSteps"/> Adam steps on λ), and the guard sample that decides whether
+/// the merged model is published.
+/// </summary>
+public sealed record AveragerOptions(
+    string BaseRepoId,
+    string StateDirectory,
+    MergeMethod Method = MergeMethod.Learned,
+    int MergeSteps = 10,
+    double MergeLearningRate = 0.05,
+    int MergeRows = 8,
+    int GuardRows = 32,
+    int EvaluationBatchRows = 8,
+    int? Context = null,
+    int? TopK = null,
+    double MaxDeltaNorm = 1e4,
+    bool InitFromValidatorWeights = true,
+    TimeSpan? RoundDuration = null,
+    string Device = "cpu")
+{
+    /// <summary>How long a round lasts after its base is published (<c>--averager.round_seconds</c>, default 1200 s).</summary>
+    public TimeSpan EffectiveRoundDuration => RoundDuration ?? TimeSpan.FromSeconds(1200);
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Ledger;
+using Hivetrain.Model;
+using Hivetrain.Storage;
+using Hivetrain.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+
+namespace Hivetrain.Roles;
+
+/// <summary>
+/// A miner: trains the current base model on its own shard and publishes its delta (trained − base) to its
+/// repository as one atomic commit. On a new base it rebases, keeping only the unpublished progress
+/// (DESIGN.md, Rounds and timing), with its optimizer state and schedule carried on. Its durable state is the
+/// store itself: a restarted miner resumes from its last published delta on the current base.
+/// </summary>
+public sealed class Miner : IDisposable
+{
+    private readonly IModelStore _store;
+    private readonly ILedger _ledger;
+    private readonly IWindowSource _data;
+    private readonly ILogger _logger;
+    private readonly torch.Device _device;
+    private readonly DeltaEncoding _encoding;
+    private Gpt? _model;
+    private Trainer? _trainer;
+    private ParameterSnapshot? _base;
+    private ParameterSnapshot? _published;
+    private readonly Stopwatch _sinceLastPublish = new();
+
+    public Miner(IModelStore store, ILedger ledger, Keypair hotkey, IWindowSource data, MinerOptions options, ILogger<Miner>? logger = null)
+    {
+        _store = store;
+        _ledger = ledger;
+        _data = data;
+        Hotkey = hotkey;
+        Options = options;
+        _logger = logger ?? NullLogger<Miner>.Instance;
+        _device = TorchRuntime.Device(options.Device);
+        _encoding = DeltaEncoding.Parse(options.DeltaEncoding);
+    }
+
+    public Keypair Hotkey { get; }
+    public MinerOptions Options { get; }
+
+    /// <summary>The base model the miner currently trains from (null before <see cref="StartAsync"/>).</summary>
+    public BaseModel? Base { get; private set; }
+
+    /// <summary>Optimizer steps and tokens trained on the current base (what a publish reports).</summary>
+    public long StepsOnBase { get; private set; }
+    public long TokensOnBase { get; private set; }
+
+    /// <summary>Steps since the last publish (on any base).</summary>
+    public long UnpublishedSteps { get; private set; }
+
+    /// <summary>The model being trained (null before <see cref="StartAsync"/>).</summary>
+    public Gpt? Model => _model;
+
+    /// <summary>The parameters of the base the miner trains from (its delta is Model − these).</summary>
+    public IReadOnlyDictionary<string, torch.Tensor> BaseParameters => (_base ?? throw new InvalidOperationException("the miner has not started")).Tensors;
+
+    /// <summary>
+    /// Makes sure the hotkey is registered and its commitment names <see cref="MinerOptions.RepoId"/>, creates the
+    /// repository, waits for a base model and loads it, resuming from this miner's last delta on that base.
+    /// </summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var roster = await _ledger.GetRosterAsync(ct);
+        if (roster.All(n => n.Hotkey != Hotkey.Ss58Address))
+            throw new LedgerException(LedgerErrorReason.NotRegistered, $"hotkey {Hotkey.Ss58Address} is not registered on the ledger; register it first (hivetrain ledger register)");
+        var commitments = await _ledger.GetCommitmentsAsync(ct);
+        if (commitments.FirstOrDefault(c => c.Hotkey == Hotkey.Ss58Address)?.Data != Options.RepoId)
+        {
+            await _ledger.SetCommitmentAsync(Hotkey, Options.RepoId, ct);
+            _logger.LogInformation("Committed repository {Repo} for hotkey {Hotkey}", Options.RepoId, Hotkey.Ss58Address);
+        }
+        await _store.CreateRepositoryAsync(Options.RepoId, ct);
+
+        BaseModel? latest;
+        while ((latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct)) is null)
+        {
+            _logger.LogInformation("Waiting for a base model in {Repo}", Options.BaseRepoId);
+            await _store.WaitForChangeAsync(Options.BaseRepoId, null, Options.EffectivePollInterval, ct);
+        }
+        await LoadBaseAsync(latest, ct);
+        await ResumeFromPublishedAsync(ct);
+        _sinceLastPublish.Restart();
+    }
+
+    /// <summary>Moves onto a newer base if one is published; returns whether it moved.</summary>
+    public async Task<bool> SyncBaseAsync(CancellationToken ct)
+    {
+        EnsureStarted();
+        var latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
+        if (latest is null || latest.Revision == Base!.Revision) return false;
+        await RebaseAsync(latest, ct);
+        return true;
+    }
+
+    /// <summary>One optimizer step on the miner's shard.</summary>
+    public TrainStep TrainStep()
+    {
+        EnsureStarted();
+        var step = _trainer!.Step();
+        StepsOnBase++;
+        TokensOnBase += step.Tokens;
+        UnpublishedSteps++;
+        return step;
+    }
+
+    /// <summary>Whether the publish interval (steps or time) has come.</summary>
+    public bool PublishDue => UnpublishedSteps >= Options.PublishSteps || (UnpublishedSteps > 0 && _sinceLastPublish.Elapsed >= Options.EffectiveSendInterval);
+
+    /// <summary>
+    /// Publishes the delta (current − base) as one commit of <c>delta.safetensors</c>; returns the commit, or
+    /// null when nothing was trained since the last publish.
+    /// </summary>
+    public async Task<CommitInfo?> PublishAsync(CancellationToken ct)
+    {
+        EnsureStarted();
+        if (UnpublishedSteps == 0) return null;
+        var file = Path.Combine(Path.GetTempPath(), $"hivetrain-delta-{Environment.ProcessId}-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var scope = torch.NewDisposeScope())
+            {
+                var delta = DeltaMath.Compute(_model!.NamedParameters, _base!.Tensors);
+                DeltaCodec.Write(file, delta, _encoding, new DeltaProvenance(Base!.Revision, Hotkey.Ss58Address, StepsOnBase, TokensOnBase, DateTimeOffset.UtcNow));
+            }
+            var commit = await _store.CommitAsync(Options.RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)],
+                $"delta on {Base!.Revision} after {StepsOnBase} steps", expectedParent: null, ct);
+            // What others will apply is the decoded file, so that is the point published progress is measured from.
+            _base!.CopyTo(_published!.Tensors);
+            using (var written = DeltaFile.Open(file))
+            using (var applier = new DeltaApplier(_published.Tensors))
+                applier.Apply(written);
+            UnpublishedSteps = 0;
+            _sinceLastPublish.Restart();
+            _logger.LogInformation("Published {Revision} to {Repo}: {Steps} steps, {Tokens} tokens on base {Base}",
+                commit.Revision, Options.RepoId, StepsOnBase, TokensOnBase, Base.Revision);
+            return commit;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Trains and publishes until cancelled, polling for new bases.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        if (_model is null) await StartAsync(ct);
+        var sincePoll = Stopwatch.StartNew();
+        while (!ct.IsCancellationRequested)
+        {
+            if (sincePoll.Elapsed >= Options.EffectivePollInterval)
+            {
+                await SyncBaseAsync(ct);
+                sincePoll.Restart();
+            }
+            var step = TrainStep();
+            if (step.Step % 10 == 0)
+                _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
+            if (PublishDue) await PublishAsync(ct);
+        }
+    }
+
+    private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
+    {
+        var previousConfig = _model?.Config;
+        _model = await latest.LoadAsync(_store, Options.BaseRepoId, _model, _device, ct);
+        if (_trainer is null || previousConfig != _model.Config)
+        {
+            _trainer?.Dispose();
+            _trainer = new Trainer(_model, _data, Options.Training);
+        }
+        _base?.Dispose();
+        _published?.Dispose();
+        _base = ParameterSnapshot.Of(_model.NamedParameters);
+        _published = ParameterSnapshot.Of(_model.NamedParameters);
+        Base = latest;
+        StepsOnBase = 0;
+        TokensOnBase = 0;
+        _logger.LogInformation("Training on base {Revision} (round {Round})", latest.Revision, latest.Manifest.Round);
+    }
+
+    /// <summary>θ ← θ_new_base + (θ − θ_at_last_publish): keeps the unpublished progress only.</summary>
+    private async Task RebaseAsync(BaseModel latest, CancellationToken ct)
+    {
+        var config = _model!.Config;
+        Dictionary<string, torch.Tensor> progress;
+        using (torch.no_grad())
+        {
+            progress = _model.NamedParameters.ToDictionary(p => p.Key, p =>
+            {
+                var d = p.Value - _published![p.Key];
+                d.DetachFromDisposeScope();
+                return d;
+            });
+        }
+        try
+        {
+            long unpublished = UnpublishedSteps;
+            await LoadBaseAsync(latest, ct);
+            if (_model.Config != config) return; // a new architecture: progress on the old one does not carry over
+            using (torch.no_grad())
+                foreach (var (name, d) in progress) _model.NamedParameters[name].add_(d);
+            UnpublishedSteps = unpublished;
+            _logger.LogInformation("Rebased onto {Revision}, keeping {Steps} unpublished steps", latest.Revision, unpublished);
+        }
+        finally
+        {
+            foreach (var d in progress.Values) d.Dispose();
+        }
+    }
+
+    /// <summary>After a restart: if this miner already published on the current base, continue from that delta.</summary>
+    private async Task ResumeFromPublishedAsync(CancellationToken ct)
+    {
+        var latest = await _store.GetLatestRevisionAsync(Options.RepoId, ct);
+        if (latest is null) return;
+        string path;
+        try { path = await _store.GetLocalPathAsync(Options.RepoId, latest, ProtocolFiles.Delta, ct); }
+        catch (StoreException e) when (e.Reason == StoreErrorReason.EntryNotFound) { return; }
+        var verdict = DeltaCheck.Check(path, DeltaExpectation.For(_model!.NamedParameters, Base!.Revision) with { MaxNorm = double.MaxValue });
+        if (!verdict.IsValid)
+        {
+            _logger.LogInformation("Not resuming from {Revision}: {Verdict}", latest, verdict);
+            return;
+        }
+        using var published = DeltaFile.Open(path);
+        using (var applier = new DeltaApplier(_model.NamedParameters))
+            applier.Apply(published);
+        _published!.CopyFrom(_model.NamedParameters);
+        StepsOnBase = published.Metadata.Steps;
+        TokensOnBase = published.Metadata.Tokens;
+        _logger.LogInformation("Resumed from published delta {Revision} ({Steps} steps on base {Base})", latest, StepsOnBase, Base.Revision);
+    }
+
+    private void EnsureStarted()
+    {
+        if (_model is null) throw new InvalidOperationException("the miner has not started: call StartAsync first");
+    }
+
+    public void Dispose()
+    {
+        _trainer?.Dispose();
+        _model?.Dispose();
+        _base?.Dispose();
+        _published?.Dispose();
+    }
+}

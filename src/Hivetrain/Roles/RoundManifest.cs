@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Hivetrain.Roles;
+
+/// <summary>
+/// <c>round.json</c> of a base model revision (DESIGN.md, Protocol): which round it opens, its parent,
+/// the deltas merged into it with their mean λ and validator weight, and the losses that justified publishing it.
+/// </summary>
+public sealed record RoundManifest(
+    int Round,
+    string? ParentRevision,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<Contributor> Contributors,
+    double? MergeLoss,
+    double? GuardLossBefore,
+    double? GuardLossAfter)
+{
+    public const string FileName = "round.json";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    /// <summary>Parses a round.json; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static RoundManifest Parse(ReadOnlySpan<byte> json)
+    {
+        RoundManifest? manifest;
+        try { manifest = JsonSerializer.Deserialize<RoundManifest>(json, Json); }
+        catch (JsonException e) { throw new FormatException($"round.json is not valid: {e.Message}", e); }
+        if (manifest is null || manifest.Round < 0 || manifest.Contributors is null)
+            throw new FormatException("round.json lacks a round number or contributors");
+        return manifest;
+    }
+}
+
+/// <summary>One delta merged into a base model.</summary>
+public sealed record Contributor(string Hotkey, string Repo, string Revision, double LambdaMean, double ValidatorWeight);
