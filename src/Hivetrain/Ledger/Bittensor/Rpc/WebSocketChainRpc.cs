@@ -11,7 +11,8 @@ namespace Hivetrain.Ledger.Bittensor.Rpc;
 /// <summary>
 /// JSON-RPC 2.0 over one WebSocket: requests matched to answers by id, subscription notifications routed by
 /// subscription id (buffered if they beat the subscribe answer), a per-call timeout, and a fresh connection on
-/// the next call after the socket drops (read-only calls are retried once on a new connection).
+/// the next call after the socket drops or stops answering (read-only calls are retried once on a new connection
+/// when the socket failed under them).
 /// </summary>
 public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null, TimeSpan? inclusionTimeout = null) : IChainRpc
 {
@@ -97,7 +98,9 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            throw RpcErrors.Unavailable(endpoint.ToString(), $"{method} timed out after {_callTimeout.TotalSeconds:0} s", e);
+            // A connection that stops answering is not trusted again: the next call opens a new one.
+            Drop(socket);
+            throw RpcErrors.Unavailable(endpoint.ToString(), $"{method} timed out after {_callTimeout.TotalSeconds:0.#} s", e);
         }
         catch (WebSocketException e)
         {
