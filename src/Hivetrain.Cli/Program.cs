@@ -6,5 +6,6 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
 {
     VersionVerb.Create(),
     TokenizeVerb.Create(),
+    WalletVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

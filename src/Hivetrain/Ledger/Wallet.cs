@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Hivetrain.Ledger.Keys;
 
@@ -25,11 +24,26 @@ public static class Wallet
         return Path.Combine(ExpandHome(walletPath), name, "hotkeys", hotkey);
     }
 
-    /// <summary>Creates a hotkey from a new random mini-secret; refuses to overwrite an existing keyfile.</summary>
-    public static Keypair CreateHotkey(string walletPath, string name, string hotkey)
+    /// <summary>Creates a hotkey from a new random 12-word mnemonic; refuses to overwrite an existing keyfile.</summary>
+    public static Keypair CreateHotkey(string walletPath, string name, string hotkey) =>
+        CreateHotkeyWithPhrase(walletPath, name, hotkey).Keypair;
+
+    /// <summary>Creates a hotkey from a new random mnemonic and returns it with the phrase (to show the user once).</summary>
+    public static SecretUri CreateHotkeyWithPhrase(string walletPath, string name, string hotkey, int words = 12)
     {
-        var miniSecret = RandomNumberGenerator.GetBytes(Sr25519.MiniSecretLength);
-        return Write(HotkeyPath(walletPath, name, hotkey), Sr25519.FromMiniSecret(miniSecret), miniSecret, phrase: null);
+        var uri = SecretUri.Parse(Mnemonic.Generate(words));
+        Write(HotkeyPath(walletPath, name, hotkey), uri.Keypair, uri.MiniSecret, uri.Phrase);
+        return uri;
+    }
+
+    /// <summary>
+    /// Stores a hotkey given as a mnemonic or a secret URI (<c>//Alice</c>, <c>phrase//hard</c>, <c>0x</c> seed);
+    /// refuses to overwrite an existing keyfile.
+    /// </summary>
+    public static Keypair ImportHotkey(string walletPath, string name, string hotkey, string secretUri)
+    {
+        var uri = SecretUri.Parse(secretUri);
+        return Write(HotkeyPath(walletPath, name, hotkey), uri.Keypair, uri.MiniSecret, uri.Phrase);
     }
 
     /// <summary>Loads a hotkey with its secret; throws <see cref="WalletException"/> naming the file and the problem.</summary>

@@ -87,4 +87,27 @@ public sealed class WalletTests : IDisposable
     [InlineData("a/b")]
     public void Rejects_names_that_are_not_a_single_path_segment(string name) =>
         Assert.Throws<ArgumentException>(() => Wallet.HotkeyPath(_root, name, "default"));
+
+    [Fact]
+    public void Created_hotkey_phrase_gives_the_same_key_again()
+    {
+        var created = Wallet.CreateHotkeyWithPhrase(_root, "miner", "default");
+        Assert.Equal(12, created.Phrase!.Split(' ').Length);
+        Assert.Equal(created.Keypair.PublicKey, Hivetrain.Ledger.Keys.SecretUri.Parse(created.Phrase).Keypair.PublicKey);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "miner", "hotkeys", "default")));
+        Assert.Equal(created.Phrase, json.RootElement.GetProperty("secretPhrase").GetString());
+    }
+
+    [Fact]
+    public void Imported_uri_stores_the_derived_seed_and_loads_back()
+    {
+        var alice = Wallet.ImportHotkey(_root, "validator", "alice", "//Alice");
+        Assert.Equal("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", alice.Ss58Address);
+        var loaded = Wallet.LoadHotkey(_root, "validator", "alice");
+        Assert.Equal(alice.SecretKey, loaded.SecretKey);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "validator", "hotkeys", "alice")));
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("secretPhrase").ValueKind);
+        Assert.Equal(WalletErrorReason.InvalidSecretUri,
+            Assert.Throws<WalletException>(() => Wallet.ImportHotkey(_root, "validator", "bad", "//Alice/soft")).Reason);
+    }
 }

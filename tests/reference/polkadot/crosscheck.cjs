@@ -42,7 +42,8 @@ function extrinsic(r) {
   const answer = { call: call.toHex(), era: era.toHex(), payload: u8aToHex(payload.toU8a({ method: true })) };
   if (r.signature) {
     const ext = registry.createType('Extrinsic', call, { version: 4 });
-    ext.addSignature(encodeAddress(hexToU8a(r.signer), 42), hexToU8a(r.signature), payload.toHex());
+    // MultiSignature::Sr25519 is variant 1; polkadot-js takes the enum-encoded signature.
+    ext.addSignature(encodeAddress(hexToU8a(r.signer), 42), new Uint8Array([1, ...hexToU8a(r.signature)]), payload.toHex());
     answer.extrinsic = ext.toHex();
   }
   return answer;
