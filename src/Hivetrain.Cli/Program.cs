@@ -5,5 +5,7 @@ using Hivetrain.Cli.Verbs;
 var root = new RootCommand("Hivetrain: incentivized, decentralized training of language models.")
 {
     VersionVerb.Create(),
+    StoreVerb.Create(),
+    LedgerVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();
