@@ -43,7 +43,8 @@ internal static class LedgerVerb
                 $"min weights {rules.MinAllowedWeights}, max weight {rules.MaxWeightLimit}, commitments ≤ {rules.MaxCommitmentBytes} bytes, max uids {ledger.Setup.MaxUids}\n"));
 
             var roster = await ledger.GetRosterAsync(ct);
-            var neurons = new Table().Title("Roster").AddColumns("UID", "Hotkey", "Stake", "Permit", "Registered", "Last update");
+            var neurons = new Table().Title("Roster").AddColumns(new TableColumn("UID"), new TableColumn("Hotkey").NoWrap(),
+                new TableColumn("Stake"), new TableColumn("Permit"), new TableColumn("Registered"), new TableColumn("Last update"));
             foreach (var n in roster)
                 neurons.AddRow(Cells(n.Uid, n.Hotkey, n.Stake.ToString("N2", CultureInfo.InvariantCulture), n.ValidatorPermit ? "yes" : "no", n.RegisteredAtBlock, n.LastUpdateBlock));
             AnsiConsole.Write(neurons);

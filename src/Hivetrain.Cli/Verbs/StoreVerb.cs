@@ -65,7 +65,8 @@ internal static class StoreVerb
         command.SetAction((parse, ct) => OneLineErrors.RunAsync(async () =>
         {
             var store = Open(parse);
-            var table = new Table().AddColumns("Revision", "Parent", "Created (UTC)", "Message");
+            var table = new Table().AddColumns(new TableColumn("Revision").NoWrap(), new TableColumn("Parent"),
+                new TableColumn("Created (UTC)"), new TableColumn("Message"));
             foreach (var c in await store.ListRevisionsAsync(parse.GetValue(repo)!, parse.GetValue(limit), ct))
                 table.AddRow(Cells(c.Revision, c.Parent?[..12] ?? "-", c.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss"), c.Message));
             AnsiConsole.Write(table);
