@@ -6,7 +6,7 @@ namespace Hivetrain.Cli;
 /// <summary>Runs a verb's body and turns the errors a user can cause into one line on stderr and exit code 1.</summary>
 internal static class OneLineErrors
 {
-    public static async Task<int> RunAsync(Func<Task<int>> body)
+    public static async Task<int> RunAsync(System.CommandLine.ParseResult parse, Func<Task<int>> body)
     {
         try
         {
@@ -21,7 +21,7 @@ internal static class OneLineErrors
                 WalletException w => $" ({w.Reason})",
                 _ => "",
             };
-            Console.Error.WriteLine($"error{reason}: {e.Message}");
+            (parse.InvocationConfiguration.Error ?? Console.Error).WriteLine($"error{reason}: {e.Message}");
             return 1;
         }
     }

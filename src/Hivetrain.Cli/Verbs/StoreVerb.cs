@@ -7,30 +7,29 @@ namespace Hivetrain.Cli.Verbs;
 /// <summary><c>hivetrain store ls|log|get</c>: look into the local model store.</summary>
 internal static class StoreVerb
 {
-    private static readonly Option<string> StorePath = new("--store.path")
-    {
-        Description = "The local store's directory.",
-        DefaultValueFactory = _ => "./network/store",
-        Recursive = true,
-    };
-
     public static Command Create()
     {
-        var command = new Command("store", "Inspect the local model store: repositories, their commits and files.") { StorePath };
-        command.Subcommands.Add(List());
-        command.Subcommands.Add(Log());
-        command.Subcommands.Add(Get());
+        var storePath = new Option<string>("--store.path")
+        {
+            Description = "The local store's directory.",
+            DefaultValueFactory = _ => "./network/store",
+            Recursive = true,
+        };
+        var command = new Command("store", "Inspect the local model store: repositories, their commits and files.") { storePath };
+        command.Subcommands.Add(List(storePath));
+        command.Subcommands.Add(Log(storePath));
+        command.Subcommands.Add(Get(storePath));
         return command;
     }
 
-    private static Command List()
+    private static Command List(Option<string> storePath)
     {
         var repo = new Argument<string?>("repo") { Description = "A repository (owner/name): list its files instead of the repositories.", Arity = ArgumentArity.ZeroOrOne };
         var revision = RevisionOption();
         var command = new Command("ls", "List repositories, or the files of one repository's revision.") { repo, revision };
-        command.SetAction((parse, ct) => OneLineErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => OneLineErrors.RunAsync(parse, async () =>
         {
-            var store = Open(parse);
+            var store = Open(parse.GetValue(storePath)!);
             var repoId = parse.GetValue(repo);
             var table = new Table();
             if (repoId is null)
@@ -57,14 +56,14 @@ internal static class StoreVerb
         return command;
     }
 
-    private static Command Log()
+    private static Command Log(Option<string> storePath)
     {
         var repo = new Argument<string>("repo") { Description = "The repository (owner/name)." };
         var limit = new Option<int?>("--limit") { Description = "Show at most this many commits." };
         var command = new Command("log", "List a repository's commits, newest first.") { repo, limit };
-        command.SetAction((parse, ct) => OneLineErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => OneLineErrors.RunAsync(parse, async () =>
         {
-            var store = Open(parse);
+            var store = Open(parse.GetValue(storePath)!);
             var table = new Table().AddColumns(new TableColumn("Revision").NoWrap(), new TableColumn("Parent"),
                 new TableColumn("Created (UTC)"), new TableColumn("Message"));
             foreach (var c in await store.ListRevisionsAsync(parse.GetValue(repo)!, parse.GetValue(limit), ct))
@@ -75,16 +74,16 @@ internal static class StoreVerb
         return command;
     }
 
-    private static Command Get()
+    private static Command Get(Option<string> storePath)
     {
         var repo = new Argument<string>("repo") { Description = "The repository (owner/name)." };
         var path = new Argument<string>("path") { Description = "The file's path in the repository." };
         var revision = RevisionOption();
         var output = new Option<string?>("--out") { Description = "Write the file here instead of to standard output." };
         var command = new Command("get", "Copy one file of a revision out of the store.") { repo, path, revision, output };
-        command.SetAction((parse, ct) => OneLineErrors.RunAsync(async () =>
+        command.SetAction((parse, ct) => OneLineErrors.RunAsync(parse, async () =>
         {
-            var store = Open(parse);
+            var store = Open(parse.GetValue(storePath)!);
             var repoId = parse.GetValue(repo)!;
             var resolved = await ResolveAsync(store, repoId, parse.GetValue(revision), ct);
             await using var source = await store.OpenReadAsync(repoId, resolved, parse.GetValue(path)!, ct);
@@ -99,9 +98,8 @@ internal static class StoreVerb
     private static Option<string?> RevisionOption() =>
         new("--revision") { Description = "A revision id or a unique prefix of one (default: the latest)." };
 
-    private static LocalStore Open(ParseResult parse)
+    private static LocalStore Open(string root)
     {
-        var root = parse.GetValue(StorePath)!;
         if (!Directory.Exists(root))
             throw new StoreException(StoreErrorReason.Unavailable, $"no store at {Path.GetFullPath(root)}");
         return new LocalStore(root);
