@@ -5,6 +5,7 @@ using Hivetrain.Cli.Verbs;
 var root = new RootCommand("Hivetrain: incentivized, decentralized training of language models.")
 {
     VersionVerb.Create(),
+    TokenizeVerb.Create(),
     StoreVerb.Create(),
     LedgerVerb.Create(),
 };
