@@ -48,12 +48,16 @@ internal sealed class LocalRepositoryWriter(LocalRepository repo, Action<LocalSt
         return manifest.ToCommitInfo();
     }
 
-    /// <summary>Keeps the newest <paramref name="keepLast"/> revisions; removes other manifests, then blobs none of the kept ones use.</summary>
-    public async Task PruneAsync(int keepLast, CancellationToken ct)
+    /// <summary>
+    /// Keeps the newest <paramref name="keepLast"/> revisions and any replaced after <paramref name="replacedBefore"/>;
+    /// removes other manifests (orphans of killed commits too), then the blobs no kept revision uses.
+    /// </summary>
+    public async Task PruneAsync(int keepLast, DateTimeOffset replacedBefore, CancellationToken ct)
     {
         using var held = await RepositoryLock.AcquireAsync(repo.LockFile, ct).ConfigureAwait(false);
         PrepareDirectories();
-        var kept = repo.ReadHistory(keepLast);
+        var history = repo.ReadHistory(null);
+        var kept = history.Where((m, i) => i < keepLast || history[i - 1].CreatedAt > replacedBefore).ToList();
         var keptRevisions = kept.Select(m => m.Revision).ToHashSet(StringComparer.Ordinal);
         // Manifests go first: once none names a blob, no new reader can reach it.
         foreach (var file in Directory.EnumerateFiles(repo.CommitsDirectory, "*.json"))

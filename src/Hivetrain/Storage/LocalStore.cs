@@ -117,13 +117,17 @@ public sealed class LocalStore : IModelStore
         }
     }
 
+    /// <summary>
+    /// Removes all but the newest <paramref name="keepLast"/> revisions, sparing those replaced less than
+    /// <see cref="LocalStoreOptions.PruneGrace"/> ago. Readers with an open stream keep reading (POSIX).
+    /// </summary>
     public async Task PruneAsync(string repoId, int keepLast, CancellationToken ct)
     {
         if (keepLast < 1)
             throw new StoreException(StoreErrorReason.InvalidArgument, $"keepLast must be at least 1 (got {keepLast}): the latest revision is always kept");
         var repo = Open(repoId);
         repo.EnsureExists();
-        await new LocalRepositoryWriter(repo, StepHook).PruneAsync(keepLast, ct).ConfigureAwait(false);
+        await new LocalRepositoryWriter(repo, StepHook).PruneAsync(keepLast, DateTimeOffset.UtcNow - _options.PruneGrace, ct).ConfigureAwait(false);
     }
 
     private string ResolveBlob(string repoId, string revision, string path)

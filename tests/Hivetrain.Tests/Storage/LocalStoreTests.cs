@@ -10,7 +10,7 @@ public sealed class LocalStoreTests : IDisposable
     private readonly ScratchDirectory _scratch = new();
     private readonly LocalStore _store;
 
-    public LocalStoreTests() => _store = new LocalStore(_scratch.Path, new LocalStoreOptions(TimeSpan.FromMilliseconds(5)));
+    public LocalStoreTests() => _store = new LocalStore(_scratch.Path, new LocalStoreOptions(TimeSpan.FromMilliseconds(5), PruneGrace: TimeSpan.Zero));
 
     public void Dispose() => _scratch.Dispose();
 
@@ -137,6 +137,45 @@ public sealed class LocalStoreTests : IDisposable
         Assert.Equal(StoreErrorReason.InvalidArgument, (await Fails(() => _store.PruneAsync(Repo, 0, default))).Reason);
         var next = await Commit(("delta.bin", "delta 5"));
         Assert.Equal(commits[4].Revision, next.Parent);
+    }
+
+    [Fact]
+    public async Task Prune_spares_revisions_replaced_within_the_grace_period()
+    {
+        var graceful = new LocalStore(_scratch.Path, LocalStoreOptions.Default);
+        await graceful.CreateRepositoryAsync(Repo, default);
+        for (var i = 0; i < 4; i++)
+            await Commit(("delta.bin", $"delta {i}"));
+        await graceful.PruneAsync(Repo, 1, default);
+        Assert.Equal(4, (await graceful.ListRevisionsAsync(Repo, null, default)).Count);
+    }
+
+    [Fact]
+    public async Task Readers_of_the_latest_never_fail_while_another_task_commits_and_prunes()
+    {
+        var graceful = new LocalStore(_scratch.Path, LocalStoreOptions.Default);
+        await graceful.CreateRepositoryAsync(Repo, default);
+        await Commit(("delta.bin", "delta 0"));
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            var reads = 0;
+            while (!stop.IsCancellationRequested || reads == 0)
+            {
+                var latest = (await graceful.GetLatestRevisionAsync(Repo, default))!;
+                await using var stream = await graceful.OpenReadAsync(Repo, latest, "delta.bin", default);
+                Assert.StartsWith("delta ", await new StreamReader(stream).ReadToEndAsync());
+                reads++;
+            }
+            return reads;
+        })).ToList();
+        for (var i = 1; i <= 15; i++)
+        {
+            await Commit(("delta.bin", $"delta {i}"));
+            await graceful.PruneAsync(Repo, 1, default);
+        }
+        stop.Cancel();
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 0));
     }
 
     [Fact]
