@@ -4,6 +4,7 @@ using Hivetrain.Cli.Verbs;
 // The `hivetrain` command: one verb per file under Verbs/, wired here and nowhere else.
 var root = new RootCommand("Hivetrain: incentivized, decentralized training of language models.")
 {
+    SimulateVerb.Create(),
     VersionVerb.Create(),
     TokenizeVerb.Create(),
     WalletVerb.Create(),

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Hivetrain.Cli.Configuration;
+using Hivetrain.Data;
+using Hivetrain.Roles;
+using Hivetrain.Simulation;
+using Spectre.Console;
+
+namespace Hivetrain.Cli.Verbs;
+
+/// <summary><c>hivetrain simulate</c>: the whole network on this machine, on the embedded store and ledger.</summary>
+internal static class SimulateVerb
+{
+    private static readonly FlagSet Flags = new FlagSet()
+        .Add("miners", "honest miners", 4)
+        .Add("validators", "validators", 1)
+        .Add("rounds", "rounds", 4)
+        .Add("steps", "training steps per miner per round", 30)
+        .Add("model", "model preset: tiny, small, bench, gpt2", "tiny")
+        .Add("data", "corpus: synthetic, or a .txt/.jsonl/.parquet file or folder", "synthetic")
+        .Add("skew", "how non-iid the miners' shards are, 0 (iid) to 1 (one dialect/source each)", 0.5)
+        .Add("batch_size", "rows per training batch", 8)
+        .Add("context", "tokens per row (at most the model's context)", 64)
+        .Add("lr", "peak learning rate", 3e-3)
+        .Add("sample_rows", "rows in the validators' evaluation sample and the report sample", 32)
+        .Add("averager.method", "merge: learned (λ per miner and tensor) or score_weighted", "learned")
+        .Add("averager.merge_steps", "λ optimization steps per round", 8)
+        .Add("encoding", "delta encoding: f32, bf16, f16, optionally +topFRACTION (e.g. bf16+top0.1)", "f32")
+        .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
+        .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
+        .Add("seed", "seed of everything", 0)
+        .Add("device", "cpu or cuda", "cpu")
+        .Add("out", "output folder (store, ledger, wallets, metrics.jsonl, plots)", null)
+        .Add("cache", "token cache folder (default $HIVETRAIN_CACHE or ~/.cache/hivetrain)", null);
+
+    public static Command Create()
+    {
+        var command = new Command("simulate", "Run a whole network (miners, adversaries, validators, averager) on this machine and report how it learns.");
+        Flags.AddTo(command);
+        command.SetAction((parse, ct) => OneLineErrors.RunAsync(parse, () => RunAsync(Flags.Read(parse), ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Settings s, CancellationToken ct)
+    {
+        var options = new SimulationOptions(
+            OutputDirectory: s.String("out") ?? Path.Combine("runs", $"simulate-{DateTime.Now:yyyyMMdd-HHmmss}"),
+            Miners: s.Int("miners"), Validators: s.Int("validators"), Rounds: s.Int("rounds"), StepsPerRound: s.Int("steps"),
+            Model: s.Required("model"), Data: s.Required("data"), ShardSkew: s.Double("skew"), BatchRows: s.Int("batch_size"),
+            Context: s.Int("context"), LearningRate: s.Double("lr"), SampleRows: s.Int("sample_rows"),
+            Merge: s.Required("averager.method") switch
+            {
+                "learned" => MergeMethod.Learned,
+                "score_weighted" => MergeMethod.ScoreWeighted,
+                var other => throw new SettingsException($"--averager.method: '{other}' is not learned or score_weighted"),
+            },
+            MergeSteps: s.Int("averager.merge_steps"), DeltaEncoding: s.Required("encoding"),
+            Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
+            Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"));
+        options.Validate();
+
+        using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
+        AnsiConsole.MarkupLine(Markup.Escape($"corpus {corpus.Description}: {corpus.DocumentCount:N0} documents, {corpus.TokenCount:N0} tokens"));
+        var observer = new MessageObserver();
+        using var network = await Network.CreateAsync(options, corpus, observer, null, ct);
+        for (int round = 1; round <= options.Rounds; round++)
+            SimulationConsole.WriteRound(await SimulationConsole.RunRoundAsync(network, ct));
+        var rounds = network.Finish(observer);
+        WriteSummary(rounds);
+        return 0;
+    }
+
+    private static void WriteSummary(IReadOnlyList<RoundMetrics> rounds)
+    {
+        var first = rounds[0];
+        var last = rounds[^1];
+        var honest = last.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).ToList();
+        var dishonest = last.Miners.Except(honest).ToList();
+        AnsiConsole.MarkupLine(Markup.Escape($"base loss {first.BaseLoss:F4} → {last.BaseLoss:F4} over {rounds.Count} rounds")
+            + (last.BaselineLoss is { } b ? Markup.Escape($"; one miner alone with the same compute: {b:F4} ") + (last.BaseLoss < b ? "[green](network better)[/]" : "[red](network not better)[/]") : ""));
+        AnsiConsole.MarkupLine(Markup.Escape($"honest miners hold {honest.Sum(m => m.Weight):P1} of the weight; adversaries {dishonest.Sum(m => m.Weight):P1}"));
+    }
+
+    private sealed class MessageObserver : ISimulationObserver
+    {
+        public void PhaseStarted(string phase, int total) { }
+        public void PhaseProgress(string phase, string detail) { }
+        public void RoundClosed(RoundMetrics metrics) { }
+        public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+    }
+}

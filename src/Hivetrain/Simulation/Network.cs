@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Ledger;
+using Hivetrain.Model;
+using Hivetrain.Roles;
+using Hivetrain.Storage;
+using Hivetrain.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hivetrain.Simulation;
+
+/// <summary>
+/// A whole network in one process on the embedded store and ledger: honest miners on their own shards,
+/// adversaries, validators and the averager, run round by round; plus a baseline miner trained alone from the same
+/// initial weights with the same per-miner compute. Each round appends to <c>metrics.jsonl</c>; <see cref="Finish"/>
+/// renders the report plots. The roles are the same classes the <c>miner</c>/<c>validator</c>/<c>averager</c> verbs run.
+/// </summary>
+public sealed class Network : IDisposable
+{
+    public const string BaseRepo = "averager/base";
+
+    /// <summary>Blocks per simulated round: validators may set weights once per round.</summary>
+    private const long EpochBlocks = 100;
+
+    private static readonly SqliteLedgerSetup LedgerSetup = new(
+        new LedgerRules(SecondsPerBlock: 12, WeightsRateLimitBlocks: EpochBlocks, WeightsVersionKey: 1,
+            MinAllowedWeights: 1, MaxWeightLimit: ushort.MaxValue, MaxCommitmentBytes: 128),
+        MaxUids: 256);
+
+    private readonly SimulationOptions _options;
+    private readonly LocalStore _store;
+    private readonly SqliteLedger _ledger;
+    private readonly List<(string Name, Miner Miner)> _miners;
+    private readonly List<Adversary> _adversaries;
+    private readonly List<Validator> _validators;
+    private readonly Averager _averager;
+    private readonly Baseline? _baseline;
+    private readonly ReportModel _reportModel;
+    private readonly TokenWindows _reportSample;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    private Network(SimulationOptions options, string root, LocalStore store, SqliteLedger ledger, List<(string, Miner)> miners,
+        List<Adversary> adversaries, List<Validator> validators, Averager averager, Baseline? baseline, ReportModel reportModel, TokenWindows reportSample)
+    {
+        _options = options;
+        Root = root;
+        _store = store;
+        _ledger = ledger;
+        _miners = miners;
+        _adversaries = adversaries;
+        _validators = validators;
+        _averager = averager;
+        _baseline = baseline;
+        _reportModel = reportModel;
+        _reportSample = reportSample;
+    }
+
+    /// <summary>The network's folder: store, ledger, wallets, role state, metrics and plots.</summary>
+    public string Root { get; }
+
+    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
+
+    /// <summary>Rounds closed so far.</summary>
+    public int RoundsRun { get; private set; }
+
+    /// <summary>Runs a whole simulation and renders its report; returns every round's metrics.</summary>
+    public static async Task<IReadOnlyList<RoundMetrics>> RunAsync(SimulationOptions options, TokenCorpus corpus, ISimulationObserver observer,
+        ILoggerFactory? loggers, CancellationToken ct)
+    {
+        using var network = await CreateAsync(options, corpus, observer, loggers, ct);
+        for (int round = 1; round <= options.Rounds; round++) await network.RunRoundAsync(observer, ct);
+        return network.Finish(observer);
+    }
+
+    /// <summary>Sets up a fresh network in <see cref="SimulationOptions.OutputDirectory"/> and publishes the initial model (round 0).</summary>
+    public static async Task<Network> CreateAsync(SimulationOptions options, TokenCorpus corpus, ISimulationObserver observer,
+        ILoggerFactory? loggers, CancellationToken ct)
+    {
+        options.Validate();
+        loggers ??= NullLoggerFactory.Instance;
+        var root = Path.GetFullPath(options.OutputDirectory);
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+            throw new ArgumentException($"output directory {root} is not empty; choose another or remove it");
+        Directory.CreateDirectory(root);
+
+        var config = GptConfig.Preset(options.Model);
+        int context = Math.Min(options.Context ?? config.Context, config.Context);
+        var device = TorchRuntime.Device(options.Device);
+        var store = new LocalStore(Path.Combine(root, "store"));
+        var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), LedgerSetup, null, ct);
+        var wallets = Path.Combine(root, "wallets");
+        var train = corpus.Split(SplitName.Train);
+        var eval = corpus.Split(SplitName.Eval);
+        var merge = corpus.Split(SplitName.Merge);
+        var guard = corpus.Split(SplitName.Guard);
+        var reportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.SampleRows, context);
+        var trainer = new TrainerOptions(BatchRows: options.BatchRows, LearningRate: options.LearningRate,
+            MinLearningRate: options.LearningRate / 10, WarmupSteps: options.WarmupSteps,
+            DecaySteps: Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound), Context: context, Seed: (long)options.Seed);
+
+        var miners = new List<(string, Miner)>();
+        for (int i = 0; i < options.Miners; i++)
+        {
+            var name = $"miner-{i + 1}";
+            var hotkey = await RegisterAsync(ledger, wallets, name, ct);
+            var shard = train.Shard(i, options.Miners, options.ShardSkew).Windows(options.Seed + (ulong)i + 1);
+            miners.Add((name, new Miner(store, ledger, hotkey, shard,
+                new MinerOptions($"{name}/delta", BaseRepo, trainer with { Seed = (long)options.Seed + i },
+                    PublishSteps: options.StepsPerRound, DeltaEncoding: options.DeltaEncoding, Device: options.Device),
+                loggers.CreateLogger<Miner>())));
+        }
+        var adversaries = new List<Adversary>();
+        for (int a = 0; a < options.AdversaryList.Count; a++)
+        {
+            var kind = options.AdversaryList[a];
+            var name = $"{AdversaryNames.Of(kind)}-{a + 1}";
+            var hotkey = await RegisterAsync(ledger, wallets, name, ct);
+            await ledger.SetCommitmentAsync(hotkey, $"{name}/delta", ct);
+            await store.CreateRepositoryAsync($"{name}/delta", ct);
+            adversaries.Add(new Adversary(kind, name, hotkey, $"{name}/delta", store, options.Seed + 1000 + (ulong)a));
+        }
+        var validators = new List<Validator>();
+        for (int v = 0; v < options.Validators; v++)
+        {
+            var name = $"validator-{v + 1}";
+            var hotkey = await RegisterAsync(ledger, wallets, name, ct);
+            await ledger.SetStakeAsync(hotkey.Ss58Address, 1000.0 * (v + 1), validatorPermit: true, ct);
+            // Simulated rounds score at the end of the send interval, when the stale grace period is over.
+            var validatorOptions = new ValidatorOptions(BaseRepo, Path.Combine(root, "state", name), SampleRows: options.SampleRows,
+                Context: context, EpochLengthBlocks: EpochBlocks, StaleGrace: TimeSpan.Zero, Device: options.Device);
+            validators.Add(new Validator(store, ledger, hotkey, (seed, ctx) => EvaluationSample.Draw(eval, seed, options.SampleRows, ctx),
+                validatorOptions, loggers.CreateLogger<Validator>()));
+        }
+        var averager = new Averager(store, ledger,
+            (seed, rows, ctx) => EvaluationSample.Draw(merge, seed, rows, ctx),
+            (seed, rows, ctx) => EvaluationSample.Draw(guard, seed, rows, ctx),
+            new AveragerOptions(BaseRepo, Path.Combine(root, "state", "averager"), options.Merge, options.MergeSteps,
+                MergeRows: options.BatchRows, GuardRows: options.SampleRows, Context: context, Device: options.Device),
+            loggers.CreateLogger<Averager>());
+
+        using (var initial = new Gpt(config, (long)options.Seed, device)) await averager.InitializeAsync(initial, ct);
+        foreach (var (_, miner) in miners) await miner.StartAsync(ct);
+        var baseline = options.Baseline
+            ? new Baseline(config, (long)options.Seed, device, train.Shard(0, options.Miners, options.ShardSkew).Windows(options.Seed + 1), trainer)
+            : null;
+        observer.Message($"network in {root}: {options.Model} ({config.ParameterCount:N0} parameters, context {context}), " +
+            $"{options.Miners} miners, {options.AdversaryList.Count} adversaries, {options.Validators} validators, {options.Rounds} rounds of {options.StepsPerRound} steps");
+        return new Network(options, root, store, ledger, miners, adversaries, validators, averager, baseline,
+            new ReportModel(store, BaseRepo, device), reportSample);
+    }
+
+    /// <summary>One round: miners train and publish, adversaries publish, validators score and set weights, the averager merges.</summary>
+    public async Task<RoundMetrics> RunRoundAsync(ISimulationObserver observer, CancellationToken ct)
+    {
+        int round = RoundsRun + 1;
+        var clock = Stopwatch.StartNew();
+        var baseModel = (await BaseModel.LatestAsync(_store, BaseRepo, ct))!;
+        double honestNorm = 0;
+        foreach (var (name, miner) in _miners)
+        {
+            await miner.SyncBaseAsync(ct);
+            var phase = $"{name} training";
+            observer.PhaseStarted(phase, _options.StepsPerRound);
+            for (int s = 0; s < _options.StepsPerRound; s++) observer.PhaseProgress(phase, $"loss {miner.TrainStep().Loss:F3}");
+            await miner.PublishAsync(ct);
+            honestNorm = Math.Max(honestNorm, DeltaNorm(miner));
+        }
+        if (_adversaries.Count > 0)
+        {
+            var model = await _reportModel.LoadAsync(baseModel, ct);
+            foreach (var adversary in _adversaries)
+                await adversary.PublishAsync(baseModel, model, honestNorm, _miners[0].Miner.Options.RepoId, round, ct);
+        }
+
+        await _ledger.AdvanceBlocksAsync(EpochBlocks, ct);
+        observer.PhaseStarted("validators scoring", _validators.Count);
+        var records = new List<ValidatorRound>();
+        foreach (var validator in _validators)
+        {
+            if (await validator.RunRoundAsync(ct) is { } record) records.Add(record);
+            observer.PhaseProgress("validators scoring", "");
+        }
+
+        observer.PhaseStarted("averager merging", 1);
+        var closed = await _averager.PublishOnceAsync(ct);
+        observer.PhaseProgress("averager merging", closed.Published ? "published" : "skipped");
+
+        var latest = (await BaseModel.LatestAsync(_store, BaseRepo, ct))!;
+        await _reportModel.LoadAsync(latest, ct);
+        double baseLoss = _reportModel.Evaluate(_reportSample, _options.BatchRows);
+        double? baselineLoss = null;
+        if (_baseline is not null)
+        {
+            observer.PhaseStarted("baseline training", _options.StepsPerRound);
+            for (int s = 0; s < _options.StepsPerRound; s++) observer.PhaseProgress("baseline training", $"loss {_baseline.Step():F3}");
+            baselineLoss = _baseline.Evaluate(_reportSample, _options.BatchRows);
+        }
+        var metrics = new RoundMetrics(round, latest.Revision, baseLoss, baselineLoss, closed.Published, closed.SkipReason,
+            MinerRows(records), clock.Elapsed.TotalSeconds);
+        await File.AppendAllTextAsync(MetricsPath, metrics.ToJsonLine() + "\n", ct);
+        RoundsRun = round;
+        observer.RoundClosed(metrics);
+        return metrics;
+    }
+
+    /// <summary>Renders the plots from the metrics written so far; returns them.</summary>
+    public IReadOnlyList<RoundMetrics> Finish(ISimulationObserver observer)
+    {
+        var rounds = RoundMetrics.ReadAll(MetricsPath);
+        var plots = ReportPlots.Render(rounds, Root);
+        observer.Message($"report: {MetricsPath}, {string.Join(", ", plots)} ({_clock.Elapsed.TotalSeconds:F0} s in all)");
+        return rounds;
+    }
+
+    private static async Task<Keypair> RegisterAsync(SqliteLedger ledger, string wallets, string name, CancellationToken ct)
+    {
+        var hotkey = Wallet.CreateHotkey(wallets, name, "default");
+        await ledger.RegisterAsync(hotkey, ct);
+        return hotkey;
+    }
+
+    private static double DeltaNorm(Miner miner)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return DeltaMath.Norm(DeltaMath.Compute(miner.Model!.NamedParameters, miner.BaseParameters));
+    }
+
+    /// <summary>One row per miner: the validators' mean score and weight, and the first validator's rejection.</summary>
+    private IReadOnlyList<MinerMetrics> MinerRows(List<ValidatorRound> records)
+    {
+        var names = _miners.ToDictionary(m => m.Miner.Hotkey.Ss58Address, m => m.Name);
+        foreach (var a in _adversaries) names[a.Hotkey.Ss58Address] = a.Name;
+        if (records.Count == 0) return [];
+        return names.Select(n => (Name: n.Value, Hotkey: n.Key, Rows: records.Select(r => r.Miners.FirstOrDefault(m => m.Hotkey == n.Key)).ToList()))
+            .Where(x => x.Rows[0] is not null)
+            .Select(x => new MinerMetrics(x.Name, x.Rows[0]!.Uid, x.Hotkey,
+                x.Rows.Average(m => m?.Score ?? 0), x.Rows.Average(m => m?.Weight ?? 0), x.Rows[0]!.Rejection))
+            .OrderBy(m => m.Uid)
+            .ToList();
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, miner) in _miners) miner.Dispose();
+        foreach (var validator in _validators) validator.Dispose();
+        _averager.Dispose();
+        _baseline?.Dispose();
+        _reportModel.Dispose();
+        _ledger.Dispose();
+    }
+}
