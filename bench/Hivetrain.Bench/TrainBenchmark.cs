@@ -12,7 +12,7 @@ namespace Hivetrain.Bench;
 internal sealed class TrainBenchmark : IBenchmark
 {
     public string Name => "train";
-    public string Description => "GPT training/eval tokens/s and MFU (flags: --layers --heads --width --context --rows --steps --threads)";
+    public string Description => "GPT training/eval tokens/s and MFU (flags: --layers --heads --width --context --rows --steps --threads; --profile, --profile-only)";
 
     public Task RunAsync(string[] args)
     {
@@ -36,18 +36,27 @@ internal sealed class TrainBenchmark : IBenchmark
         using var model = new Gpt(config, seed: 0);
         var source = new RandomWindowSource(config.Vocab);
 
-        double trainRate = TrainTokensPerSecond(model, source, rows, steps);
-        double evalRate = EvalTokensPerSecond(model, source, rows, steps);
+        if (flags.ContainsKey("profile-only"))
+        {
+            TrainProfile.Print(model, source, rows, peakBefore);
+            return Task.CompletedTask;
+        }
+        var train = TrainStepSeconds(model, source, rows, steps);
+        var eval = EvalSeconds(model, source, rows, steps);
         double peak = Math.Max(peakBefore, PhysicalReference.PeakMatmulFlops());
+        double tokens = (double)rows * config.Context;
 
+        // Best-of-N like the peak (the machine is shared: the best step is the one least disturbed), median beside it.
         Console.WriteLine($"peak       {peak / 1e9,8:F1} GFLOP/s fp32 matmul 2048² (best of before/after)");
-        Console.WriteLine($"train      {trainRate,8:F0} tokens/s   MFU {6.0 * n * trainRate / peak,6:P1}  (6·N·tokens/s / peak)");
-        Console.WriteLine($"eval       {evalRate,8:F0} tokens/s   MFU {2.0 * n * evalRate / peak,6:P1}  (2·N·tokens/s / peak)");
+        Console.WriteLine($"train      {tokens / train.Min(),8:F0} tokens/s   MFU {6.0 * n * tokens / train.Min() / peak,6:P1}  " +
+            $"(6·N·tokens/s / peak; median step {tokens / Median(train):F0} tokens/s, MFU {6.0 * n * tokens / Median(train) / peak:P1})");
+        Console.WriteLine($"eval       {tokens / eval.Min(),8:F0} tokens/s   MFU {2.0 * n * tokens / eval.Min() / peak,6:P1}  " +
+            $"(2·N·tokens/s / peak; median {tokens / Median(eval):F0} tokens/s, MFU {2.0 * n * tokens / Median(eval) / peak:P1})");
         if (flags.ContainsKey("profile")) TrainProfile.Print(model, source, rows, peak);
         return Task.CompletedTask;
     }
 
-    private static double TrainTokensPerSecond(Gpt model, RandomWindowSource source, int rows, int steps)
+    private static List<double> TrainStepSeconds(Gpt model, RandomWindowSource source, int rows, int steps)
     {
         using var trainer = new Trainer(model, source, new TrainerOptions(BatchRows: rows, WarmupSteps: 0, DecaySteps: 1000));
         trainer.Step(); // allocates optimizer state, warms caches
@@ -58,10 +67,10 @@ internal sealed class TrainBenchmark : IBenchmark
             trainer.Step();
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        return trainer.TokensPerStep / Median(times);
+        return times;
     }
 
-    private static double EvalTokensPerSecond(Gpt model, RandomWindowSource source, int rows, int steps)
+    private static List<double> EvalSeconds(Gpt model, RandomWindowSource source, int rows, int steps)
     {
         var batch = source.Next(rows, model.Config.Context);
         Evaluator.Evaluate(model, [batch]);
@@ -72,7 +81,7 @@ internal sealed class TrainBenchmark : IBenchmark
             Evaluator.Evaluate(model, [batch]);
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        return (double)rows * model.Config.Context / Median(times);
+        return times;
     }
 
     internal static double Median(List<double> values)
