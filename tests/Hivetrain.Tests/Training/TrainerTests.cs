@@ -85,6 +85,23 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Weight_decay_shrinks_matrices_but_not_biases_or_layer_norm_gains()
+    {
+        using var model = new Gpt(Model, seed: 1);
+        double before = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
+        // lr·decay = 0.5 halves every decayed tensor; Adam's own first step moves each value by at most ~lr.
+        var options = new TrainerOptions(BatchRows: 2, LearningRate: 1e-3, WarmupSteps: 0, DecaySteps: 100, WeightDecay: 500);
+        using var trainer = new Trainer(model, PatternWindowSource.Default(), options);
+
+        trainer.Step();
+
+        double after = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
+        Assert.InRange(after / before, 0.45, 0.55);
+        Assert.InRange(model.NamedParameters["ln_f.weight"].min().item<float>(), 0.998f, 1.002f);
+        Assert.InRange(model.NamedParameters["h.0.attn.c_attn.bias"].abs().max().item<float>(), 0f, 0.0011f);
+    }
+
+    [Fact]
     public void Schedule_warms_up_linearly_then_decays_by_cosine_to_the_minimum()
     {
         var options = new TrainerOptions(LearningRate: 1.0, MinLearningRate: 0.1, WarmupSteps: 10, DecaySteps: 110);
