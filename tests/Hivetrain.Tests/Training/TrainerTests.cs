@@ -102,6 +102,28 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_non_finite_gradient_skips_the_update_and_training_recovers()
+    {
+        using var model = new Gpt(Model, seed: 1);
+        using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast);
+        trainer.Step();
+        var wpe = model.NamedParameters["wpe.weight"];
+        using var saved = wpe.clone();
+        using var fcBefore = model.NamedParameters["h.0.mlp.c_fc.weight"].clone();
+        using (torch.no_grad()) wpe[0, 0] = torch.tensor(float.NaN);
+
+        var bad = trainer.Step();
+
+        Assert.False(bad.Applied);
+        Assert.True(fcBefore.Equals(model.NamedParameters["h.0.mlp.c_fc.weight"]));
+        using (torch.no_grad()) wpe.copy_(saved);
+        var good = trainer.Step();
+        Assert.True(good.Applied);
+        Assert.True(double.IsFinite(good.Loss));
+        Assert.False(fcBefore.Equals(model.NamedParameters["h.0.mlp.c_fc.weight"]));
+    }
+
+    [Fact]
     public void Schedule_warms_up_linearly_then_decays_by_cosine_to_the_minimum()
     {
         var options = new TrainerOptions(LearningRate: 1.0, MinLearningRate: 0.1, WarmupSteps: 10, DecaySteps: 110);
