@@ -88,13 +88,26 @@ public sealed unsafe class SafeTensorsReader : IDisposable
     {
         if (entry.ByteLength > int.MaxValue)
             throw new NotSupportedException($"tensor '{entry.Name}' is {entry.ByteLength} bytes, more than one span holds");
-        long offset = Header.DataStart + entry.Begin;
-        if (_map is null) return _buffer.Span.Slice((int)offset, (int)entry.ByteLength);
-        ObjectDisposedException.ThrowIf(_pointer == null, this);
-        return new ReadOnlySpan<byte>(_pointer + offset, (int)entry.ByteLength);
+        return Range(Header.DataStart + entry.Begin, (int)entry.ByteLength);
     }
 
     public ReadOnlySpan<byte> GetBytes(string name) => GetBytes(Header[name]);
+
+    /// <summary>Lowercase hex SHA-256 of the payload: every byte after the header.</summary>
+    public string PayloadSha256()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        for (long at = Header.DataStart; at < Header.FileLength; at += 1 << 20)
+            hash.AppendData(Range(at, (int)Math.Min(1 << 20, Header.FileLength - at)));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private ReadOnlySpan<byte> Range(long offset, int length)
+    {
+        if (_map is null) return _buffer.Span.Slice((int)offset, length);
+        ObjectDisposedException.ThrowIf(_pointer == null, this);
+        return new ReadOnlySpan<byte>(_pointer + offset, length);
+    }
 
     /// <summary>The bytes of <paramref name="entry"/> reinterpreted as <typeparamref name="T"/> (e.g. float for F32).</summary>
     public ReadOnlySpan<T> GetValues<T>(SafeTensorsEntry entry) where T : unmanaged => MemoryMarshal.Cast<byte, T>(GetBytes(entry));

@@ -48,6 +48,15 @@ public static class SafeTensorsWriter
         }
     }
 
+    /// <summary>Lowercase hex SHA-256 of the payload <see cref="Write"/> would produce for <paramref name="entries"/>.</summary>
+    public static string PayloadSha256(IEnumerable<SafeTensorsWriteEntry> entries)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        using (var stream = new System.Security.Cryptography.CryptoStream(Stream.Null, sha, System.Security.Cryptography.CryptoStreamMode.Write))
+            foreach (var entry in Order(entries)) entry.WriteTo(stream);
+        return Convert.ToHexStringLower(sha.Hash!);
+    }
+
     private static List<SafeTensorsWriteEntry> Order(IEnumerable<SafeTensorsWriteEntry> entries)
     {
         var list = entries.ToList();

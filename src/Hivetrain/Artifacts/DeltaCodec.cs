@@ -1,0 +1,62 @@
+using TorchSharp;
+
+namespace Hivetrain.Artifacts;
+
+/// <summary>
+/// Writes deltas in a <see cref="DeltaEncoding"/> (dense f32/bf16/f16, or top-k indices + values on top of
+/// either) with their <see cref="DeltaMetadata"/>. Reading and decoding is <see cref="DeltaFile"/>'s job;
+/// decoding is deterministic: zeros, then each stored value at its unique index.
+/// </summary>
+public static class DeltaCodec
+{
+    /// <summary>Encodes <paramref name="delta"/> and writes it atomically to <paramref name="path"/>.</summary>
+    public static DeltaMetadata Write(string path, IReadOnlyDictionary<string, torch.Tensor> delta, DeltaEncoding encoding, DeltaProvenance provenance)
+    {
+        using var scope = torch.NewDisposeScope();
+        var entries = Encode(delta, encoding);
+        var metadata = Metadata(entries, encoding, provenance);
+        SafeTensorsWriter.WriteFile(path, entries, metadata.ToDictionary());
+        return metadata;
+    }
+
+    /// <summary>Encodes <paramref name="delta"/> to a byte image of the file (tests, benchmarks, uploads from memory).</summary>
+    public static byte[] ToBytes(IReadOnlyDictionary<string, torch.Tensor> delta, DeltaEncoding encoding, DeltaProvenance provenance)
+    {
+        using var scope = torch.NewDisposeScope();
+        var entries = Encode(delta, encoding);
+        var metadata = Metadata(entries, encoding, provenance);
+        using var stream = new MemoryStream();
+        SafeTensorsWriter.Write(stream, entries, metadata.ToDictionary());
+        return stream.ToArray();
+    }
+
+    private static DeltaMetadata Metadata(List<SafeTensorsWriteEntry> entries, DeltaEncoding encoding, DeltaProvenance p) =>
+        new(p.BaseRevision, p.Hotkey, encoding.Format, encoding.Dtype.ToString(), p.Steps, p.Tokens, p.CreatedAt, SafeTensorsWriter.PayloadSha256(entries));
+
+    /// <summary>The entries to write; the tensors they read live in the caller's dispose scope.</summary>
+    private static List<SafeTensorsWriteEntry> Encode(IReadOnlyDictionary<string, torch.Tensor> delta, DeltaEncoding encoding)
+    {
+        if (!SafeTensorsLimits.FloatDtypes.Contains(encoding.Dtype)) throw new ArgumentException($"{encoding.Dtype} is not a delta dtype");
+        encoding.Dtype.TryToScalarType(out var type);
+        var entries = new List<SafeTensorsWriteEntry>();
+        using var noGrad = torch.no_grad();
+        foreach (var (name, d) in delta)
+        {
+            var flat = d.detach().to(torch.ScalarType.Float32, torch.CPU).contiguous();
+            long n = flat.numel();
+            if (encoding.TopKFraction is not { } fraction || n < DeltaEncoding.MinSparseElements)
+            {
+                entries.Add(SafeTensorsWriteEntry.FromTensor(name, flat.to(type).contiguous()));
+                continue;
+            }
+            long k = Math.Clamp((long)Math.Ceiling(fraction * n), 1, n);
+            var (_, top) = flat.flatten().abs().topk((int)k, sorted: false);
+            var (indices, _) = top.sort();
+            var values = flat.flatten().index_select(0, indices).to(type).contiguous();
+            entries.Add(SafeTensorsWriteEntry.FromTensor(name + DeltaFormat.IndicesSuffix, indices.to(torch.ScalarType.Int32).contiguous()));
+            entries.Add(SafeTensorsWriteEntry.FromTensor(name + DeltaFormat.ValuesSuffix, values));
+            entries.Add(SafeTensorsWriteEntry.FromTensor(name + DeltaFormat.ShapeSuffix, torch.tensor(d.shape, torch.ScalarType.Int64)));
+        }
+        return entries;
+    }
+}

@@ -1,0 +1,27 @@
+namespace Hivetrain.Artifacts;
+
+/// <summary>Why a delta is not valid for the round; each is logged and scores 0.</summary>
+public enum DeltaRejection
+{
+    /// <summary>The file could not be read or failed the strict safetensors reader (see the message).</summary>
+    Unreadable,
+    /// <summary>A required <c>__metadata__</c> field is absent or malformed.</summary>
+    InvalidMetadata,
+    /// <summary><c>format</c> names no encoding this version reads.</summary>
+    UnknownFormat,
+    /// <summary><c>base_revision</c> is not the round's base.</summary>
+    StaleBaseRevision,
+    /// <summary>The payload's SHA-256 differs from the <c>sha256</c> field.</summary>
+    HashMismatch,
+    MissingTensor,
+    UnexpectedTensor,
+    ShapeMismatch,
+    /// <summary>A dtype outside the allowed ones, or one the format does not use where it is used.</summary>
+    DtypeNotAllowed,
+    /// <summary>A sparse tensor's parts are missing, inconsistent, unsorted, repeated or out of range.</summary>
+    InvalidSparseEncoding,
+    /// <summary>A value is NaN or infinite.</summary>
+    NonFinite,
+    /// <summary>The delta's L2 norm exceeds the configured bound.</summary>
+    NormTooLarge,
+}

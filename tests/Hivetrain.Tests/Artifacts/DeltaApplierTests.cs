@@ -1,0 +1,92 @@
+using Hivetrain.Artifacts;
+using TorchSharp;
+
+namespace Hivetrain.Tests.Artifacts;
+
+public sealed class DeltaApplierTests
+{
+    public static TheoryData<string> Encodings => new() { "f32", "bf16", "f16", "f32+top0.1", "bf16+top0.05" };
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Apply_then_revert_restores_the_parameters_bitwise(string encoding)
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = DeltaFixtures.Parameters(1);
+        var before = parameters.ToDictionary(p => p.Key, p => DeltaFixtures.Bytes(p.Value));
+        using var delta = DeltaFile.FromBytes(DeltaCodec.ToBytes(DeltaFixtures.Delta(1), DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance));
+        using var applier = new DeltaApplier(parameters);
+
+        applier.Apply(delta, alpha: 0.37f);
+        Assert.Contains(parameters, p => !DeltaFixtures.Bytes(p.Value).SequenceEqual(before[p.Key]));
+        applier.Revert();
+
+        foreach (var (name, p) in parameters) Assert.Equal(before[name], DeltaFixtures.Bytes(p));
+        Assert.False(applier.IsApplied);
+    }
+
+    [Fact]
+    public void Apply_adds_the_decoded_delta_scaled_by_alpha()
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = DeltaFixtures.Parameters(2);
+        var expected = parameters.ToDictionary(p => p.Key, p => p.Value.clone());
+        var deltaTensors = DeltaFixtures.Delta(2);
+        using var delta = DeltaFile.FromBytes(DeltaCodec.ToBytes(deltaTensors, DeltaEncoding.F32, DeltaFixtures.Provenance));
+        using var applier = new DeltaApplier(parameters);
+
+        applier.Apply(delta, alpha: 0.5f);
+
+        foreach (var (name, p) in parameters)
+            Assert.True(p.allclose(expected[name] + 0.5f * deltaTensors[name], rtol: 0, atol: 1e-6), name);
+    }
+
+    [Fact]
+    public void Apply_from_memory_then_revert_is_exact()
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = DeltaFixtures.Parameters(3);
+        var before = parameters.ToDictionary(p => p.Key, p => DeltaFixtures.Bytes(p.Value));
+        using var applier = new DeltaApplier(parameters);
+        applier.Apply(DeltaFixtures.Delta(3, scale: 1f), 1.5f);
+        applier.Revert();
+        foreach (var (name, p) in parameters) Assert.Equal(before[name], DeltaFixtures.Bytes(p));
+    }
+
+    [Fact]
+    public void Apply_refuses_a_delta_for_another_model()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var applier = new DeltaApplier(DeltaFixtures.Parameters(4));
+        var wrong = new Dictionary<string, torch.Tensor> { ["wte.weight"] = torch.zeros(3, 3) };
+        Assert.Throws<ArgumentException>(() => applier.Apply(wrong));
+    }
+
+    [Fact]
+    public void Compute_gives_trained_minus_base()
+    {
+        using var scope = torch.NewDisposeScope();
+        var @base = DeltaFixtures.Parameters(5);
+        var delta = DeltaFixtures.Delta(5);
+        var trained = @base.ToDictionary(p => p.Key, p => p.Value + delta[p.Key]);
+        var computed = DeltaMath.Compute(trained, @base);
+        foreach (var (name, d) in delta) Assert.True(computed[name].allclose(d, rtol: 0, atol: 1e-6), name);
+        Assert.Throws<ArgumentException>(() => DeltaMath.Compute(trained, new Dictionary<string, torch.Tensor>()));
+    }
+
+    [Fact]
+    public void Norms_and_cosine_match_the_tensors()
+    {
+        using var scope = torch.NewDisposeScope();
+        var tensors = DeltaFixtures.Delta(6);
+        var negated = tensors.ToDictionary(p => p.Key, p => -p.Value);
+        using var a = DeltaFile.FromBytes(DeltaCodec.ToBytes(tensors, DeltaEncoding.F32, DeltaFixtures.Provenance));
+        using var sparse = DeltaFile.FromBytes(DeltaCodec.ToBytes(tensors, DeltaEncoding.Parse("f32+top0.5"), DeltaFixtures.Provenance));
+        using var b = DeltaFile.FromBytes(DeltaCodec.ToBytes(negated, DeltaEncoding.BF16, DeltaFixtures.Provenance));
+
+        Assert.Equal(DeltaMath.Norm(tensors), DeltaMath.Norm(a), 1e-5);
+        Assert.Equal(1.0, DeltaMath.Cosine(a, a), 1e-9);
+        Assert.Equal(-1.0, DeltaMath.Cosine(a, b), 1e-2);
+        Assert.InRange(DeltaMath.Cosine(a, sparse), 0.8, 0.999);
+    }
+}
