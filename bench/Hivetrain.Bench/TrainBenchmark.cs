@@ -37,7 +37,7 @@ internal sealed class TrainBenchmark : IBenchmark
 
         if (flags.ContainsKey("profile-only"))
         {
-            TrainProfile.Print(model, source, rows, peakBefore.PerWall);
+            TrainProfile.Print(model, source, rows, peakBefore.PerCpu * torch.get_num_threads());
             return Task.CompletedTask;
         }
         var train = TrainSteps(model, source, rows, steps);
@@ -50,7 +50,7 @@ internal sealed class TrainBenchmark : IBenchmark
         Console.WriteLine($"peak       {peak.PerWall / 1e9,8:F1} GFLOP/s fp32 matmul 2048², {peak.PerCpu / 1e9:F1} GFLOP per CPU-second (best of before/after)");
         Report("train", 6.0 * n, tokens, train, peak);
         Report("eval", 2.0 * n, tokens, eval, peak);
-        if (flags.ContainsKey("profile")) TrainProfile.Print(model, source, rows, peak.PerWall);
+        if (flags.ContainsKey("profile")) TrainProfile.Print(model, source, rows, peak.PerCpu * torch.get_num_threads());
         return Task.CompletedTask;
     }
 
