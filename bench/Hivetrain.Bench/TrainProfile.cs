@@ -48,6 +48,18 @@ internal static class TrainProfile
                 nn.functional.linear(hidden, head);
             });
             Report("LM head matmul alone (fwd)", mm, 2.0 * c.Vocab * c.Width * tokens, peak);
+            using (var logits = nn.functional.linear(hidden.detach(), head.detach()))
+            {
+                double ce = Time(() => { using var scope = torch.NewDisposeScope(); using var g = torch.no_grad(); nn.functional.cross_entropy(logits, targets).item<float>(); });
+                Report("eval loss: cross_entropy", ce, 0, peak);
+                double lse = Time(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    using var g = torch.no_grad();
+                    (logits.logsumexp(1) - logits.gather(1, targets.unsqueeze(1)).squeeze(1)).mean().item<float>();
+                });
+                Report("eval loss: logsumexp − target logit", lse, 0, peak);
+            }
             using var headT = head.detach().t().contiguous();
             double mmT = Time(() => { using (hidden.detach().matmul(headT)) { } });
             Report("LM head fwd, [width, vocab] layout", mmT, 2.0 * c.Vocab * c.Width * tokens, peak);
