@@ -25,7 +25,7 @@ internal sealed class TrainBenchmark : IBenchmark
             Width = Int(flags, "width", preset.Width),
             Context = Int(flags, "context", preset.Context),
         };
-        int rows = Int(flags, "rows", 8), steps = Int(flags, "steps", 5);
+        int rows = Int(flags, "rows", 16), steps = Int(flags, "steps", 5);
         long n = config.ParameterCount;
         Console.WriteLine($"model      {config.Layers} layers, {config.Heads} heads, width {config.Width}, context {config.Context}, " +
             $"vocab {config.Vocab}: {n / 1e6:F1}M parameters; batch {rows}×{config.Context} tokens; {torch.get_num_threads()} threads");
