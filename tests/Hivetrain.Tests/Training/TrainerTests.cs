@@ -89,14 +89,15 @@ public sealed class TrainerTests
     {
         using var model = new Gpt(Model, seed: 1);
         double before = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
-        // lr·decay = 0.5 halves every decayed tensor; Adam's own first step moves each value by at most ~lr.
-        var options = new TrainerOptions(BatchRows: 2, LearningRate: 1e-3, WarmupSteps: 0, DecaySteps: 100, WeightDecay: 500);
+        // Step 0 of a 2-step warmup runs at lr/2, so lr·decay shrinks decayed tensors by 1 − 0.25 (which also shows the
+        // scheduled rate reaches the optimizer); Adam's own first step moves each value by at most ~lr.
+        var options = new TrainerOptions(BatchRows: 2, LearningRate: 1e-3, WarmupSteps: 2, DecaySteps: 100, WeightDecay: 500);
         using var trainer = new Trainer(model, PatternWindowSource.Default(), options);
 
         trainer.Step();
 
         double after = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
-        Assert.InRange(after / before, 0.45, 0.55);
+        Assert.InRange(after / before, 0.70, 0.80);
         Assert.InRange(model.NamedParameters["ln_f.weight"].min().item<float>(), 0.998f, 1.002f);
         Assert.InRange(model.NamedParameters["h.0.attn.c_attn.bias"].abs().max().item<float>(), 0f, 0.0011f);
     }
