@@ -66,9 +66,13 @@ internal sealed class Gpt2PreTokenizer : PreTokenizer
         return 0;
     }
 
+    // Most text is ASCII: classify it by table, without decoding runes.
+    private static readonly CharClass[] AsciiClasses = Enumerable.Range(0, 128).Select(c => ClassifySlow(new Rune(c))).ToArray();
+
     private static int RunLength(ReadOnlySpan<char> text, int start, CharClass kind)
     {
         int position = start;
+        while (position < text.Length && text[position] < 128 && AsciiClasses[text[position]] == kind) position++;
         while (position < text.Length)
         {
             var (rune, width) = Read(text, position);
@@ -86,19 +90,18 @@ internal sealed class Gpt2PreTokenizer : PreTokenizer
             : (Rune.ReplacementChar, 1);
     }
 
-    private static CharClass Classify(Rune rune)
+    private static CharClass Classify(Rune rune) => rune.IsAscii ? AsciiClasses[rune.Value] : ClassifySlow(rune);
+
+    private static CharClass ClassifySlow(Rune rune)
     {
         if (IsJavaScriptSpace(rune.Value)) return CharClass.Space;
-        switch (Rune.GetUnicodeCategory(rune))
+        return Rune.GetUnicodeCategory(rune) switch
         {
-            case UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
-                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter:
-                return CharClass.Letter;
-            case UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber:
-                return CharClass.Number;
-            default:
-                return CharClass.Other;
-        }
+            UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => CharClass.Letter,
+            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => CharClass.Number,
+            _ => CharClass.Other,
+        };
     }
 
     /// <summary>JavaScript's <c>\s</c>: the reference encoder's notion of whitespace.</summary>

@@ -23,7 +23,7 @@ public sealed class Tokenizer
 
     private readonly TiktokenTokenizer _bpe;
 
-    private Tokenizer()
+    internal Tokenizer()
     {
         // The data package embeds the GPT-2 ranks ("gpt2.tiktoken", deflated); loading them ourselves lets
         // us pass GPT-2's own pre-tokenizer instead of the library's regex (see Gpt2PreTokenizer).
@@ -40,9 +40,6 @@ public sealed class Tokenizer
 
     /// <summary>Ids of <paramref name="text"/>, as ordinary text (special tokens are not recognised).</summary>
     public int[] Encode(string text) => text.Length == 0 ? [] : [.. _bpe.EncodeToIds(text)];
-
-    /// <summary>Appends the ids of <paramref name="text"/> to <paramref name="ids"/>.</summary>
-    public void Encode(string text, List<int> ids) => ids.AddRange(_bpe.EncodeToIds(text));
 
     /// <summary>The text of <paramref name="ids"/>; bytes that do not form valid UTF-8 decode to U+FFFD.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, <see cref="VocabularySize"/>).</exception>

@@ -62,19 +62,44 @@ public sealed class TokenizerTests
     [Fact]
     public void Ids_match_the_gpt_3_encoder_reference()
     {
-        var folder = Path.Combine(RepositoryPaths.Root, "tests", "reference", "gpt-3-encoder");
-        if (!Directory.Exists(Path.Combine(folder, "node_modules", "gpt-3-encoder")))
-        {
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true",
-                "gpt-3-encoder is not installed under tests/reference/gpt-3-encoder (run ./test, which runs npm ci).");
-            return; // not installed outside CI: nothing to compare against
-        }
+        var folder = ReferenceFolder();
+        if (folder is null) return; // not installed outside CI: nothing to compare against
 
         var expected = RunReference(folder, Texts);
 
         for (int i = 0; i < Texts.Length; i++)
             Assert.True(expected[i].SequenceEqual(Tokenizer.Gpt2.Encode(Texts[i])),
                 $"text {i}: expected {string.Join(' ', expected[i])}, got {string.Join(' ', Tokenizer.Gpt2.Encode(Texts[i]))}");
+    }
+
+    [Fact]
+    public void Ids_match_the_gpt_3_encoder_reference_on_random_strings()
+    {
+        var folder = ReferenceFolder();
+        if (folder is null) return;
+        // Short strings over an alphabet of the pattern's edge cases: spaces before each class, runs of
+        // whitespace of several kinds, contractions and stray apostrophes, non-ASCII letters and digits,
+        // astral letters and emoji (surrogate pairs).
+        string[] alphabet = [" ", " ", "  ", "\n", "\t", "\r\n", "\u00a0", "\u3000", "'", "'s", "'ll", "'T", "a", "Zy", "word", "ing",
+            "9", "42", "٣", "½", ".", ",", "!?", "-", "é", "ß", "中文", "𝒜", "😀", "👍🏽", "\u0085", "\ufeff", "<|endoftext|>"];
+        var random = new Hivetrain.Data.SeededRandom(2024);
+        var texts = Enumerable.Range(0, 300)
+            .Select(_ => string.Concat(Enumerable.Range(0, 1 + random.NextInt(12)).Select(_ => random.Pick(alphabet))))
+            .ToArray();
+        var expected = RunReference(folder, texts);
+        for (int i = 0; i < texts.Length; i++)
+            Assert.True(expected[i].SequenceEqual(Tokenizer.Gpt2.Encode(texts[i])),
+                $"{JsonSerializer.Serialize(texts[i])}: expected {string.Join(' ', expected[i])}, got {string.Join(' ', Tokenizer.Gpt2.Encode(texts[i]))}");
+    }
+
+    /// <summary>The reference's folder, or null outside CI when it is not installed (in CI that fails).</summary>
+    private static string? ReferenceFolder()
+    {
+        var folder = Path.Combine(RepositoryPaths.Root, "tests", "reference", "gpt-3-encoder");
+        if (Directory.Exists(Path.Combine(folder, "node_modules", "gpt-3-encoder"))) return folder;
+        Assert.False(Environment.GetEnvironmentVariable("CI") == "true",
+            "gpt-3-encoder is not installed under tests/reference/gpt-3-encoder (run ./test, which runs npm ci).");
+        return null;
     }
 
     private static int[][] RunReference(string folder, string[] texts)

@@ -1,0 +1,49 @@
+using System.Buffers.Binary;
+
+namespace Hivetrain.Data;
+
+/// <summary>The token cache file's header and document records (see <see cref="TokenCacheWriter"/>).</summary>
+internal static class TokenCacheLayout
+{
+    public const int HeaderBytes = 64;
+    public const int RecordBytes = 16;
+    private static ReadOnlySpan<byte> Magic => "HVTOKENS"u8;
+
+    public static long RecordsOffset(long tokens) => (HeaderBytes + tokens * 2 + 7) / 8 * 8;
+
+    public static byte[] Header(long documents, long tokens)
+    {
+        var header = new byte[HeaderBytes];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), CorpusSource.FormatVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), documents);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), tokens);
+        return header;
+    }
+
+    /// <summary>Document and token counts of a well-formed header for a file of <paramref name="fileLength"/> bytes, else null.</summary>
+    public static (long Documents, long Tokens)? ReadHeader(ReadOnlySpan<byte> header, long fileLength)
+    {
+        if (header.Length < HeaderBytes || !header[..8].SequenceEqual(Magic)) return null;
+        if (BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != CorpusSource.FormatVersion) return null;
+        long documents = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        long tokens = BinaryPrimitives.ReadInt64LittleEndian(header[24..]);
+        if (documents <= 0 || tokens < 0 || documents > int.MaxValue || tokens > (long.MaxValue - HeaderBytes) / 4) return null;
+        return RecordsOffset(tokens) + documents * RecordBytes == fileLength ? (documents, tokens) : null;
+    }
+
+    public static void WriteRecord(Span<byte> destination, DocumentRecord record)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, record.ShardKey);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[8..], record.Length);
+        destination[12] = (byte)record.Split;
+        destination[13] = 0;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[14..], record.Group);
+    }
+
+    public static DocumentRecord ReadRecord(ReadOnlySpan<byte> source) => new(
+        BinaryPrimitives.ReadUInt64LittleEndian(source),
+        BinaryPrimitives.ReadInt32LittleEndian(source[8..]),
+        (SplitName)source[12],
+        BinaryPrimitives.ReadUInt16LittleEndian(source[14..]));
+}

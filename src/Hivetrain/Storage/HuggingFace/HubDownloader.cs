@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+
+namespace Hivetrain.Storage.HuggingFace;
+
+/// <summary>
+/// Brings one file of a revision into the <see cref="HubCache"/>: a HEAD on <c>resolve</c> pins the
+/// commit (<c>X-Repo-Commit</c>) and the content id (<c>X-Linked-Etag</c> or the git sha1 in <c>ETag</c>);
+/// the bytes come from the pinned resolve URL (through the CDN redirect, without the token) into
+/// <c>blobs/&lt;etag&gt;.incomplete</c>, resumed with <c>Range</c> after a broken transfer, checked
+/// against the id, and only then renamed into place.
+/// </summary>
+internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger logger)
+{
+    private const int MaxAttempts = 4;
+
+    public async Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    {
+        if (HubHashes.IsSha1Hex(revision) && cache.TryGetCachedBlob(repoId, revision, path) is { } cached) return cached;
+        var (commit, etag, size) = await GetMetadataAsync(repoId, revision, path, ct);
+        if (!string.Equals(revision, commit, StringComparison.OrdinalIgnoreCase)) cache.WriteRef(repoId, revision, commit);
+        if (cache.TryGetCachedBlob(repoId, commit, path) is { } pinned) return pinned;
+
+        var blob = cache.BlobPath(repoId, etag);
+        using (await cache.LockBlobAsync(repoId, etag, ct))
+        {
+            if (!File.Exists(blob))
+            {
+                await DownloadAsync(client.ResolveUri(repoId, commit, path), blob, etag, size, ct);
+                cache.Own(repoId, etag);
+            }
+            cache.Link(repoId, commit, path, etag);
+        }
+        return blob;
+    }
+
+    private async Task<(string Commit, string Etag, long Size)> GetMetadataAsync(string repoId, string revision, string path, CancellationToken ct)
+    {
+        using var response = await client.Http.SendFollowingRedirectsAsync(HttpMethod.Head, client.ResolveUri(repoId, revision, path), ct,
+            r => r.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity")), followAbsolute: false);
+        if (!HubHttp.IsRedirect(response.StatusCode)) await client.Http.EnsureSuccessAsync(response, ct);
+        string? Header(string name) => response.Headers.TryGetValues(name, out var v) ? v.First()
+            : response.Content.Headers.TryGetValues(name, out var c) ? c.First() : null;
+
+        var commit = Header("X-Repo-Commit");
+        var etag = Header("X-Linked-Etag") ?? Header("ETag");
+        var sizeText = Header("X-Linked-Size") ?? Header("Content-Length");
+        if (commit is null || !HubHashes.IsSha1Hex(commit))
+            throw new StoreException(StoreErrorReason.ProtocolError, $"resolve of {repoId}/{path} gave no X-Repo-Commit");
+        if (etag is null || HubHashes.NormalizeEtag(etag) is var id && !(HubHashes.IsSha256Hex(id) || HubHashes.IsSha1Hex(id)))
+            throw new StoreException(StoreErrorReason.ProtocolError, $"resolve of {repoId}/{path} gave no usable ETag");
+        if (!long.TryParse(sizeText, out var size) || size < 0)
+            throw new StoreException(StoreErrorReason.ProtocolError, $"resolve of {repoId}/{path} gave no size");
+        return (commit.ToLowerInvariant(), id.ToLowerInvariant(), size);
+    }
+
+    private async Task DownloadAsync(Uri uri, string blob, string etag, long size, CancellationToken ct)
+    {
+        var incomplete = blob + ".incomplete";
+        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+        for (var attempt = 1; ; attempt++)
+        {
+            var offset = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
+            if (offset > size) { File.Delete(incomplete); offset = 0; }
+            try
+            {
+                if (offset < size) await FetchAsync(uri, incomplete, offset, ct);
+                break;
+            }
+            catch (Exception e) when (attempt < MaxAttempts
+                                      && (e is IOException or HttpRequestException || e is StoreException { Reason: StoreErrorReason.Unavailable }))
+            {
+                logger.LogWarning("Download of {Blob} broke at attempt {Attempt} ({Error}); resuming", etag, attempt, e.GetType().Name);
+            }
+        }
+        await VerifyAsync(incomplete, etag, size, ct);
+        File.Move(incomplete, blob, overwrite: true);
+    }
+
+    private async Task FetchAsync(Uri uri, string incomplete, long offset, CancellationToken ct)
+    {
+        using var response = await client.Http.SendFollowingRedirectsAsync(HttpMethod.Get, uri, ct,
+            r => { if (offset > 0) r.Headers.Range = new RangeHeaderValue(offset, null); });
+        await client.Http.EnsureSuccessAsync(response, ct);
+        var append = response.StatusCode == HttpStatusCode.PartialContent;
+        if (append && response.Content.Headers.ContentRange?.From != offset)
+            throw new StoreException(StoreErrorReason.ProtocolError, $"ranged download of {uri.AbsolutePath} answered the wrong range");
+        await using var target = new FileStream(incomplete, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await body.CopyToAsync(target, ct);
+    }
+
+    private static async Task VerifyAsync(string incomplete, string etag, long size, CancellationToken ct)
+    {
+        string actual;
+        long length;
+        await using (var stream = File.OpenRead(incomplete))
+        {
+            length = stream.Length;
+            actual = HubHashes.IsSha256Hex(etag)
+                ? await HubHashes.Sha256HexAsync(stream, ct)
+                : await HubHashes.GitBlobSha1HexAsync(stream, stream.Length, ct);
+        }
+        if (length == size && actual == etag) return;
+        File.Delete(incomplete);
+        throw new StoreException(StoreErrorReason.IntegrityError,
+            $"downloaded {length} bytes hashing to {actual}, but the Hub advertised {size} bytes with id {etag}; the download was discarded");
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hivetrain.Storage.HuggingFace;
+
+/// <summary>
+/// <see cref="IModelStore"/> on the Hugging Face Hub: revisions are the commits of the <c>main</c>
+/// branch, commits are atomic NDJSON commits guarded by <c>parentCommit</c>, reads go through the
+/// shared Hub cache. The Hub's creation commit (the root commit holding nothing but
+/// <c>.gitattributes</c>) is not a revision, and <c>.gitattributes</c> is not listed as a file.
+/// </summary>
+public sealed class HuggingFaceStore : IModelStore, IDisposable
+{
+    private const string Branch = "main";
+    private const string HubBookkeeping = ".gitattributes";
+
+    private readonly HubSettings _settings;
+    private readonly HubHttp _http;
+    private readonly HubClient _client;
+    private readonly HubCommitter _committer;
+    private readonly HubDownloader _downloader;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _creationCommits = new(StringComparer.Ordinal);
+
+    public HuggingFaceStore(HubSettings settings, ILogger<HuggingFaceStore>? logger = null, HttpMessageHandler? transport = null)
+    {
+        _settings = settings;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _http = new HubHttp(settings, _logger, transport);
+        _client = new HubClient(_http);
+        Cache = new HubCache(settings.CacheDirectory);
+        _committer = new HubCommitter(_client, _logger);
+        _downloader = new HubDownloader(_client, Cache, _logger);
+    }
+
+    /// <summary>The local cache this store reads through.</summary>
+    public HubCache Cache { get; }
+
+    public async Task CreateRepositoryAsync(string repoId, CancellationToken ct)
+    {
+        await _client.CreateRepositoryAsync(repoId, ct);
+        _touched.TryAdd(repoId, 0);
+    }
+
+    /// <summary>The repositories this store created or read (the Hub has no "list mine" without a user name).</summary>
+    public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>(_touched.Keys.Order(StringComparer.Ordinal).ToList());
+
+    public async Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct)
+    {
+        var (head, isRoot) = await GetHeadAsync(repoId, ct);
+        return isRoot ? null : head;
+    }
+
+    public async Task<IReadOnlyList<CommitInfo>> ListRevisionsAsync(string repoId, int? limit, CancellationToken ct)
+    {
+        if (limit is < 0) throw new StoreException(StoreErrorReason.InvalidArgument, $"limit {limit} is negative");
+        _touched.TryAdd(repoId, 0);
+        var commits = new List<HubWire.Commit>();
+        var pageSize = Math.Clamp((limit ?? 100) + 2, 2, 1000);
+        await foreach (var commit in _client.ListCommitsAsync(repoId, Branch, pageSize, ct))
+        {
+            commits.Add(commit);
+            if (limit is { } l && commits.Count > l + 1) break;
+        }
+        // The last one listed is the root only when the listing ended before the limit did.
+        var reachedRoot = limit is null || commits.Count <= limit.Value + 1;
+        if (reachedRoot && commits.Count > 0 && await IsCreationCommitAsync(repoId, commits[^1].Id, ct)) commits.RemoveAt(commits.Count - 1);
+        var result = new List<CommitInfo>();
+        for (var i = 0; i < commits.Count && (limit is null || result.Count < limit); i++)
+        {
+            var parent = i + 1 < commits.Count ? commits[i + 1].Id : null;
+            result.Add(new CommitInfo(commits[i].Id, parent, commits[i].Date, commits[i].Title ?? ""));
+        }
+        return result;
+    }
+
+    public async Task<CommitInfo> CommitAsync(string repoId, IReadOnlyList<CommitFile> files, string message,
+        string? expectedParent, CancellationToken ct)
+    {
+        if (files.Count == 0) throw new StoreException(StoreErrorReason.InvalidArgument, "a commit needs at least one file");
+        if (files.Select(f => f.Path).Distinct(StringComparer.Ordinal).Count() != files.Count)
+            throw new StoreException(StoreErrorReason.InvalidArgument, "a commit names the same path twice");
+        // Every commit carries parentCommit, so a resend can never duplicate it. Without an expected parent
+        // the caller asked for no compare-and-swap: a branch that moved meanwhile just means another try.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (head, isRoot) = await GetHeadAsync(repoId, ct);
+            var latest = isRoot ? "" : head;
+            if (expectedParent is not null && !string.Equals(expectedParent, latest, StringComparison.OrdinalIgnoreCase))
+                throw new StoreException(StoreErrorReason.Conflict,
+                    $"{repoId} is at revision '{latest}', not the expected '{expectedParent}'");
+            try
+            {
+                var id = await _committer.CommitAsync(repoId, Branch, files, message, head, ct);
+                _logger.LogInformation("Committed {Files} files to {Repo} as {Revision}", files.Count, repoId, id);
+                return new CommitInfo(id, isRoot ? null : head, DateTimeOffset.UtcNow, message);
+            }
+            catch (StoreException e) when (e.Reason == StoreErrorReason.Conflict && expectedParent is null && attempt < 3)
+            {
+                _logger.LogInformation("{Repo} moved during an unguarded commit; committing on the new head", repoId);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListFilesAsync(string repoId, string revision, CancellationToken ct)
+    {
+        _touched.TryAdd(repoId, 0);
+        var paths = new List<string>();
+        await foreach (var entry in _client.ListTreeAsync(repoId, revision, ct))
+            if (entry.Type == "file" && entry.Path != HubBookkeeping) paths.Add(entry.Path);
+        return paths;
+    }
+
+    public async Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct) =>
+        new FileStream(await GetLocalPathAsync(repoId, revision, path, ct), FileMode.Open, FileAccess.Read, FileShare.Read,
+            bufferSize: 1 << 16, FileOptions.Asynchronous);
+
+    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    {
+        HubClient.Split(repoId);
+        if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.Split('/').Any(s => s is "" or "." or ".."))
+            throw new StoreException(StoreErrorReason.InvalidArgument, $"'{path}' is not a relative file path");
+        _touched.TryAdd(repoId, 0);
+        return _downloader.GetLocalPathAsync(repoId, revision, path, ct);
+    }
+
+    public async Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            var latest = await GetLatestRevisionAsync(repoId, ct);
+            var left = deadline - DateTimeOffset.UtcNow;
+            if (latest != knownRevision || left <= TimeSpan.Zero) return latest;
+            await Task.Delay(left < _settings.PollInterval ? left : _settings.PollInterval, ct);
+        }
+    }
+
+    /// <summary>
+    /// Evicts this process's cached copies of all but the newest <paramref name="keepLast"/> revisions;
+    /// with <see cref="HubSettings.SquashHistory"/> (miners), also squashes the history on the Hub.
+    /// </summary>
+    public async Task PruneAsync(string repoId, int keepLast, CancellationToken ct)
+    {
+        if (keepLast < 1) throw new StoreException(StoreErrorReason.InvalidArgument, $"keepLast must be at least 1, not {keepLast}");
+        var keep = (await ListRevisionsAsync(repoId, keepLast, ct)).Select(c => c.Revision).ToHashSet(StringComparer.Ordinal);
+        Cache.EvictOwn(repoId, keep);
+        if (_settings.SquashHistory) await _client.SuperSquashAsync(repoId, Branch, "Squash history (hivetrain)", ct);
+    }
+
+    /// <summary>Whether a root commit is the Hub's creation commit (only <c>.gitattributes</c>), not a publish.</summary>
+    private async Task<bool> IsCreationCommitAsync(string repoId, string commit, CancellationToken ct)
+    {
+        if (_creationCommits.TryGetValue(commit, out var known)) return known;
+        var isCreation = true;
+        await foreach (var entry in _client.ListTreeAsync(repoId, commit, ct))
+            if (entry.Type == "file" && entry.Path != HubBookkeeping) { isCreation = false; break; }
+        _creationCommits[commit] = isCreation;
+        return isCreation;
+    }
+
+    private async Task<(string Head, bool IsRoot)> GetHeadAsync(string repoId, CancellationToken ct)
+    {
+        _touched.TryAdd(repoId, 0);
+        var branch = (await _client.ListBranchesAsync(repoId, ct)).FirstOrDefault(b => b.Name == Branch)
+            ?? throw new StoreException(StoreErrorReason.RevisionNotFound, $"{repoId} has no branch '{Branch}'");
+        var isRoot = true;
+        await foreach (var commit in _client.ListCommitsAsync(repoId, branch.TargetCommit, 2, ct))
+        {
+            if (commit.Id != branch.TargetCommit) { isRoot = false; break; }
+        }
+        isRoot = isRoot && await IsCreationCommitAsync(repoId, branch.TargetCommit, ct);
+        return (branch.TargetCommit, isRoot);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
