@@ -6,5 +6,7 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
 {
     VersionVerb.Create(),
     TokenizeVerb.Create(),
+    TrainVerb.Create(),
+    EvalVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();
