@@ -10,5 +10,7 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     WalletVerb.Create(),
     StoreVerb.Create(),
     LedgerVerb.Create(),
+    TrainVerb.Create(),
+    EvalVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Hivetrain.Model;
 
 /// <summary>Multi-head causal self-attention with one fused q,k,v projection (<c>c_attn</c>) and an output projection (<c>c_proj</c>).</summary>
-public sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
+internal sealed class CausalSelfAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Conv1D attention;
     private readonly Conv1D projection;

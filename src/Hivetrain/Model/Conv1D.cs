@@ -8,7 +8,7 @@ namespace Hivetrain.Model;
 /// GPT-2's affine layer: <c>y = x·W + b</c> with <c>W</c> stored <c>[in, out]</c> (Hugging Face's Conv1D layout,
 /// the transpose of <c>nn.Linear</c>), so checkpoints load without transposing.
 /// </summary>
-public sealed class Conv1D : nn.Module<Tensor, Tensor>
+internal sealed class Conv1D : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly Parameter bias;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Hivetrain.Model;
 
 /// <summary>One pre-LN transformer block: <c>x + attn(ln_1(x))</c>, then <c>x + mlp(ln_2(x))</c>.</summary>
-public sealed class GptBlock : nn.Module<Tensor, Tensor>
+internal sealed class GptBlock : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> norm1;
     private readonly CausalSelfAttention attention;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Hivetrain.Model;
 
 /// <summary>The block's feed-forward part: width → 4·width, tanh-approximated GELU (GPT-2's gelu_new), → width.</summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>
+internal sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly Conv1D expand;
     private readonly Conv1D project;

@@ -53,7 +53,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Tokens per optimizer step.</summary>
     public long TokensPerStep => (long)Options.BatchRows * Options.Accumulation * context;
 
-    /// <summary>One optimizer step: accumulate gradients over the micro-batches, clip, update, advance the schedule.</summary>
+    /// <summary>One optimizer step: accumulate gradients over the micro-batches, clip, update (unless non-finite), advance the schedule.</summary>
     public TrainStep Step()
     {
         using var scope = torch.NewDisposeScope();
@@ -72,8 +72,10 @@ public sealed class Trainer : IDisposable
         double gradNorm = Options.GradClip > 0
             ? torch.nn.utils.clip_grad_norm_(parameters, Options.GradClip)
             : GradNorm();
-        optimizer.step();
-        var result = new TrainStep(StepsTaken, lossSum / Options.Accumulation, lr, gradNorm, TokensPerStep);
+        // A non-finite gradient would poison Adam's moments for good: skip the update, report it, keep the schedule moving.
+        bool applied = double.IsFinite(gradNorm) && double.IsFinite(lossSum);
+        if (applied) optimizer.step();
+        var result = new TrainStep(StepsTaken, lossSum / Options.Accumulation, lr, gradNorm, TokensPerStep, applied);
         StepsTaken++;
         TokensSeen += TokensPerStep;
         return result;

@@ -85,6 +85,46 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Weight_decay_shrinks_matrices_but_not_biases_or_layer_norm_gains()
+    {
+        using var model = new Gpt(Model, seed: 1);
+        double before = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
+        // Step 0 of a 2-step warmup runs at lr/2, so lr·decay shrinks decayed tensors by 1 − 0.25 (which also shows the
+        // scheduled rate reaches the optimizer); Adam's own first step moves each value by at most ~lr.
+        var options = new TrainerOptions(BatchRows: 2, LearningRate: 1e-3, WarmupSteps: 2, DecaySteps: 100, WeightDecay: 500);
+        using var trainer = new Trainer(model, PatternWindowSource.Default(), options);
+
+        trainer.Step();
+
+        double after = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
+        Assert.InRange(after / before, 0.70, 0.80);
+        Assert.InRange(model.NamedParameters["ln_f.weight"].min().item<float>(), 0.998f, 1.002f);
+        Assert.InRange(model.NamedParameters["h.0.attn.c_attn.bias"].abs().max().item<float>(), 0f, 0.0011f);
+    }
+
+    [Fact]
+    public void A_non_finite_gradient_skips_the_update_and_training_recovers()
+    {
+        using var model = new Gpt(Model, seed: 1);
+        using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast);
+        trainer.Step();
+        var wpe = model.NamedParameters["wpe.weight"];
+        using var saved = wpe.clone();
+        using var fcBefore = model.NamedParameters["h.0.mlp.c_fc.weight"].clone();
+        using (torch.no_grad()) wpe[0, 0] = torch.tensor(float.NaN);
+
+        var bad = trainer.Step();
+
+        Assert.False(bad.Applied);
+        Assert.True(fcBefore.Equals(model.NamedParameters["h.0.mlp.c_fc.weight"]));
+        using (torch.no_grad()) wpe.copy_(saved);
+        var good = trainer.Step();
+        Assert.True(good.Applied);
+        Assert.True(double.IsFinite(good.Loss));
+        Assert.False(fcBefore.Equals(model.NamedParameters["h.0.mlp.c_fc.weight"]));
+    }
+
+    [Fact]
     public void Schedule_warms_up_linearly_then_decays_by_cosine_to_the_minimum()
     {
         var options = new TrainerOptions(LearningRate: 1.0, MinLearningRate: 0.1, WarmupSteps: 10, DecaySteps: 110);
