@@ -34,7 +34,8 @@ public static class DeltaCheck
         }
         catch (SafeTensorsException e)
         {
-            return DeltaVerdict.Rejected(DeltaRejection.Unreadable, e.Message);
+            var reason = e.Reason == SafeTensorsError.DtypeNotAllowed ? DeltaRejection.DtypeNotAllowed : DeltaRejection.Unreadable;
+            return DeltaVerdict.Rejected(reason, e.Message);
         }
         catch (DeltaException e)
         {
