@@ -4,6 +4,10 @@ namespace Hivetrain.Ledger;
 public enum LedgerErrorReason
 {
     NotRegistered,
+    /// <summary>Registration refused: every uid is taken (the local ledger's configured maximum).</summary>
+    RosterFull,
+    /// <summary>Weights on other uids need a validator permit, which this hotkey lacks.</summary>
+    NoValidatorPermit,
     RateLimited,
     CommitmentTooLong,
     InvalidWeights,

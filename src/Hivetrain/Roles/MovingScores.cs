@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Hivetrain.Roles;
+
+/// <summary>
+/// A validator's moving average of raw scores per uid, keyed to the hotkey that held the uid:
+/// a uid taken over by another hotkey starts again from zero. Non-finite or negative raw scores
+/// count as zero, so no sequence of inputs makes an average NaN, negative or infinite.
+/// </summary>
+public sealed class MovingScores
+{
+    private readonly Dictionary<int, Entry> _entries = new();
+
+    public MovingScores(double alpha)
+    {
+        if (!(alpha > 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "moving-average alpha must be in (0, 1]");
+        Alpha = alpha;
+    }
+
+    public double Alpha { get; }
+
+    /// <summary>The averages by uid.</summary>
+    public IReadOnlyDictionary<int, double> Averages => _entries.ToDictionary(e => e.Key, e => e.Value.Average);
+
+    /// <summary>Folds one round's raw score for a uid into its average.</summary>
+    public void Update(int uid, string hotkey, double rawScore)
+    {
+        var score = Sanitize(rawScore);
+        var previous = _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry.Average : 0.0;
+        _entries[uid] = new Entry(hotkey, Alpha * score + (1 - Alpha) * previous);
+    }
+
+    /// <summary>Keeps a uid's average as it is this round (e.g. a stale delta in its grace period).</summary>
+    public void Keep(int uid, string hotkey)
+    {
+        if (_entries.TryGetValue(uid, out var entry) && entry.Hotkey != hotkey) _entries.Remove(uid);
+    }
+
+    /// <summary>Drops uids no longer on the roster, and uids whose hotkey changed.</summary>
+    public void Retain(IReadOnlyDictionary<int, string> roster)
+    {
+        foreach (var uid in _entries.Keys.ToList())
+            if (!roster.TryGetValue(uid, out var hotkey) || hotkey != _entries[uid].Hotkey) _entries.Remove(uid);
+    }
+
+    /// <summary>Averages normalized to sum to 1, or empty when all are zero (then no weights are set).</summary>
+    public IReadOnlyDictionary<int, double> Normalized()
+    {
+        double total = _entries.Values.Sum(e => e.Average);
+        if (!(total > 0) || double.IsInfinity(total)) return new Dictionary<int, double>();
+        return _entries.Where(e => e.Value.Average > 0).ToDictionary(e => e.Key, e => e.Value.Average / total);
+    }
+
+    /// <summary>Serializes to JSON, for persistence across restarts.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new State(Alpha, _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average)).OrderBy(e => e.Uid).ToList()));
+
+    /// <summary>Restores from <see cref="ToJson"/>; entries that are not finite and non-negative are dropped.</summary>
+    public static MovingScores FromJson(string json, double alpha)
+    {
+        var state = JsonSerializer.Deserialize<State>(json) ?? throw new FormatException("moving scores: empty state");
+        var scores = new MovingScores(alpha);
+        foreach (var e in state.Entries ?? [])
+            if (double.IsFinite(e.Average) && e.Average >= 0 && e.Hotkey is not null) scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average);
+        return scores;
+    }
+
+    private static double Sanitize(double raw) => double.IsFinite(raw) && raw > 0 ? Math.Min(raw, MaxRawScore) : 0.0;
+
+    /// <summary>Caps one round's raw score: a loss reduction above this is not a real improvement.</summary>
+    public const double MaxRawScore = 1e6;
+
+    private readonly record struct Entry(string Hotkey, double Average);
+    private sealed record State(double Alpha, List<StateEntry>? Entries);
+    private sealed record StateEntry(int Uid, string? Hotkey, double Average);
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Hivetrain.Simulation;
+
+/// <summary>
+/// One line of a network's <c>metrics.jsonl</c>: the state after round <see cref="Round"/> closed.
+/// <see cref="BaseLoss"/> is the base model's loss on the report split; <see cref="BaselineLoss"/> the
+/// loss of one miner trained alone with the same compute, when a baseline runs.
+/// </summary>
+public sealed record RoundMetrics(
+    int Round,
+    string? BaseRevision,
+    double BaseLoss,
+    double? BaselineLoss,
+    bool Published,
+    string? SkipReason,
+    IReadOnlyList<MinerMetrics> Miners,
+    double ElapsedSeconds)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads every round line of a metrics file, skipping lines of other kinds.</summary>
+    public static IReadOnlyList<RoundMetrics> ReadAll(string path)
+    {
+        var rounds = new List<RoundMetrics>();
+        int number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                if (JsonSerializer.Deserialize<RoundMetrics>(line, Json) is { Miners: not null } round) rounds.Add(round);
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"{path}:{number}: not a round metrics line ({e.Message})", e);
+            }
+        }
+        return rounds;
+    }
+}
+
+/// <summary>One miner's result in a round, as the validators saw it.</summary>
+public sealed record MinerMetrics(string Name, int Uid, string Hotkey, double Score, double Weight, string? Rejection);

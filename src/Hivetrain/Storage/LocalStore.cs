@@ -1,0 +1,157 @@
+using System.Diagnostics;
+
+namespace Hivetrain.Storage;
+
+/// <summary>
+/// The embedded model store: repositories in a directory, each a chain of immutable commit manifests
+/// over content-addressed blobs, with a head file replaced atomically. Several processes may commit and
+/// read at once: writers take a per-repository lock file, readers never lock. A process killed at any
+/// instant leaves every repository at its previous or its new revision.
+/// </summary>
+public sealed class LocalStore : IModelStore
+{
+    private readonly string _root;
+    private readonly LocalStoreOptions _options;
+
+    /// <summary>Opens (creating if needed) the store rooted at <paramref name="root"/>.</summary>
+    public LocalStore(string root, LocalStoreOptions? options = null)
+    {
+        _root = Path.GetFullPath(root);
+        _options = options ?? LocalStoreOptions.Default;
+        Directory.CreateDirectory(Path.Combine(_root, "repos"));
+    }
+
+    /// <summary>The store's root directory.</summary>
+    public string Root => _root;
+
+    /// <summary>Test hook: called at each <see cref="LocalStoreStep"/> of a commit (crash tests kill the process there).</summary>
+    internal Action<LocalStoreStep>? StepHook { get; set; }
+
+    public Task CreateRepositoryAsync(string repoId, CancellationToken ct)
+    {
+        var repo = Open(repoId);
+        if (!Directory.Exists(repo.Directory))
+        {
+            Directory.CreateDirectory(repo.Directory);
+            DurableFile.FlushDirectory(Path.GetDirectoryName(repo.Directory)!);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct)
+    {
+        var repos = Path.Combine(_root, "repos");
+        var ids = new List<string>();
+        foreach (var owner in Directory.EnumerateDirectories(repos))
+            foreach (var name in Directory.EnumerateDirectories(owner))
+            {
+                var id = $"{Path.GetFileName(owner)}/{Path.GetFileName(name)}";
+                if (IsValidRepositoryId(id))
+                    ids.Add(id);
+            }
+        ids.Sort(StringComparer.Ordinal);
+        return Task.FromResult<IReadOnlyList<string>>(ids);
+    }
+
+    public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct) =>
+        Task.FromResult(Open(repoId).ReadHead());
+
+    public Task<IReadOnlyList<CommitInfo>> ListRevisionsAsync(string repoId, int? limit, CancellationToken ct)
+    {
+        if (limit is < 0)
+            throw new StoreException(StoreErrorReason.InvalidArgument, "limit must not be negative");
+        var history = Open(repoId).ReadHistory(limit);
+        return Task.FromResult<IReadOnlyList<CommitInfo>>(history.Select(m => m.ToCommitInfo()).ToList());
+    }
+
+    public async Task<CommitInfo> CommitAsync(string repoId, IReadOnlyList<CommitFile> files, string message,
+        string? expectedParent, CancellationToken ct)
+    {
+        var repo = Open(repoId);
+        repo.EnsureExists();
+        var writer = new LocalRepositoryWriter(repo, StepHook);
+        return await writer.CommitAsync(files, message, expectedParent, ct).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<string>> ListFilesAsync(string repoId, string revision, CancellationToken ct)
+    {
+        var manifest = Open(repoId).ReadManifest(revision);
+        return Task.FromResult<IReadOnlyList<string>>(manifest.Files.Select(f => f.Path).ToList());
+    }
+
+    public Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct)
+    {
+        var blob = ResolveBlob(repoId, revision, path);
+        try
+        {
+            // FileShare.Delete: pruning may unlink the blob while it is read; the open handle stays valid.
+            Stream stream = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult(stream);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw Pruned(repoId, revision, path, e);
+        }
+    }
+
+    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    {
+        var blob = ResolveBlob(repoId, revision, path);
+        if (!File.Exists(blob))
+            throw Pruned(repoId, revision, path, null);
+        return Task.FromResult(blob);
+    }
+
+    public async Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct)
+    {
+        var repo = Open(repoId);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var latest = repo.ReadHead();
+            var left = timeout - clock.Elapsed;
+            if (latest != knownRevision || left <= TimeSpan.Zero)
+                return latest;
+            await Task.Delay(left < _options.PollInterval ? left : _options.PollInterval, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task PruneAsync(string repoId, int keepLast, CancellationToken ct)
+    {
+        if (keepLast < 1)
+            throw new StoreException(StoreErrorReason.InvalidArgument, $"keepLast must be at least 1 (got {keepLast}): the latest revision is always kept");
+        var repo = Open(repoId);
+        repo.EnsureExists();
+        await new LocalRepositoryWriter(repo, StepHook).PruneAsync(keepLast, ct).ConfigureAwait(false);
+    }
+
+    private string ResolveBlob(string repoId, string revision, string path)
+    {
+        var repo = Open(repoId);
+        var entry = repo.FindEntry(repo.ReadManifest(revision), path);
+        return repo.BlobPath(entry.Sha256);
+    }
+
+    private LocalRepository Open(string repoId)
+    {
+        StoreNames.ValidateRepositoryId(repoId);
+        return new LocalRepository(_root, repoId);
+    }
+
+    private static StoreException Pruned(string repoId, string revision, string path, Exception? inner) =>
+        new(StoreErrorReason.RevisionNotFound, $"repository '{repoId}' revision {revision}: '{path}' is gone (the revision was pruned)", inner);
+
+    private static bool IsValidRepositoryId(string id)
+    {
+        try
+        {
+            StoreNames.ValidateRepositoryId(id);
+            return true;
+        }
+        catch (StoreException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Hivetrain.Data;
+using Hivetrain.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Hivetrain.Training;
+
+/// <summary>
+/// Trains a <see cref="Gpt"/> one optimizer step at a time on windows from an <see cref="IWindowSource"/>.
+/// The optimizer state and the schedule position live here, so a caller may change the model's parameters in place
+/// between steps (a miner's rebase) and carry on. The trainer does not own the model; it owns its optimizer.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly IWindowSource source;
+    private readonly AdamW optimizer;
+    private readonly Parameter[] parameters;
+    private readonly int context;
+
+    public Trainer(Gpt model, IWindowSource source, TrainerOptions options)
+    {
+        options.Validate();
+        context = options.Context ?? model.Config.Context;
+        if (context > model.Config.Context)
+            throw new ArgumentException($"trainer context {context} exceeds the model's {model.Config.Context}", nameof(options));
+        Model = model;
+        Options = options;
+        this.source = source;
+        parameters = model.parameters().ToArray();
+        // nanoGPT's split: matrices (embeddings, projections) decay; biases and layer-norm gains do not.
+        var decayed = parameters.Where(p => p.dim() >= 2).ToArray();
+        var plain = parameters.Where(p => p.dim() < 2).ToArray();
+        optimizer = torch.optim.AdamW(
+            [
+                new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
+                new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0.0 }),
+            ],
+            lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, eps: options.Epsilon);
+        if (model.Config.Dropout > 0) torch.manual_seed(options.Seed);
+    }
+
+    public Gpt Model { get; }
+
+    public TrainerOptions Options { get; }
+
+    /// <summary>Optimizer steps taken so far (the schedule's position).</summary>
+    public long StepsTaken { get; private set; }
+
+    /// <summary>Tokens trained on so far.</summary>
+    public long TokensSeen { get; private set; }
+
+    /// <summary>Tokens per optimizer step.</summary>
+    public long TokensPerStep => (long)Options.BatchRows * Options.Accumulation * context;
+
+    /// <summary>One optimizer step: accumulate gradients over the micro-batches, clip, update, advance the schedule.</summary>
+    public TrainStep Step()
+    {
+        using var scope = torch.NewDisposeScope();
+        Model.train();
+        double lr = Options.LearningRateAt(StepsTaken);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        optimizer.zero_grad();
+        double lossSum = 0;
+        for (int micro = 0; micro < Options.Accumulation; micro++)
+        {
+            using var microScope = torch.NewDisposeScope();
+            var loss = Model.Loss(source.Next(Options.BatchRows, context));
+            (loss / Options.Accumulation).backward();
+            lossSum += loss.item<float>();
+        }
+        double gradNorm = Options.GradClip > 0
+            ? torch.nn.utils.clip_grad_norm_(parameters, Options.GradClip)
+            : GradNorm();
+        optimizer.step();
+        var result = new TrainStep(StepsTaken, lossSum / Options.Accumulation, lr, gradNorm, TokensPerStep);
+        StepsTaken++;
+        TokensSeen += TokensPerStep;
+        return result;
+    }
+
+    private double GradNorm()
+    {
+        using var scope = torch.NewDisposeScope();
+        var squares = parameters.Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum()).ToArray();
+        return squares.Length == 0 ? 0.0 : Math.Sqrt(torch.stack(squares).sum().item<float>());
+    }
+
+    public void Dispose() => optimizer.Dispose();
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Hivetrain.Ledger;
+
+namespace Hivetrain.Tests.Ledger;
+
+public sealed class WalletTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("hivetrain-wallet-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Created_hotkey_loads_back_with_the_same_keys()
+    {
+        var created = Wallet.CreateHotkey(_root, "miner", "default");
+        var loaded = Wallet.LoadHotkey(_root, "miner", "default");
+        Assert.Equal(created.PublicKey, loaded.PublicKey);
+        Assert.Equal(created.SecretKey, loaded.SecretKey);
+        Assert.Equal(created.Ss58Address, loaded.Ss58Address);
+    }
+
+    [Fact]
+    public void Keyfile_is_laid_out_and_formatted_like_bittensor()
+    {
+        var created = Wallet.CreateHotkey(_root, "miner", "default");
+        var file = Path.Combine(_root, "miner", "hotkeys", "default");
+        using var json = JsonDocument.Parse(File.ReadAllText(file));
+        var hex = "0x" + Convert.ToHexStringLower(created.PublicKey);
+        Assert.Equal(hex, json.RootElement.GetProperty("accountId").GetString());
+        Assert.Equal(hex, json.RootElement.GetProperty("publicKey").GetString());
+        Assert.Equal(created.Ss58Address, json.RootElement.GetProperty("ss58Address").GetString());
+        Assert.Equal(66, json.RootElement.GetProperty("secretSeed").GetString()!.Length);
+        Assert.Equal(130, json.RootElement.GetProperty("privateKey").GetString()!.Length);
+        using var pub = JsonDocument.Parse(File.ReadAllText(file + "pub.txt"));
+        Assert.Equal(JsonValueKind.Null, pub.RootElement.GetProperty("privateKey").ValueKind);
+        Assert.Equal(created.Ss58Address, pub.RootElement.GetProperty("ss58Address").GetString());
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
+    public void Refuses_to_overwrite_an_existing_hotkey()
+    {
+        var first = Wallet.CreateHotkey(_root, "miner", "default");
+        var error = Assert.Throws<WalletException>(() => Wallet.CreateHotkey(_root, "miner", "default"));
+        Assert.Equal(WalletErrorReason.KeyfileExists, error.Reason);
+        Assert.Equal(first.PublicKey, Wallet.LoadHotkey(_root, "miner", "default").PublicKey);
+    }
+
+    [Fact]
+    public void Missing_keyfile_is_named()
+    {
+        var error = Assert.Throws<WalletException>(() => Wallet.LoadHotkey(_root, "nobody", "default"));
+        Assert.Equal(WalletErrorReason.KeyfileMissing, error.Reason);
+        Assert.Contains(Path.Combine("nobody", "hotkeys", "default"), error.Message);
+    }
+
+    [Theory]
+    [InlineData("$NACL\u0001\u0002", WalletErrorReason.KeyfileEncrypted)]
+    [InlineData("{not json", WalletErrorReason.KeyfileCorrupt)]
+    [InlineData("null", WalletErrorReason.KeyfileCorrupt)]
+    [InlineData("{\"secretSeed\":\"0x1234\"}", WalletErrorReason.KeyfileCorrupt)]
+    [InlineData("{\"secretSeed\":\"0xzz\"}", WalletErrorReason.KeyfileCorrupt)]
+    [InlineData("{\"publicKey\":\"0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d\"}", WalletErrorReason.NoSecret)]
+    [InlineData("{\"secretSeed\":\"0xfac7959dbfe72f052e5a0c3c8d6530f202b02fd8f9f5ca3580ec8deb7797479e\",\"publicKey\":\"0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d\"}", WalletErrorReason.KeyMismatch)]
+    public void Unreadable_keyfiles_are_rejected_with_their_reason(string content, WalletErrorReason reason)
+    {
+        var file = Path.Combine(_root, "w", "hotkeys", "h");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, content);
+        Assert.Equal(reason, Assert.Throws<WalletException>(() => Wallet.LoadHotkey(_root, "w", "h")).Reason);
+    }
+
+    [Fact]
+    public void Loads_a_keyfile_holding_only_the_private_key()
+    {
+        var created = Wallet.CreateHotkey(_root, "miner", "default");
+        var file = Path.Combine(_root, "only-private", "hotkeys", "h");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, $"{{\"privateKey\":\"0x{Convert.ToHexStringLower(created.SecretKey!)}\",\"publicKey\":\"0x{Convert.ToHexStringLower(created.PublicKey)}\"}}");
+        Assert.Equal(created.PublicKey, Wallet.LoadHotkey(_root, "only-private", "h").PublicKey);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    public void Rejects_names_that_are_not_a_single_path_segment(string name) =>
+        Assert.Throws<ArgumentException>(() => Wallet.HotkeyPath(_root, name, "default"));
+}

@@ -1,0 +1,102 @@
+using CsCheck;
+using Hivetrain.Roles;
+
+namespace Hivetrain.Tests.Roles;
+
+public sealed class MovingScoresTests
+{
+    private static readonly Gen<double> AnyScore = Gen.OneOf(
+        Gen.Double, Gen.Double[-10, 10], Gen.Const(double.NaN), Gen.Const(double.PositiveInfinity),
+        Gen.Const(double.NegativeInfinity), Gen.Const(0.0), Gen.Const(double.MaxValue), Gen.Const(-0.0));
+
+    private static readonly Gen<(int Uid, int Hotkey, double Score)[]> Rounds =
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 1], AnyScore).Array[0, 60];
+
+    [Fact]
+    public void Averages_stay_finite_and_non_negative_for_any_inputs()
+    {
+        Rounds.Sample(rounds =>
+        {
+            var scores = new MovingScores(1.0 / 3);
+            foreach (var (uid, hotkey, score) in rounds) scores.Update(uid, $"hk{hotkey}", score);
+            Assert.All(scores.Averages.Values, a => Assert.True(double.IsFinite(a) && a >= 0, $"average {a}"));
+            var normalized = scores.Normalized();
+            Assert.All(normalized.Values, w => Assert.True(double.IsFinite(w) && w > 0));
+            if (normalized.Count > 0) Assert.Equal(1.0, normalized.Values.Sum(), 9);
+        });
+    }
+
+    [Fact]
+    public void Attacker_without_positive_scores_never_earns_weight()
+    {
+        Gen.Select(Gen.Double[1e-6, 10].Array[1, 20], Gen.OneOf(Gen.Const(double.NaN), Gen.Double[-1e300, 0], Gen.Const(double.NegativeInfinity)).Array[1, 20])
+            .Sample((honest, attacker) =>
+            {
+                var scores = new MovingScores(1.0 / 3);
+                foreach (var s in honest) scores.Update(0, "honest", s);
+                foreach (var s in attacker) scores.Update(1, "attacker", s);
+                var weights = scores.Normalized();
+                Assert.False(weights.ContainsKey(1));
+                Assert.Equal(1.0, weights[0], 12);
+            });
+    }
+
+    [Fact]
+    public void All_zero_scores_give_no_weights()
+    {
+        var scores = new MovingScores(0.5);
+        scores.Update(0, "a", 0);
+        scores.Update(1, "b", double.NaN);
+        Assert.Empty(scores.Normalized());
+    }
+
+    [Fact]
+    public void Uid_taken_by_a_new_hotkey_starts_from_zero()
+    {
+        var scores = new MovingScores(0.5);
+        scores.Update(3, "old", 2.0);
+        scores.Update(3, "new", 0.0);
+        Assert.Equal(0.0, scores.Averages[3]);
+    }
+
+    [Fact]
+    public void Average_follows_alpha()
+    {
+        var scores = new MovingScores(0.25);
+        scores.Update(0, "a", 4.0);
+        scores.Update(0, "a", 0.0);
+        Assert.Equal(0.75, scores.Averages[0], 12);
+    }
+
+    [Fact]
+    public void State_survives_a_round_trip_and_drops_bad_entries()
+    {
+        var scores = new MovingScores(0.5);
+        scores.Update(0, "a", 1.0);
+        scores.Update(2, "b", 3.0);
+        var restored = MovingScores.FromJson(scores.ToJson(), 0.5);
+        Assert.Equal(scores.Averages, restored.Averages);
+
+        var hostile = """{"Alpha":0.5,"Entries":[{"Uid":1,"Hotkey":"x","Average":-1},{"Uid":2,"Hotkey":null,"Average":1}]}""";
+        Assert.Empty(MovingScores.FromJson(hostile, 0.5).Averages);
+    }
+
+    [Fact]
+    public void Retain_drops_uids_that_left_or_changed_hotkey()
+    {
+        var scores = new MovingScores(0.5);
+        scores.Update(0, "a", 1.0);
+        scores.Update(1, "b", 1.0);
+        scores.Update(2, "c", 1.0);
+        scores.Retain(new Dictionary<int, string> { [0] = "a", [1] = "z" });
+        Assert.Equal([0], scores.Averages.Keys);
+    }
+
+    [Fact]
+    public void Alpha_outside_unit_interval_is_rejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MovingScores(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MovingScores(double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MovingScores(1.5));
+    }
+}
