@@ -5,5 +5,6 @@ using Hivetrain.Cli.Verbs;
 var root = new RootCommand("Hivetrain: incentivized, decentralized training of language models.")
 {
     VersionVerb.Create(),
+    InspectVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();
