@@ -8,8 +8,32 @@ namespace Hivetrain.Artifacts;
 /// The byte-level loops under deltas: widening BF16/F16 to f32, θ += α·δ, sums of squares and dot
 /// products, all in fixed chunks so results are the same on every machine and nothing large is allocated.
 /// </summary>
-internal static class DeltaKernels
+internal static unsafe class DeltaKernels
 {
+    private const int CopyChunk = 1 << 20;
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (same length), in parallel 1 MiB chunks when large.</summary>
+    public static void Copy(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        if (source.Length != destination.Length) throw new ArgumentException("copy between spans of different lengths");
+        if (source.Length <= CopyChunk)
+        {
+            source.CopyTo(destination);
+            return;
+        }
+        fixed (byte* s = source)
+        fixed (byte* d = destination)
+        {
+            nint sp = (nint)s, dp = (nint)d;
+            int length = source.Length;
+            Parallel.For(0, (length + CopyChunk - 1) / CopyChunk, c =>
+            {
+                int start = c * CopyChunk, n = Math.Min(CopyChunk, length - start);
+                new ReadOnlySpan<byte>((byte*)sp + start, n).CopyTo(new Span<byte>((byte*)dp + start, n));
+            });
+        }
+    }
+
     /// <summary>Elements per chunk: 64 KiB of f32, small enough for a stack buffer and L2.</summary>
     public const int Chunk = 16384;
 
