@@ -73,9 +73,12 @@ internal sealed class CompressionBenchmark : IBenchmark
             double share = (l0 - Loss(model, evalBatches)) / score;
             applier.Revert();
             rows.Add((name, bytes.Length, (double)bytes.Length / f32Size, share));
-            Console.WriteLine($"{name,-14} {bytes.Length,12:N0} {(double)bytes.Length / f32Size,9:P1} {share,11:P1}");
+            Console.WriteLine($"{name,-14} {bytes.Length,12:N0} {(double)bytes.Length / f32Size,9:P1} {share,11:P2}");
         }
-        var pick = rows.Where(r => r.Share >= 0.98).MinBy(r => r.Size);
+        // Sizes within 0.1% of f32 count as equal; then prefer bf16 (f32's exponent range) over f16 (underflows below 6e-8).
+        var pick = rows.Where(r => r.Share >= 0.98)
+            .OrderBy(r => Math.Round(r.Ratio, 3)).ThenBy(r => r.Encoding.StartsWith("bf16") ? 0 : r.Encoding.StartsWith("f16") ? 1 : 2)
+            .FirstOrDefault();
         Console.WriteLine(pick == default ? "no encoding keeps 98% of the score" : $"smallest keeping >= 98% of the score: {pick.Encoding} ({pick.Ratio:P1} of f32, {pick.Share:P1} kept)");
     }
 
