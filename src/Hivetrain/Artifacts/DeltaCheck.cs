@@ -21,7 +21,7 @@ public static class DeltaCheck
         }
         catch (DeltaException e)
         {
-            return DeltaVerdict.Rejected(e.Reason, e.Message);
+            return DeltaVerdict.Rejected(e.Reason, e.Detail);
         }
     }
 
@@ -39,7 +39,7 @@ public static class DeltaCheck
         }
         catch (DeltaException e)
         {
-            return DeltaVerdict.Rejected(e.Reason, e.Message);
+            return DeltaVerdict.Rejected(e.Reason, e.Detail);
         }
         using (delta) return Check(delta, expected);
     }
