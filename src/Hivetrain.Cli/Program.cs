@@ -12,5 +12,6 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     LedgerVerb.Create(),
     TrainVerb.Create(),
     EvalVerb.Create(),
+    InspectVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -63,7 +63,14 @@ public sealed class DeltaApplier : IDisposable
     public void Revert()
     {
         using var noGrad = torch.no_grad();
-        foreach (var name in _touched) _parameters[name].copy_(_snapshot[name]);
+        foreach (var name in _touched)
+        {
+            var p = _parameters[name];
+            var saved = _snapshot[name];
+            // A span copy avoids one torch parallel region per tensor, which stalls on a busy machine.
+            if (IsCpuFloat32(p) && IsCpuFloat32(saved)) DeltaKernels.Copy(saved.bytes, p.bytes);
+            else p.copy_(saved);
+        }
         _touched.Clear();
     }
 

@@ -21,7 +21,7 @@ public static class DeltaCheck
         }
         catch (DeltaException e)
         {
-            return DeltaVerdict.Rejected(e.Reason, e.Message);
+            return DeltaVerdict.Rejected(e.Reason, e.Detail);
         }
     }
 
@@ -34,11 +34,12 @@ public static class DeltaCheck
         }
         catch (SafeTensorsException e)
         {
-            return DeltaVerdict.Rejected(DeltaRejection.Unreadable, e.Message);
+            var reason = e.Reason == SafeTensorsError.DtypeNotAllowed ? DeltaRejection.DtypeNotAllowed : DeltaRejection.Unreadable;
+            return DeltaVerdict.Rejected(reason, e.Message);
         }
         catch (DeltaException e)
         {
-            return DeltaVerdict.Rejected(e.Reason, e.Message);
+            return DeltaVerdict.Rejected(e.Reason, e.Detail);
         }
         using (delta) return Check(delta, expected);
     }

@@ -9,6 +9,12 @@ public sealed record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKFraction 
     /// <summary>Tensors with fewer elements than this stay dense under top-k (sparsity would not pay).</summary>
     public const long MinSparseElements = 1024;
 
+    /// <summary>
+    /// The default: dense BF16. Measured by the <c>compression</c> benchmark, it keeps 100% of the validator's score at
+    /// half the size of f32, while top-k without error feedback loses most of the score even at 50% kept.
+    /// </summary>
+    public static DeltaEncoding Default => BF16;
+
     public static DeltaEncoding F32 { get; } = new(SafeTensorsDtype.F32);
     public static DeltaEncoding BF16 { get; } = new(SafeTensorsDtype.BF16);
     public static DeltaEncoding F16 { get; } = new(SafeTensorsDtype.F16);

@@ -5,4 +5,7 @@ public sealed class DeltaException(DeltaRejection reason, string message, Except
     : Exception($"{reason}: {message}", inner)
 {
     public DeltaRejection Reason { get; } = reason;
+
+    /// <summary>The message without the reason in front.</summary>
+    public string Detail { get; } = message;
 }

@@ -124,6 +124,7 @@ internal static unsafe class DeltaLayout
                 var src = new ReadOnlySpan<byte>((byte*)sp + (long)start * size, n * size);
                 var dst = new Span<float>((float*)tp + start, n);
                 if (dtype == SafeTensorsDtype.F32) { DeltaKernels.AddScaled(dst, MemoryMarshal.Cast<byte, float>(src), alpha); return; }
+                if (dtype == SafeTensorsDtype.BF16) { DeltaKernels.AddScaledBFloat16(dst, MemoryMarshal.Cast<byte, ushort>(src), alpha); return; }
                 Span<float> chunk = stackalloc float[DeltaKernels.Chunk];
                 for (int at = 0; at < n; at += DeltaKernels.Chunk)
                 {

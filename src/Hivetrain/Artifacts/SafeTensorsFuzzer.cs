@@ -91,7 +91,7 @@ internal sealed class SafeTensorsFuzzer(int seed)
                 throw new InvalidOperationException($"round trip changed tensor '{e.Name}'");
     }
 
-    private byte[] Mutate(byte[] input)
+    internal byte[] Mutate(byte[] input)
     {
         var bytes = new List<byte>(input);
         switch (_random.Next(9))

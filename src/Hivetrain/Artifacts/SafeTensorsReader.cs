@@ -124,6 +124,22 @@ public sealed unsafe class SafeTensorsReader : IDisposable
 
     public torch.Tensor ToTensor(string name) => ToTensor(Header[name]);
 
+    /// <summary>Copies <paramref name="entry"/> into an existing tensor of the same dtype and element count (e.g. a model parameter).</summary>
+    public void CopyTo(SafeTensorsEntry entry, torch.Tensor destination)
+    {
+        if (!entry.Dtype.TryToScalarType(out var type) || type != destination.dtype || entry.ElementCount != destination.numel())
+            throw new ArgumentException($"'{entry.Name}' is {entry.Dtype}[{string.Join(", ", entry.Shape)}], destination {destination.dtype}[{string.Join(", ", destination.shape)}]");
+        if (entry.ByteLength == 0) return;
+        using var noGrad = torch.no_grad();
+        if (destination.device_type == DeviceType.CPU && destination.is_contiguous())
+        {
+            DeltaKernels.Copy(GetBytes(entry), destination.bytes);
+            return;
+        }
+        using var staged = ToTensor(entry);
+        destination.copy_(staged.view(destination.shape));
+    }
+
     public void Dispose()
     {
         if (_pointer != null)

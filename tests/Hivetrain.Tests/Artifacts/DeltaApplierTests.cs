@@ -89,4 +89,47 @@ public sealed class DeltaApplierTests
         Assert.Equal(-1.0, DeltaMath.Cosine(a, b), 1e-2);
         Assert.InRange(DeltaMath.Cosine(a, sparse), 0.8, 0.999);
     }
+
+    [Theory]
+    [InlineData("bf16", 0.5f)]
+    [InlineData("bf16", 1f)]
+    [InlineData("f16", 0.25f)]
+    public void Apply_of_narrow_dtypes_adds_the_widened_values(string encoding, float alpha)
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = DeltaFixtures.Parameters(8);
+        var before = parameters.ToDictionary(p => p.Key, p => p.Value.clone());
+        using var delta = DeltaFile.FromBytes(DeltaCodec.ToBytes(DeltaFixtures.Delta(8), DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance));
+        using var applier = new DeltaApplier(parameters);
+        applier.Apply(delta, alpha);
+        foreach (var t in delta.Tensors)
+        {
+            var expected = before[t.Name] + alpha * delta.ToTensor(t);
+            Assert.True(parameters[t.Name].allclose(expected, rtol: 0, atol: 1e-6), t.Name);
+        }
+    }
+
+    [Fact]
+    public void Revert_is_exact_for_tensors_large_enough_for_the_parallel_copy()
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = new Dictionary<string, torch.Tensor> { ["wte.weight"] = torch.randn(1000, 777), ["ln_f.bias"] = torch.randn(777) };
+        var before = parameters.ToDictionary(p => p.Key, p => DeltaFixtures.Bytes(p.Value));
+        var original = parameters.ToDictionary(p => p.Key, p => p.Value.clone());
+        using var applier = new DeltaApplier(parameters);
+        applier.Apply(parameters.ToDictionary(p => p.Key, p => torch.ones_like(p.Value)), 0.1f);
+        applier.Revert();
+        foreach (var (name, p) in parameters) Assert.Equal(before[name], DeltaFixtures.Bytes(p));
+
+        var deltaTensors = parameters.ToDictionary(p => p.Key, p => torch.randn_like(p.Value));
+        foreach (var encoding in new[] { DeltaEncoding.F32, DeltaEncoding.BF16 })
+        {
+            using var file = DeltaFile.FromBytes(DeltaCodec.ToBytes(deltaTensors, encoding, DeltaFixtures.Provenance));
+            applier.Apply(file, 0.5f);
+            foreach (var t in file.Tensors)
+                Assert.True(parameters[t.Name].allclose(original[t.Name] + 0.5f * file.ToTensor(t), rtol: 0, atol: 1e-6), t.Name);
+            applier.Revert();
+            foreach (var (name, p) in parameters) Assert.Equal(before[name], DeltaFixtures.Bytes(p));
+        }
+    }
 }

@@ -14,4 +14,21 @@ public sealed class SafeTensorsFuzzTests
         Assert.True(report.Accepted > 0);
         Assert.True(report.Rejections.Count >= 8, string.Join(", ", report.Rejections.Keys));
     }
+
+    [Fact]
+    public void Mutated_deltas_always_get_a_verdict_never_an_exception()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var parameters = DeltaFixtures.Parameters(11);
+        var expected = DeltaFixtures.Expectation(parameters);
+        byte[][] seeds = [.. new[] { "f32", "bf16+top0.05" }.Select(e => DeltaCodec.ToBytes(DeltaFixtures.Delta(11), DeltaEncoding.Parse(e), DeltaFixtures.Provenance))];
+        var fuzzer = new SafeTensorsFuzzer(seed: 7);
+        var verdicts = new HashSet<DeltaRejection?>();
+        for (int i = 0; i < 3000; i++)
+        {
+            var input = fuzzer.Mutate(seeds[i % seeds.Length]);
+            verdicts.Add(DeltaCheck.Check(input, expected).Rejection);
+        }
+        Assert.True(verdicts.Count >= 4, string.Join(", ", verdicts));
+    }
 }

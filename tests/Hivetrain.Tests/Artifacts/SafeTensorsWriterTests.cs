@@ -109,4 +109,19 @@ public sealed class SafeTensorsWriterTests
         }
         finally { dir.Delete(recursive: true); }
     }
+
+    [Fact]
+    public void CopyTo_fills_an_existing_tensor_and_refuses_a_mismatch()
+    {
+        using var scope = torch.NewDisposeScope();
+        var source = torch.randn(40, 30);
+        using var stream = new MemoryStream();
+        SafeTensorsWriter.Write(stream, [SafeTensorsWriteEntry.FromTensor("w", source)]);
+        using var reader = SafeTensorsReader.FromBytes(stream.ToArray());
+        var target = torch.zeros(40, 30);
+        reader.CopyTo(reader.Header["w"], target);
+        Assert.True(target.Equals(source));
+        Assert.Throws<ArgumentException>(() => reader.CopyTo(reader.Header["w"], torch.zeros(40, 31)));
+        Assert.Throws<ArgumentException>(() => reader.CopyTo(reader.Header["w"], torch.zeros([40, 30], torch.ScalarType.Float64)));
+    }
 }

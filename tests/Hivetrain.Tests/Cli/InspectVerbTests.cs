@@ -1,0 +1,69 @@
+using Hivetrain.Artifacts;
+using Hivetrain.Cli.Verbs;
+using Hivetrain.Tests.Artifacts;
+using TorchSharp;
+
+namespace Hivetrain.Tests.Cli;
+
+public sealed class InspectVerbTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("inspect-test-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private (int Code, string Output) Inspect(string file, string? model = null, string? revision = null)
+    {
+        var output = new StringWriter();
+        int code = InspectVerb.Run(file, model, revision, null, output, output);
+        return (code, output.ToString());
+    }
+
+    private (string Delta, string Base) Files(byte[]? deltaBytes = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        var parameters = DeltaFixtures.Parameters(1);
+        var basePath = Path.Combine(_dir.FullName, "model.safetensors");
+        SafeTensorsWriter.WriteFile(basePath, parameters.Select(p => SafeTensorsWriteEntry.FromTensor(p.Key, p.Value)));
+        var deltaPath = Path.Combine(_dir.FullName, "delta.safetensors");
+        File.WriteAllBytes(deltaPath, deltaBytes ?? DeltaCodec.ToBytes(DeltaFixtures.Delta(1), DeltaEncoding.Parse("bf16+top0.1"), DeltaFixtures.Provenance));
+        return (deltaPath, basePath);
+    }
+
+    [Fact]
+    public void Inspect_prints_tensors_and_metadata()
+    {
+        var (delta, _) = Files();
+        var (code, output) = Inspect(delta);
+        Assert.Equal(0, code);
+        Assert.Contains("wte.weight/indices", output);
+        Assert.Contains("meta base_revision = rev-1", output);
+        Assert.Contains("norm", output);
+    }
+
+    [Fact]
+    public void Inspect_with_a_model_accepts_a_valid_delta()
+    {
+        var (delta, model) = Files();
+        var (code, output) = Inspect(delta, model, DeltaFixtures.Revision);
+        Assert.Equal(0, code);
+        Assert.Contains("delta: valid", output);
+    }
+
+    [Fact]
+    public void Inspect_with_a_model_names_the_rejection_on_one_line()
+    {
+        var (delta, model) = Files();
+        var (code, output) = Inspect(delta, model, "rev-2");
+        Assert.Equal(1, code);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("rejected: StaleBaseRevision"));
+    }
+
+    [Fact]
+    public void Inspect_rejects_a_malformed_file()
+    {
+        var (delta, _) = Files([.. SafeTensorsFiles.OneTensor(), 1]);
+        var (code, output) = Inspect(delta);
+        Assert.Equal(1, code);
+        Assert.StartsWith("rejected: MetadataIncompleteBuffer", output);
+    }
+}
