@@ -109,6 +109,7 @@ public sealed class Validator : IDisposable
         {
             foreach (var d in checkedDeltas) d.File.Dispose();
         }
+        results = WithNegligibleScoresZeroed(results);
         foreach (var r in results.Where(r => r.Rejection is not null && !r.Keep))
             _logger.LogWarning("uid {Uid} ({Hotkey}) rejected: {Reason}", r.Neuron.Uid, r.Neuron.Hotkey, r.Rejection);
 
@@ -187,6 +188,20 @@ public sealed class Validator : IDisposable
             }
         }
         return candidates;
+    }
+
+    /// <summary>
+    /// Scores below <see cref="ValidatorOptions.MinScoreFraction"/> of the round's best count as 0: a random delta that
+    /// happens to lower the loss a little must not earn a share of the weight (the "random delta lottery").
+    /// </summary>
+    private List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)> WithNegligibleScoresZeroed(
+        List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)> results)
+    {
+        double best = results.Select(r => r.Score).DefaultIfEmpty(0).Max();
+        double floor = best * Options.MinScoreFraction;
+        return results.Select(r => r.Score > 0 && r.Score < floor
+            ? r with { Score = 0, Rejection = $"negligible loss reduction: {r.Score:F4} is under {Options.MinScoreFraction:P0} of the round's best ({best:F4})" }
+            : r).ToList();
     }
 
     /// <summary>The delta file when it passes every check; else why not, and whether the moving average is kept.</summary>

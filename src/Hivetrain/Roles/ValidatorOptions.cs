@@ -4,7 +4,8 @@ namespace Hivetrain.Roles;
 /// How a validator scores. The evaluation sample is <see cref="SampleRows"/> windows drawn with a seed from the base
 /// revision and <c>block / <see cref="SeedWindowBlocks"/></c>; weights go to the ledger at most every
 /// <see cref="EpochLengthBlocks"/> blocks since this validator's last update. A loss reduction counts only when it
-/// exceeds <see cref="SignificanceZ"/> standard errors of the paired per-row differences.
+/// exceeds <see cref="SignificanceZ"/> standard errors of the paired per-row differences and is at least
+/// <see cref="MinScoreFraction"/> of the round's best.
 /// </summary>
 public sealed record ValidatorOptions(
     string BaseRepoId,
@@ -18,6 +19,7 @@ public sealed record ValidatorOptions(
     double MaxDeltaNorm = 1e4,
     double CopyCosineThreshold = 0.98,
     double SignificanceZ = 2.0,
+    double MinScoreFraction = 0.05,
     TimeSpan? StaleGrace = null,
     TimeSpan? PollInterval = null,
     ulong VersionKey = 1,
