@@ -236,10 +236,14 @@ public sealed class Network : IDisposable
         return names.Select(n => (Name: n.Value, Hotkey: n.Key, Rows: records.Select(r => r.Miners.FirstOrDefault(m => m.Hotkey == n.Key)).ToList()))
             .Where(x => x.Rows[0] is not null)
             .Select(x => new MinerMetrics(x.Name, x.Rows[0]!.Uid, x.Hotkey,
-                x.Rows.Average(m => m?.Score ?? 0), x.Rows.Average(m => m?.Weight ?? 0), x.Rows[0]!.Rejection))
+                x.Rows.Average(m => m?.Score ?? 0), x.Rows.Average(m => m?.Weight ?? 0), WithNames(x.Rows[0]!.Rejection, names)))
             .OrderBy(m => m.Uid)
             .ToList();
     }
+
+    /// <summary>Hotkeys in a rejection reason, replaced by the participants' names for the report.</summary>
+    private static string? WithNames(string? text, Dictionary<string, string> names) =>
+        text is null ? null : names.Aggregate(text, (t, n) => t.Replace(n.Key, n.Value, StringComparison.Ordinal));
 
     public void Dispose()
     {
