@@ -7,5 +7,9 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     VersionVerb.Create(),
     TokenizeVerb.Create(),
     WalletVerb.Create(),
+    MinerVerb.Create(),
+    ValidatorVerb.Create(),
+    AveragerVerb.Create(),
+    NetworkVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();
