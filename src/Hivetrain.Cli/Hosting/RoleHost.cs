@@ -93,6 +93,27 @@ internal sealed class RoleHost : IAsyncDisposable
     public Task<TokenCorpus> OpenCorpusAsync(CancellationToken ct) =>
         CorpusLoader.OpenAsync(Settings.Required("data"), new CorpusOptions(Settings.String("cache")), ct);
 
+    /// <summary>
+    /// Waits until the averager has created the base repository: the roles wait for a first base inside an existing
+    /// repository, so a miner or validator started before the averager would otherwise stop at once.
+    /// </summary>
+    public async Task WaitForBaseRepositoryAsync(ILogger logger, TimeSpan poll, CancellationToken ct)
+    {
+        for (bool logged = false; ; logged = true)
+        {
+            try
+            {
+                await Store.ListRevisionsAsync(BaseRepoId, 1, ct);
+                return;
+            }
+            catch (StoreException e) when (e.Reason == StoreErrorReason.RepositoryNotFound)
+            {
+                if (!logged) logger.LogInformation("Waiting for the averager to create {Repo}", BaseRepoId);
+                await Task.Delay(poll, ct);
+            }
+        }
+    }
+
     /// <summary>The window length: <c>--context</c> when given, else null (the model's own).</summary>
     public int? Context => Settings.String("context") is { Length: > 0 } ? Settings.Int("context") : null;
 

@@ -50,6 +50,7 @@ internal static class MinerVerb
         var logger = host.Logger<Miner>();
         logger.LogInformation("Miner {Hotkey} publishing to {Repo}; base {Base}; data {Data}", hotkey.Ss58Address, repoId, host.BaseRepoId, data.Description);
         using var miner = new Miner(host.Store, host.Ledger, hotkey, data.Windows((ulong)s.Long("miner.seed")), options, logger);
+        await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await miner.RunAsync(ct);
         ct.ThrowIfCancellationRequested();
     }

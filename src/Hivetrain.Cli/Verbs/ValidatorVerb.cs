@@ -48,6 +48,7 @@ internal static class ValidatorVerb
         logger.LogInformation("Validator {Hotkey} on base {Base}; sample of {Rows} windows from {Data}; state in {State}",
             hotkey.Ss58Address, host.BaseRepoId, rows, eval.Description, options.StateDirectory);
         using var validator = new Validator(host.Store, host.Ledger, hotkey, (seed, context) => EvaluationSample.Draw(eval, seed, rows, context), options, logger);
+        await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await validator.RunAsync(ct);
         ct.ThrowIfCancellationRequested();
     }
