@@ -93,6 +93,8 @@ internal sealed class RoleHost : IAsyncDisposable
     public Task<TokenCorpus> OpenCorpusAsync(CancellationToken ct) =>
         CorpusLoader.OpenAsync(Settings.Required("data"), new CorpusOptions(Settings.String("cache")), ct);
 
+    private static readonly TimeSpan BaseRepositoryPoll = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Waits until the averager has created the base repository: the roles wait for a first base inside an existing
     /// repository, so a miner or validator started before the averager would otherwise stop at once.
@@ -109,7 +111,7 @@ internal sealed class RoleHost : IAsyncDisposable
             catch (StoreException e) when (e.Reason == StoreErrorReason.RepositoryNotFound)
             {
                 if (!logged) logger.LogInformation("Waiting for the averager to create {Repo}", BaseRepoId);
-                await Task.Delay(poll, ct);
+                await Task.Delay(poll < BaseRepositoryPoll ? poll : BaseRepositoryPoll, ct);
             }
         }
     }
