@@ -12,6 +12,7 @@ internal sealed class CliProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
 
     private CliProcess(string name, Process process)
     {
@@ -50,20 +51,26 @@ internal sealed class CliProcess : IDisposable
         var process = new Process { StartInfo = info };
         var child = new CliProcess(name, process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) child._output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) child._output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            child._output.Enqueue(e.Data);
+            child._errors.Enqueue(e.Data);
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
     }
 
-    /// <summary>Runs the command to its end (bounded) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, TimeSpan limit, params string[] args)
+    /// <summary>Runs the command to its end (bounded) and returns its exit code, its whole output and its stderr lines.</summary>
+    public static async Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunAsync(string workingDirectory, TimeSpan limit, params string[] args)
     {
         using var child = Start(args[0], workingDirectory, args);
         using var timeout = new CancellationTokenSource(limit);
         await child._process.WaitForExitAsync(timeout.Token);
-        return (child._process.ExitCode, child.Output);
+        child._process.WaitForExit(); // the end of the redirected output
+        return (child._process.ExitCode, child.Output, child._errors.ToList());
     }
 
     public bool HasExited => _process.HasExited;

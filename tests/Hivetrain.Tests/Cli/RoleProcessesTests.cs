@@ -42,7 +42,7 @@ public sealed class RoleProcessesTests : IDisposable
 
     private async Task InitAsync(int miners, int validators)
     {
-        var (exitCode, output) = await CliProcess.RunAsync(_dir.Path, Limit, "network", "init", "--network", Network,
+        var (exitCode, output, _) = await CliProcess.RunAsync(_dir.Path, Limit, "network", "init", "--network", Network,
             "--miners", miners.ToString(), "--validators", validators.ToString(),
             "--ledger.seconds_per_block", "1", "--ledger.weights_rate_limit", "1");
         Assert.True(exitCode == 0, output);
