@@ -48,6 +48,7 @@ internal sealed class RoleHost : IAsyncDisposable
         .Add("storage.backend", "Model store: local (DIR/store) or hf (Hugging Face Hub; token from HF_TOKEN or .env)", "local")
         .Add("storage.hf_endpoint", "Hub endpoint (default HF_ENDPOINT or https://huggingface.co)")
         .Add("storage.cache_dir", "Hub download cache (default HF_HUB_CACHE or ~/.cache/huggingface/hub)")
+        .Add("storage.squash_history", "On the Hub, a miner squashes its repository's history when it prunes", false)
         .Add("storage.averaged_model_repo_id", "The averager's base model repository", "averager/base")
         .Add("ledger.backend", "Ledger: local (DIR/ledger.db) or bittensor (subtensor over JSON-RPC)", "local")
         .Add("subtensor.network", "Bittensor network: finney, test or local", "finney")
@@ -68,7 +69,8 @@ internal sealed class RoleHost : IAsyncDisposable
         TorchRuntime.Device(settings.Required("device"));
         var loggers = CreateLoggers(settings);
         var store = ModelStoreFactory.Create(new StorageSettings(
-                settings.Required("storage.backend"), layout.Store, settings.String("storage.hf_endpoint"), HubToken: null, settings.String("storage.cache_dir")),
+                settings.Required("storage.backend"), layout.Store, settings.String("storage.hf_endpoint"), HubToken: null, settings.String("storage.cache_dir"),
+                settings.Bool("storage.squash_history")),
             directory => new LocalStore(directory!), loggers);
         ILedger ledger = await OpenLedgerAsync(settings, layout, ct);
         return new RoleHost(settings, layout, loggers, store, ledger);

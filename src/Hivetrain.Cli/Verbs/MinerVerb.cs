@@ -24,7 +24,8 @@ internal static class MinerVerb
             .Add("miner.poll_seconds", "Look for a new base model every this many seconds", 60)
             .Add("miner.delta_encoding", "Delta encoding: f32, or a compressed encoding's name", "f32")
             .Add("miner.shards", "The train split is cut into this many shards; the hotkey picks one", 16)
-            .Add("miner.seed", "Seed of the training window order", 0);
+            .Add("miner.seed", "Seed of the training window order", 0)
+            .Add("storage.keep_revisions", "Keep this many newest revisions of this miner's repository (0: keep all)", 3);
         var command = new Command("miner", "Train the base model on this hotkey's shard and publish weight deltas (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "miner", RunAsync, ct));
@@ -49,7 +50,10 @@ internal static class MinerVerb
         var data = corpus.Split(SplitName.Train).Shard(shard, shards);
         var logger = host.Logger<Miner>();
         logger.LogInformation("Miner {Hotkey} publishing to {Repo}; base {Base}; data {Data}", hotkey.Ss58Address, repoId, host.BaseRepoId, data.Description);
-        using var miner = new Miner(host.Store, host.Ledger, hotkey, data.Windows((ulong)s.Long("miner.seed")), options, logger);
+        int keep = s.Int("storage.keep_revisions");
+        if (keep < 0) throw new SettingsException($"--storage.keep_revisions must not be negative (got {keep})");
+        var store = keep == 0 ? host.Store : new PruningStore(host.Store, repoId, keep, logger);
+        using var miner = new Miner(store, host.Ledger, hotkey, data.Windows((ulong)s.Long("miner.seed")), options, logger);
         await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await miner.RunAsync(ct);
         ct.ThrowIfCancellationRequested();
