@@ -13,5 +13,9 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     TrainVerb.Create(),
     EvalVerb.Create(),
     InspectVerb.Create(),
+    MinerVerb.Create(),
+    ValidatorVerb.Create(),
+    AveragerVerb.Create(),
+    NetworkVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
+using Hivetrain.Data;
+using Hivetrain.Model;
+using Hivetrain.Roles;
+using Microsoft.Extensions.Logging;
+
+namespace Hivetrain.Cli.Verbs;
+
+/// <summary><c>hivetrain averager</c>: publishes the initial base if the repository is empty, then closes a round every round_seconds.</summary>
+internal static class AveragerVerb
+{
+    public static Command Create()
+    {
+        var flags = RoleHost.DeclareCommonFlags(new FlagSet())
+            .Add("model", "Initial base when the base repository is empty: a preset (tiny, small, bench, gpt2) or a checkpoint folder", "tiny")
+            .Add("seed", "Seed of a preset's initial weights", 0)
+            .Add("batch_size", "Windows per evaluation batch", 8)
+            .Add("averager.round_seconds", "A round closes this many seconds after its base was published", 1200)
+            .Add("averager.method", "Merge: learned (λ per miner and tensor, fitted on the merge split) or score_weighted", "learned")
+            .Add("averager.merge_steps", "Adam steps on λ per round (learned)", 10)
+            .Add("averager.merge_rows", "Windows per merge step", 8)
+            .Add("averager.guard_rows", "Windows in the guard sample that decides whether to publish", 32)
+            .Add("averager.top_k", "Merge at most this many deltas (highest validator weight first)")
+            .Add("averager.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4);
+        var command = new Command("averager", "Merge the round's valid deltas into the next base model and publish it, every round (until Ctrl+C).");
+        flags.AddTo(command);
+        command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "averager", RunAsync, ct));
+        return command;
+    }
+
+    private static async Task RunAsync(RoleHost host, CancellationToken ct)
+    {
+        var s = host.Settings;
+        var method = s.Required("averager.method").Trim().ToLowerInvariant() switch
+        {
+            "learned" => MergeMethod.Learned,
+            "score_weighted" or "score-weighted" => MergeMethod.ScoreWeighted,
+            var other => throw new SettingsException($"--averager.method '{other}' is not one of: learned, score_weighted"),
+        };
+        var options = new AveragerOptions(host.BaseRepoId, host.Layout.State("averager"), method,
+            MergeSteps: s.PositiveInt("averager.merge_steps"), MergeRows: s.PositiveInt("averager.merge_rows"),
+            GuardRows: s.PositiveInt("averager.guard_rows"), EvaluationBatchRows: s.PositiveInt("batch_size"), Context: host.Context,
+            TopK: s.OptionalInt("averager.top_k") is { } k ? (k > 0 ? k : throw new SettingsException($"--averager.top_k must be positive (got {k})")) : null,
+            MaxDeltaNorm: s.Double("averager.max_delta_norm"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device);
+
+        using var corpus = await host.OpenCorpusAsync(ct);
+        var merge = corpus.Split(SplitName.Merge);
+        var guard = corpus.Split(SplitName.Guard);
+        var logger = host.Logger<Averager>();
+        using var averager = new Averager(host.Store, host.Ledger,
+            (seed, rows, context) => EvaluationSample.Draw(merge, seed, rows, context),
+            (seed, rows, context) => EvaluationSample.Draw(guard, seed, rows, context), options, logger);
+        using (var initial = InitialModel(s.Required("model"), host.Context, s.Long("seed"), host.Device))
+        {
+            var current = await averager.InitializeAsync(initial, ct);
+            logger.LogInformation("Base {Repo} at round {Round} ({Revision}); rounds close {Seconds} s after each publish",
+                host.BaseRepoId, current.Manifest.Round, current.Revision, options.EffectiveRoundDuration.TotalSeconds);
+        }
+        await averager.RunAsync(ct);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>A preset with fresh weights (its context shortened to <paramref name="context"/>), or a checkpoint folder.</summary>
+    private static Gpt InitialModel(string model, int? context, long seed, string device)
+    {
+        var torchDevice = TorchRuntime.Device(device);
+        if (Directory.Exists(model)) return Checkpoint.Load(model, torchDevice);
+        if (!GptConfig.PresetNames.Contains(model))
+            throw new SettingsException($"--model '{model}' is neither a preset ({string.Join(", ", GptConfig.PresetNames)}) nor a checkpoint folder");
+        var config = GptConfig.Preset(model);
+        if (context is { } c) config = config with { Context = c };
+        return new Gpt(config, seed, torchDevice);
+    }
+}

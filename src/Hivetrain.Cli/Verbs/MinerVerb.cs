@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
+using Hivetrain.Data;
+using Hivetrain.Roles;
+using Hivetrain.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Hivetrain.Cli.Verbs;
+
+/// <summary><c>hivetrain miner</c>: trains the current base on this hotkey's shard and publishes deltas until Ctrl+C.</summary>
+internal static class MinerVerb
+{
+    public static Command Create()
+    {
+        var flags = RoleHost.DeclareCommonFlags(new FlagSet())
+            .Add("storage.my_repo_id", "This miner's repository (owner/name), committed to the ledger")
+            .Add("batch_size", "Windows per optimizer step", 8)
+            .Add("miner.learning_rate", "Peak learning rate (AdamW)", 6e-4)
+            .Add("miner.warmup_steps", "Linear warmup steps", 100)
+            .Add("miner.decay_steps", "Cosine decay ends at this step", 5000)
+            .Add("miner.send_interval", "Publish at least every this many seconds (when there are new steps)", 800)
+            .Add("miner.publish_steps", "Publish every this many optimizer steps", 100)
+            .Add("miner.poll_seconds", "Look for a new base model every this many seconds", 60)
+            .Add("miner.delta_encoding", "Delta encoding: f32, or a compressed encoding's name", "f32")
+            .Add("miner.shards", "The train split is cut into this many shards; the hotkey picks one", 16)
+            .Add("miner.seed", "Seed of the training window order", 0)
+            .Add("storage.keep_revisions", "Keep this many newest revisions of this miner's repository (0: keep all)", 3);
+        var command = new Command("miner", "Train the base model on this hotkey's shard and publish weight deltas (until Ctrl+C).");
+        flags.AddTo(command);
+        command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "miner", RunAsync, ct));
+        return command;
+    }
+
+    private static async Task RunAsync(RoleHost host, CancellationToken ct)
+    {
+        var s = host.Settings;
+        var repoId = s.Required("storage.my_repo_id");
+        var training = new TrainerOptions(BatchRows: s.Int("batch_size"), LearningRate: s.Double("miner.learning_rate"),
+            WarmupSteps: s.Int("miner.warmup_steps"), DecaySteps: s.Int("miner.decay_steps"), Context: host.Context);
+        training.Validate();
+        var options = new MinerOptions(repoId, host.BaseRepoId, training, s.PositiveInt("miner.publish_steps"),
+            s.Seconds("miner.send_interval"), s.Seconds("miner.poll_seconds"),
+            s.Required("miner.delta_encoding"), host.Device);
+
+        var hotkey = await host.RegisteredHotkeyAsync(ct);
+        using var corpus = await host.OpenCorpusAsync(ct);
+        int shards = s.PositiveInt("miner.shards");
+        int shard = TokenSplit.ShardIndexFor(hotkey.Ss58Address, shards);
+        var data = corpus.Split(SplitName.Train).Shard(shard, shards);
+        var logger = host.Logger<Miner>();
+        logger.LogInformation("Miner {Hotkey} publishing to {Repo}; base {Base}; data {Data}", hotkey.Ss58Address, repoId, host.BaseRepoId, data.Description);
+        int keep = s.Int("storage.keep_revisions");
+        if (keep < 0) throw new SettingsException($"--storage.keep_revisions must not be negative (got {keep})");
+        var store = keep == 0 ? host.Store : new PruningStore(host.Store, repoId, keep, logger);
+        using var miner = new Miner(store, host.Ledger, hotkey, data.Windows((ulong)s.Long("miner.seed")), options, logger);
+        await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
+        await miner.RunAsync(ct);
+        ct.ThrowIfCancellationRequested();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Hivetrain.Tests.Cli;
+
+/// <summary>
+/// The <c>hivetrain</c> command (<c>dotnet Hivetrain.Cli.dll ARGS</c>) as a child process in a
+/// given working directory, with no inherited HIVETRAIN_* settings; its output is kept for failure messages and it
+/// is killed on dispose.
+/// </summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
+
+    private CliProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    /// <summary>
+    /// The CLI in its own build output (same configuration and framework as this assembly): the copy beside the tests
+    /// lacks the configuration packages, which the test project takes from the ASP.NET Core framework instead.
+    /// </summary>
+    public static string CliAssembly { get; } = FindCli();
+
+    private static string FindCli()
+    {
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryPaths.Root, "src", "Hivetrain.Cli", "bin", framework.Parent!.Name, framework.Name, "Hivetrain.Cli.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"the CLI is not built at {path}", path);
+    }
+
+    public static CliProcess Start(string name, string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(CliAssembly);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("HIVETRAIN_", StringComparison.OrdinalIgnoreCase)).ToList())
+            info.Environment.Remove(key);
+        var process = new Process { StartInfo = info };
+        var child = new CliProcess(name, process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) child._output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            child._output.Enqueue(e.Data);
+            child._errors.Enqueue(e.Data);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Runs the command to its end (bounded) and returns its exit code, its whole output and its stderr lines.</summary>
+    public static async Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunAsync(string workingDirectory, TimeSpan limit, params string[] args)
+    {
+        using var child = Start(args[0], workingDirectory, args);
+        using var timeout = new CancellationTokenSource(limit);
+        await child._process.WaitForExitAsync(timeout.Token);
+        child._process.WaitForExit(); // the end of the redirected output
+        return (child._process.ExitCode, child.Output, child._errors.ToList());
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output => string.Join('\n', _output);
+
+    public bool Printed(string text) => _output.Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Whether this test killed it (an exit it expects).</summary>
+    public bool Killed { get; private set; }
+
+    public void Kill()
+    {
+        Killed = true;
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}

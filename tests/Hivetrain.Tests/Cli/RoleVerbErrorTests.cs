@@ -1,0 +1,55 @@
+using Hivetrain.Ledger;
+using Hivetrain.Tests.TestSupport;
+
+namespace Hivetrain.Tests.Cli;
+
+/// <summary>A role that cannot start says why in one line on stderr and exits with code 1.</summary>
+public sealed class RoleVerbErrorTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private readonly ScratchDirectory _dir = new();
+
+    private string Network => Path.Combine(_dir.Path, "network");
+
+    private async Task<string> FailsWithOneLineAsync(params string[] args)
+    {
+        var (exitCode, output, errors) = await CliProcess.RunAsync(_dir.Path, Limit, args);
+        Assert.True(exitCode == 1, $"exit {exitCode}: {output}");
+        var line = Assert.Single(errors);
+        Assert.StartsWith($"error: {args[0]}: ", line);
+        return line;
+    }
+
+    private async Task InitAsync()
+    {
+        var (exitCode, output, _) = await CliProcess.RunAsync(_dir.Path, Limit, "network", "init", "--network", Network, "--miners", "1", "--validators", "1");
+        Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
+    public async Task Missing_ledger_points_to_network_init()
+    {
+        var line = await FailsWithOneLineAsync("miner", "--network", Network, "--storage.my_repo_id", "m/delta");
+        Assert.Contains("no ledger at", line);
+        Assert.Contains("hivetrain network init", line);
+    }
+
+    [Fact]
+    public async Task Missing_wallet_unregistered_hotkey_and_bad_values_are_named()
+    {
+        await InitAsync();
+        Assert.Contains("no keyfile at", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "nobody"));
+
+        Wallet.CreateHotkey(Path.Combine(Network, "wallets"), "default", "ghost");
+        var unregistered = await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "ghost", "--storage.my_repo_id", "m/delta");
+        Assert.Contains("hotkey default/ghost", unregistered);
+        Assert.Contains("is not registered", unregistered);
+
+        Assert.Contains("--storage.my_repo_id is required", await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "miner-1"));
+        Assert.Contains("--batch_size: 'x'", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--batch_size", "x"));
+        Assert.Contains("--averager.method 'median'", await FailsWithOneLineAsync("averager", "--network", Network, "--averager.method", "median"));
+        Assert.Contains("--ledger.backend 'chain'", await FailsWithOneLineAsync("averager", "--network", Network, "--ledger.backend", "chain"));
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
