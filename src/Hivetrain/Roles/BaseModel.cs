@@ -10,10 +10,12 @@ namespace Hivetrain.Roles;
 /// </summary>
 public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTimeOffset CommittedAt)
 {
-    /// <summary>The latest base in <paramref name="repoId"/>, or null while none is published.</summary>
+    /// <summary>The latest base in <paramref name="repoId"/>, or null while none is published (or the repository does not exist yet).</summary>
     public static async Task<BaseModel?> LatestAsync(IModelStore store, string repoId, CancellationToken ct)
     {
-        var commits = await store.ListRevisionsAsync(repoId, 1, ct);
+        IReadOnlyList<CommitInfo> commits;
+        try { commits = await store.ListRevisionsAsync(repoId, 1, ct); }
+        catch (StoreException e) when (e.Reason == StoreErrorReason.RepositoryNotFound) { return null; } // the averager has not created it yet
         return commits.Count == 0 ? null : await AtAsync(store, repoId, commits[0], ct);
     }
 

@@ -83,7 +83,7 @@ public sealed class Miner : IDisposable
         while ((latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct)) is null)
         {
             _logger.LogInformation("Waiting for a base model in {Repo}", Options.BaseRepoId);
-            await _store.WaitForChangeAsync(Options.BaseRepoId, null, Options.EffectivePollInterval, ct);
+            await Task.Delay(Options.EffectivePollInterval < TimeSpan.FromSeconds(2) ? Options.EffectivePollInterval : TimeSpan.FromSeconds(2), ct);
         }
         await LoadBaseAsync(latest, ct);
         await ResumeFromPublishedAsync(ct);
