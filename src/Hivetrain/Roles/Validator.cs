@@ -138,7 +138,8 @@ public sealed class Validator : IDisposable
         while (!ct.IsCancellationRequested)
         {
             var round = await RunRoundAsync(ct);
-            await _store.WaitForChangeAsync(Options.BaseRepoId, round?.BaseRevision, Options.EffectivePollInterval, ct);
+            if (round is null) await Task.Delay(Options.EffectivePollInterval, ct);
+            else await _store.WaitForChangeAsync(Options.BaseRepoId, round.BaseRevision, Options.EffectivePollInterval, ct);
         }
     }
 
