@@ -7,5 +7,7 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     VersionVerb.Create(),
     TokenizeVerb.Create(),
     WalletVerb.Create(),
+    TrainVerb.Create(),
+    EvalVerb.Create(),
 };
 return await root.Parse(args).InvokeAsync();
