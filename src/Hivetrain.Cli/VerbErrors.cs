@@ -13,11 +13,19 @@ internal static class VerbErrors
 {
     public const int Rejected = 1;
 
+    /// <summary>Exit code of a verb stopped by Ctrl+C, as a shell reports SIGINT.</summary>
+    public const int Interrupted = 130;
+
     public static async Task<int> GuardAsync(ParseResult parse, Func<Task<int>> action)
     {
         try
         {
             return await action();
+        }
+        catch (OperationCanceledException)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync("interrupted");
+            return Interrupted;
         }
         catch (Exception e) when (Describe(e) is { } message)
         {

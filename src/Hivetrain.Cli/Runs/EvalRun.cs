@@ -11,7 +11,7 @@ internal static class EvalRun
     public static async Task<int> RunAsync(EvalRequest request, TextWriter output, CancellationToken cancellationToken)
     {
         request.Validate();
-        var device = TorchRuntime.Device(request.Device);
+        var device = DeviceFlag.Parse(request.Device);
         using var model = request.Model.Load(device, seed: 0);
         int context = request.Context ?? model.Config.Context;
         if (context > model.Config.Context)

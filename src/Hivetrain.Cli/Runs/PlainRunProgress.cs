@@ -7,12 +7,12 @@ namespace Hivetrain.Cli.Runs;
 internal sealed class PlainRunProgress(TextWriter output, long steps, TimeSpan? lineInterval = null) : IRunProgress
 {
     private readonly TimeSpan _lineInterval = lineInterval ?? TimeSpan.FromSeconds(5);
-    private long _lastLine = long.MinValue;
+    private long? _lastLine;
 
     public void Stepped(long done, TrainStep step, double tokensPerSecond, TimeSpan remaining)
     {
         long now = Environment.TickCount64;
-        if (done != steps && now - _lastLine < _lineInterval.TotalMilliseconds) return;
+        if (done != steps && now - _lastLine < _lineInterval.TotalMilliseconds) return; // null (no line yet) compares false
         _lastLine = now;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"step {done}/{steps}  loss {step.Loss:F4}  lr {step.LearningRate:G3}  grad norm {step.GradNorm:F3}  {tokensPerSecond:N0} tokens/s  ETA {RunFormat.Duration(remaining)}"));

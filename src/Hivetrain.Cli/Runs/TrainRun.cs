@@ -17,13 +17,10 @@ internal static class TrainRun
     /// <summary>Seed of the held-out sample: fixed, so every run (and <c>hivetrain eval</c>) measures the same windows.</summary>
     public const ulong HeldOutSeed = 0;
 
-    /// <summary>Exit code of a run stopped by Ctrl+C (after saving), as a shell reports SIGINT.</summary>
-    public const int Interrupted = 130;
-
     public static async Task<int> RunAsync(TrainRequest request, TextWriter output, CancellationToken cancellationToken)
     {
         request.Validate();
-        var device = TorchRuntime.Device(request.Device);
+        var device = DeviceFlag.Parse(request.Device);
         using var model = request.Model.Load(device, request.Seed);
         int context = request.Trainer.Context ?? model.Config.Context;
         if (context > model.Config.Context)
@@ -84,7 +81,7 @@ internal static class TrainRun
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"saved {request.Out} after {done} steps in {RunFormat.Duration(wall.Elapsed)}: held-out loss {first:F4} -> {end}, " +
             $"{trainer.TokensSeen / Math.Max(training.Elapsed.TotalSeconds, 1e-9):N0} tokens/s while training; metrics in {metrics.Path}"));
-        return interrupted ? Interrupted : 0;
+        return interrupted ? VerbErrors.Interrupted : 0;
     }
 
     private static EvaluationResult Evaluate(Trainer trainer, TokenWindows heldOut, long done, IRunProgress progress)
