@@ -20,6 +20,7 @@ internal static class TrainRun
     public static async Task<int> RunAsync(TrainRequest request, TextWriter output, CancellationToken cancellationToken)
     {
         request.Validate();
+        RequireReplaceable(request.Out);
         var device = DeviceFlag.Parse(request.Device);
         using var model = request.Model.Load(device, request.Seed);
         int context = request.Trainer.Context ?? model.Config.Context;
@@ -28,7 +29,6 @@ internal static class TrainRun
         using var corpus = await CorpusLoader.OpenAsync(request.Data, new CorpusOptions(request.CacheDirectory), cancellationToken);
         var heldOut = EvaluationSample.Draw(corpus.Split(SplitName.Eval), HeldOutSeed, request.EvalRows, context);
         using var trainer = new Trainer(model, corpus.Split(SplitName.Train).Windows((ulong)request.Seed), request.Trainer);
-        RequireReplaceable(request.Out);
         using var metrics = new MetricsLog(request.Out);
 
         return await Display(output, request.Steps, progress =>
