@@ -18,4 +18,6 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     AveragerVerb.Create(),
     NetworkVerb.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C cancels the verb's token; a verb such as train then finishes its step and saves, which can take longer than
+// System.CommandLine's default 2 s before it gives up on the verb and exits.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
