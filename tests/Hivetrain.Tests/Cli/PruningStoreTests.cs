@@ -13,7 +13,7 @@ public sealed class PruningStoreTests : IDisposable
     public async Task Commits_to_the_own_repository_keep_only_the_newest_revisions_and_leave_others_alone()
     {
         var ct = CancellationToken.None;
-        var local = new LocalStore(_dir.Path);
+        var local = new LocalStore(_dir.Path, LocalStoreOptions.Default with { PruneGrace = TimeSpan.Zero });
         var store = new PruningStore(local, "m/delta", keepLast: 2, NullLogger.Instance);
         await store.CreateRepositoryAsync("m/delta", ct);
         await store.CreateRepositoryAsync("other/repo", ct);
