@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Hivetrain.Bench;
 
 /// <summary>
-/// <c>roles [--model small] [--miners 8] [--repeats 3] [--steps 8]</c>: the validator's cost per miner against one
+/// <c>roles [--model small] [--miners 8] [--repeats 3] [--steps 8] [--part both|validator|averager]</c>: the validator's cost per miner against one
 /// evaluation pass, and the averager's cost per λ step against one forward/backward plus one read of all deltas,
 /// each with a breakdown, on a network of K miners in one process (local store, SQLite ledger).
 /// </summary>
@@ -19,6 +19,7 @@ internal sealed class RolesBenchmark : IBenchmark
         int miners = int.Parse(Option(args, "--miners", "8"));
         int repeats = int.Parse(Option(args, "--repeats", "3"));
         int steps = int.Parse(Option(args, "--steps", "8"));
+        string part = Option(args, "--part", "both");
         var config = GptConfig.Preset(preset);
         var ct = CancellationToken.None;
 
@@ -29,8 +30,8 @@ internal sealed class RolesBenchmark : IBenchmark
         Console.WriteLine($"memory (add_)       {PhysicalReference.MemoryBandwidth() / 1e9,8:F1} GB/s");
 
         await using var network = await RolesNetwork.CreateAsync(config, miners, ct);
-        double validator = await ValidatorCost.MeasureAsync(network, repeats, ct);
-        double averager = await AveragerCost.MeasureAsync(network, steps, repeats, ct);
+        double validator = part is "both" or "validator" ? await ValidatorCost.MeasureAsync(network, repeats, ct) : double.NaN;
+        double averager = part is "both" or "averager" ? await AveragerCost.MeasureAsync(network, steps, repeats, ct) : double.NaN;
         Console.WriteLine($"load average at the end {LoadAverage()}");
         Console.WriteLine($"summary {preset} K={miners}: validator per miner / evaluation {validator:F3} (goal ≤ {ValidatorCost.Goal}), " +
                           $"averager per step / (forward-backward + read) {averager:F3} (goal ≤ {AveragerCost.Goal})");
