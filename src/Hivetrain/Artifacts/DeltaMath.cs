@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace Hivetrain.Artifacts;
@@ -52,20 +54,35 @@ public static class DeltaMath
     /// </summary>
     public static double Cosine(DeltaFile a, DeltaFile b)
     {
+        double dot = Dot(a, b);
+        double na = a.Tensors.Sum(t => a.SumOfSquares(t).SumOfSquares), nb = b.Tensors.Sum(t => b.SumOfSquares(t).SumOfSquares);
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
+    /// <summary>
+    /// ⟨a, b⟩ over the parameters they share (same name and shape), streaming: a dense f32 parameter of
+    /// <paramref name="a"/> is read in place from its mapped bytes, any other is decoded one parameter at a time.
+    /// </summary>
+    public static double Dot(DeltaFile a, DeltaFile b)
+    {
         double dot = 0;
         foreach (var ta in a.Tensors)
         {
             if (!b.TryGet(ta.Name, out var tb) || !ta.Shape.SequenceEqual(tb.Shape)) continue;
-            var buffer = System.Buffers.ArrayPool<float>.Shared.Rent((int)ta.ElementCount);
+            if (!ta.IsSparse && ta.Dtype == SafeTensorsDtype.F32)
+            {
+                dot += b.Dot(tb, MemoryMarshal.Cast<byte, float>(a.Reader.GetBytes(ta.Values)));
+                continue;
+            }
+            var buffer = ArrayPool<float>.Shared.Rent((int)ta.ElementCount);
             try
             {
                 var span = buffer.AsSpan(0, (int)ta.ElementCount);
                 a.Decode(ta, span);
                 dot += b.Dot(tb, span);
             }
-            finally { System.Buffers.ArrayPool<float>.Shared.Return(buffer); }
+            finally { ArrayPool<float>.Shared.Return(buffer); }
         }
-        double na = a.Tensors.Sum(t => a.SumOfSquares(t).SumOfSquares), nb = b.Tensors.Sum(t => b.SumOfSquares(t).SumOfSquares);
-        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+        return dot;
     }
 }

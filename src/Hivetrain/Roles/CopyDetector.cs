@@ -27,7 +27,7 @@ public static class CopyDetector
         {
             gram[a, a] = norms[a] * norms[a];
             for (int b = 0; b < a; b++)
-                gram[a, b] = gram[b, a] = DeltaMath.Cosine(entries[a].File, entries[b].File) * norms[a] * norms[b];
+                gram[a, b] = gram[b, a] = DeltaMath.Dot(entries[a].File, entries[b].File);
         }
         return Find(gram, entries.Select(e => e.Hotkey).ToList(), entries.Select(e => e.Sha256).ToList(), threshold);
     }

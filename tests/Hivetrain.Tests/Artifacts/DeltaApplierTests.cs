@@ -132,4 +132,20 @@ public sealed class DeltaApplierTests
             foreach (var (name, p) in parameters) Assert.Equal(before[name], DeltaFixtures.Bytes(p));
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Dot_of_two_files_matches_the_decoded_tensors_in_either_order(string encoding)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = DeltaFixtures.Delta(7);
+        var y = DeltaFixtures.Delta(8);
+        using var a = DeltaFile.FromBytes(DeltaCodec.ToBytes(x, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance));
+        using var b = DeltaFile.FromBytes(DeltaCodec.ToBytes(y, DeltaEncoding.F32, DeltaFixtures.Provenance));
+        double expected = a.Tensors.Sum(t => a.ToTensor(t).to(torch.ScalarType.Float64).mul(y[t.Name].to(torch.ScalarType.Float64)).sum().item<double>());
+
+        Assert.Equal(expected, DeltaMath.Dot(a, b), 1e-4);
+        Assert.Equal(expected, DeltaMath.Dot(b, a), 1e-4);
+        Assert.Equal(a.Tensors.Sum(t => a.SumOfSquares(t).SumOfSquares), DeltaMath.Dot(a, a), 1e-4);
+    }
 }

@@ -1,0 +1,129 @@
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Ledger;
+using Hivetrain.Model;
+using Hivetrain.Roles;
+using Hivetrain.Storage;
+using TorchSharp;
+
+namespace Hivetrain.Bench;
+
+/// <summary>
+/// A network on the embedded adapters for the roles benchmark: a local store holding a base model (round 0) and
+/// K miners' f32 deltas on it, a SQLite ledger with the miners and one validator registered. Each delta is
+/// base + one shared descent step (−g, g the base's gradient on a held-out batch) + the miner's own Gaussian
+/// noise, both with per-element size <see cref="Sigma"/>: honest-looking deltas (they reduce the loss, their raw
+/// cosines are high, their residuals differ) without training K models.
+/// </summary>
+internal sealed class RolesNetwork : IAsyncDisposable
+{
+    public const string BaseRepo = "averager/base";
+    public const double Sigma = 1e-3;
+
+    private RolesNetwork(string root, LocalStore store, SqliteLedger ledger, GptConfig config, BaseModel baseModel,
+        Keypair validatorKey, IReadOnlyList<string> deltaPaths)
+    {
+        Root = root;
+        Store = store;
+        Ledger = ledger;
+        Config = config;
+        Base = baseModel;
+        ValidatorKey = validatorKey;
+        DeltaPaths = deltaPaths;
+    }
+
+    public string Root { get; }
+    public LocalStore Store { get; }
+    public SqliteLedger Ledger { get; }
+    public GptConfig Config { get; }
+    public BaseModel Base { get; }
+    public Keypair ValidatorKey { get; }
+
+    /// <summary>The miners' delta files in the store, in registration order.</summary>
+    public IReadOnlyList<string> DeltaPaths { get; }
+
+    /// <summary>
+    /// Random token windows from a skewed unigram distribution over the first 512 ids (so a descent step on one
+    /// batch lowers the loss on another): <paramref name="rows"/> rows of <paramref name="context"/> + 1 ids.
+    /// </summary>
+    public static TokenWindows Windows(ulong seed, int rows, int context, int vocab)
+    {
+        var random = new Random((int)(seed ^ (seed >> 32)));
+        var ids = new int[rows * (context + 1)];
+        int range = Math.Min(512, vocab);
+        for (int i = 0; i < ids.Length; i++) ids[i] = (int)(range * Math.Pow(random.NextDouble(), 3));
+        return new TokenWindows(ids, rows, context);
+    }
+
+    public TokenWindows Windows(ulong seed, int rows, int context) => Windows(seed, rows, context, Config.Vocab);
+
+    public static async Task<RolesNetwork> CreateAsync(GptConfig config, int miners, CancellationToken ct)
+    {
+        var root = Directory.CreateTempSubdirectory("hivetrain-bench-roles").FullName;
+        var store = new LocalStore(Path.Combine(root, "store"));
+        var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
+        using var model = new Gpt(config, seed: 7);
+        using (var initializer = new Averager(store, ledger, (s, r, c) => Windows(s, r, c, config.Vocab), (s, r, c) => Windows(s, r, c, config.Vocab),
+                   new AveragerOptions(BaseRepo, Path.Combine(root, "initializer"))))
+            await initializer.InitializeAsync(model, ct);
+        var baseModel = (await BaseModel.LatestAsync(store, BaseRepo, ct))!;
+
+        var wallets = Path.Combine(root, "wallets");
+        var descent = DescentStep(model, Windows(12345, 8, config.Context, config.Vocab));
+        var paths = new List<string>();
+        try
+        {
+            for (int i = 0; i < miners; i++)
+            {
+                var key = Wallet.CreateHotkey(wallets, $"m{i}", "default");
+                await ledger.RegisterAsync(key, ct);
+                var repo = $"m{i}/delta";
+                await ledger.SetCommitmentAsync(key, repo, ct);
+                await store.CreateRepositoryAsync(repo, ct);
+                var file = Path.Combine(root, $"delta-{i}.safetensors");
+                WriteDelta(file, descent, seed: 100 + i, new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 10 * 8 * config.Context, DateTimeOffset.UtcNow));
+                var commit = await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, ct);
+                File.Delete(file);
+                paths.Add(await store.GetLocalPathAsync(repo, commit.Revision, ProtocolFiles.Delta, ct));
+            }
+        }
+        finally
+        {
+            foreach (var d in descent.Values) d.Dispose();
+        }
+        var validatorKey = Wallet.CreateHotkey(wallets, "v1", "default");
+        await ledger.RegisterAsync(validatorKey, ct);
+        await ledger.SetStakeAsync(validatorKey.Ss58Address, 1000, validatorPermit: true, ct);
+        return new RolesNetwork(root, store, ledger, config, baseModel, validatorKey, paths);
+    }
+
+    /// <summary>−g scaled to per-element RMS <see cref="Sigma"/>, g the gradient of the loss on <paramref name="batch"/>.</summary>
+    private static Dictionary<string, torch.Tensor> DescentStep(Gpt model, TokenWindows batch)
+    {
+        model.zero_grad();
+        using (var loss = model.Loss(batch)) loss.backward();
+        using var noGrad = torch.no_grad();
+        double squares = model.NamedParameters.Values.Sum(p => p.grad!.square().sum().item<float>());
+        long count = model.NamedParameters.Values.Sum(p => p.numel());
+        double scale = -Sigma * Math.Sqrt(count / squares);
+        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.mul(scale).DetachFromDisposeScope());
+        model.zero_grad();
+        return step;
+    }
+
+    private static void WriteDelta(string file, Dictionary<string, torch.Tensor> descent, int seed, DeltaProvenance provenance)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new torch.Generator((ulong)seed);
+        var delta = descent.ToDictionary(d => d.Key, d => d.Value.add(torch.randn(d.Value.shape, generator: generator).mul(Sigma)));
+        DeltaCodec.Write(file, delta, DeltaEncoding.F32, provenance);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Ledger.Dispose();
+        await Task.Yield();
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+    }
+}
