@@ -25,7 +25,7 @@ internal static class SimulationConsole
         var title = $"Round {round.Round}: base loss {round.BaseLoss:F4}"
             + (round.BaselineLoss is { } b ? $" (one miner alone: {b:F4})" : "")
             + (round.Published ? "" : $" — not published: {round.SkipReason}")
-            + $" [{round.ElapsedSeconds:F0} s]";
+            + (round.ElapsedSeconds > 0 ? $" [{round.ElapsedSeconds:F0} s]" : "");
         var table = new Table().Title(Markup.Escape(title)).Border(TableBorder.Rounded)
             .AddColumn("uid").AddColumn("participant").AddColumn(new TableColumn("score").RightAligned())
             .AddColumn(new TableColumn("weight").RightAligned()).AddColumn("verdict");

@@ -53,7 +53,10 @@ internal static class MinerVerb
         int keep = s.Int("storage.keep_revisions");
         if (keep < 0) throw new SettingsException($"--storage.keep_revisions must not be negative (got {keep})");
         var store = keep == 0 ? host.Store : new PruningStore(host.Store, repoId, keep, logger);
-        using var miner = new Miner(store, host.Ledger, hotkey, data.Windows((ulong)s.Long("miner.seed")), options, logger);
+        // Two miners whose hotkeys land on the same shard must still not train identically (an identical delta is
+        // indistinguishable from a copy), so the window order depends on the hotkey as well as the seed.
+        var windowSeed = SeededRandom.Derive((ulong)s.Long("miner.seed"), (ulong)TokenSplit.ShardIndexFor(hotkey.Ss58Address, int.MaxValue));
+        using var miner = new Miner(store, host.Ledger, hotkey, data.Windows(windowSeed), options, logger);
         await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await miner.RunAsync(ct);
         ct.ThrowIfCancellationRequested();

@@ -27,6 +27,8 @@ internal static class SimulateVerb
         .Add("encoding", "delta encoding: f32, bf16, f16, optionally +topFRACTION (e.g. bf16+top0.1)", "f32")
         .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
+        .Add("processes", "run the roles as separate hivetrain processes (no adversaries or baseline there)", false)
+        .Add("round_seconds", "with --processes: seconds from one base to the next round's close", 90)
         .Add("seed", "seed of everything", 0)
         .Add("device", "cpu or cuda", "cpu")
         .Add("out", "output folder (store, ledger, wallets, metrics.jsonl, plots)", null)
@@ -60,6 +62,16 @@ internal static class SimulateVerb
 
         using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
         AnsiConsole.MarkupLine(Markup.Escape($"corpus {corpus.Description}: {corpus.DocumentCount:N0} documents, {corpus.TokenCount:N0} tokens"));
+        if (s.Bool("processes"))
+        {
+            if (options.AdversaryList.Count > 0 || options.Baseline)
+                AnsiConsole.MarkupLine("[grey]separate processes: honest roles only (adversaries and the baseline run in-process)[/]");
+            var measured = await new ProcessNetwork(options with { Adversaries = [], Baseline = false }, s.Int("round_seconds")).RunAsync(corpus, ct);
+            foreach (var round in measured) SimulationConsole.WriteRound(round);
+            ReportPlots.Render(measured, Path.GetFullPath(options.OutputDirectory));
+            WriteSummary(measured);
+            return 0;
+        }
         var observer = new MessageObserver();
         using var network = await Network.CreateAsync(options, corpus, observer, null, ct);
         for (int round = 1; round <= options.Rounds; round++)

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hivetrain.Data;
+using Hivetrain.Ledger;
+using Hivetrain.Model;
+using Hivetrain.Roles;
+using Hivetrain.Simulation;
+using Hivetrain.Storage;
+using Spectre.Console;
+
+namespace Hivetrain.Cli;
+
+/// <summary>
+/// <c>simulate --processes</c>: the same network as separate <c>hivetrain</c> processes (averager, miners, validators)
+/// on one local store and ledger, each logging to <c>OUT/logs/NAME.log</c>. Rounds are driven by the averager's
+/// clock rather than in lock step, so the run ends when the base reaches the requested round; each published
+/// round is then measured on the report split like the in-process network.
+/// </summary>
+internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds)
+{
+    private readonly List<(string Name, Process Process)> _children = [];
+
+    public async Task<IReadOnlyList<RoundMetrics>> RunAsync(TokenCorpus corpus, CancellationToken ct)
+    {
+        var root = Path.GetFullPath(options.OutputDirectory);
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+            throw new ArgumentException($"output directory {root} is not empty; choose another or remove it");
+        var logs = Path.Combine(root, "logs");
+        Directory.CreateDirectory(logs);
+        var cache = corpus.CachePath is { } path ? Path.GetDirectoryName(path)! : null;
+        try
+        {
+            await RunChildAsync("init", logs, ["network", "init", "--network", root, "--miners", $"{options.Miners}", "--validators", $"{options.Validators}",
+                "--ledger.seconds_per_block", "1", "--ledger.weights_rate_limit", "1"], ct);
+            string[] common = ["--network", root, "--data", options.Data, "--context", $"{options.Context ?? GptConfig.Preset(options.Model).Context}",
+                "--batch_size", $"{options.BatchRows}", "--threads", "1", "--device", options.Device, .. cache is null ? Array.Empty<string>() : ["--cache", cache]];
+            Start("averager", logs, ["averager", .. common, "--model", options.Model, "--seed", $"{options.Seed}",
+                "--averager.round_seconds", $"{roundSeconds}", "--averager.merge_steps", $"{options.MergeSteps}",
+                "--averager.guard_rows", $"{options.SampleRows}"]);
+            for (int i = 1; i <= options.Miners; i++)
+                Start($"miner-{i}", logs, ["miner", .. common, "--wallet.hotkey", $"miner-{i}", "--storage.my_repo_id", $"miner-{i}/delta",
+                    "--miner.publish_steps", $"{options.StepsPerRound}", "--miner.poll_seconds", "2",
+                    "--miner.learning_rate", options.LearningRate.ToString(CultureInfo.InvariantCulture), "--miner.warmup_steps", $"{options.WarmupSteps}",
+                    "--miner.decay_steps", $"{Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound)}"]);
+            for (int v = 1; v <= options.Validators; v++)
+                Start($"validator-{v}", logs, ["validator", .. common, "--wallet.hotkey", $"validator-{v}", "--neuron.epoch_length", "1",
+                    "--validator.poll_seconds", "5", "--validator.sample_rows", $"{options.SampleRows}",
+                    "--validator.stale_grace_seconds", $"{roundSeconds}"]);
+            AnsiConsole.MarkupLine(Markup.Escape($"started {_children.Count} processes (logs in {logs}); rounds close every {roundSeconds} s"));
+            await WaitForRoundsAsync(root, ct);
+        }
+        finally
+        {
+            StopAll();
+        }
+        return await MeasureAsync(root, corpus, ct);
+    }
+
+    private async Task WaitForRoundsAsync(string root, CancellationToken ct)
+    {
+        var store = new LocalStore(Path.Combine(root, "store"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(roundSeconds * (options.Rounds + 2) + 300);
+        int shown = 0;
+        while (shown < options.Rounds)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline) throw new ProcessNetworkException($"the network did not reach round {options.Rounds} in time; see the logs");
+            foreach (var (name, process) in _children)
+                if (process.HasExited) throw new ProcessNetworkException($"{name} exited with code {process.ExitCode}; see logs/{name}.log");
+            var latest = await BaseModel.LatestAsync(store, Network.BaseRepo, ct);
+            while (latest is not null && shown < latest.Manifest.Round && shown < options.Rounds)
+            {
+                shown++;
+                var commit = (await store.ListRevisionsAsync(Network.BaseRepo, null, ct)).Select(c => c).Reverse().ElementAt(shown);
+                var manifest = (await BaseModel.AtAsync(store, Network.BaseRepo, commit, ct)).Manifest;
+                AnsiConsole.MarkupLine(Markup.Escape($"round {manifest.Round} published: guard loss {manifest.GuardLossBefore:F4} → {manifest.GuardLossAfter:F4}, " +
+                    $"merged {string.Join(", ", manifest.Contributors.Select(c => $"{c.Repo} (λ {c.LambdaMean:F2})"))}"));
+            }
+            await Task.Delay(1000, ct);
+        }
+    }
+
+    /// <summary>Each published base on the report split, and the validators' last view of the miners.</summary>
+    private async Task<IReadOnlyList<RoundMetrics>> MeasureAsync(string root, TokenCorpus corpus, CancellationToken ct)
+    {
+        var store = new LocalStore(Path.Combine(root, "store"));
+        var config = GptConfig.Preset(options.Model);
+        int context = Math.Min(options.Context ?? config.Context, config.Context);
+        var sample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.SampleRows, context);
+        using var report = new ReportModel(store, Network.BaseRepo, TorchRuntime.Device(options.Device));
+        var names = await NamesAsync(root, ct);
+        var validatorRounds = ReadValidatorRounds(root);
+        var metrics = new List<RoundMetrics>();
+        foreach (var commit in (await store.ListRevisionsAsync(Network.BaseRepo, null, ct)).Reverse())
+        {
+            var baseModel = await BaseModel.AtAsync(store, Network.BaseRepo, commit, ct);
+            if (baseModel.Manifest.Round == 0) continue;
+            await report.LoadAsync(baseModel, ct);
+            // The validators' view of the round this base closed: their last record on its parent.
+            var seen = validatorRounds.LastOrDefault(r => r.BaseRevision == baseModel.Manifest.ParentRevision);
+            var miners = seen?.Miners.Select(m => new MinerMetrics(names.GetValueOrDefault(m.Hotkey, m.Hotkey), m.Uid, m.Hotkey, m.Score, m.Weight,
+                names.Aggregate(m.Rejection, (text, n) => text?.Replace(n.Key, n.Value, StringComparison.Ordinal)))).ToList() ?? [];
+            metrics.Add(new RoundMetrics(baseModel.Manifest.Round, commit.Revision, report.Evaluate(sample, options.BatchRows), null, true, null, miners, 0));
+        }
+        var metricsPath = Path.Combine(root, "metrics.jsonl");
+        await File.WriteAllLinesAsync(metricsPath, metrics.Select(m => m.ToJsonLine()), ct);
+        return metrics;
+    }
+
+    private static async Task<Dictionary<string, string>> NamesAsync(string root, CancellationToken ct)
+    {
+        using var ledger = await SqliteLedger.OpenAsync(Path.Combine(root, "ledger.db"), null, ct);
+        return (await ledger.GetCommitmentsAsync(ct)).ToDictionary(c => c.Hotkey, c => c.Data.Split('/')[0]);
+    }
+
+    private static List<ValidatorRoundLine> ReadValidatorRounds(string root)
+    {
+        var file = Directory.EnumerateFiles(Path.Combine(root, "state"), "rounds.jsonl", SearchOption.AllDirectories).Order().FirstOrDefault();
+        if (file is null) return [];
+        return File.ReadLines(file).Where(l => l.Length > 0)
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<ValidatorRoundLine>(l, RoundMetrics.Json)!).ToList();
+    }
+
+    private sealed record ValidatorRoundLine(string BaseRevision, IReadOnlyList<MinerResult> Miners);
+
+    private async Task RunChildAsync(string name, string logs, string[] args, CancellationToken ct)
+    {
+        var process = Spawn(name, logs, args);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0) throw new ProcessNetworkException($"{name} failed with exit code {process.ExitCode}; see logs/{name}.log");
+    }
+
+    private void Start(string name, string logs, string[] args) => _children.Add((name, Spawn(name, logs, args)));
+
+    private static Process Spawn(string name, string logs, string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Hivetrain.Cli.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        var process = Process.Start(start) ?? throw new ProcessNetworkException($"could not start {name}");
+        var log = new StreamWriter(Path.Combine(logs, $"{name}.log")) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void StopAll()
+    {
+        foreach (var (_, process) in _children)
+        {
+            try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { } // already gone
+            process.WaitForExit(10_000);
+        }
+    }
+}
+
+/// <summary>A role process of <see cref="ProcessNetwork"/> failed or the network did not progress; the message says where to look.</summary>
+internal sealed class ProcessNetworkException(string message) : Exception(message);
