@@ -123,8 +123,9 @@ public sealed class Averager : IDisposable
 
     private async Task<(List<MergeInput> Deltas, List<(string, string)> Rejected)> CollectAsync(BaseModel baseModel, CancellationToken ct)
     {
-        var weights = ValidatorConsensus.Compute(await _ledger.GetRosterAsync(ct), await _ledger.GetWeightsAsync(ct));
-        var roster = (await _ledger.GetRosterAsync(ct)).ToDictionary(n => n.Hotkey, n => n.Uid);
+        var neurons = await _ledger.GetRosterAsync(ct);
+        var weights = ValidatorConsensus.Compute(neurons, await _ledger.GetWeightsAsync(ct));
+        var roster = neurons.ToDictionary(n => n.Hotkey, n => n.Uid);
         var claims = RepositoryOwnership.Resolve(await _ledger.GetCommitmentsAsync(ct));
         var deltas = new List<MergeInput>();
         var rejected = new List<(string, string)>();
