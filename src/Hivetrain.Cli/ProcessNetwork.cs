@@ -36,7 +36,9 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
                 "--batch_size", $"{options.BatchRows}", "--threads", "1", "--device", options.Device, .. cache is null ? Array.Empty<string>() : ["--cache", cache]];
             Start("averager", logs, ["averager", .. common, "--model", options.Model, "--seed", $"{options.Seed}",
                 "--averager.round_seconds", $"{roundSeconds}", "--averager.merge_steps", $"{options.MergeSteps}",
-                "--averager.guard_rows", $"{options.SampleRows}"]);
+                "--averager.guard_rows", $"{options.SampleRows}",
+                "--averager.outer_lr", options.OuterLearningRate.ToString(CultureInfo.InvariantCulture),
+                "--averager.outer_momentum", options.OuterMomentum.ToString(CultureInfo.InvariantCulture)]);
             for (int i = 1; i <= options.Miners; i++)
                 Start($"miner-{i}", logs, ["miner", .. common, "--wallet.hotkey", $"miner-{i}", "--storage.my_repo_id", $"miner-{i}/delta",
                     "--miner.publish_steps", $"{options.StepsPerRound}", "--miner.poll_seconds", "2",

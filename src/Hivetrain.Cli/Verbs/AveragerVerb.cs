@@ -23,7 +23,9 @@ internal static class AveragerVerb
             .Add("averager.merge_rows", "Windows per merge step", 8)
             .Add("averager.guard_rows", "Windows in the guard sample that decides whether to publish", 32)
             .Add("averager.top_k", "Merge at most this many deltas (highest validator weight first)")
-            .Add("averager.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4);
+            .Add("averager.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4)
+            .Add("averager.outer_lr", "Outer learning rate η of the Nesterov step on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
+            .Add("averager.outer_momentum", "Outer Nesterov momentum μ, kept in the averager's state folder", 0.0);
         var command = new Command("averager", "Merge the round's valid deltas into the next base model and publish it, every round (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "averager", RunAsync, ct));
@@ -43,7 +45,8 @@ internal static class AveragerVerb
             MergeSteps: s.PositiveInt("averager.merge_steps"), MergeRows: s.PositiveInt("averager.merge_rows"),
             GuardRows: s.PositiveInt("averager.guard_rows"), EvaluationBatchRows: s.PositiveInt("batch_size"), Context: host.Context,
             TopK: s.OptionalInt("averager.top_k") is { } k ? (k > 0 ? k : throw new SettingsException($"--averager.top_k must be positive (got {k})")) : null,
-            MaxDeltaNorm: s.Double("averager.max_delta_norm"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device);
+            MaxDeltaNorm: s.Double("averager.max_delta_norm"), OuterLearningRate: s.Double("averager.outer_lr"),
+            OuterMomentum: s.Double("averager.outer_momentum"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device);
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var merge = corpus.Split(SplitName.Merge);

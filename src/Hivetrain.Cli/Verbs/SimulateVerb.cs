@@ -24,6 +24,8 @@ internal static class SimulateVerb
         .Add("sample_rows", "rows in the validators' evaluation sample and the report sample", 32)
         .Add("averager.method", "merge: learned (λ per miner and tensor) or score_weighted", "learned")
         .Add("averager.merge_steps", "λ optimization steps per round", 8)
+        .Add("averager.outer_lr", "outer Nesterov learning rate η on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
+        .Add("averager.outer_momentum", "outer Nesterov momentum μ", 0.0)
         .Add("encoding", "delta encoding: f32, bf16, f16, optionally +topFRACTION (e.g. bf16+top0.1)", "f32")
         .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
@@ -55,7 +57,7 @@ internal static class SimulateVerb
                 "score_weighted" => MergeMethod.ScoreWeighted,
                 var other => throw new SettingsException($"--averager.method: '{other}' is not learned or score_weighted"),
             },
-            MergeSteps: s.Int("averager.merge_steps"), DeltaEncoding: s.Required("encoding"),
+            MergeSteps: s.Int("averager.merge_steps"), OuterLearningRate: s.Double("averager.outer_lr"), OuterMomentum: s.Double("averager.outer_momentum"), DeltaEncoding: s.Required("encoding"),
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
             Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"));
         options.Validate();

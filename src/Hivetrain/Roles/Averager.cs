@@ -27,6 +27,7 @@ public sealed class Averager : IDisposable
     private readonly Func<ulong, int, int, TokenWindows> _guardSample;
     private readonly ILogger _logger;
     private readonly torch.Device _device;
+    private readonly OuterOptimizer _outer;
     private Gpt? _model;
 
     /// <summary>
@@ -44,6 +45,7 @@ public sealed class Averager : IDisposable
         _logger = logger ?? NullLogger<Averager>.Instance;
         _device = TorchRuntime.Device(options.Device);
         Directory.CreateDirectory(options.StateDirectory);
+        _outer = new OuterOptimizer(Path.Combine(options.StateDirectory, "outer-momentum.safetensors"), options.OuterLearningRate, options.OuterMomentum);
     }
 
     public AveragerOptions Options { get; }
@@ -81,10 +83,12 @@ public sealed class Averager : IDisposable
                 ? LearnCoefficients(lambda, deltas, clip, baseParams, names, baseModel.Revision, context)
                 : null;
             Compose(lambda, deltas, clip, baseParams, names);
+            _outer.Apply(_model.NamedParameters, baseParams);
 
             var guardSeed = EvaluationSample.Seed(baseModel.Revision + "/guard", 0);
             var guard = _guardSample(guardSeed, Options.GuardRows, context);
             double after = Evaluate(guard);
+            using var merged = ParameterSnapshot.Of(_model.NamedParameters);
             baseParams.CopyTo(_model.NamedParameters);
             double before = Evaluate(guard);
             var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, lambda.MeanOf(i) * clip[i], d.ValidatorWeight)).ToList();
@@ -92,9 +96,10 @@ public sealed class Averager : IDisposable
                 return Skip(round, baseModel, $"merged model does not beat the base on the guard sample ({after:F4} ≥ {before:F4})",
                     contributors, rejected, mergeLoss, before, after);
 
-            Compose(lambda, deltas, clip, baseParams, names);
+            merged.CopyTo(_model.NamedParameters);
             var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after);
             var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct);
+            _outer.Commit();
             _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas, guard loss {Before:F4} → {After:F4}",
                 round + 1, commit.Revision, deltas.Count, before, after);
             return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
@@ -260,5 +265,9 @@ public sealed class Averager : IDisposable
         }
     }
 
-    public void Dispose() => _model?.Dispose();
+    public void Dispose()
+    {
+        _outer.Dispose();
+        _model?.Dispose();
+    }
 }

@@ -12,7 +12,8 @@ public enum MergeMethod
 /// <summary>
 /// How the averager closes a round: which deltas it takes (<see cref="TopK"/>), how it merges them
 /// (<see cref="Method"/>, <see cref="MergeSteps"/> Adam steps on λ), and the guard sample that decides whether
-/// the merged model is published.
+/// the merged model is published. <see cref="OuterLearningRate"/> η and <see cref="OuterMomentum"/> μ set the outer
+/// Nesterov step on the merged pseudo-gradient (η = 1, μ = 0: the plain merge).
 /// </summary>
 public sealed record AveragerOptions(
     string BaseRepoId,
@@ -27,6 +28,8 @@ public sealed record AveragerOptions(
     int? TopK = null,
     double MaxDeltaNorm = 1e4,
     bool InitFromValidatorWeights = true,
+    double OuterLearningRate = 1.0,
+    double OuterMomentum = 0.0,
     TimeSpan? RoundDuration = null,
     string Device = "cpu")
 {

@@ -23,6 +23,8 @@ public sealed record SimulationOptions(
     int SampleRows = 32,
     MergeMethod Merge = MergeMethod.Learned,
     int MergeSteps = 8,
+    double OuterLearningRate = 1.0,
+    double OuterMomentum = 0.0,
     string DeltaEncoding = "f32",
     IReadOnlyList<AdversaryKind>? Adversaries = null,
     bool Baseline = true,
