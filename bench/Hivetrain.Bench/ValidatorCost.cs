@@ -154,7 +154,7 @@ internal static class ValidatorCost
             }
             double copy = Seconds(() =>
             {
-                var copies = CopyDetector.Find(files.Select((f, i) => new CopyDetector.Entry($"m{i}", f.Metadata.Sha256, f)).ToList(), options.CopyCosineThreshold);
+                var copies = CopyDetector.Find(files.Select((f, i) => new CopyDetector.Entry($"m{i}", f.Metadata.Sha256, f, DeltaMath.Norm(f))).ToList(), options.CopyCosineThreshold);
                 if (copies.Any(c => c is not null)) throw new InvalidOperationException("the benchmark's deltas must not look like copies");
             });
             foreach (var file in files)

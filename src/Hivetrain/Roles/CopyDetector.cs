@@ -14,14 +14,14 @@ public static class CopyDetector
 {
     public const double CollinearCosine = 0.9999;
 
-    /// <summary>One delta of the round, in commit order (earliest first).</summary>
-    public sealed record Entry(string Hotkey, string Sha256, DeltaFile File);
+    /// <summary>One delta of the round, in commit order (earliest first), with its L2 norm (from <c>DeltaCheck</c>).</summary>
+    public sealed record Entry(string Hotkey, string Sha256, DeltaFile File, double Norm);
 
     /// <summary>For each entry, the earlier entry it copies and why; null when it is original.</summary>
     public static IReadOnlyList<(int Source, string Reason)?> Find(IReadOnlyList<Entry> entries, double threshold)
     {
         int k = entries.Count;
-        var norms = entries.Select(e => DeltaMath.Norm(e.File)).ToArray();
+        var norms = entries.Select(e => e.Norm).ToArray();
         var gram = new double[k, k];
         for (int a = 0; a < k; a++)
         {

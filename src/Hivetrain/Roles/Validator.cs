@@ -76,23 +76,23 @@ public sealed class Validator : IDisposable
         var claims = RepositoryOwnership.Resolve(await _ledger.GetCommitmentsAsync(ct));
         var candidates = await ListCandidatesAsync(roster, claims, ct);
         var results = new List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)>();
-        var checkedDeltas = new List<(Candidate Candidate, DeltaFile File)>();
+        var checkedDeltas = new List<(Candidate Candidate, DeltaFile File, double Norm)>();
         try
         {
             // 1. Strict checks, in commit order (earliest first: copies are decided against earlier commits).
             foreach (var candidate in candidates.OrderBy(c => c.CommittedAt ?? DateTimeOffset.MaxValue).ThenBy(c => c.Neuron.Uid))
             {
-                var (file, rejection, keep) = await CheckAsync(candidate, baseModel, ct);
-                if (file is not null) checkedDeltas.Add((candidate, file));
+                var (file, norm, rejection, keep) = await CheckAsync(candidate, baseModel, ct);
+                if (file is not null) checkedDeltas.Add((candidate, file, norm));
                 else results.Add((candidate.Neuron, candidate, null, 0, rejection, keep));
             }
             // 2. Copies of earlier deltas by other hotkeys score 0.
-            var copies = CopyDetector.Find(checkedDeltas.Select(d => new CopyDetector.Entry(d.Candidate.Neuron.Hotkey, d.File.Metadata.Sha256, d.File)).ToList(),
+            var copies = CopyDetector.Find(checkedDeltas.Select(d => new CopyDetector.Entry(d.Candidate.Neuron.Hotkey, d.File.Metadata.Sha256, d.File, d.Norm)).ToList(),
                 Options.CopyCosineThreshold);
             // 3. Apply, evaluate, revert, one delta at a time.
             for (int i = 0; i < checkedDeltas.Count; i++)
             {
-                var (candidate, file) = checkedDeltas[i];
+                var (candidate, file, _) = checkedDeltas[i];
                 if (copies[i] is { } copy)
                 {
                     results.Add((candidate.Neuron, candidate, null, 0, $"copy of {checkedDeltas[copy.Source].Candidate.Neuron.Hotkey}'s earlier delta: {copy.Reason}", false));
@@ -206,21 +206,21 @@ public sealed class Validator : IDisposable
     }
 
     /// <summary>The delta file when it passes every check; else why not, and whether the moving average is kept.</summary>
-    private async Task<(DeltaFile? File, string? Rejection, bool Keep)> CheckAsync(Candidate candidate, BaseModel baseModel, CancellationToken ct)
+    private async Task<(DeltaFile? File, double Norm, string? Rejection, bool Keep)> CheckAsync(Candidate candidate, BaseModel baseModel, CancellationToken ct)
     {
-        if (candidate.Problem is not null) return (null, candidate.Problem, false);
+        if (candidate.Problem is not null) return (null, 0, candidate.Problem, false);
         string path;
         try { path = await _store.GetLocalPathAsync(candidate.Repo!, candidate.Revision!, ProtocolFiles.Delta, ct); }
-        catch (StoreException e) { return (null, $"no {ProtocolFiles.Delta} in {candidate.Revision}: {e.Reason}", false); }
+        catch (StoreException e) { return (null, 0, $"no {ProtocolFiles.Delta} in {candidate.Revision}: {e.Reason}", false); }
 
         var expectation = DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm };
         var verdict = DeltaCheck.Check(path, expectation);
         if (verdict.Rejection == DeltaRejection.StaleBaseRevision)
         {
             var (rejection, keep) = StaleOutcome(path, baseModel, verdict);
-            return (null, rejection, keep);
+            return (null, 0, rejection, keep);
         }
-        return verdict.IsValid ? (DeltaFile.Open(path), null, false) : (null, verdict.ToString(), false);
+        return verdict.IsValid ? (DeltaFile.Open(path), verdict.Norm, null, false) : (null, 0, verdict.ToString(), false);
     }
 
     /// <summary>The loss with the delta applied in place; the model is reverted bitwise afterwards.</summary>
