@@ -66,6 +66,24 @@ internal static class InspectVerb
             var shape = "[" + string.Join(", ", e.Shape) + "]";
             output.WriteLine($"  {e.Name.PadRight(width)} {e.Dtype,-5} {shape,-16} {e.ByteLength,12:N0} B  norm {Norm(reader, e)}");
         }
+        Compression(path, h.FileLength, output);
+    }
+
+    /// <summary>For a delta: its format and how much smaller it is than the same parameters dense in f32.</summary>
+    private static void Compression(string path, long fileLength, TextWriter output)
+    {
+        try
+        {
+            using var delta = DeltaFile.Open(path);
+            long elements = delta.Tensors.Sum(t => t.ElementCount), stored = delta.Tensors.Sum(t => t.StoredCount);
+            double ratio = elements * 4.0 / Math.Max(1, fileLength);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"delta format {delta.Metadata.Format}: {delta.Tensors.Count} parameters, {elements:N0} elements ({stored:N0} stored), {ratio:F1}× smaller than dense f32"));
+        }
+        catch (Exception e) when (e is SafeTensorsException or DeltaException)
+        {
+            // Not a delta (model weights, or a delta the summary above already shows as malformed).
+        }
     }
 
     private static string Norm(SafeTensorsReader reader, SafeTensorsEntry entry)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hivetrain.Artifacts;
 using Hivetrain.Cli.Configuration;
 using Hivetrain.Cli.Hosting;
 using Hivetrain.Data;
@@ -22,7 +23,7 @@ internal static class MinerVerb
             .Add("miner.send_interval", "Publish at least every this many seconds (when there are new steps)", 800)
             .Add("miner.publish_steps", "Publish every this many optimizer steps", 100)
             .Add("miner.poll_seconds", "Look for a new base model every this many seconds", 60)
-            .Add("miner.delta_encoding", "Delta encoding: f32, or a compressed encoding's name", "f32")
+            .Add("miner.delta_encoding", "Delta encoding: " + DeltaEncoding.Syntax, "f32")
             .Add("miner.shards", "The train split is cut into this many shards; the hotkey picks one", 16)
             .Add("miner.seed", "Seed of the training window order", 0)
             .Add("storage.keep_revisions", "Keep this many newest revisions of this miner's repository (0: keep all)", 3);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hivetrain.Artifacts;
 using Hivetrain.Cli.Configuration;
 using Hivetrain.Data;
 using Hivetrain.Roles;
@@ -26,7 +27,7 @@ internal static class SimulateVerb
         .Add("averager.merge_steps", "λ optimization steps per round", 8)
         .Add("averager.outer_lr", "outer Nesterov learning rate η on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
         .Add("averager.outer_momentum", "outer Nesterov momentum μ", 0.0)
-        .Add("encoding", "delta encoding: f32, bf16, f16, optionally +topFRACTION (e.g. bf16+top0.1)", "f32")
+        .Add("encoding", "delta encoding: " + DeltaEncoding.Syntax, "f32")
         .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
         .Add("processes", "run the roles as separate hivetrain processes (no adversaries or baseline there)", false)

@@ -47,7 +47,7 @@ public static class DeltaCheck
     private static SafeTensorsLimits Limits(DeltaExpectation expected) => DeltaFile.DefaultLimits with
     {
         MaxFileBytes = expected.MaxFileBytes,
-        MaxTensors = Math.Max(16, 3 * expected.Shapes.Count),
+        MaxTensors = Math.Max(16, 4 * expected.Shapes.Count),
     };
 
     private static DeltaVerdict Contents(DeltaFile delta, DeltaExpectation expected)
@@ -55,8 +55,8 @@ public static class DeltaCheck
         var m = delta.Metadata;
         if (m.BaseRevision != expected.BaseRevision)
             return DeltaVerdict.Rejected(DeltaRejection.StaleBaseRevision, $"base_revision '{Shorten(m.BaseRevision)}' is not the round's '{expected.BaseRevision}'");
-        if (m.Format == DeltaFormat.TopK && !expected.AllowSparse)
-            return DeltaVerdict.Rejected(DeltaRejection.UnknownFormat, $"{DeltaFormat.TopK} is not accepted here");
+        if (DeltaFormat.IsSparse(m.Format) && !expected.AllowSparse)
+            return DeltaVerdict.Rejected(DeltaRejection.UnknownFormat, $"{m.Format} is not accepted here");
         foreach (var t in delta.Tensors)
         {
             if (!expected.Shapes.TryGetValue(t.Name, out var shape))

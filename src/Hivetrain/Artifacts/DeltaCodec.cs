@@ -3,9 +3,10 @@ using TorchSharp;
 namespace Hivetrain.Artifacts;
 
 /// <summary>
-/// Writes deltas in a <see cref="DeltaEncoding"/> (dense f32/bf16/f16, or top-k indices + values on top of
-/// either) with their <see cref="DeltaMetadata"/>. Reading and decoding is <see cref="DeltaFile"/>'s job;
-/// decoding is deterministic: zeros, then each stored value at its unique index.
+/// Writes deltas in a <see cref="DeltaEncoding"/> (dense f32/bf16/f16, top-k indices + values on top of
+/// either, int8 per chunk, or chunk top-k with packed 2–4-bit codes) with their <see cref="DeltaMetadata"/>.
+/// Reading and decoding is <see cref="DeltaFile"/>'s job; decoding is deterministic. In memory:
+/// <c>DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, encoding, provenance)).ToTensors()</c>.
 /// </summary>
 public static class DeltaCodec
 {
@@ -31,12 +32,16 @@ public static class DeltaCodec
     }
 
     private static DeltaMetadata Metadata(List<SafeTensorsWriteEntry> entries, DeltaEncoding encoding, DeltaProvenance p) =>
-        new(p.BaseRevision, p.Hotkey, encoding.Format, encoding.Dtype.ToString(), p.Steps, p.Tokens, p.CreatedAt, SafeTensorsWriter.PayloadSha256(entries));
+        new(p.BaseRevision, p.Hotkey, encoding.Format, encoding.Dtype.ToString(), p.Steps, p.Tokens, p.CreatedAt, SafeTensorsWriter.PayloadSha256(entries))
+        {
+            Chunking = encoding.Chunking,
+        };
 
     /// <summary>The entries to write; the tensors they read live in the caller's dispose scope.</summary>
     private static List<SafeTensorsWriteEntry> Encode(IReadOnlyDictionary<string, torch.Tensor> delta, DeltaEncoding encoding)
     {
         if (!SafeTensorsLimits.FloatDtypes.Contains(encoding.Dtype)) throw new ArgumentException($"{encoding.Dtype} is not a delta dtype");
+        if (encoding.Chunking?.Problem() is { } problem) throw new ArgumentException($"encoding {encoding}: {problem}");
         encoding.Dtype.TryToScalarType(out var type);
         var entries = new List<SafeTensorsWriteEntry>();
         using var noGrad = torch.no_grad();
@@ -44,11 +49,17 @@ public static class DeltaCodec
         {
             var flat = d.detach().to(torch.ScalarType.Float32, torch.CPU).contiguous();
             long n = flat.numel();
-            if (encoding.TopKFraction is not { } fraction || n < DeltaEncoding.MinSparseElements)
+            if (n < DeltaEncoding.MinSparseElements || (encoding.TopKFraction is null && encoding.Chunking is null))
             {
                 entries.Add(SafeTensorsWriteEntry.FromTensor(name, flat.to(type).contiguous()));
                 continue;
             }
+            if (encoding.Chunking is { } chunking)
+            {
+                entries.AddRange(DeltaQuantizer.Encode(name, flat.flatten(), d.shape, chunking));
+                continue;
+            }
+            double fraction = encoding.TopKFraction!.Value;
             long k = Math.Clamp((long)Math.Ceiling(fraction * n), 1, n);
             var (_, top) = flat.flatten().abs().topk((int)k, sorted: false);
             var (indices, _) = top.sort();

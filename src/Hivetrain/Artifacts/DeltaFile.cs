@@ -11,8 +11,12 @@ namespace Hivetrain.Artifacts;
 /// </summary>
 public sealed class DeltaFile : IDisposable
 {
-    /// <summary>Reader limits for deltas: the float dtypes plus I32 indices and I64 shapes of top-k.</summary>
-    public static SafeTensorsLimits DefaultLimits { get; } = SafeTensorsLimits.Default.Allowing(SafeTensorsDtype.I32, SafeTensorsDtype.I64);
+    /// <summary>
+    /// Reader limits for deltas: the float dtypes plus I32 indices and I64 shapes of top-k, and the I8 codes and U8
+    /// packed bytes of the quantized formats (the layout accepts each only where its format uses it).
+    /// </summary>
+    public static SafeTensorsLimits DefaultLimits { get; } =
+        SafeTensorsLimits.Default.Allowing(SafeTensorsDtype.I32, SafeTensorsDtype.I64, SafeTensorsDtype.I8, SafeTensorsDtype.U8);
 
     private readonly SafeTensorsReader _reader;
     private readonly Dictionary<string, DeltaTensor> _byName;
@@ -49,10 +53,12 @@ public sealed class DeltaFile : IDisposable
             if (!DeltaMetadata.TryParse(reader.Metadata, out var metadata, out var error))
                 throw new DeltaException(DeltaRejection.InvalidMetadata, error);
             if (!DeltaFormat.IsKnown(metadata!.Format))
-                throw new DeltaException(DeltaRejection.UnknownFormat, $"format '{metadata.Format}' is not {DeltaFormat.Dense} or {DeltaFormat.TopK}");
+                throw new DeltaException(DeltaRejection.UnknownFormat,
+                    $"format '{metadata.Format}' is not {DeltaFormat.Dense}, {DeltaFormat.TopK}, {DeltaFormat.Int8} or {DeltaFormat.ChunkTopK}");
             if (!SafeTensorsDtypes.TryParse(metadata.Dtype, out var dtype) || !SafeTensorsLimits.FloatDtypes.Contains(dtype))
                 throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"metadata dtype '{metadata.Dtype}' is not F32, BF16 or F16");
-            return new DeltaFile(reader, metadata, DeltaLayout.Group(reader, metadata.Format, dtype));
+            CheckChunking(metadata);
+            return new DeltaFile(reader, metadata, DeltaLayout.Group(reader, metadata.Format, dtype, metadata.Chunking));
         }
         catch
         {
@@ -61,10 +67,30 @@ public sealed class DeltaFile : IDisposable
         }
     }
 
+    /// <summary>The quantized formats need their chunk parameters, coherent with the format; the others must not have them.</summary>
+    private static void CheckChunking(DeltaMetadata metadata)
+    {
+        var chunking = metadata.Chunking;
+        if (!DeltaFormat.IsChunked(metadata.Format))
+        {
+            if (chunking is not null) throw new DeltaException(DeltaRejection.InvalidQuantization, $"{metadata.Format} has no chunk parameters, but the metadata gives some");
+            return;
+        }
+        if (chunking is null) throw new DeltaException(DeltaRejection.InvalidQuantization, $"{metadata.Format} needs '{DeltaChunking.ChunkSizeKey}', '{DeltaChunking.TopKKey}' and '{DeltaChunking.BitsKey}'");
+        if (chunking.Problem() is { } problem) throw new DeltaException(DeltaRejection.InvalidQuantization, problem);
+        if (chunking.IsInt8 != (metadata.Format == DeltaFormat.Int8))
+            throw new DeltaException(DeltaRejection.InvalidQuantization, $"{metadata.Format} with {DeltaChunking.TopKKey} {chunking.TopK} and {DeltaChunking.BitsKey} {chunking.Bits}");
+    }
+
     /// <summary>Writes the dense f32 values of <paramref name="tensor"/> into <paramref name="destination"/>.</summary>
     public void Decode(DeltaTensor tensor, Span<float> destination)
     {
         if (destination.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, destination {destination.Length}");
+        if (tensor.Chunking is not null)
+        {
+            QuantizedLayout.Decode(_reader, tensor, destination);
+            return;
+        }
         if (!tensor.IsSparse)
         {
             DeltaKernels.Widen(_reader.GetBytes(tensor.Values), tensor.Dtype, destination);
@@ -82,17 +108,22 @@ public sealed class DeltaFile : IDisposable
         return result;
     }
 
+    /// <summary>Every parameter decoded to a new dense f32 CPU tensor (canonical name → tensor); the caller owns them.</summary>
+    public Dictionary<string, torch.Tensor> ToTensors() => Tensors.ToDictionary(t => t.Name, ToTensor, StringComparer.Ordinal);
+
     /// <summary><paramref name="target"/> += <paramref name="alpha"/> · δ for one parameter, streaming from the file.</summary>
     public void AddTo(DeltaTensor tensor, Span<float> target, float alpha)
     {
         if (target.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, target {target.Length}");
-        if (tensor.IsSparse) DeltaLayout.ScatterAdd(_reader, tensor, target, alpha);
+        if (tensor.Chunking is not null) QuantizedLayout.AddTo(_reader, tensor, target, alpha);
+        else if (tensor.IsSparse) DeltaLayout.ScatterAdd(_reader, tensor, target, alpha);
         else DeltaLayout.DenseAdd(_reader.GetBytes(tensor.Values), tensor.Dtype, target, alpha);
     }
 
     /// <summary>Sum of squares of one parameter's delta (double), and whether all its values are finite.</summary>
     public (double SumOfSquares, bool Finite) SumOfSquares(DeltaTensor tensor)
     {
+        if (tensor.Chunking is not null) return QuantizedLayout.SumOfSquares(_reader, tensor);
         if (tensor.IsSparse) DeltaLayout.CheckIndices(_reader, tensor);
         var bytes = _reader.GetBytes(tensor.Values);
         if (tensor.Dtype == SafeTensorsDtype.F32) return DeltaKernels.SumOfSquares(MemoryMarshal.Cast<byte, float>(bytes));
@@ -114,6 +145,7 @@ public sealed class DeltaFile : IDisposable
     public double Dot(DeltaTensor tensor, ReadOnlySpan<float> other)
     {
         if (other.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, other {other.Length}");
+        if (tensor.Chunking is not null) return QuantizedLayout.Dot(_reader, tensor, other);
         if (tensor.IsSparse) return DeltaLayout.SparseDot(_reader, tensor, other);
         var bytes = _reader.GetBytes(tensor.Values);
         if (tensor.Dtype == SafeTensorsDtype.F32) return DeltaKernels.Dot(MemoryMarshal.Cast<byte, float>(bytes), other);

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Hivetrain.Artifacts;
 
 /// <summary>
-/// How the two delta formats lay parameters out in a safetensors file: grouping the entries into
+/// How the delta formats lay parameters out in a safetensors file: grouping the entries into
 /// <see cref="DeltaTensor"/>s from the header alone, and the loops that read each layout.
 /// </summary>
 internal static unsafe class DeltaLayout
@@ -11,25 +11,18 @@ internal static unsafe class DeltaLayout
     private const int MaxRank = 8;
     private const int ParallelChunk = 1 << 18;
 
-    public static List<DeltaTensor> Group(SafeTensorsReader reader, string format, SafeTensorsDtype dtype)
+    public static List<DeltaTensor> Group(SafeTensorsReader reader, string format, SafeTensorsDtype dtype, DeltaChunking? chunking)
     {
         var dense = new List<SafeTensorsEntry>();
-        var parts = new Dictionary<string, (SafeTensorsEntry? Indices, SafeTensorsEntry? Values, SafeTensorsEntry? Shape)>(StringComparer.Ordinal);
+        var suffixes = DeltaFormat.Suffixes(format);
+        var grouped = new Dictionary<string, Dictionary<string, SafeTensorsEntry>>(StringComparer.Ordinal);
         foreach (var e in reader.Entries)
         {
-            string? suffix = format != DeltaFormat.TopK ? null
-                : e.Name.EndsWith(DeltaFormat.IndicesSuffix, StringComparison.Ordinal) ? DeltaFormat.IndicesSuffix
-                : e.Name.EndsWith(DeltaFormat.ValuesSuffix, StringComparison.Ordinal) ? DeltaFormat.ValuesSuffix
-                : e.Name.EndsWith(DeltaFormat.ShapeSuffix, StringComparison.Ordinal) ? DeltaFormat.ShapeSuffix : null;
+            var suffix = suffixes.FirstOrDefault(s => e.Name.EndsWith(s, StringComparison.Ordinal));
             if (suffix is null) { dense.Add(e); continue; }
             var name = e.Name[..^suffix.Length];
-            var p = parts.GetValueOrDefault(name);
-            parts[name] = suffix switch
-            {
-                DeltaFormat.IndicesSuffix => p with { Indices = e },
-                DeltaFormat.ValuesSuffix => p with { Values = e },
-                _ => p with { Shape = e },
-            };
+            if (!grouped.TryGetValue(name, out var group)) grouped[name] = group = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
+            group[suffix] = e;
         }
         var tensors = new List<DeltaTensor>();
         var denseNames = dense.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
@@ -39,28 +32,34 @@ internal static unsafe class DeltaLayout
             if (e.ByteLength > int.MaxValue) throw new DeltaException(DeltaRejection.ShapeMismatch, $"'{e.Name}' is too large");
             tensors.Add(new DeltaTensor(e.Name, e.ShapeArray(), dtype, e, null));
         }
-        foreach (var (name, p) in parts)
+        foreach (var (name, group) in grouped)
         {
-            if (p.Indices is not { } indices || p.Values is not { } values || p.Shape is not { } shape)
-                throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' lacks its indices, values or shape");
-            if (denseNames.Contains(name)) throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' is both dense and sparse");
-            if (values.Dtype != dtype) throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"'{values.Name}' is {values.Dtype} in a {dtype} delta");
-            if (indices.Dtype != SafeTensorsDtype.I32 || shape.Dtype != SafeTensorsDtype.I64)
-                throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"'{name}' indices must be I32 and shape I64");
-            if (indices.Shape.Count != 1 || values.Shape.Count != 1 || shape.Shape.Count != 1 || indices.Shape[0] != values.Shape[0] || shape.Shape[0] > MaxRank)
-                throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' indices, values and shape are not [k], [k] and [rank ≤ {MaxRank}]");
-            var dims = MemoryMarshal.Cast<byte, long>(reader.GetBytes(shape)).ToArray();
-            long count = 1;
-            foreach (var d in dims)
-            {
-                if (d < 0 || d > int.MaxValue || (count *= d) > int.MaxValue)
-                    throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' shape [{string.Join(", ", dims)}] is negative or too large");
-            }
-            if (indices.Shape[0] > count) throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' stores more values than it has elements");
-            tensors.Add(new DeltaTensor(name, dims, dtype, values, indices));
+            if (group.Count != suffixes.Count)
+                throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' lacks some of its parts ({string.Join(", ", suffixes.Except(group.Keys))})");
+            if (denseNames.Contains(name)) throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' is both dense and compressed");
+            tensors.Add(chunking is null ? TopK(reader, name, group, dtype) : QuantizedLayout.Build(reader, name, group, chunking));
         }
         tensors.Sort((a, b) => a.Values.Begin.CompareTo(b.Values.Begin));
         return tensors;
+    }
+
+    private static DeltaTensor TopK(SafeTensorsReader reader, string name, Dictionary<string, SafeTensorsEntry> group, SafeTensorsDtype dtype)
+    {
+        var (indices, values, shape) = (group[DeltaFormat.IndicesSuffix], group[DeltaFormat.ValuesSuffix], group[DeltaFormat.ShapeSuffix]);
+        if (values.Dtype != dtype) throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"'{values.Name}' is {values.Dtype} in a {dtype} delta");
+        if (indices.Dtype != SafeTensorsDtype.I32 || shape.Dtype != SafeTensorsDtype.I64)
+            throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"'{name}' indices must be I32 and shape I64");
+        if (indices.Shape.Count != 1 || values.Shape.Count != 1 || shape.Shape.Count != 1 || indices.Shape[0] != values.Shape[0] || shape.Shape[0] > MaxRank)
+            throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' indices, values and shape are not [k], [k] and [rank ≤ {MaxRank}]");
+        var dims = MemoryMarshal.Cast<byte, long>(reader.GetBytes(shape)).ToArray();
+        long count = 1;
+        foreach (var d in dims)
+        {
+            if (d < 0 || d > int.MaxValue || (count *= d) > int.MaxValue)
+                throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' shape [{string.Join(", ", dims)}] is negative or too large");
+        }
+        if (indices.Shape[0] > count) throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' stores more values than it has elements");
+        return new DeltaTensor(name, dims, dtype, values, indices);
     }
 
     /// <summary>Indices must be strictly increasing and inside the tensor, so decoding is unique.</summary>

@@ -69,7 +69,7 @@ public static class DeltaMath
         foreach (var ta in a.Tensors)
         {
             if (!b.TryGet(ta.Name, out var tb) || !ta.Shape.SequenceEqual(tb.Shape)) continue;
-            if (!ta.IsSparse && ta.Dtype == SafeTensorsDtype.F32)
+            if (ta.IsDense && ta.Dtype == SafeTensorsDtype.F32)
             {
                 dot += b.Dot(tb, MemoryMarshal.Cast<byte, float>(a.Reader.GetBytes(ta.Values)));
                 continue;

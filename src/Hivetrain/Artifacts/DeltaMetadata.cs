@@ -9,7 +9,17 @@ namespace Hivetrain.Artifacts;
 public sealed record DeltaMetadata(
     string BaseRevision, string Hotkey, string Format, string Dtype, long Steps, long Tokens, DateTimeOffset CreatedAt, string Sha256)
 {
-    public IReadOnlyDictionary<string, string> ToDictionary() => new Dictionary<string, string>
+    /// <summary>The chunk parameters of a quantized format (<see cref="DeltaFormat.Int8"/>, <see cref="DeltaFormat.ChunkTopK"/>); null otherwise.</summary>
+    public DeltaChunking? Chunking { get; init; }
+
+    public IReadOnlyDictionary<string, string> ToDictionary()
+    {
+        var fields = Fields();
+        Chunking?.WriteTo(fields);
+        return fields;
+    }
+
+    private Dictionary<string, string> Fields() => new()
     {
         ["base_revision"] = BaseRevision,
         ["hotkey"] = Hotkey,
@@ -38,7 +48,8 @@ public sealed record DeltaMetadata(
             error = "'sha256' is not 64 lowercase hex digits";
             return false;
         }
-        metadata = new DeltaMetadata(Get("base_revision"), Get("hotkey"), Get("format"), Get("dtype"), steps, tokens, created, sha);
+        if (!DeltaChunking.TryRead(fields, out var chunking, out error)) return false;
+        metadata = new DeltaMetadata(Get("base_revision"), Get("hotkey"), Get("format"), Get("dtype"), steps, tokens, created, sha) { Chunking = chunking };
         return true;
     }
 }

@@ -24,4 +24,6 @@ public enum DeltaRejection
     NonFinite,
     /// <summary>The delta's L2 norm exceeds the configured bound.</summary>
     NormTooLarge,
+    /// <summary>A quantized tensor's chunk parameters or scales are malformed (scale count, non-finite or negative scales, code −128).</summary>
+    InvalidQuantization,
 }

@@ -38,6 +38,21 @@ public sealed class InspectVerbTests : IDisposable
         Assert.Contains("wte.weight/indices", output);
         Assert.Contains("meta base_revision = rev-1", output);
         Assert.Contains("norm", output);
+        Assert.Contains("delta format delta/topk-v1", output);
+    }
+
+    [Fact]
+    public void Inspect_shows_a_quantized_delta_format_and_compression_ratio()
+    {
+        byte[] bytes;
+        using (torch.NewDisposeScope())
+            bytes = DeltaCodec.ToBytes(DeltaFixtures.Delta(1), DeltaEncoding.Parse("topk16of1024+q2"), DeltaFixtures.Provenance);
+        var (delta, model) = Files(bytes);
+        var (code, output) = Inspect(delta, model, DeltaFixtures.Revision);
+        Assert.Equal(0, code);
+        Assert.Contains("meta chunk_topk = 16", output);
+        Assert.Matches(@"delta format delta/chunk-topk-v1: 4 parameters, 5,184 elements \(144 stored\), \d+\.\d× smaller than dense f32", output);
+        Assert.Contains("delta: valid", output);
     }
 
     [Fact]

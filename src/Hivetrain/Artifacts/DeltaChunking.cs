@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace Hivetrain.Artifacts;
+
+/// <summary>
+/// How a quantized delta cuts each parameter into chunks of <see cref="ChunkSize"/> elements (the last may be
+/// shorter), each with one F32 scale. Int8 (<see cref="TopK"/> = 0, <see cref="Bits"/> = 8) keeps every value;
+/// chunk top-k keeps the <see cref="TopK"/> largest |x| of each chunk as <see cref="Bits"/>-bit codes at packed
+/// in-chunk indices. Recorded in the file's metadata as <c>chunk_size</c>, <c>chunk_topk</c>, <c>value_bits</c>.
+/// </summary>
+public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
+{
+    public const int DefaultChunkSize = 4096;
+
+    /// <summary>Largest chunk: in-chunk indices then fit 16 bits.</summary>
+    public const int MaxChunkSize = 65536;
+
+    public const string ChunkSizeKey = "chunk_size";
+    public const string TopKKey = "chunk_topk";
+    public const string BitsKey = "value_bits";
+
+    /// <summary>Int8 with one absmax/127 scale per chunk.</summary>
+    public static DeltaChunking Int8(int chunkSize = DefaultChunkSize) => new(chunkSize, 0, 8);
+
+    public bool IsInt8 => TopK == 0;
+
+    /// <summary>Bits of one packed in-chunk index: ⌈log2 <see cref="ChunkSize"/>⌉ (12 for 4096).</summary>
+    public int IndexBits => Math.Max(1, 32 - int.LeadingZeroCount(ChunkSize - 1));
+
+    /// <summary>Magnitude levels of a chunk top-k code: 2^(bits − 1); the top bit of a code is the sign.</summary>
+    public int Levels => 1 << (Bits - 1);
+
+    public long Chunks(long elements) => (elements + ChunkSize - 1) / ChunkSize;
+
+    /// <summary>Values stored for a parameter of <paramref name="elements"/>: all for int8, min(k, chunk length) per chunk for top-k.</summary>
+    public long KeptCount(long elements) =>
+        IsInt8 ? elements : elements / ChunkSize * TopK + Math.Min(TopK, elements % ChunkSize);
+
+    /// <summary>Null when the parameters are coherent, else what is wrong (a hostile file may claim anything).</summary>
+    public string? Problem() =>
+        ChunkSize is < 2 or > MaxChunkSize ? $"chunk size {ChunkSize} is not in [2, {MaxChunkSize}]"
+        : IsInt8 ? (Bits == 8 ? null : $"int8 chunks need 8 value bits, not {Bits}")
+        : TopK < 0 || TopK > ChunkSize ? $"top-k {TopK} is not in [1, chunk size {ChunkSize}]"
+        : Bits is < 2 or > 4 ? $"value bits {Bits} are not 2, 3 or 4"
+        : null;
+
+    public void WriteTo(IDictionary<string, string> metadata)
+    {
+        metadata[ChunkSizeKey] = ChunkSize.ToString(CultureInfo.InvariantCulture);
+        metadata[TopKKey] = TopK.ToString(CultureInfo.InvariantCulture);
+        metadata[BitsKey] = Bits.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Reads the three fields: null (no error) when none is present; an error when only some are, or one is not a
+    /// non-negative integer. Coherence is <see cref="Problem"/>'s job.
+    /// </summary>
+    public static bool TryRead(IReadOnlyDictionary<string, string> metadata, out DeltaChunking? chunking, out string error)
+    {
+        chunking = null;
+        error = "";
+        var keys = new[] { ChunkSizeKey, TopKKey, BitsKey };
+        int present = keys.Count(metadata.ContainsKey);
+        if (present == 0) return true;
+        var values = new int[3];
+        for (int i = 0; i < 3; i++)
+        {
+            if (!metadata.TryGetValue(keys[i], out var text) || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out values[i]))
+            {
+                error = $"'{keys[i]}' is missing or not a non-negative integer";
+                return false;
+            }
+        }
+        chunking = new DeltaChunking(values[0], values[1], values[2]);
+        return true;
+    }
+}

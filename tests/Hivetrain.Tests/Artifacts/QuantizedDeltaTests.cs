@@ -1,0 +1,187 @@
+using System.Runtime.InteropServices;
+using CsCheck;
+using Hivetrain.Artifacts;
+using TorchSharp;
+
+namespace Hivetrain.Tests.Artifacts;
+
+/// <summary>The chunk-quantized encodings: bounds on what they lose, sizes, and bitwise-deterministic decoding.</summary>
+public sealed class QuantizedDeltaTests
+{
+    private static float[] Decode(DeltaFile file, string name)
+    {
+        var t = file[name];
+        var values = new float[t.ElementCount];
+        file.Decode(t, values);
+        return values;
+    }
+
+    private static DeltaFile Encode(Dictionary<string, torch.Tensor> delta, string encoding) =>
+        DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance));
+
+    [Theory]
+    [InlineData("int8", "int8")]
+    [InlineData("INT8:c4096", "int8")]
+    [InlineData("int8:c1000", "int8:c1000")]
+    [InlineData("topk32of4096+q2", "topk32of4096+q2")]
+    [InlineData("topk64of4096+q4", "topk64of4096+q4")]
+    [InlineData("bf16+top0.05", "bf16+top0.05")]
+    public void Parse_reads_the_documented_names_and_prints_them_back(string text, string printed) =>
+        Assert.Equal(printed, DeltaEncoding.Parse(text).ToString());
+
+    [Theory]
+    [InlineData("int8:c1")]
+    [InlineData("int8:c70000")]
+    [InlineData("int8:1024")]
+    [InlineData("topk32of4096")]
+    [InlineData("topk32of4096+q1")]
+    [InlineData("topk32of4096+q5")]
+    [InlineData("topk0of4096+q2")]
+    [InlineData("topk5000of4096+q2")]
+    [InlineData("topk32of99999999999+q2")]
+    public void Parse_rejects_malformed_quantized_names(string text) => Assert.Throws<FormatException>(() => DeltaEncoding.Parse(text));
+
+    [Fact]
+    public void Int8_is_within_half_a_step_of_each_value()
+    {
+        Gen.Int.Sample(seed =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var delta = DeltaFixtures.Delta(seed, scale: 0.1f);
+            using var file = Encode(delta, "int8:c1000");
+            Assert.Equal(DeltaFormat.Int8, file.Metadata.Format);
+            foreach (var (name, d) in delta)
+            {
+                var x = d.flatten().data<float>().ToArray();
+                var decoded = Decode(file, name);
+                if (x.Length < DeltaEncoding.MinSparseElements) { Assert.Equal(x, decoded); continue; }
+                Assert.Equal(DeltaTensorLayout.Int8, file[name].Layout);
+                for (int start = 0; start < x.Length; start += 1000)
+                {
+                    var chunk = x.AsSpan(start, Math.Min(1000, x.Length - start));
+                    float step = chunk.ToArray().Max(Math.Abs) / 127f;
+                    for (int i = 0; i < chunk.Length; i++) Assert.True(Math.Abs(decoded[start + i] - chunk[i]) <= step * 0.5001f, $"{name}[{start + i}]");
+                }
+            }
+        }, iter: 6);
+    }
+
+    [Fact]
+    public void Chunk_top_k_keeps_the_largest_of_each_chunk_with_the_right_sign_and_bin()
+    {
+        Gen.Int.Select(Gen.Int[2, 4]).Sample((seed, bits) =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var delta = DeltaFixtures.Delta(seed, scale: 0.1f);
+            using var file = Encode(delta, $"topk16of1000+q{bits}");
+            foreach (var (name, d) in delta)
+            {
+                var x = d.flatten().data<float>().ToArray();
+                var decoded = Decode(file, name);
+                if (x.Length < DeltaEncoding.MinSparseElements) { Assert.Equal(x, decoded); continue; }
+                Assert.Equal(x.Length / 1000 * 16 + Math.Min(16, x.Length % 1000), file[name].StoredCount);
+                for (int start = 0; start < x.Length; start += 1000)
+                {
+                    var chunk = x.AsSpan(start, Math.Min(1000, x.Length - start)).ToArray();
+                    var kept = Enumerable.Range(0, chunk.Length).Where(i => decoded[start + i] != 0).ToList();
+                    Assert.Equal(Math.Min(16, chunk.Length), kept.Count);
+                    float threshold = kept.Min(i => Math.Abs(chunk[i])), scale = chunk.Max(Math.Abs);
+                    for (int i = 0; i < chunk.Length; i++)
+                    {
+                        if (decoded[start + i] == 0) { Assert.True(Math.Abs(chunk[i]) <= threshold); continue; }
+                        Assert.Equal(Math.Sign(chunk[i]), Math.Sign(decoded[start + i]));
+                        Assert.True(Math.Abs(decoded[start + i] - chunk[i]) <= scale / (1 << bits) * 1.0001f);
+                    }
+                }
+            }
+        }, iter: 6);
+    }
+
+    [Theory]
+    [InlineData("int8", 3.9)]
+    [InlineData("topk32of4096+q2", 200)]
+    [InlineData("topk128of4096+q4", 60)]
+    public void Large_tensors_shrink_by_the_promised_factor(string encoding, double atLeast)
+    {
+        using var scope = torch.NewDisposeScope();
+        var delta = new Dictionary<string, torch.Tensor> { ["w"] = torch.randn(256, 1024, generator: new torch.Generator(3)) };
+        double f32 = DeltaCodec.ToBytes(delta, DeltaEncoding.F32, DeltaFixtures.Provenance).Length;
+        double compressed = DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance).Length;
+        Assert.True(f32 / compressed >= atLeast, $"{f32 / compressed:F1}×");
+    }
+
+    [Theory]
+    [InlineData("int8:c1000")]
+    [InlineData("topk16of1000+q2")]
+    [InlineData("topk100of1000+q3")]
+    public void Decoding_is_bitwise_the_same_by_every_path(string encoding)
+    {
+        using var scope = torch.NewDisposeScope();
+        var delta = DeltaFixtures.Delta(5, scale: 0.1f);
+        var bytes = DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance);
+        Assert.Equal(bytes, DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance));
+        using var first = DeltaFile.FromBytes(bytes);
+        using var second = DeltaFile.FromBytes(bytes.ToArray());
+        var zeros = DeltaFixtures.Parameters(5).ToDictionary(p => p.Key, p => torch.zeros_like(p.Value));
+        using (var applier = new DeltaApplier(zeros)) applier.Apply(second);
+        var tensors = first.ToTensors();
+        foreach (var t in first.Tensors)
+        {
+            var decoded = Decode(first, t.Name);
+            Assert.Equal(Bits(decoded), Bits(Decode(second, t.Name)));
+            Assert.Equal(Bits(decoded), Bits(zeros[t.Name].data<float>().ToArray()));
+            Assert.Equal(Bits(decoded), Bits(tensors[t.Name].data<float>().ToArray()));
+            var added = new float[decoded.Length];
+            second.AddTo(second[t.Name], added, 1f);
+            Assert.Equal(Bits(decoded), Bits(added));
+        }
+    }
+
+    [Fact]
+    public void Norms_and_dots_read_the_decoded_values()
+    {
+        using var scope = torch.NewDisposeScope();
+        var delta = DeltaFixtures.Delta(6, scale: 0.1f);
+        using var quantized = Encode(delta, "topk100of1000+q4");
+        var decoded = quantized.ToTensors();
+        using var dense = DeltaFile.FromBytes(DeltaCodec.ToBytes(decoded, DeltaEncoding.F32, DeltaFixtures.Provenance));
+        Close(DeltaMath.Norm(dense), DeltaMath.Norm(quantized));
+        Close(DeltaMath.Dot(dense, dense), DeltaMath.Dot(quantized, dense));
+        Close(DeltaMath.Dot(dense, dense), DeltaMath.Dot(dense, quantized));
+        Close(1.0, DeltaMath.Cosine(quantized, dense));
+    }
+
+    [Fact]
+    public void Golden_int8_file_decodes_to_exact_floats()
+    {
+        var entries = new[]
+        {
+            SafeTensorsWriteEntry.FromBytes("w/q", SafeTensorsDtype.I8, [5], new byte[] { 1, unchecked((byte)-127), 64, 0, 127 }),
+            SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [3], Floats(0.5f, 0.25f, 3f)),
+        };
+        using var file = DeltaFile.FromBytes(QuantizedFixtures.File(entries, DeltaChunking.Int8(2)));
+        Assert.Equal(new[] { 0.5f, -63.5f, 16f, 0f, 381f }, Decode(file, "w"));
+    }
+
+    [Fact]
+    public void Golden_chunk_top_k_file_decodes_to_exact_floats()
+    {
+        // Chunks of 4 over 6 elements, 2 kept each: indices [1, 3 | 0, 1] in 2 bits = 0b01_00_11_01;
+        // codes (sign bit, magnitude bit) [+1, −0 | −1, +0] = 0b00_11_10_01; levels are 1/4 and 3/4 of the scale.
+        var entries = new[]
+        {
+            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [1], new byte[] { 0b01_00_11_01 }),
+            SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b00_11_10_01 }),
+            SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
+            SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),
+        };
+        using var file = DeltaFile.FromBytes(QuantizedFixtures.File(entries, new DeltaChunking(4, 2, 2)));
+        Assert.Equal(new[] { 0f, 1.5f, 0f, -0.5f, -0.375f, 0.125f }, Decode(file, "w"));
+    }
+
+    private static void Close(double expected, double actual) => Assert.Equal(expected, actual, Math.Abs(expected) * 1e-6);
+
+    internal static byte[] Floats(params float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+}
