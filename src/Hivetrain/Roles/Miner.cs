@@ -16,6 +16,10 @@ namespace Hivetrain.Roles;
 /// repository as one atomic commit. On a new base it rebases, keeping only the unpublished progress
 /// (DESIGN.md, Rounds and timing), with its optimizer state and schedule carried on. Its durable state is the
 /// store itself: a restarted miner resumes from its last published delta on the current base.
+/// Error feedback for lossy encodings needs no separate buffer: published progress is measured from the decoded
+/// file (θ_at_last_publish = θ_base + decode(file)), so after a rebase θ − θ_new_base is exactly what compression
+/// dropped plus the unpublished steps, and goes out with the next delta (tested: Σ sent + kept = Σ trained).
+/// A restart resumes from θ_base + decode(file) and so drops that residual, like the unpublished steps.
 /// </summary>
 public sealed class Miner : IDisposable
 {

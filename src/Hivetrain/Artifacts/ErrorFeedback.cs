@@ -1,0 +1,68 @@
+using TorchSharp;
+
+namespace Hivetrain.Artifacts;
+
+/// <summary>
+/// Error feedback for a lossy <see cref="DeltaEncoding"/>: each delta sent is compress(δ + e), and what compression
+/// dropped is kept, e ← (δ + e) − decode(compress(δ + e)), to be sent later. Over any number of rounds
+/// Σ sent + e = Σ δ, so nothing is lost. The residual can be saved and loaded (a restart keeps it).
+/// </summary>
+public sealed class ErrorFeedback : IDisposable
+{
+    private const string Kind = "hivetrain/error-feedback";
+    private readonly Dictionary<string, torch.Tensor> _residual = new(StringComparer.Ordinal);
+
+    public ErrorFeedback(DeltaEncoding encoding) => Encoding = encoding;
+
+    public DeltaEncoding Encoding { get; }
+
+    /// <summary>What has been dropped and not yet sent (f32 CPU, by parameter name); empty before the first round.</summary>
+    public IReadOnlyDictionary<string, torch.Tensor> Residual => _residual;
+
+    /// <summary>
+    /// Encodes <paramref name="delta"/> + residual; returns the file's bytes and the decoded delta (new f32 CPU tensors the
+    /// caller owns: exactly what a reader of the bytes decodes), and keeps the new residual.
+    /// </summary>
+    public (byte[] Bytes, Dictionary<string, torch.Tensor> Decoded) Compress(IReadOnlyDictionary<string, torch.Tensor> delta, DeltaProvenance provenance)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var corrected = delta.ToDictionary(p => p.Key, p =>
+        {
+            var d = p.Value.detach().to(torch.ScalarType.Float32, torch.CPU);
+            return _residual.TryGetValue(p.Key, out var e) && e.shape.SequenceEqual(d.shape) ? d + e : d.clone();
+        }, StringComparer.Ordinal);
+        var bytes = DeltaCodec.ToBytes(corrected, Encoding, provenance);
+        Dictionary<string, torch.Tensor> decoded;
+        using (var file = DeltaFile.FromBytes(bytes)) decoded = file.ToTensors();
+        Clear();
+        foreach (var (name, c) in corrected) _residual[name] = (c - decoded[name]).DetachFromDisposeScope();
+        foreach (var d in decoded.Values) d.DetachFromDisposeScope();
+        return (bytes, decoded);
+    }
+
+    /// <summary>Writes the residual to <paramref name="path"/> (safetensors, F32).</summary>
+    public void Save(string path) =>
+        SafeTensorsWriter.WriteFile(path, _residual.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => SafeTensorsWriteEntry.FromTensor(p.Key, p.Value)),
+            new Dictionary<string, string> { ["kind"] = Kind, ["encoding"] = Encoding.ToString() });
+
+    /// <summary>Replaces the residual with the one saved at <paramref name="path"/>; returns false (residual zero) when there is none.</summary>
+    public bool Load(string path)
+    {
+        Clear();
+        if (!File.Exists(path)) return false;
+        using var reader = SafeTensorsReader.Open(path);
+        if (reader.Metadata.GetValueOrDefault("kind") != Kind) return false;
+        foreach (var entry in reader.Entries) _residual[entry.Name] = reader.ToTensor(entry).DetachFromDisposeScope();
+        return true;
+    }
+
+    /// <summary>Drops the residual (e = 0).</summary>
+    public void Clear()
+    {
+        foreach (var t in _residual.Values) t.Dispose();
+        _residual.Clear();
+    }
+
+    public void Dispose() => Clear();
+}

@@ -1,0 +1,101 @@
+using Hivetrain.Artifacts;
+using Hivetrain.Ledger;
+using Hivetrain.Model;
+using Hivetrain.Roles;
+using Hivetrain.Storage;
+using Hivetrain.Tests.Training;
+using Hivetrain.Training;
+using TorchSharp;
+
+namespace Hivetrain.Tests.Roles;
+
+/// <summary>
+/// The miner's error feedback lives in its weights: it measures published progress from the decoded file and on a
+/// rebase keeps θ − (θ_base + decoded), so with a lossy encoding what compression dropped is sent later. Checked
+/// over rounds whose next base is exactly the parent plus the miner's decoded delta.
+/// </summary>
+public sealed class MinerErrorFeedbackTests : IDisposable
+{
+    private const string BaseRepo = "averager/base";
+    private readonly string _root = Directory.CreateTempSubdirectory("miner-ef").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Sent_plus_kept_equals_what_was_trained_over_rounds_of_a_lossy_encoding()
+    {
+        var ct = CancellationToken.None;
+        var store = new LocalStore(Path.Combine(_root, "store"));
+        using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
+        using var averager = new Averager(store, ledger, (_, _, _) => throw new InvalidOperationException(), (_, _, _) => throw new InvalidOperationException(),
+            new AveragerOptions(BaseRepo, Path.Combine(_root, "averager")));
+        using (var initial = new Gpt(GptConfig.Tiny with { Context = 16 }, seed: 7)) await averager.InitializeAsync(initial, ct);
+        var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
+        await ledger.RegisterAsync(key, ct);
+        var options = new MinerOptions("m1/delta", BaseRepo, new TrainerOptions(BatchRows: 4, LearningRate: 3e-3, WarmupSteps: 2, DecaySteps: 100, Context: 16),
+            PublishSteps: 3, DeltaEncoding: "topk8of256+q2");
+        using var miner = new Miner(store, ledger, key, PatternWindowSource.Default(), options);
+        await miner.StartAsync(ct);
+
+        using var scope = torch.NewDisposeScope();
+        var names = miner.Model!.NamedParameters.Keys.ToList();
+        var trained = names.ToDictionary(n => n, n => torch.zeros_like(miner.Model.NamedParameters[n], dtype: torch.ScalarType.Float64));
+        var sent = names.ToDictionary(n => n, n => torch.zeros_like(trained[n]));
+        for (int round = 1; round <= 3; round++)
+        {
+            for (int s = 0; s < 3; s++)
+            {
+                using var before = ParameterSnapshot.Of(miner.Model.NamedParameters);
+                miner.TrainStep();
+                foreach (var n in names) trained[n].add_(miner.Model.NamedParameters[n].to(torch.ScalarType.Float64) - before[n].to(torch.ScalarType.Float64));
+            }
+            var unsent = Difference(miner.Model.NamedParameters, miner.BaseParameters);
+            var commit = (await miner.PublishAsync(ct))!;
+            using var delta = DeltaFile.Open(await store.GetLocalPathAsync("m1/delta", commit.Revision, ProtocolFiles.Delta, ct));
+            var decoded = delta.ToTensors();
+            foreach (var n in names) sent[n].add_(decoded[n].to(torch.ScalarType.Float64));
+
+            await PublishParentPlusAsync(store, miner.Base!, delta, ct);
+            Assert.True(await miner.SyncBaseAsync(ct));
+            var kept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
+            double residualNorm = 0, unsentNorm = 0;
+            foreach (var n in names)
+            {
+                var expected = unsent[n] - decoded[n].to(torch.ScalarType.Float64);
+                Assert.True(kept[n].allclose(expected, rtol: 0, atol: 1e-6), $"round {round}: '{n}' keeps θ − base ≠ what compression dropped");
+                residualNorm += expected.square().sum().item<double>();
+                unsentNorm += unsent[n].square().sum().item<double>();
+            }
+            Assert.True(residualNorm > 0.01 * unsentNorm, "the encoding should be lossy enough to leave a residual");
+        }
+        var finalKept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
+        foreach (var n in names)
+            Assert.True((sent[n] + finalKept[n]).allclose(trained[n], rtol: 0, atol: 1e-5), $"'{n}': Σ sent + kept ≠ Σ trained");
+    }
+
+    private static Dictionary<string, torch.Tensor> Difference(IReadOnlyDictionary<string, torch.Tensor> a, IReadOnlyDictionary<string, torch.Tensor> b)
+    {
+        using var noGrad = torch.no_grad();
+        return a.ToDictionary(p => p.Key, p => p.Value.detach().to(torch.ScalarType.Float64) - b[p.Key].to(torch.ScalarType.Float64));
+    }
+
+    /// <summary>Publishes parent + decoded <paramref name="delta"/> as the next base (an averager that takes exactly this delta).</summary>
+    private static async Task PublishParentPlusAsync(LocalStore store, BaseModel parent, DeltaFile delta, CancellationToken ct)
+    {
+        using var model = await parent.LoadAsync(store, BaseRepo, null, torch.CPU, ct);
+        using (var applier = new DeltaApplier(model.NamedParameters)) applier.Apply(delta);
+        var folder = Directory.CreateTempSubdirectory("next-base").FullName;
+        try
+        {
+            Checkpoint.Save(model, folder);
+            var manifest = new RoundManifest(parent.Manifest.Round + 1, parent.Revision, DateTimeOffset.UtcNow, [], null, null, null);
+            await store.CommitAsync(BaseRepo,
+            [
+                CommitFile.FromFile(Checkpoint.ConfigFile, Path.Combine(folder, Checkpoint.ConfigFile)),
+                CommitFile.FromFile(Checkpoint.WeightsFile, Path.Combine(folder, Checkpoint.WeightsFile)),
+                CommitFile.FromBytes(RoundManifest.FileName, manifest.ToJsonBytes()),
+            ], $"round {manifest.Round}", parent.Revision, ct);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+}
