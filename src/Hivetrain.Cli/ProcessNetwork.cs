@@ -38,10 +38,11 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
                 "--averager.round_seconds", $"{roundSeconds}", "--averager.merge_steps", $"{options.MergeSteps}",
                 "--averager.guard_rows", $"{options.SampleRows}",
                 "--averager.outer_lr", options.OuterLearningRate.ToString(CultureInfo.InvariantCulture),
-                "--averager.outer_momentum", options.OuterMomentum.ToString(CultureInfo.InvariantCulture)]);
+                "--averager.outer_momentum", options.OuterMomentum.ToString(CultureInfo.InvariantCulture),
+                .. options.DownlinkEncoding is { } downlink ? ["--averager.downlink_encoding", downlink] : Array.Empty<string>()]);
             for (int i = 1; i <= options.Miners; i++)
                 Start($"miner-{i}", logs, ["miner", .. common, "--wallet.hotkey", $"miner-{i}", "--storage.my_repo_id", $"miner-{i}/delta",
-                    "--miner.publish_steps", $"{options.StepsPerRound}", "--miner.poll_seconds", "2",
+                    "--miner.publish_steps", $"{options.StepsPerRound}", "--miner.poll_seconds", "2", "--miner.delta_encoding", options.DeltaEncoding,
                     "--miner.learning_rate", options.LearningRate.ToString(CultureInfo.InvariantCulture), "--miner.warmup_steps", $"{options.WarmupSteps}",
                     "--miner.decay_steps", $"{Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound)}"]);
             for (int v = 1; v <= options.Validators; v++)

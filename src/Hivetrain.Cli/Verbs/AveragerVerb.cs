@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hivetrain.Artifacts;
 using Hivetrain.Cli.Configuration;
 using Hivetrain.Cli.Hosting;
 using Hivetrain.Data;
@@ -25,11 +26,21 @@ internal static class AveragerVerb
             .Add("averager.top_k", "Merge at most this many deltas (highest validator weight first)")
             .Add("averager.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4)
             .Add("averager.outer_lr", "Outer learning rate η of the Nesterov step on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
-            .Add("averager.outer_momentum", "Outer Nesterov momentum μ, kept in the averager's state folder", 0.0);
+            .Add("averager.outer_momentum", "Outer Nesterov momentum μ, kept in the averager's state folder", 0.0)
+            .Add("averager.downlink_encoding", "Also publish each base as a delta on its parent in this encoding (e.g. int8), with error feedback; " +
+                "the base is then parent + decoded delta. Default off. " + DeltaEncoding.Syntax);
         var command = new Command("averager", "Merge the round's valid deltas into the next base model and publish it, every round (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "averager", RunAsync, ct));
         return command;
+    }
+
+    /// <summary>The downlink encoding flag, checked here so a typo stops the averager before it starts; empty or "off": none.</summary>
+    internal static string? DownlinkEncoding(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
+        try { return DeltaEncoding.Parse(value.Trim()).ToString(); }
+        catch (FormatException e) { throw new SettingsException($"--averager.downlink_encoding: {e.Message}"); }
     }
 
     private static async Task RunAsync(RoleHost host, CancellationToken ct)
@@ -46,7 +57,8 @@ internal static class AveragerVerb
             GuardRows: s.PositiveInt("averager.guard_rows"), EvaluationBatchRows: s.PositiveInt("batch_size"), Context: host.Context,
             TopK: s.OptionalInt("averager.top_k") is { } k ? (k > 0 ? k : throw new SettingsException($"--averager.top_k must be positive (got {k})")) : null,
             MaxDeltaNorm: s.Double("averager.max_delta_norm"), OuterLearningRate: s.Double("averager.outer_lr"),
-            OuterMomentum: s.Double("averager.outer_momentum"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device);
+            OuterMomentum: s.Double("averager.outer_momentum"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device,
+            DownlinkEncoding: DownlinkEncoding(s.String("averager.downlink_encoding")));
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var merge = corpus.Split(SplitName.Merge);

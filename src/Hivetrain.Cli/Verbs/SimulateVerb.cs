@@ -27,6 +27,7 @@ internal static class SimulateVerb
         .Add("averager.merge_steps", "λ optimization steps per round", 8)
         .Add("averager.outer_lr", "outer Nesterov learning rate η on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
         .Add("averager.outer_momentum", "outer Nesterov momentum μ", 0.0)
+        .Add("averager.downlink_encoding", "publish each base also as a delta on its parent in this encoding (e.g. int8); default off")
         .Add("encoding", "delta encoding: " + DeltaEncoding.Syntax, "f32")
         .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
@@ -59,6 +60,7 @@ internal static class SimulateVerb
                 var other => throw new SettingsException($"--averager.method: '{other}' is not learned or score_weighted"),
             },
             MergeSteps: s.Int("averager.merge_steps"), OuterLearningRate: s.Double("averager.outer_lr"), OuterMomentum: s.Double("averager.outer_momentum"), DeltaEncoding: s.Required("encoding"),
+            DownlinkEncoding: AveragerVerb.DownlinkEncoding(s.String("averager.downlink_encoding")),
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
             Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"));
         options.Validate();

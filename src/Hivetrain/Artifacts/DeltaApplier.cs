@@ -29,12 +29,22 @@ public sealed class DeltaApplier : IDisposable
     /// <summary>θ += α·δ for every parameter in <paramref name="delta"/>, streamed from the file.</summary>
     public void Apply(DeltaFile delta, float alpha = 1f)
     {
-        foreach (var t in delta.Tensors) CheckTarget(t.Name, t.Shape);
+        foreach (var t in delta.Tensors) CheckTarget(_parameters, t.Name, t.Shape);
+        foreach (var t in delta.Tensors) _touched.Add(t.Name);
+        AddInPlace(_parameters, delta, alpha);
+    }
+
+    /// <summary>
+    /// θ += α·δ without a snapshot (no revert): f32 CPU parameters take the file's own add loop, others the decoded
+    /// tensor; both are one IEEE add per element, so every holder of the same θ gets the same bits.
+    /// </summary>
+    public static void AddInPlace(IReadOnlyDictionary<string, torch.Tensor> parameters, DeltaFile delta, float alpha = 1f)
+    {
+        foreach (var t in delta.Tensors) CheckTarget(parameters, t.Name, t.Shape);
         using var noGrad = torch.no_grad();
         foreach (var t in delta.Tensors)
         {
-            var p = _parameters[t.Name];
-            _touched.Add(t.Name);
+            var p = parameters[t.Name];
             if (IsCpuFloat32(p))
             {
                 if (t.ElementCount > 0) delta.AddTo(t, MemoryMarshal.Cast<byte, float>(p.bytes), alpha);
@@ -48,7 +58,7 @@ public sealed class DeltaApplier : IDisposable
     /// <summary>θ += α·δ from in-memory delta tensors.</summary>
     public void Apply(IReadOnlyDictionary<string, torch.Tensor> delta, float alpha = 1f)
     {
-        foreach (var (name, d) in delta) CheckTarget(name, d.shape);
+        foreach (var (name, d) in delta) CheckTarget(_parameters, name, d.shape);
         using var noGrad = torch.no_grad();
         foreach (var (name, d) in delta)
         {
@@ -74,9 +84,9 @@ public sealed class DeltaApplier : IDisposable
         _touched.Clear();
     }
 
-    private void CheckTarget(string name, long[] shape)
+    private static void CheckTarget(IReadOnlyDictionary<string, torch.Tensor> parameters, string name, long[] shape)
     {
-        if (!_parameters.TryGetValue(name, out var p)) throw new ArgumentException($"delta tensor '{name}' is not a parameter of the model");
+        if (!parameters.TryGetValue(name, out var p)) throw new ArgumentException($"delta tensor '{name}' is not a parameter of the model");
         if (!p.shape.SequenceEqual(shape)) throw new ArgumentException($"delta '{name}' [{string.Join(", ", shape)}] vs parameter [{string.Join(", ", p.shape)}]");
     }
 

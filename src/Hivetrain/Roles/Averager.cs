@@ -17,7 +17,8 @@ namespace Hivetrain.Roles;
 /// merge coefficients λ[miner, tensor] on the merge split with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one
 /// forward/backward, then one streaming pass over the memory-mapped deltas per step), and publishes
 /// θ_base + Σ λ δ as base R+1 (config.json, model.safetensors, round.json in one commit) only if it beats the
-/// base on the guard sample.
+/// base on the guard sample. With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
+/// (the new base against its parent, with error feedback), and the new base is exactly parent + that decoded delta.
 /// </summary>
 public sealed class Averager : IDisposable
 {
@@ -28,6 +29,8 @@ public sealed class Averager : IDisposable
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly OuterOptimizer _outer;
+    private readonly ErrorFeedback? _downlink;
+    private readonly string _downlinkPath;
     private Gpt? _model;
 
     /// <summary>
@@ -46,6 +49,12 @@ public sealed class Averager : IDisposable
         _device = TorchRuntime.Device(options.Device);
         Directory.CreateDirectory(options.StateDirectory);
         _outer = new OuterOptimizer(Path.Combine(options.StateDirectory, "outer-momentum.safetensors"), options.OuterLearningRate, options.OuterMomentum);
+        _downlinkPath = Path.Combine(options.StateDirectory, "downlink-residual.safetensors");
+        if (options.DownlinkEncoding is { } encoding)
+        {
+            _downlink = new ErrorFeedback(DeltaEncoding.Parse(encoding));
+            _downlink.Load(_downlinkPath);
+        }
     }
 
     public AveragerOptions Options { get; }
@@ -84,6 +93,7 @@ public sealed class Averager : IDisposable
                 : null;
             Compose(lambda, deltas, clip, baseParams, names);
             _outer.Apply(_model.NamedParameters, baseParams);
+            var baseDelta = Downlink(baseParams, baseModel.Revision);
 
             var guardSeed = EvaluationSample.Seed(baseModel.Revision + "/guard", 0);
             var guard = _guardSample(guardSeed, Options.GuardRows, context);
@@ -93,13 +103,20 @@ public sealed class Averager : IDisposable
             double before = Evaluate(guard);
             var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, lambda.MeanOf(i) * clip[i], d.ValidatorWeight)).ToList();
             if (!(after < before))
+            {
+                _downlink?.Load(_downlinkPath); // the residual of an unpublished round is not kept
                 return Skip(round, baseModel, $"merged model does not beat the base on the guard sample ({after:F4} ≥ {before:F4})",
                     contributors, rejected, mergeLoss, before, after);
+            }
 
             merged.CopyTo(_model.NamedParameters);
-            var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after);
-            var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct);
+            var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after)
+            {
+                DownlinkEncoding = _downlink?.Encoding.ToString(),
+            };
+            var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct, baseDelta);
             _outer.Commit();
+            _downlink?.Save(_downlinkPath);
             _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas, guard loss {Before:F4} → {After:F4}",
                 round + 1, commit.Revision, deltas.Count, before, after);
             return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
@@ -122,6 +139,26 @@ public sealed class Averager : IDisposable
             var result = await PublishOnceAsync(ct);
             if (!result.Published) await Task.Delay(Options.EffectiveRoundDuration, ct);
         }
+    }
+
+    /// <summary>
+    /// With a downlink encoding: compresses θ_new − θ_parent (plus the kept residual), and makes θ_new exactly
+    /// θ_parent + decoded delta, built the way participants build it from the file; returns the file's bytes.
+    /// </summary>
+    private byte[]? Downlink(ParameterSnapshot parent, string parentRevision)
+    {
+        if (_downlink is null) return null;
+        byte[] bytes;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var delta = DeltaMath.Compute(_model!.NamedParameters, parent.Tensors);
+            (bytes, var decoded) = _downlink.Compress(delta, new DeltaProvenance(parentRevision, "averager", 0, 0, DateTimeOffset.UtcNow));
+            foreach (var t in delta.Values.Concat(decoded.Values)) t.Dispose();
+        }
+        parent.CopyTo(_model.NamedParameters);
+        using var file = DeltaFile.FromBytes(bytes);
+        DeltaApplier.AddInPlace(_model.NamedParameters, file);
+        return bytes;
     }
 
     private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, double Norm, DeltaFile Reader);
@@ -246,7 +283,7 @@ public sealed class Averager : IDisposable
         return new AveragerRound(round, baseModel.Revision, null, reason, contributors, rejected, mergeLoss, before, after);
     }
 
-    private async Task<CommitInfo> PublishAsync(Gpt model, RoundManifest manifest, string expectedParent, CancellationToken ct)
+    private async Task<CommitInfo> PublishAsync(Gpt model, RoundManifest manifest, string expectedParent, CancellationToken ct, byte[]? baseDelta = null)
     {
         var folder = Path.Combine(Options.StateDirectory, $"publish-{Guid.NewGuid():N}");
         try
@@ -257,6 +294,7 @@ public sealed class Averager : IDisposable
                 CommitFile.FromFile(Checkpoint.ConfigFile, Path.Combine(folder, Checkpoint.ConfigFile)),
                 CommitFile.FromFile(Checkpoint.WeightsFile, Path.Combine(folder, Checkpoint.WeightsFile)),
                 CommitFile.FromBytes(RoundManifest.FileName, manifest.ToJsonBytes()),
+                .. baseDelta is null ? Array.Empty<CommitFile>() : [CommitFile.FromBytes(ProtocolFiles.BaseDelta, baseDelta)],
             ], $"round {manifest.Round}", expectedParent, ct);
         }
         finally
@@ -268,6 +306,7 @@ public sealed class Averager : IDisposable
     public void Dispose()
     {
         _outer.Dispose();
+        _downlink?.Dispose();
         _model?.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Hivetrain.Artifacts;
 using Hivetrain.Model;
 using Hivetrain.Storage;
 using TorchSharp;
@@ -32,18 +33,47 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
     /// Loads this revision's weights into <paramref name="model"/> when its config matches, else into a new
     /// model (disposing the old one); returns the model holding the weights.
     /// </summary>
-    public async Task<Gpt> LoadAsync(IModelStore store, string repoId, Gpt? model, torch.Device device, CancellationToken ct)
+    public async Task<Gpt> LoadAsync(IModelStore store, string repoId, Gpt? model, torch.Device device, CancellationToken ct) =>
+        (await LoadAsync(store, repoId, model, device, held: null, ct)).Model;
+
+    /// <summary>
+    /// Loads this revision like <see cref="LoadAsync(IModelStore, string, Gpt?, torch.Device, CancellationToken)"/>, but when
+    /// <paramref name="held"/> is this revision's parent and the averager published a base delta (the downlink), reads only
+    /// that delta and applies it to the held parameters: the result is bitwise the published full model, because the
+    /// averager built that model the same way. Falls back to the full weights when the delta is absent or invalid.
+    /// </summary>
+    public async Task<BaseLoad> LoadAsync(IModelStore store, string repoId, Gpt? model, torch.Device device, HeldBase? held, CancellationToken ct)
     {
-        await using var configStream = await store.OpenReadAsync(repoId, Revision, Checkpoint.ConfigFile, ct);
-        using var reader = new StreamReader(configStream);
-        var config = GptConfig.FromHuggingFaceJson(await reader.ReadToEndAsync(ct));
-        if (model is null || model.Config != config)
+        var configPath = await store.GetLocalPathAsync(repoId, Revision, Checkpoint.ConfigFile, ct);
+        long bytes = new FileInfo(configPath).Length;
+        var config = GptConfig.FromHuggingFaceJson(await File.ReadAllTextAsync(configPath, ct));
+        bool sameArchitecture = model is not null && model.Config == config;
+        if (model is null || !sameArchitecture)
         {
             model?.Dispose();
             model = new Gpt(config, seed: 0, device);
         }
+        if (sameArchitecture && held is not null && held.Revision == Manifest.ParentRevision && Manifest.DownlinkEncoding is not null
+            && await TryLoadFromParentAsync(store, repoId, model, held, ct) is { } deltaBytes)
+            return new BaseLoad(model, bytes + deltaBytes, FromParent: true);
         var weights = await store.GetLocalPathAsync(repoId, Revision, Checkpoint.WeightsFile, ct);
         Checkpoint.LoadWeights(model, weights);
-        return model;
+        return new BaseLoad(model, bytes + new FileInfo(weights).Length, FromParent: false);
+    }
+
+    /// <summary>model ← held + base delta, when the delta is a valid delta on the parent; returns its size, or null.</summary>
+    private async Task<long?> TryLoadFromParentAsync(IModelStore store, string repoId, Gpt model, HeldBase held, CancellationToken ct)
+    {
+        string path;
+        try { path = await store.GetLocalPathAsync(repoId, Revision, ProtocolFiles.BaseDelta, ct); }
+        catch (StoreException e) when (e.Reason == StoreErrorReason.EntryNotFound) { return null; }
+        var expected = DeltaExpectation.For(model.NamedParameters, held.Revision) with { MaxNorm = double.PositiveInfinity };
+        if (!DeltaCheck.Check(path, expected).IsValid) return null;
+        using var delta = DeltaFile.Open(path);
+        using (torch.no_grad())
+            foreach (var (name, p) in model.NamedParameters)
+                if (!ReferenceEquals(p, held.Parameters[name])) p.copy_(held.Parameters[name]);
+        DeltaApplier.AddInPlace(model.NamedParameters, delta);
+        return new FileInfo(path).Length;
     }
 }

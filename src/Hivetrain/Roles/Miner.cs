@@ -57,6 +57,9 @@ public sealed class Miner : IDisposable
     public long StepsOnBase { get; private set; }
     public long TokensOnBase { get; private set; }
 
+    /// <summary>Bytes of base-model files read so far (full weights, or only the base delta when the miner held the parent).</summary>
+    public long BaseBytesRead { get; private set; }
+
     /// <summary>Steps since the last publish (on any base).</summary>
     public long UnpublishedSteps { get; private set; }
 
@@ -175,7 +178,11 @@ public sealed class Miner : IDisposable
     private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
     {
         var previousConfig = _model?.Config;
-        _model = await latest.LoadAsync(_store, Options.BaseRepoId, _model, _device, ct);
+        // The base snapshot holds the parent bit for bit, so a downlink delta can be applied to it.
+        var held = Base is not null && _base is not null ? new HeldBase(Base.Revision, _base.Tensors) : null;
+        var load = await latest.LoadAsync(_store, Options.BaseRepoId, _model, _device, held, ct);
+        _model = load.Model;
+        BaseBytesRead += load.BytesRead;
         if (_trainer is null || previousConfig != _model.Config)
         {
             _trainer?.Dispose();

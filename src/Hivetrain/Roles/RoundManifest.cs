@@ -18,6 +18,12 @@ public sealed record RoundManifest(
 {
     public const string FileName = "round.json";
 
+    /// <summary>
+    /// The encoding of this revision's <c>base-delta.safetensors</c> against <see cref="ParentRevision"/> (the downlink), or
+    /// null when none was published. When set, this base is exactly the parent plus that decoded delta.
+    /// </summary>
+    public string? DownlinkEncoding { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

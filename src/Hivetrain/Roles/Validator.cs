@@ -26,6 +26,7 @@ public sealed class Validator : IDisposable
     private readonly string _scoresPath;
     private readonly string _roundsPath;
     private Gpt? _model;
+    private string? _loadedRevision;
     private DeltaApplier? _applier;
     private (string Revision, ulong Seed, double[] Rows)? _baseLoss;
 
@@ -50,6 +51,9 @@ public sealed class Validator : IDisposable
 
     public Keypair Hotkey { get; }
     public ValidatorOptions Options { get; }
+
+    /// <summary>Bytes of base-model files read so far (full weights, or only the base delta when it held the parent).</summary>
+    public long BaseBytesRead { get; private set; }
 
     /// <summary>The moving averages, persisted in the state directory after every round.</summary>
     public MovingScores Scores { get; private set; }
@@ -146,7 +150,12 @@ public sealed class Validator : IDisposable
     private async Task EnsureBaseLoadedAsync(BaseModel baseModel, CancellationToken ct)
     {
         if (_baseLoss?.Revision == baseModel.Revision && _model is not null) return;
-        _model = await baseModel.LoadAsync(_store, Options.BaseRepoId, _model, _device, ct);
+        // Between deltas the model holds its base bit for bit, so a downlink delta can be applied to it.
+        var held = _model is not null && _loadedRevision is not null && _applier?.IsApplied != true ? new HeldBase(_loadedRevision, _model.NamedParameters) : null;
+        var load = await baseModel.LoadAsync(_store, Options.BaseRepoId, _model, _device, held, ct);
+        _model = load.Model;
+        _loadedRevision = baseModel.Revision;
+        BaseBytesRead += load.BytesRead;
         _applier?.Dispose();
         _applier = new DeltaApplier(_model.NamedParameters);
         _baseLoss = null;

@@ -138,7 +138,8 @@ public sealed class Network : IDisposable
             (seed, rows, ctx) => EvaluationSample.Draw(guard, seed, rows, ctx),
             new AveragerOptions(BaseRepo, Path.Combine(root, "state", "averager"), options.Merge, options.MergeSteps,
                 MergeRows: options.BatchRows, GuardRows: options.SampleRows, Context: context,
-                OuterLearningRate: options.OuterLearningRate, OuterMomentum: options.OuterMomentum, Device: options.Device),
+                OuterLearningRate: options.OuterLearningRate, OuterMomentum: options.OuterMomentum, Device: options.Device,
+                DownlinkEncoding: options.DownlinkEncoding),
             loggers.CreateLogger<Averager>());
 
         using (var initial = new Gpt(config, (long)options.Seed, device)) await averager.InitializeAsync(initial, ct);

@@ -26,6 +26,7 @@ public sealed record SimulationOptions(
     double OuterLearningRate = 1.0,
     double OuterMomentum = 0.0,
     string DeltaEncoding = "f32",
+    string? DownlinkEncoding = null,
     IReadOnlyList<AdversaryKind>? Adversaries = null,
     bool Baseline = true,
     ulong Seed = 0,
