@@ -8,14 +8,17 @@ using TorchSharp;
 namespace Hivetrain.Bench;
 
 /// <summary>
-/// <c>compression [preset=small] [base_steps=150] [miner_steps=60]</c>: trains a base model briefly on Jane Austen,
-/// trains a miner on from it, makes the delta, and for each encoding prints the file size as a ratio to f32 and
-/// the share of the validator's score (L0 − L1 on held-out windows) that survives encoding.
+/// <c>compression [preset=small] [base_steps=150] [miner_steps=60] [rounds=4] [round_steps=15]</c>: trains a base model
+/// briefly on Jane Austen, trains a miner on from it, makes the delta, and for each encoding prints the file size as a
+/// ratio to f32 and the share of the validator's score (L0 − L1 on held-out windows) that survives encoding. Then
+/// plays rounds of training and sending with and without error feedback (<see cref="CompressionRounds"/>) and prints
+/// each encoding's final loss against dense f32.
 /// </summary>
 internal sealed class CompressionBenchmark : IBenchmark
 {
     public string Name => "compression";
-    public string Description => "Delta encodings: size vs f32 and share of the loss reduction kept: compression [preset=small] [base_steps=150] [miner_steps=60]";
+    public string Description => "Delta encodings: size vs f32, share of the loss reduction kept, final loss over rounds with and without error feedback: " +
+        "compression [preset=small] [base_steps=150] [miner_steps=60] [rounds=4] [round_steps=15]";
 
     private static readonly string[] Encodings =
     [
@@ -23,13 +26,18 @@ internal sealed class CompressionBenchmark : IBenchmark
         "f32+top0.5", "f32+top0.25", "f32+top0.1", "f32+top0.05",
         "bf16+top0.5", "bf16+top0.25", "bf16+top0.1", "bf16+top0.05", "bf16+top0.02", "bf16+top0.01",
         "f16+top0.25", "f16+top0.1", "f16+top0.05",
+        "int8", "int8:c1024", "topk512of4096+q4", "topk256of4096+q4", "topk128of4096+q4", "topk64of4096+q3", "topk64of4096+q2", "topk32of4096+q2",
     ];
+
+    private static readonly string[] RoundEncodings = ["int8", "topk128of4096+q4", "topk32of4096+q2"];
 
     public Task RunAsync(string[] args)
     {
         var config = GptConfig.Preset(args.Length > 0 ? args[0] : "small");
         int baseSteps = args.Length > 1 ? int.Parse(args[1]) : 150;
         int minerSteps = args.Length > 2 ? int.Parse(args[2]) : 60;
+        int rounds = args.Length > 3 ? int.Parse(args[3]) : 4;
+        int roundSteps = args.Length > 4 ? int.Parse(args[4]) : 15;
         torch.manual_seed(1);
         var tokens = TokenArraySource.AustenTokens(1_500_000);
         int split = tokens.Length * 9 / 10;
@@ -53,6 +61,8 @@ internal sealed class CompressionBenchmark : IBenchmark
             using (torch.no_grad())
                 foreach (var (name, p) in model.NamedParameters) p.copy_(@base[name]);
             Table(model, delta, evalBatches, l0, l0 - l1);
+            var roundOptions = options with { WarmupSteps = 0, DecaySteps = rounds * roundSteps, LearningRate = 5e-4 };
+            new CompressionRounds(train, evalBatches, roundOptions, rounds, roundSteps).Run(model, @base, RoundEncodings);
         }
         return Task.CompletedTask;
     }
