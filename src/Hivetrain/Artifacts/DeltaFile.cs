@@ -20,6 +20,7 @@ public sealed class DeltaFile : IDisposable
 
     private readonly SafeTensorsReader _reader;
     private readonly Dictionary<string, DeltaTensor> _byName;
+    private readonly HashSet<DeltaTensor> _contentsChecked = new(ReferenceEqualityComparer.Instance);
 
     private DeltaFile(SafeTensorsReader reader, DeltaMetadata metadata, List<DeltaTensor> tensors)
     {
@@ -88,7 +89,7 @@ public sealed class DeltaFile : IDisposable
         if (destination.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, destination {destination.Length}");
         if (tensor.Chunking is not null)
         {
-            QuantizedLayout.Decode(_reader, tensor, destination);
+            QuantizedLayout.Decode(_reader, Checked(tensor), destination);
             return;
         }
         if (!tensor.IsSparse)
@@ -115,7 +116,7 @@ public sealed class DeltaFile : IDisposable
     public void AddTo(DeltaTensor tensor, Span<float> target, float alpha)
     {
         if (target.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, target {target.Length}");
-        if (tensor.Chunking is not null) QuantizedLayout.AddTo(_reader, tensor, target, alpha);
+        if (tensor.Chunking is not null) QuantizedLayout.AddTo(_reader, Checked(tensor), target, alpha);
         else if (tensor.IsSparse) DeltaLayout.ScatterAdd(_reader, tensor, target, alpha);
         else DeltaLayout.DenseAdd(_reader.GetBytes(tensor.Values), tensor.Dtype, target, alpha);
     }
@@ -123,7 +124,7 @@ public sealed class DeltaFile : IDisposable
     /// <summary>Sum of squares of one parameter's delta (double), and whether all its values are finite.</summary>
     public (double SumOfSquares, bool Finite) SumOfSquares(DeltaTensor tensor)
     {
-        if (tensor.Chunking is not null) return QuantizedLayout.SumOfSquares(_reader, tensor);
+        if (tensor.Chunking is not null) return QuantizedLayout.SumOfSquares(_reader, Checked(tensor));
         if (tensor.IsSparse) DeltaLayout.CheckIndices(_reader, tensor);
         var bytes = _reader.GetBytes(tensor.Values);
         if (tensor.Dtype == SafeTensorsDtype.F32) return DeltaKernels.SumOfSquares(MemoryMarshal.Cast<byte, float>(bytes));
@@ -145,7 +146,7 @@ public sealed class DeltaFile : IDisposable
     public double Dot(DeltaTensor tensor, ReadOnlySpan<float> other)
     {
         if (other.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, other {other.Length}");
-        if (tensor.Chunking is not null) return QuantizedLayout.Dot(_reader, tensor, other);
+        if (tensor.Chunking is not null) return QuantizedLayout.Dot(_reader, Checked(tensor), other);
         if (tensor.IsSparse) return DeltaLayout.SparseDot(_reader, tensor, other);
         var bytes = _reader.GetBytes(tensor.Values);
         if (tensor.Dtype == SafeTensorsDtype.F32) return DeltaKernels.Dot(MemoryMarshal.Cast<byte, float>(bytes), other);
@@ -159,6 +160,18 @@ public sealed class DeltaFile : IDisposable
             total += DeltaKernels.Dot(chunk[..n], other.Slice(element, n));
         }
         return total;
+    }
+
+    /// <summary>A quantized tensor after its contents passed <see cref="QuantizedLayout.Validate"/> (once per file and tensor).</summary>
+    private DeltaTensor Checked(DeltaTensor tensor)
+    {
+        lock (_contentsChecked)
+        {
+            if (_contentsChecked.Contains(tensor)) return tensor;
+        }
+        QuantizedLayout.Validate(_reader, tensor);
+        lock (_contentsChecked) _contentsChecked.Add(tensor);
+        return tensor;
     }
 
     /// <summary>Lowercase hex SHA-256 of the payload (the bytes after the header), to compare with <see cref="DeltaMetadata.Sha256"/>.</summary>

@@ -5,7 +5,8 @@ namespace Hivetrain.Artifacts;
 
 /// <summary>
 /// Reading the two chunk-quantized layouts (<see cref="DeltaFormat.Int8"/>, <see cref="DeltaFormat.ChunkTopK"/>):
-/// grouping their entries from the header, checking their contents, and decoding one chunk at a time.
+/// grouping their entries from the header, checking their contents (<see cref="Validate"/>, which the caller runs
+/// once per tensor before any other method), and decoding one chunk at a time.
 /// Decoding is plain scalar f32 arithmetic (one multiply per value, no fused or vectorized reductions), so
 /// every machine decodes the same bits.
 /// </summary>
@@ -52,7 +53,7 @@ internal static class QuantizedLayout
     public static void Validate(SafeTensorsReader reader, DeltaTensor tensor)
     {
         foreach (var s in MemoryMarshal.Cast<byte, float>(reader.GetBytes(tensor.Scales!)))
-            if (!float.IsFinite(s) || s < 0 || float.IsNegative(s)) throw Quantization(tensor.Name, $"scale {s} is not finite and ≥ 0");
+            if (!float.IsFinite(s) || float.IsNegative(s)) throw Quantization(tensor.Name, $"scale {s} is not finite and ≥ 0");
         if (tensor.Layout == DeltaTensorLayout.Int8)
         {
             if (MemoryMarshal.Cast<byte, sbyte>(reader.GetBytes(tensor.Values)).Contains(sbyte.MinValue))
@@ -80,10 +81,9 @@ internal static class QuantizedLayout
             throw Sparse(tensor.Name, "padding bits after the last code are not zero");
     }
 
-    /// <summary>Decodes the whole parameter into <paramref name="destination"/> (checked first).</summary>
+    /// <summary>Decodes the whole parameter into <paramref name="destination"/>.</summary>
     public static void Decode(SafeTensorsReader reader, DeltaTensor tensor, Span<float> destination)
     {
-        Validate(reader, tensor);
         var c = tensor.Chunking!;
         var cursor = new ChunkCursor(reader, tensor);
         for (int start = 0; start < destination.Length; start += c.ChunkSize)
@@ -93,7 +93,6 @@ internal static class QuantizedLayout
     /// <summary><paramref name="target"/> += <paramref name="alpha"/> · δ, one scalar f32 multiply and add per element.</summary>
     public static void AddTo(SafeTensorsReader reader, DeltaTensor tensor, Span<float> target, float alpha)
     {
-        Validate(reader, tensor);
         int size = tensor.Chunking!.ChunkSize;
         var buffer = ArrayPool<float>.Shared.Rent(size);
         try
@@ -114,7 +113,6 @@ internal static class QuantizedLayout
     /// <summary>Σ δ² in double, and whether every decoded value is finite (q · scale can overflow).</summary>
     public static (double SumOfSquares, bool Finite) SumOfSquares(SafeTensorsReader reader, DeltaTensor tensor)
     {
-        Validate(reader, tensor);
         int n = (int)tensor.ElementCount, size = tensor.Chunking!.ChunkSize;
         var buffer = ArrayPool<float>.Shared.Rent(size);
         try
@@ -139,7 +137,6 @@ internal static class QuantizedLayout
     /// <summary>⟨δ, <paramref name="other"/>⟩ in double.</summary>
     public static double Dot(SafeTensorsReader reader, DeltaTensor tensor, ReadOnlySpan<float> other)
     {
-        Validate(reader, tensor);
         int size = tensor.Chunking!.ChunkSize;
         var buffer = ArrayPool<float>.Shared.Rent(size);
         try
