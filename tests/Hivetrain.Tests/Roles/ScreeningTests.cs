@@ -47,6 +47,23 @@ public sealed class ScreeningTests
     }
 
     [Fact]
+    public void Summary_counts_an_audited_delta_that_beats_the_weakest_of_the_top_as_a_ranking_miss()
+    {
+        var screener = new Screener(new ScreeningOptions(Top: 2, Audit: 1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var estimates = new Dictionary<int, double> { [0] = 0.9, [1] = 0.8, [2] = 0.1, [3] = 0.05 };
+        var plan = new Screening.Plan(new HashSet<int> { 0, 1 }, new HashSet<int> { 3 }, new Dictionary<int, int> { [0] = 1, [1] = 2, [2] = 3, [3] = 4 });
+        var ranking = new Screener.Ranking(plan, estimates, GradientCached: false, GradientSeconds: 0, EstimateSeconds: 0);
+        var exact = new Dictionary<int, (double Reduction, double Score)> { [0] = (0.5, 0.5), [1] = (0.1, 0.1), [3] = (0.3, 0.3) };
+
+        var summary = screener.Summarize(ranking, exact);
+
+        Assert.Equal((4, 2, 1, 1, 1, 3), (summary.Ranked, summary.Top, summary.Audited, summary.ScreenedOut, summary.AuditMisses, summary.SpearmanCount));
+        Assert.Equal(0.5, summary.Spearman!.Value, 12); // estimates rank 0 > 1 > 3, reductions 0 > 3 > 1
+        Assert.True(ranking.IsScreenedOut(2));
+        Assert.False(ranking.IsScreenedOut(3));
+    }
+
+    [Fact]
     public void Spearman_is_one_for_monotone_minus_one_for_reversed_and_handles_ties()
     {
         Assert.Equal(1.0, RankCorrelation.Spearman([1, 2, 3, 4], [10, 20, 300, 4000])!.Value, 12);
