@@ -21,7 +21,7 @@ internal static class ScreeningCost
 
     public sealed record Figures(double Exact, double ScreenedWarm, double ScreenedCold, double ExactCold, double? Spearman, double? HonestSpearman, double Recall);
 
-    public static async Task<Figures> MeasureAsync(RolesNetwork network, ScreeningOptions screening, int repeats, CancellationToken ct)
+    public static async Task<Figures> MeasureAsync(RolesNetwork network, ScreeningOptions screening, int repeats, bool measureCold, CancellationToken ct)
     {
         int k = network.DeltaPaths.Count;
         var warm = new ValidatorOptions(RolesNetwork.BaseRepo, Path.Combine(network.Root, "exact"), SeedWindowBlocks: long.MaxValue, StaleGrace: TimeSpan.Zero);
@@ -40,13 +40,15 @@ internal static class ScreeningCost
         var (exactFirst, exactWarm) = await RoundsAsync(network, warm, repeats, Pass, ct);
         var (screenFirst, screenWarm) = await RoundsAsync(network, warm with { StateDirectory = Path.Combine(network.Root, "screen"), Screening = screening }, repeats, Pass, ct);
         var cold = warm with { SeedWindowBlocks = 1 };
-        var (_, exactCold) = await RoundsAsync(network, cold with { StateDirectory = Path.Combine(network.Root, "exact-cold") }, repeats, Pass, ct);
-        var (_, screenCold) = await RoundsAsync(network, cold with { StateDirectory = Path.Combine(network.Root, "screen-cold"), Screening = screening }, repeats, Pass, ct);
+        var (_, exactCold) = measureCold ? await RoundsAsync(network, cold with { StateDirectory = Path.Combine(network.Root, "exact-cold") }, repeats, Pass, ct) : (null, null);
+        var (_, screenCold) = measureCold
+            ? await RoundsAsync(network, cold with { StateDirectory = Path.Combine(network.Root, "screen-cold"), Screening = screening }, repeats, Pass, ct)
+            : (null, null);
 
         // Best round over best pass (as the roles benchmark): the load of a shared machine only ever adds time.
         double pass = passes.Min();
-        var exact = exactFirst.Record;
-        var screened = screenFirst.Record;
+        var exact = exactFirst!.Record;
+        var screened = screenFirst!.Record;
         var pairs = screened.Miners.Where(m => m.Estimate is not null)
             .Select(m => (m.Uid, Estimate: m.Estimate!.Value, Reduction: exact.BaseLoss - exact.Miners.Single(e => e.Uid == m.Uid).Loss!.Value)).ToList();
         double? rho = RankCorrelation.Spearman(pairs.Select(p => p.Estimate).ToList(), pairs.Select(p => p.Reduction).ToList());
@@ -59,10 +61,10 @@ internal static class ScreeningCost
         Console.WriteLine($"validator, {k} miners, sample {warm.SampleRows}×{network.Config.Context} tokens, screening top {screening.Top} + audit {screening.Audit}, " +
                           $"best of {repeats} rounds per regime");
         Console.WriteLine($"  evaluation pass (reference, best of {passes.Count})   {pass * 1e3,9:F1} ms");
-        Row("exact, warm (base loss known)", exactWarm, k, pass, ExactGoal);
-        Row("screening, warm (gradient known)", screenWarm, k, pass, Goal(k));
-        Row("exact, cold (base loss each round)", exactCold, k, pass, null);
-        Row("screening, cold (gradient each round)", screenCold, k, pass, Goal(k));
+        Row("exact, warm (base loss known)", exactWarm!, k, pass, ExactGoal);
+        Row("screening, warm (gradient known)", screenWarm!, k, pass, Goal(k));
+        if (exactCold is not null) Row("exact, cold (base loss each round)", exactCold, k, pass, null);
+        if (screenCold is not null) Row("screening, cold (gradient each round)", screenCold, k, pass, Goal(k));
         Console.WriteLine($"  first screening round: gradient {screened.Screening!.GradientSeconds * 1e3:F0} ms ({screened.Screening.GradientSeconds / pass:F2} passes), " +
                           $"estimates for {k} deltas {screened.Screening.EstimateSeconds * 1e3:F0} ms ({screened.Screening.EstimateSeconds / pass:F2} passes)");
         Console.WriteLine($"  Spearman ρ (estimate vs exact reduction), all {pairs.Count} ranked deltas: {Format(rho)} (goal ≥ 0.9) {(rho >= 0.9 ? "met" : "MISSED")}; " +
@@ -72,17 +74,18 @@ internal static class ScreeningCost
         foreach (var p in pairs.OrderByDescending(p => p.Estimate))
         {
             var e = exact.Miners.Single(m => m.Uid == p.Uid);
-            var s = screenWarm.Record.Miners.Single(m => m.Uid == p.Uid);
+            var s = screenWarm!.Record.Miners.Single(m => m.Uid == p.Uid);
             Console.WriteLine($"    {p.Uid,3} {TrainedDeltas.KindOf(p.Uid),-9} {p.Estimate,9:+0.0000;-0.0000} {p.Reduction,9:+0.0000;-0.0000} {e.Score,8:F4} " +
-                              $"{s.Weight,7:P1} {exactWarm.Record.Miners.Single(m => m.Uid == p.Uid).Weight,7:P1}{(s.Loss is null ? "" : "  (exact-scored)")}");
+                              $"{s.Weight,7:P1} {exactWarm!.Record.Miners.Single(m => m.Uid == p.Uid).Weight,7:P1}{(s.Loss is null ? "" : "  (exact-scored)")}");
         }
-        return new Figures(exactWarm.Seconds / k / pass, screenWarm.Seconds / k / pass, screenCold.Seconds / k / pass, exactCold.Seconds / k / pass, rho, honestRho, recall);
+        return new Figures(exactWarm!.Seconds / k / pass, screenWarm!.Seconds / k / pass, (screenCold?.Seconds ?? double.NaN) / k / pass,
+            (exactCold?.Seconds ?? double.NaN) / k / pass, rho, honestRho, recall);
     }
 
     private sealed record Timed(double Seconds, ValidatorRound Record);
 
     /// <summary>A warm-up round (timed and returned too), then <paramref name="repeats"/> timed rounds; the best of those.</summary>
-    private static async Task<(Timed First, Timed Best)> RoundsAsync(RolesNetwork network, ValidatorOptions options, int repeats, Func<double> pass, CancellationToken ct)
+    private static async Task<(Timed? First, Timed? Best)> RoundsAsync(RolesNetwork network, ValidatorOptions options, int repeats, Func<double> pass, CancellationToken ct)
     {
         using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, (s, context) => network.Windows(s, options.SampleRows, context), options);
         Timed? first = null, best = null;
