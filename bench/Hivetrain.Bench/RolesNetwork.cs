@@ -21,8 +21,9 @@ internal sealed class RolesNetwork : IAsyncDisposable
     public const double Sigma = 1e-3;
 
     private RolesNetwork(string root, LocalStore store, SqliteLedger ledger, GptConfig config, BaseModel baseModel,
-        Keypair validatorKey, IReadOnlyList<string> deltaPaths)
+        Keypair validatorKey, IReadOnlyList<string> deltaPaths, bool trained)
     {
+        Trained = trained;
         Root = root;
         Store = store;
         Ledger = ledger;
@@ -38,6 +39,9 @@ internal sealed class RolesNetwork : IAsyncDisposable
     public GptConfig Config { get; }
     public BaseModel Base { get; }
     public Keypair ValidatorKey { get; }
+
+    /// <summary>Whether the deltas are <see cref="TrainedDeltas"/> (else the shared descent step plus noise).</summary>
+    public bool Trained { get; }
 
     /// <summary>The miners' delta files in the store, in registration order.</summary>
     public IReadOnlyList<string> DeltaPaths { get; }
@@ -55,14 +59,17 @@ internal sealed class RolesNetwork : IAsyncDisposable
         return new TokenWindows(ids, rows, context);
     }
 
-    public TokenWindows Windows(ulong seed, int rows, int context) => Windows(seed, rows, context, Config.Vocab);
+    /// <summary>The validators' sample (and the averager's batches) for this network's kind of deltas.</summary>
+    public TokenWindows Windows(ulong seed, int rows, int context) =>
+        Trained ? TrainedDeltas.Sample(seed, rows, context, DeltaPaths.Count) : Windows(seed, rows, context, Config.Vocab);
 
-    public static async Task<RolesNetwork> CreateAsync(GptConfig config, int miners, CancellationToken ct)
+    public static async Task<RolesNetwork> CreateAsync(GptConfig config, int miners, CancellationToken ct, bool trained = false)
     {
         var root = Directory.CreateTempSubdirectory("hivetrain-bench-roles").FullName;
         var store = new LocalStore(Path.Combine(root, "store"));
         var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
         using var model = new Gpt(config, seed: 7);
+        if (trained) TrainedDeltas.Pretrain(model, miners);
         using (var initializer = new Averager(store, ledger, (s, r, c) => Windows(s, r, c, config.Vocab), (s, r, c) => Windows(s, r, c, config.Vocab),
                    new AveragerOptions(BaseRepo, Path.Combine(root, "initializer"))))
             await initializer.InitializeAsync(model, ct);
@@ -70,6 +77,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
 
         var wallets = Path.Combine(root, "wallets");
         var descent = DescentStep(model, Windows(12345, 8, config.Context, config.Vocab));
+        using var baseParameters = ParameterSnapshot.Of(model.NamedParameters);
         var paths = new List<string>();
         try
         {
@@ -81,7 +89,9 @@ internal sealed class RolesNetwork : IAsyncDisposable
                 await ledger.SetCommitmentAsync(key, repo, ct);
                 await store.CreateRepositoryAsync(repo, ct);
                 var file = Path.Combine(root, $"delta-{i}.safetensors");
-                WriteDelta(file, descent, seed: 100 + i, new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 10 * 8 * config.Context, DateTimeOffset.UtcNow));
+                var provenance = new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 10 * 8 * config.Context, DateTimeOffset.UtcNow);
+                if (trained) WriteTrained(file, model, baseParameters, i, miners, provenance);
+                else WriteDelta(file, descent, seed: 100 + i, provenance);
                 var commit = await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, ct);
                 File.Delete(file);
                 paths.Add(await store.GetLocalPathAsync(repo, commit.Revision, ProtocolFiles.Delta, ct));
@@ -94,7 +104,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
         var validatorKey = Wallet.CreateHotkey(wallets, "v1", "default");
         await ledger.RegisterAsync(validatorKey, ct);
         await ledger.SetStakeAsync(validatorKey.Ss58Address, 1000, validatorPermit: true, ct);
-        return new RolesNetwork(root, store, ledger, config, baseModel, validatorKey, paths);
+        return new RolesNetwork(root, store, ledger, config, baseModel, validatorKey, paths, trained);
     }
 
     /// <summary>−g scaled to per-element RMS <see cref="Sigma"/>, g the gradient of the loss on <paramref name="batch"/>.</summary>
@@ -117,6 +127,16 @@ internal sealed class RolesNetwork : IAsyncDisposable
         var generator = new torch.Generator((ulong)seed);
         var delta = descent.ToDictionary(d => d.Key, d => d.Value.add(torch.randn(d.Value.shape, generator: generator).mul(Sigma)));
         DeltaCodec.Write(file, delta, DeltaEncoding.F32, provenance);
+    }
+
+    private static void WriteTrained(string file, Gpt model, ParameterSnapshot baseParameters, int miner, int miners, DeltaProvenance provenance)
+    {
+        var delta = TrainedDeltas.Make(model, baseParameters, miner, miners);
+        try { DeltaCodec.Write(file, delta, DeltaEncoding.F32, provenance); }
+        finally
+        {
+            foreach (var t in delta.Values) t.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()

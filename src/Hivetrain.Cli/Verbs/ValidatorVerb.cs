@@ -20,7 +20,9 @@ internal static class ValidatorVerb
             .Add("validator.seed_window_blocks", "The sample seed changes every this many blocks", 100)
             .Add("validator.poll_seconds", "Score again at least every this many seconds (and at once on a new base)", 60)
             .Add("validator.stale_grace_seconds", "How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval)", 800)
-            .Add("validator.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4);
+            .Add("validator.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4)
+            .Add("validator.screen_top", "Screening: rank deltas by the first-order estimate −⟨∇L0, δ⟩ and score exactly only this many best (0: off, every delta scored exactly)", 0)
+            .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2);
         var command = new Command("validator", "Score the miners' deltas by loss reduction on a seeded held-out sample and set weights (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "validator", RunAsync, ct));
@@ -40,7 +42,7 @@ internal static class ValidatorVerb
             SeedWindowBlocks: s.PositiveInt("validator.seed_window_blocks"), MovingAverageAlpha: alpha,
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
-            VersionKey: rules.WeightsVersionKey, Device: host.Device);
+            VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s));
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var eval = corpus.Split(SplitName.Eval);
@@ -51,5 +53,13 @@ internal static class ValidatorVerb
         await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await validator.RunAsync(ct);
         ct.ThrowIfCancellationRequested();
+    }
+
+    private static ScreeningOptions? ScreeningFlags(Settings s)
+    {
+        int top = s.Int("validator.screen_top"), audit = s.Int("validator.audit");
+        if (top < 0) throw new SettingsException($"--validator.screen_top must be 0 (off) or positive (got {top})");
+        if (audit < 0) throw new SettingsException($"--validator.audit must not be negative (got {audit})");
+        return top == 0 ? null : new ScreeningOptions(top, audit);
     }
 }

@@ -20,12 +20,14 @@ public static class ChainWeights
         if (positive.Count == 0) return [];
 
         var uids = positive.Select(w => w.Key).ToList();
-        var values = positive.Select(w => w.Value).ToList();
+        // Scaled by the largest first, so the sum cannot overflow (1e308 + 1e308) nor vanish (subnormals): each share is then in (0, 1].
+        double largest = positive.Max(w => w.Value);
+        var values = Normalize(positive.Select(w => w.Value / largest).ToList()).ToList();
         if (positive.Count < rules.MinAllowedWeights)
         {
             // The SDK pads to the minimum with a tiny weight on every uid so the chain accepts the vector.
             var padded = Enumerable.Repeat(1e-5, rosterSize).ToArray();
-            foreach (var w in positive) padded[w.Key] += w.Value;
+            for (int i = 0; i < uids.Count; i++) padded[uids[i]] += values[i];
             uids = Enumerable.Range(0, rosterSize).ToList();
             values = padded.ToList();
         }

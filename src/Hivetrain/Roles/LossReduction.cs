@@ -4,7 +4,9 @@ namespace Hivetrain.Roles;
 /// A delta's raw score from paired per-row losses: the mean reduction L0 − Li when it exceeds
 /// <c>z</c> standard errors of the paired differences, else 0. A random delta can lower the loss of a
 /// small sample by chance; this keeps such luck from earning weight while any real improvement, which
-/// lowers the loss on most rows, passes easily.
+/// lowers the loss on most rows, passes easily. The score is always finite and in [0, L0]: a cross-entropy
+/// is never negative, so no delta can take more than the whole base loss away, and rows that are not a
+/// possible loss (non-finite or negative) score 0.
 /// </summary>
 public static class LossReduction
 {
@@ -23,8 +25,17 @@ public static class LossReduction
         double mean = diffs.Average();
         double variance = n > 1 ? diffs.Sum(d => (d - mean) * (d - mean)) / (n - 1) : 0;
         double stderr = Math.Sqrt(variance / n);
+        double meanBase = baseRows.Average();
+        bool possible = IsLoss(baseRows) && IsLoss(withDelta) && double.IsFinite(meanBase);
         bool finite = double.IsFinite(mean) && double.IsFinite(stderr);
-        double score = finite && mean > 0 && mean > z * stderr ? mean : 0;
-        return new Result(baseRows.Average(), withDelta.Average(), finite ? mean : double.NaN, stderr, score);
+        double score = possible && finite && mean > 0 && mean > z * stderr ? Math.Min(mean, meanBase) : 0;
+        return new Result(meanBase, withDelta.Average(), finite ? mean : double.NaN, stderr, score);
+    }
+
+    private static bool IsLoss(IReadOnlyList<double> rows)
+    {
+        foreach (var r in rows)
+            if (!(double.IsFinite(r) && r >= 0)) return false;
+        return true;
     }
 }

@@ -14,7 +14,8 @@ namespace Hivetrain.Roles;
 /// A validator: each round it draws the evaluation sample from a seed anyone can derive (base revision, block
 /// window), computes the base loss once, then for each committed miner downloads, checks, applies in place,
 /// evaluates and reverts (bitwise) its delta; raw score max(0, L0 − Li) folds into a per-hotkey moving average,
-/// whose normalized values go to the ledger as weights. One model in memory, one delta at a time.
+/// whose normalized values go to the ledger as weights. One model in memory, one delta at a time. With
+/// <see cref="ValidatorOptions.Screening"/>, a <see cref="Screener"/> picks which deltas are evaluated exactly.
 /// </summary>
 public sealed class Validator : IDisposable
 {
@@ -29,6 +30,7 @@ public sealed class Validator : IDisposable
     private string? _loadedRevision;
     private DeltaApplier? _applier;
     private (string Revision, ulong Seed, double[] Rows)? _baseLoss;
+    private readonly Screener? _screener;
 
     /// <summary>A validator signing as <paramref name="hotkey"/>; <paramref name="drawSample"/> draws the evaluation sample for a seed and a context length from the eval split.</summary>
     public Validator(IModelStore store, ILedger ledger, Keypair hotkey, Func<ulong, int, TokenWindows> drawSample,
@@ -47,6 +49,7 @@ public sealed class Validator : IDisposable
         Scores = File.Exists(_scoresPath)
             ? MovingScores.FromJson(File.ReadAllText(_scoresPath), options.MovingAverageAlpha)
             : new MovingScores(options.MovingAverageAlpha);
+        _screener = options.Screening is { } screening ? new Screener(screening, _logger) : null;
     }
 
     public Keypair Hotkey { get; }
@@ -81,6 +84,7 @@ public sealed class Validator : IDisposable
         var candidates = await ListCandidatesAsync(roster, claims, ct);
         var results = new List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)>();
         var checkedDeltas = new List<(Candidate Candidate, DeltaFile File, double Norm)>();
+        Screener.Ranking? ranking = null;
         try
         {
             // 1. Strict checks, in commit order (earliest first: copies are decided against earlier commits).
@@ -93,13 +97,21 @@ public sealed class Validator : IDisposable
             // 2. Copies of earlier deltas by other hotkeys score 0.
             var copies = CopyDetector.Find(checkedDeltas.Select(d => new CopyDetector.Entry(d.Candidate.Neuron.Hotkey, d.File.Metadata.Sha256, d.File, d.Norm)).ToList(),
                 Options.CopyCosineThreshold);
-            // 3. Apply, evaluate, revert, one delta at a time.
+            // 3. Optional screening: only the best by first-order estimate, and an audit, are evaluated exactly.
+            ranking = _screener?.Rank(_model!, baseModel.Revision, seed, sample, Options.EvaluationBatchRows,
+                checkedDeltas.Where((_, i) => copies[i] is null).Select(d => (d.Candidate.Neuron.Uid, d.File)).ToList());
+            // 4. Apply, evaluate, revert, one delta at a time.
             for (int i = 0; i < checkedDeltas.Count; i++)
             {
                 var (candidate, file, _) = checkedDeltas[i];
                 if (copies[i] is { } copy)
                 {
                     results.Add((candidate.Neuron, candidate, null, 0, $"copy of {checkedDeltas[copy.Source].Candidate.Neuron.Hotkey}'s earlier delta: {copy.Reason}", false));
+                    continue;
+                }
+                if (ranking?.IsScreenedOut(candidate.Neuron.Uid) == true)
+                {
+                    results.Add((candidate.Neuron, candidate, null, 0, _screener!.ScreenedOut(ranking, candidate.Neuron.Uid), false));
                     continue;
                 }
                 var score = LossReduction.Score(baseRows, Score(file, sample), Options.SignificanceZ);
@@ -113,8 +125,11 @@ public sealed class Validator : IDisposable
         {
             foreach (var d in checkedDeltas) d.File.Dispose();
         }
+        var screening = ranking is null ? null : _screener!.Summarize(ranking,
+            results.Where(r => r.Loss is not null && ranking.Plan.IsExact(r.Neuron.Uid)).ToDictionary(r => r.Neuron.Uid, r => (baseLoss - r.Loss!.Value, r.Score)));
         results = WithNegligibleScoresZeroed(results);
-        foreach (var r in results.Where(r => r.Rejection is not null && !r.Keep))
+        // Screened-out deltas are summarized in one line by the screener rather than warned about one by one.
+        foreach (var r in results.Where(r => r.Rejection is not null && !r.Keep && ranking?.IsScreenedOut(r.Neuron.Uid) != true))
             _logger.LogWarning("uid {Uid} ({Hotkey}) rejected: {Reason}", r.Neuron.Uid, r.Neuron.Hotkey, r.Rejection);
 
         foreach (var r in results)
@@ -130,8 +145,9 @@ public sealed class Validator : IDisposable
         var averages = Scores.Averages;
         var record = new ValidatorRound(baseModel.Revision, baseModel.Manifest.Round, block, seed, baseLoss,
             results.OrderBy(r => r.Neuron.Uid).Select(r => new MinerResult(r.Neuron.Uid, r.Neuron.Hotkey, r.Candidate.Repo, r.Candidate.Revision,
-                r.Loss, r.Score, averages.GetValueOrDefault(r.Neuron.Uid), normalized.GetValueOrDefault(r.Neuron.Uid), r.Rejection)).ToList(),
-            weightsSet, note, DateTimeOffset.UtcNow);
+                r.Loss, r.Score, averages.GetValueOrDefault(r.Neuron.Uid), normalized.GetValueOrDefault(r.Neuron.Uid), r.Rejection,
+                ranking?.Estimates.TryGetValue(r.Neuron.Uid, out var estimate) == true ? estimate : null)).ToList(),
+            weightsSet, note, DateTimeOffset.UtcNow, screening);
         await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", ct);
         return record;
     }

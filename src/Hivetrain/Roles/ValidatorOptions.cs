@@ -5,7 +5,8 @@ namespace Hivetrain.Roles;
 /// revision and <c>block / <see cref="SeedWindowBlocks"/></c>; weights go to the ledger at most every
 /// <see cref="EpochLengthBlocks"/> blocks since this validator's last update. A loss reduction counts only when it
 /// exceeds <see cref="SignificanceZ"/> standard errors of the paired per-row differences and is at least
-/// <see cref="MinScoreFraction"/> of the round's best.
+/// <see cref="MinScoreFraction"/> of the round's best. With <see cref="Screening"/>, only the deltas ranked best by their
+/// first-order estimate, and an audit, are scored exactly.
 /// </summary>
 public sealed record ValidatorOptions(
     string BaseRepoId,
@@ -23,7 +24,8 @@ public sealed record ValidatorOptions(
     TimeSpan? StaleGrace = null,
     TimeSpan? PollInterval = null,
     ulong VersionKey = 1,
-    string Device = "cpu")
+    string Device = "cpu",
+    ScreeningOptions? Screening = null)
 {
     /// <summary>How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval).</summary>
     public TimeSpan EffectiveStaleGrace => StaleGrace ?? TimeSpan.FromSeconds(800);

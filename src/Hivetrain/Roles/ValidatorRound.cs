@@ -13,7 +13,8 @@ public sealed record ValidatorRound(
     IReadOnlyList<MinerResult> Miners,
     bool WeightsSet,
     string? WeightsNote,
-    DateTimeOffset At)
+    DateTimeOffset At,
+    ScreeningSummary? Screening = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -27,7 +28,7 @@ public sealed record ValidatorRound(
 
 /// <summary>
 /// One miner in a validator's round: the revision scored, its loss and raw score, its moving average and
-/// normalized weight after the round, or why it was rejected.
+/// normalized weight after the round, or why it was rejected; with screening, its first-order estimate −⟨∇θL0, δ⟩.
 /// </summary>
 public sealed record MinerResult(
     int Uid,
@@ -38,7 +39,8 @@ public sealed record MinerResult(
     double Score,
     double MovingAverage,
     double Weight,
-    string? Rejection)
+    string? Rejection,
+    double? Estimate = null)
 {
     public bool Accepted => Rejection is null;
 }

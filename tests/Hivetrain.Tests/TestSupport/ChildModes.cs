@@ -21,6 +21,9 @@ public static class ChildModes
                 case "ledger-worker":
                     await LedgerWorkload.RunWorkerAsync(args[1], int.Parse(args[2]), int.Parse(args[3]));
                     return 0;
+                case "validator-round":
+                    await Hivetrain.Tests.Roles.ValidatorRoundChild.RunAsync(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
+                    return 0;
                 default:
                     Console.Error.WriteLine($"unknown child mode {args[0]}");
                     return 2;

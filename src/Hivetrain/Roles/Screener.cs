@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Hivetrain.Roles;
+
+/// <summary>
+/// A validator's screening step (see <see cref="Screening"/>): ranks a round's deltas by −⟨∇θL0, δ⟩ and says which to
+/// score exactly; afterwards, compares the estimates with the exact reductions. The gradient is kept for the base revision
+/// and sample seed it was computed on, like the base loss, so rounds on the same sample pay only the dots.
+/// </summary>
+public sealed class Screener(ScreeningOptions options, ILogger logger)
+{
+    private (string Revision, ulong Seed, BaseGradient Gradient)? _gradient;
+
+    public ScreeningOptions Options { get; } = options;
+
+    /// <summary>A round's ranking: the plan, each uid's estimate, and what it cost.</summary>
+    public sealed record Ranking(Screening.Plan Plan, IReadOnlyDictionary<int, double> Estimates, bool GradientCached, double GradientSeconds, double EstimateSeconds)
+    {
+        /// <summary>Whether the delta of <paramref name="uid"/> was ranked and left out of the exact evaluation.</summary>
+        public bool IsScreenedOut(int uid) => Estimates.ContainsKey(uid) && !Plan.IsExact(uid);
+    }
+
+    /// <summary>The ranking, or null when there are no more deltas than exact evaluations (then every delta is scored exactly).</summary>
+    public Ranking? Rank(Gpt model, string revision, ulong seed, TokenWindows sample, int batchRows, IReadOnlyList<(int Uid, DeltaFile File)> deltas)
+    {
+        if (deltas.Count <= Options.ExactCount) return null;
+        var clock = Stopwatch.StartNew();
+        bool cached = _gradient is { } known && known.Revision == revision && known.Seed == seed;
+        if (!cached) _gradient = (revision, seed, BaseGradient.Compute(model, sample, batchRows));
+        double gradientSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var gradient = _gradient!.Value.Gradient;
+        var estimates = deltas.Select(d => (d.Uid, Estimate: gradient.Estimate(d.File))).ToList();
+        double estimateSeconds = clock.Elapsed.TotalSeconds;
+        var plan = Screening.Select(estimates, Options, seed);
+        return new Ranking(plan, estimates.ToDictionary(e => e.Uid, e => e.Estimate), cached, gradientSeconds, estimateSeconds);
+    }
+
+    /// <summary>Why a delta below the cut was not scored exactly (its rejection note for the round).</summary>
+    public string ScreenedOut(Ranking ranking, int uid) =>
+        $"screened out: first-order estimate {ranking.Estimates[uid]:+0.0000;-0.0000} ranked {ranking.Plan.Rank[uid]} of {ranking.Estimates.Count}, " +
+        $"below the top {Options.Top} and not drawn for the audit";
+
+    /// <summary>
+    /// Compares estimates with the exact loss reductions L0 − Li of the exact-scored deltas (Spearman's ρ), logs the round
+    /// and every audit that found a delta scoring more than the weakest of the top (a ranking miss).
+    /// </summary>
+    public ScreeningSummary Summarize(Ranking ranking, IReadOnlyDictionary<int, (double Reduction, double Score)> exact)
+    {
+        var paired = exact.Where(e => double.IsFinite(e.Value.Reduction) && ranking.Estimates.ContainsKey(e.Key)).OrderBy(e => e.Key).ToList();
+        var rho = RankCorrelation.Spearman(paired.Select(p => ranking.Estimates[p.Key]).ToList(), paired.Select(p => p.Value.Reduction).ToList());
+        double weakestTop = ranking.Plan.Top.Select(u => exact.TryGetValue(u, out var e) ? e.Score : 0).DefaultIfEmpty(0).Min();
+        var misses = ranking.Plan.Audit.Where(u => exact.TryGetValue(u, out var e) && e.Score > weakestTop).Order().ToList();
+        foreach (var uid in misses)
+            logger.LogInformation("Screening audit: uid {Uid} ranked {Rank} by its estimate scored {Score:F4}, more than the weakest of the top ({Weakest:F4})",
+                uid, ranking.Plan.Rank[uid], exact[uid].Score, weakestTop);
+        var summary = new ScreeningSummary(ranking.Estimates.Count, ranking.Plan.Top.Count, ranking.Plan.Audit.Count,
+            ranking.Estimates.Count - ranking.Plan.Top.Count - ranking.Plan.Audit.Count, rho, paired.Count, misses.Count,
+            ranking.GradientCached, ranking.GradientSeconds, ranking.EstimateSeconds);
+        logger.LogInformation("Screening: {Ranked} deltas ranked, {Top} top + {Audited} audited scored exactly, Spearman {Rho} over {Count}; " +
+                              "gradient {Gradient} ({GradientSeconds:F3} s), estimates {EstimateSeconds:F3} s",
+            summary.Ranked, summary.Top, summary.Audited, rho is { } r ? r.ToString("F3") : "n/a", paired.Count,
+            ranking.GradientCached ? "cached" : "computed", ranking.GradientSeconds, ranking.EstimateSeconds);
+        return summary;
+    }
+}
