@@ -8,7 +8,7 @@ using TorchSharp;
 namespace Hivetrain.Bench;
 
 /// <summary>
-/// <c>compression [preset=small] [base_steps=150] [miner_steps=60] [rounds=4] [round_steps=15]</c>: trains a base model
+/// <c>compression [preset=small] [base_steps=150] [miner_steps=60] [rounds=8] [round_steps=5] [round_encodings=int8,...]</c>: trains a base model
 /// briefly on Jane Austen, trains a miner on from it, makes the delta, and for each encoding prints the file size as a
 /// ratio to f32 and the share of the validator's score (L0 − L1 on held-out windows) that survives encoding. Then
 /// plays rounds of training and sending with and without error feedback (<see cref="CompressionRounds"/>) and prints
@@ -18,7 +18,7 @@ internal sealed class CompressionBenchmark : IBenchmark
 {
     public string Name => "compression";
     public string Description => "Delta encodings: size vs f32, share of the loss reduction kept, final loss over rounds with and without error feedback: " +
-        "compression [preset=small] [base_steps=150] [miner_steps=60] [rounds=4] [round_steps=15]";
+        "compression [preset=small] [base_steps=150] [miner_steps=60] [rounds=8] [round_steps=5] [round_encodings=a,b]";
 
     private static readonly string[] Encodings =
     [
@@ -36,8 +36,9 @@ internal sealed class CompressionBenchmark : IBenchmark
         var config = GptConfig.Preset(args.Length > 0 ? args[0] : "small");
         int baseSteps = args.Length > 1 ? int.Parse(args[1]) : 150;
         int minerSteps = args.Length > 2 ? int.Parse(args[2]) : 60;
-        int rounds = args.Length > 3 ? int.Parse(args[3]) : 4;
-        int roundSteps = args.Length > 4 ? int.Parse(args[4]) : 15;
+        int rounds = args.Length > 3 ? int.Parse(args[3]) : 8;
+        int roundSteps = args.Length > 4 ? int.Parse(args[4]) : 5;
+        var roundEncodings = args.Length > 5 ? args[5].Split(',') : RoundEncodings;
         torch.manual_seed(1);
         var tokens = TokenArraySource.AustenTokens(1_500_000);
         int split = tokens.Length * 9 / 10;
@@ -62,7 +63,7 @@ internal sealed class CompressionBenchmark : IBenchmark
                 foreach (var (name, p) in model.NamedParameters) p.copy_(@base[name]);
             Table(model, delta, evalBatches, l0, l0 - l1);
             var roundOptions = options with { WarmupSteps = 0, DecaySteps = rounds * roundSteps, LearningRate = 5e-4 };
-            new CompressionRounds(train, evalBatches, roundOptions, rounds, roundSteps).Run(model, @base, RoundEncodings);
+            new CompressionRounds(train, evalBatches, roundOptions, rounds, roundSteps).Run(model, @base, roundEncodings);
         }
         return Task.CompletedTask;
     }

@@ -17,15 +17,19 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
 
     public ScreeningOptions Options { get; } = options;
 
-    /// <summary>A round's ranking: the plan, each uid's estimate, and what it cost.</summary>
-    public sealed record Ranking(Screening.Plan Plan, IReadOnlyDictionary<int, double> Estimates, bool GradientCached, double GradientSeconds, double EstimateSeconds)
+    /// <summary>
+    /// A round's ranking: the plan, each uid's estimate −⟨∇θL0, δ⟩ and its ranking key (the estimate of the delta clipped
+    /// to the round's median norm, as the averager merges it), and what it cost.
+    /// </summary>
+    public sealed record Ranking(Screening.Plan Plan, IReadOnlyDictionary<int, double> Estimates, IReadOnlyDictionary<int, double> Keys,
+        bool GradientCached, double GradientSeconds, double EstimateSeconds)
     {
         /// <summary>Whether the delta of <paramref name="uid"/> was ranked and left out of the exact evaluation.</summary>
         public bool IsScreenedOut(int uid) => Estimates.ContainsKey(uid) && !Plan.IsExact(uid);
     }
 
     /// <summary>The ranking, or null when there are no more deltas than exact evaluations (then every delta is scored exactly).</summary>
-    public Ranking? Rank(Gpt model, string revision, ulong seed, TokenWindows sample, int batchRows, IReadOnlyList<(int Uid, DeltaFile File)> deltas)
+    public Ranking? Rank(Gpt model, string revision, ulong seed, TokenWindows sample, int batchRows, IReadOnlyList<(int Uid, DeltaFile File, double Norm)> deltas)
     {
         if (deltas.Count <= Options.ExactCount) return null;
         var clock = Stopwatch.StartNew();
@@ -36,13 +40,20 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
         var gradient = _gradient!.Value.Gradient;
         var estimates = deltas.Select(d => (d.Uid, Estimate: gradient.Estimate(d.File))).ToList();
         double estimateSeconds = clock.Elapsed.TotalSeconds;
-        var plan = Screening.Select(estimates, Options, seed);
-        return new Ranking(plan, estimates.ToDictionary(e => e.Uid, e => e.Estimate), cached, gradientSeconds, estimateSeconds);
+        // Ranked as clipped to the median norm: scaling a delta up scales its estimate but not, past a point, its exact
+        // reduction (curvature), so an inflated delta must not push honest ones out of the top.
+        var norms = deltas.Select(d => d.Norm).Order().ToArray();
+        double median = norms.Length % 2 == 1 ? norms[norms.Length / 2] : 0.5 * (norms[norms.Length / 2 - 1] + norms[norms.Length / 2]);
+        var keys = estimates.Zip(deltas, (e, d) => (e.Uid, Key: d.Norm > median && d.Norm > 0 ? e.Estimate * (median / d.Norm) : e.Estimate)).ToList();
+        var plan = Screening.Select(keys, Options, seed);
+        return new Ranking(plan, estimates.ToDictionary(e => e.Uid, e => e.Estimate), keys.ToDictionary(k => k.Uid, k => k.Key),
+            cached, gradientSeconds, estimateSeconds);
     }
 
     /// <summary>Why a delta below the cut was not scored exactly (its rejection note for the round).</summary>
     public string ScreenedOut(Ranking ranking, int uid) =>
-        $"screened out: first-order estimate {ranking.Estimates[uid]:+0.0000;-0.0000} ranked {ranking.Plan.Rank[uid]} of {ranking.Estimates.Count}, " +
+        $"screened out: first-order estimate {ranking.Estimates[uid]:+0.0000;-0.0000} (at the median norm {ranking.Keys[uid]:+0.0000;-0.0000}) " +
+        $"ranked {ranking.Plan.Rank[uid]} of {ranking.Estimates.Count}, " +
         $"below the top {Options.Top} and not drawn for the audit";
 
     /// <summary>

@@ -3,15 +3,15 @@ using Hivetrain.Data;
 namespace Hivetrain.Roles;
 
 /// <summary>
-/// Which deltas a screening validator scores exactly: the <see cref="ScreeningOptions.Top"/> with the highest first-order
-/// estimates (ties by uid), plus <see cref="ScreeningOptions.Audit"/> drawn uniformly from the rest with a generator seeded
+/// Which deltas a screening validator scores exactly: the <see cref="ScreeningOptions.Top"/> with the highest ranking keys
+/// (first-order estimates, of each delta clipped to the round's median norm; ties by uid), plus <see cref="ScreeningOptions.Audit"/> drawn uniformly from the rest with a generator seeded
 /// from the round's sample seed, so anyone can reproduce the draw and no miner can know before the seed is fixed whether
 /// it will be audited.
 /// </summary>
 /// <remarks>
-/// Why it cannot be gamed: weight comes only from exact scores. A delta whose estimate is inflated (a large step along
-/// −∇L, which curvature makes worse than it looks) lands in the top and is scored exactly, so it earns what it really
-/// does, usually 0. A delta ranked below the cut earns 0 this round, so hiding from the exact evaluation never pays;
+/// Why it cannot be gamed: weight comes only from exact scores. A delta whose estimate is inflated lands in the top and
+/// is scored exactly, so it earns what it really does, usually 0; ranking at the median norm keeps the cheapest inflation
+/// (a large step along −∇L, which curvature makes worse than it looks) from also pushing honest deltas out of the top. A delta ranked below the cut earns 0 this round, so hiding from the exact evaluation never pays;
 /// its moving average decays as for any round without a reduction. For loss that is locally convex along δ, the exact
 /// reduction is at most the estimate, so a delta below the cut is predicted to do less than those above it; the audit
 /// measures how often that prediction is wrong (an audited delta that beats the weakest of the top is a ranking miss,
@@ -27,9 +27,9 @@ public static class Screening
         public bool IsExact(int uid) => Top.Contains(uid) || Audit.Contains(uid);
     }
 
-    public static Plan Select(IReadOnlyList<(int Uid, double Estimate)> estimates, ScreeningOptions options, ulong seed)
+    public static Plan Select(IReadOnlyList<(int Uid, double Key)> keys, ScreeningOptions options, ulong seed)
     {
-        var ranked = estimates.OrderByDescending(e => double.IsNaN(e.Estimate) ? double.NegativeInfinity : e.Estimate).ThenBy(e => e.Uid).ToList();
+        var ranked = keys.OrderByDescending(e => double.IsNaN(e.Key) ? double.NegativeInfinity : e.Key).ThenBy(e => e.Uid).ToList();
         var rank = ranked.Select((e, i) => (e.Uid, i + 1)).ToDictionary(r => r.Uid, r => r.Item2);
         var top = ranked.Take(options.Top).Select(e => e.Uid).ToHashSet();
         var rest = ranked.Skip(options.Top).Select(e => e.Uid).Order().ToArray();

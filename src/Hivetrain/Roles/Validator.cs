@@ -99,7 +99,7 @@ public sealed class Validator : IDisposable
                 Options.CopyCosineThreshold);
             // 3. Optional screening: only the best by first-order estimate, and an audit, are evaluated exactly.
             ranking = _screener?.Rank(_model!, baseModel.Revision, seed, sample, Options.EvaluationBatchRows,
-                checkedDeltas.Where((_, i) => copies[i] is null).Select(d => (d.Candidate.Neuron.Uid, d.File)).ToList());
+                checkedDeltas.Where((_, i) => copies[i] is null).Select(d => (d.Candidate.Neuron.Uid, d.File, d.Norm)).ToList());
             // 4. Apply, evaluate, revert, one delta at a time.
             for (int i = 0; i < checkedDeltas.Count; i++)
             {

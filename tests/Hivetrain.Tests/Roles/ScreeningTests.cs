@@ -52,7 +52,7 @@ public sealed class ScreeningTests
         var screener = new Screener(new ScreeningOptions(Top: 2, Audit: 1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var estimates = new Dictionary<int, double> { [0] = 0.9, [1] = 0.8, [2] = 0.1, [3] = 0.05 };
         var plan = new Screening.Plan(new HashSet<int> { 0, 1 }, new HashSet<int> { 3 }, new Dictionary<int, int> { [0] = 1, [1] = 2, [2] = 3, [3] = 4 });
-        var ranking = new Screener.Ranking(plan, estimates, GradientCached: false, GradientSeconds: 0, EstimateSeconds: 0);
+        var ranking = new Screener.Ranking(plan, estimates, estimates, GradientCached: false, GradientSeconds: 0, EstimateSeconds: 0);
         var exact = new Dictionary<int, (double Reduction, double Score)> { [0] = (0.5, 0.5), [1] = (0.1, 0.1), [3] = (0.3, 0.3) };
 
         var summary = screener.Summarize(ranking, exact);
@@ -61,6 +61,36 @@ public sealed class ScreeningTests
         Assert.Equal(0.5, summary.Spearman!.Value, 12); // estimates rank 0 > 1 > 3, reductions 0 > 3 > 1
         Assert.True(ranking.IsScreenedOut(2));
         Assert.False(ranking.IsScreenedOut(3));
+    }
+
+    [Fact]
+    public void A_delta_inflated_in_scale_is_ranked_at_the_median_norm_and_does_not_take_the_top()
+    {
+        var config = ScreeningNetwork.Config;
+        using var model = new Gpt(config, seed: 3);
+        var sample = ScreeningNetwork.Windows(5, 4, config.Context);
+        var direction = Descent(model, ScreeningNetwork.Windows(6, 4, config.Context));
+        var provenance = new DeltaProvenance("rev", "hk", 1, 1, DateTimeOffset.UnixEpoch);
+        // Three honest deltas along the descent direction, and a worse direction (half noise) scaled up 30×: the largest
+        // estimate unclipped, but at the median norm below the best honest one.
+        var generator = new torch.Generator(9);
+        var worse = direction.ToDictionary(d => d.Key, d => d.Value.add(torch.randn(d.Value.shape, generator: generator).mul(1e-3)).mul(30.0));
+        var deltas = new[] { 1.0, 0.8, 0.6 }.Select(scale => direction.ToDictionary(d => d.Key, d => d.Value.mul(scale))).Append(worse);
+        var files = deltas.Select(delta => DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, DeltaEncoding.F32, provenance))).ToList();
+        try
+        {
+            var screener = new Screener(new ScreeningOptions(Top: 1, Audit: 0), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var ranking = screener.Rank(model, "rev", 1, sample, 4, files.Select((f, i) => (i, f, DeltaMath.Norm(f))).ToList())!;
+
+            Assert.True(ranking.Plan.Top.SetEquals([0]), string.Join(", ", ranking.Keys.Select(k => $"{k.Key}: {k.Value} ({ranking.Estimates[k.Key]})")));
+            Assert.True(ranking.Estimates[3] > ranking.Estimates[0], "unclipped, the inflated delta has the largest estimate");
+            Assert.True(ranking.Keys[3] < ranking.Keys[0] && ranking.Keys[1] == ranking.Estimates[1], "only deltas above the median norm are clipped");
+            Assert.True(ranking.IsScreenedOut(3));
+        }
+        finally
+        {
+            foreach (var f in files) f.Dispose();
+        }
     }
 
     [Fact]
