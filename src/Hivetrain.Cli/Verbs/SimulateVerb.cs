@@ -27,7 +27,11 @@ internal static class SimulateVerb
         .Add("averager.outer_lr", "outer Nesterov learning rate η on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
         .Add("averager.outer_momentum", "outer Nesterov momentum μ", 0.0)
         .Add("encoding", "delta encoding: f32, bf16, f16, optionally +topFRACTION (e.g. bf16+top0.1)", "f32")
-        .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
+        .Add("adversaries", $"dishonest miners: all (or mixed: the whole zoo), none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
+        .Add("adversary_fraction", "fraction of all --miners that are adversaries, drawn round-robin from --adversaries (unset: --miners honest plus one of each listed)", null)
+        .Add("shard_overlap", "fraction of each honest miner's batches drawn from its neighbour's shard (0 to 0.9)", 0.0)
+        .Add("neuron.score_power", "validators' reward exponent p: weights ∝ moving score^p", ValidatorOptions.DefaultScorePower)
+        .Add("compare_clean", "also run an adversary-free twin network and report its loss", false)
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
         .Add("processes", "run the roles as separate hivetrain processes (no adversaries or baseline there)", false)
         .Add("round_seconds", "with --processes: seconds from one base to the next round's close", 90)
@@ -59,7 +63,9 @@ internal static class SimulateVerb
             },
             MergeSteps: s.Int("averager.merge_steps"), OuterLearningRate: s.Double("averager.outer_lr"), OuterMomentum: s.Double("averager.outer_momentum"), DeltaEncoding: s.Required("encoding"),
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
-            Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"));
+            Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"),
+            AdversaryFraction: s.String("adversary_fraction") is not null ? s.Double("adversary_fraction") : null,
+            ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"));
         options.Validate();
 
         using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);

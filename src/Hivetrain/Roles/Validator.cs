@@ -121,7 +121,7 @@ public sealed class Validator : IDisposable
         Scores.Retain(roster.ToDictionary(n => n.Uid, n => n.Hotkey));
         await PersistScoresAsync(ct);
 
-        var normalized = Scores.Normalized();
+        var normalized = Scores.Normalized(Options.ScorePower);
         var (weightsSet, note) = await SetWeightsAsync(normalized, roster, block, rules, ct);
         var averages = Scores.Averages;
         var record = new ValidatorRound(baseModel.Revision, baseModel.Manifest.Round, block, seed, baseLoss,

@@ -5,7 +5,9 @@ namespace Hivetrain.Roles;
 /// revision and <c>block / <see cref="SeedWindowBlocks"/></c>; weights go to the ledger at most every
 /// <see cref="EpochLengthBlocks"/> blocks since this validator's last update. A loss reduction counts only when it
 /// exceeds <see cref="SignificanceZ"/> standard errors of the paired per-row differences and is at least
-/// <see cref="MinScoreFraction"/> of the round's best.
+/// <see cref="MinScoreFraction"/> of the round's best. Weights are the moving scores raised to
+/// <see cref="ScorePower"/>, normalized: a reward convex in the score, so that splitting one compute budget over
+/// several hotkeys, or doing a fraction of the work, earns less than its share (loss reduction is concave in work).
 /// </summary>
 public sealed record ValidatorOptions(
     string BaseRepoId,
@@ -23,8 +25,12 @@ public sealed record ValidatorOptions(
     TimeSpan? StaleGrace = null,
     TimeSpan? PollInterval = null,
     ulong VersionKey = 1,
-    string Device = "cpu")
+    string Device = "cpu",
+    double ScorePower = ValidatorOptions.DefaultScorePower)
 {
+    /// <summary>The reward exponent p (<c>--neuron.score_power</c>), chosen by measurement with <c>simulate</c>.</summary>
+    public const double DefaultScorePower = 1.0;
+
     /// <summary>How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval).</summary>
     public TimeSpan EffectiveStaleGrace => StaleGrace ?? TimeSpan.FromSeconds(800);
     public TimeSpan EffectivePollInterval => PollInterval ?? TimeSpan.FromSeconds(60);
