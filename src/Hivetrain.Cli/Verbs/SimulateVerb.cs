@@ -86,6 +86,7 @@ internal static class SimulateVerb
             SimulationConsole.WriteRound(await SimulationConsole.RunRoundAsync(network, ct));
         var rounds = network.Finish(observer);
         WriteSummary(rounds);
+        SimulationConsole.WriteRobustness(rounds);
         return 0;
     }
 
@@ -93,9 +94,10 @@ internal static class SimulateVerb
     {
         var first = rounds[0];
         var last = rounds[^1];
-        var honest = last.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).ToList();
+        var honest = last.Miners.Where(m => m.IsHonest).ToList();
         var dishonest = last.Miners.Except(honest).ToList();
         AnsiConsole.MarkupLine(Markup.Escape($"base loss {first.BaseLoss:F4} → {last.BaseLoss:F4} over {rounds.Count} rounds")
+            + (last.CleanLoss is { } c ? Markup.Escape($"; without adversaries: {c:F4}") : "")
             + (last.BaselineLoss is { } b ? Markup.Escape($"; one miner alone with the same compute: {b:F4} ") + (last.BaseLoss < b ? "[green](network better)[/]" : "[red](network not better)[/]") : ""));
         AnsiConsole.MarkupLine(Markup.Escape($"honest miners hold {honest.Sum(m => m.Weight):P1} of the weight; adversaries {dishonest.Sum(m => m.Weight):P1}"));
     }

@@ -23,7 +23,7 @@ public static class CopyDetector
     public const double CollinearCosine = 0.9999;
 
     /// <summary>Range of the largest regression coefficient on one earlier delta that marks a (noised, rescaled) copy of it.</summary>
-    public const double CopyCoefficientLow = 0.85, CopyCoefficientHigh = 1.2;
+    public const double CopyCoefficientLow = 0.9, CopyCoefficientHigh = 1.2;
 
     /// <summary>How small the other coefficients must be, relative to the largest, for a copy.</summary>
     public const double CopyCoefficientOthers = 0.25;
