@@ -82,9 +82,12 @@ public static class CopyDetector
                 result[later] = (source, $"noised copy: {beta:F2}× its delta plus a part orthogonal to every earlier delta ({1 - explained:P0})");
                 continue;
             }
-            double blend = BeyondCommon(gram, earlier, later, explained);
+            // A blend may average in deltas already found to be copies too (a free-rider averages whatever is visible).
+            var visible = Enumerable.Range(0, later).Where(e => hotkeys[e] != hotkeys[later] && gram[e, e] > 0).ToList();
+            if (visible.Count != earlier.Count) (explained, _) = Regress(gram, visible, later);
+            double blend = BeyondCommon(gram, visible, later, explained);
             if (blend > BlendFraction)
-                result[later] = (source, $"blend of {earlier.Count} earlier deltas ({blend:P0} of it beyond their common direction lies in their span)");
+                result[later] = (source, $"blend of {visible.Count} earlier deltas ({blend:P0} of it beyond their common direction lies in their span)");
         }
         return result;
     }

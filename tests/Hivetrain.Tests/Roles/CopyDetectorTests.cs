@@ -125,4 +125,17 @@ public sealed class CopyDetectorTests
             Assert.All(result, r => Assert.Null(r));
         }
     }
+
+    [Fact]
+    public void Average_that_includes_a_caught_copy_is_still_a_blend()
+    {
+        var random = new Random(9);
+        var honest = OverlappingHonest(random, 3);
+        var norm = Math.Sqrt(honest[0].Sum(x => x * x));
+        var noised = Sum(honest[0], Gaussian(random, honest[0].Length, norm / Math.Sqrt(honest[0].Length)));
+        var average = honest[0].Select((_, i) => (honest.Sum(h => h[i]) + noised[i]) / 4).ToArray();
+        var result = CopyDetector.Find(Gram([.. honest, noised, average]), ["a", "b", "c", "n", "f"], ["1", "2", "3", "4", "5"], 0.98);
+        Assert.StartsWith("noised copy", result[3]!.Value.Reason);
+        Assert.True(result[4]?.Reason.StartsWith("blend of 4 earlier deltas") == true, result[4]?.Reason ?? "not caught");
+    }
 }
