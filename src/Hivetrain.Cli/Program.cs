@@ -5,6 +5,7 @@ using Hivetrain.Cli.Verbs;
 var root = new RootCommand("Hivetrain: incentivized, decentralized training of language models.")
 {
     SimulateVerb.Create(),
+    ReportVerb.Create(),
     VersionVerb.Create(),
     TokenizeVerb.Create(),
     WalletVerb.Create(),

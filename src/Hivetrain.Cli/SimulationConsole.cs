@@ -37,6 +37,28 @@ internal static class SimulationConsole
         AnsiConsole.Write(table);
     }
 
+    /// <summary>The robustness report of a run with adversaries: honest share per round, cumulative rewards, and the goals.</summary>
+    public static void WriteRobustness(IReadOnlyList<RoundMetrics> rounds)
+    {
+        var report = RobustnessReport.From(rounds);
+        if (report.Rewards.All(r => r.IsHonest)) return;
+        var share = new Table().Title("Honest miners' weight share").Border(TableBorder.Rounded);
+        foreach (var (round, _) in report.HonestShare) share.AddColumn(new TableColumn($"r{round}").RightAligned());
+        share.AddRow(report.HonestShare.Select(s => s.HonestWeight.ToString("P1")).ToArray());
+        AnsiConsole.Write(share);
+        var rewards = new Table().Title("Cumulative reward (sum of weights over the rounds)").Border(TableBorder.Rounded)
+            .AddColumn("participant").AddColumn("role").AddColumn(new TableColumn("reward").RightAligned())
+            .AddColumn(new TableColumn("rounds rejected").RightAligned()).AddColumn("last rejection");
+        foreach (var r in report.Rewards)
+            rewards.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Role), r.Reward.ToString("F3"), r.RoundsRejected.ToString(),
+                Markup.Escape(r.LastRejection is { Length: > 70 } long_ ? long_[..70] + "…" : r.LastRejection ?? ""));
+        AnsiConsole.Write(rewards);
+        var goals = new Table().Title("Issue 11 goals").Border(TableBorder.Rounded).AddColumn("goal").AddColumn("measured").AddColumn("met");
+        foreach (var g in report.Goals)
+            goals.AddRow(Markup.Escape(g.Goal), Markup.Escape(g.Measured), g.Met ? "[green]yes[/]" : "[red]no[/]");
+        AnsiConsole.Write(goals);
+    }
+
     /// <summary>Plain progress: one line per phase, for logs and redirected output.</summary>
     private sealed class LineObserver : ISimulationObserver
     {

@@ -29,7 +29,11 @@ internal static class SimulateVerb
         .Add("averager.outer_momentum", "outer Nesterov momentum μ", 0.0)
         .Add("averager.downlink_encoding", "publish each base also as a delta on its parent in this encoding (e.g. int8); default off")
         .Add("encoding", "delta encoding: " + DeltaEncoding.Syntax, "f32")
-        .Add("adversaries", $"dishonest miners: all, none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
+        .Add("adversaries", $"dishonest miners: all (or mixed: the whole zoo), none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
+        .Add("adversary_fraction", "fraction of all --miners that are adversaries, drawn round-robin from --adversaries (unset: --miners honest plus one of each listed)", null)
+        .Add("shard_overlap", "fraction of each honest miner's batches drawn from its neighbour's shard (0 to 0.9)", 0.0)
+        .Add("neuron.score_power", "validators' reward exponent p: weights ∝ moving score^p", ValidatorOptions.DefaultScorePower)
+        .Add("compare_clean", "also run an adversary-free twin network and report its loss", false)
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
         .Add("processes", "run the roles as separate hivetrain processes (no adversaries or baseline there)", false)
         .Add("round_seconds", "with --processes: seconds from one base to the next round's close", 90)
@@ -62,7 +66,9 @@ internal static class SimulateVerb
             MergeSteps: s.Int("averager.merge_steps"), OuterLearningRate: s.Double("averager.outer_lr"), OuterMomentum: s.Double("averager.outer_momentum"), DeltaEncoding: s.Required("encoding"),
             DownlinkEncoding: AveragerVerb.DownlinkEncoding(s.String("averager.downlink_encoding")),
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
-            Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"));
+            Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"),
+            AdversaryFraction: s.String("adversary_fraction") is not null ? s.Double("adversary_fraction") : null,
+            ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"));
         options.Validate();
 
         using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
@@ -83,6 +89,7 @@ internal static class SimulateVerb
             SimulationConsole.WriteRound(await SimulationConsole.RunRoundAsync(network, ct));
         var rounds = network.Finish(observer);
         WriteSummary(rounds);
+        SimulationConsole.WriteRobustness(rounds);
         return 0;
     }
 
@@ -90,9 +97,10 @@ internal static class SimulateVerb
     {
         var first = rounds[0];
         var last = rounds[^1];
-        var honest = last.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).ToList();
+        var honest = last.Miners.Where(m => m.IsHonest).ToList();
         var dishonest = last.Miners.Except(honest).ToList();
         AnsiConsole.MarkupLine(Markup.Escape($"base loss {first.BaseLoss:F4} → {last.BaseLoss:F4} over {rounds.Count} rounds")
+            + (last.CleanLoss is { } c ? Markup.Escape($"; without adversaries: {c:F4}") : "")
             + (last.BaselineLoss is { } b ? Markup.Escape($"; one miner alone with the same compute: {b:F4} ") + (last.BaseLoss < b ? "[green](network better)[/]" : "[red](network not better)[/]") : ""));
         AnsiConsole.MarkupLine(Markup.Escape($"honest miners hold {honest.Sum(m => m.Weight):P1} of the weight; adversaries {dishonest.Sum(m => m.Weight):P1}"));
     }

@@ -15,6 +15,7 @@ internal static class ValidatorVerb
         var flags = RoleHost.DeclareCommonFlags(new FlagSet())
             .Add("batch_size", "Windows per evaluation batch", 8)
             .Add("neuron.moving_average_alpha", "Weight of the newest score in each miner's moving average", 1.0 / 3)
+            .Add("neuron.score_power", "Weights are the moving scores raised to this power, normalized (≥ 1; convex: splitting or skimping on work earns less)", ValidatorOptions.DefaultScorePower)
             .Add("neuron.epoch_length", "Blocks between this validator's weight updates (never faster than the ledger's rate limit)", 100)
             .Add("validator.sample_rows", "Windows in the evaluation sample", 32)
             .Add("validator.seed_window_blocks", "The sample seed changes every this many blocks", 100)
@@ -37,12 +38,14 @@ internal static class ValidatorVerb
         double alpha = s.Double("neuron.moving_average_alpha");
         if (alpha is <= 0 or > 1 || double.IsNaN(alpha)) throw new SettingsException($"--neuron.moving_average_alpha must be in (0, 1] (got {alpha})");
         int rows = s.PositiveInt("validator.sample_rows");
+        double power = s.Double("neuron.score_power");
+        if (!(power is >= 1 and <= 8)) throw new SettingsException($"--neuron.score_power must be in [1, 8] (got {power})");
         var options = new ValidatorOptions(host.BaseRepoId, host.Layout.State("validator", s.Required("wallet.hotkey")),
             SampleRows: rows, Context: host.Context, EvaluationBatchRows: s.PositiveInt("batch_size"),
             SeedWindowBlocks: s.PositiveInt("validator.seed_window_blocks"), MovingAverageAlpha: alpha,
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
-            VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s));
+            VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power);
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var eval = corpus.Split(SplitName.Eval);

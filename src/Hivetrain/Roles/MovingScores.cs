@@ -51,6 +51,21 @@ public sealed class MovingScores
         return _entries.Where(e => e.Value.Average > 0).ToDictionary(e => e.Key, e => e.Value.Average / total);
     }
 
+    /// <summary>
+    /// Averages raised to <paramref name="power"/> (≥ 1), normalized to sum to 1; empty when all are zero. Scaled by the
+    /// largest average first, so the power neither overflows nor underflows the others to 0 needlessly.
+    /// </summary>
+    public IReadOnlyDictionary<int, double> Normalized(double power)
+    {
+        if (!(power >= 1) || double.IsInfinity(power)) throw new ArgumentOutOfRangeException(nameof(power), power, "the score power must be finite and at least 1");
+        if (power == 1) return Normalized();
+        double largest = _entries.Values.Select(e => e.Average).DefaultIfEmpty(0).Max();
+        if (!(largest > 0) || double.IsInfinity(largest)) return new Dictionary<int, double>();
+        var raised = _entries.Where(e => e.Value.Average > 0).ToDictionary(e => e.Key, e => Math.Pow(e.Value.Average / largest, power));
+        double total = raised.Values.Sum();
+        return raised.Where(e => e.Value > 0).ToDictionary(e => e.Key, e => e.Value / total);
+    }
+
     /// <summary>Serializes to JSON, for persistence across restarts.</summary>
     public string ToJson() => JsonSerializer.Serialize(new State(Alpha, _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average)).OrderBy(e => e.Uid).ToList()));
 

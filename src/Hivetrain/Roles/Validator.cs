@@ -11,8 +11,8 @@ using TorchSharp;
 namespace Hivetrain.Roles;
 
 /// <summary>
-/// A validator: each round it draws the evaluation sample from a seed anyone can derive (base revision, block
-/// window), computes the base loss once, then for each committed miner downloads, checks, applies in place,
+/// A validator: each round it draws the evaluation sample from a seed anyone can derive once the submissions are in
+/// (base revision, block window, the submitted revisions: <see cref="EvaluationSeed"/>), computes the base loss once, then for each committed miner downloads, checks, applies in place,
 /// evaluates and reverts (bitwise) its delta; raw score max(0, L0 − Li) folds into a per-hotkey moving average,
 /// whose normalized values go to the ledger as weights. One model in memory, one delta at a time. With
 /// <see cref="ValidatorOptions.Screening"/>, a <see cref="Screener"/> picks which deltas are evaluated exactly.
@@ -74,14 +74,14 @@ public sealed class Validator : IDisposable
 
         long block = await _ledger.GetBlockAsync(ct);
         var rules = await _ledger.GetRulesAsync(ct);
-        var seed = EvaluationSample.Seed(baseModel.Revision, block / Math.Max(1, Options.SeedWindowBlocks));
-        var sample = _drawSample(seed, Options.Context ?? _model!.Config.Context);
-        var baseRows = BaseRows(baseModel.Revision, seed, sample);
-        double baseLoss = baseRows.Average();
-
         var roster = await _ledger.GetRosterAsync(ct);
         var claims = RepositoryOwnership.Resolve(await _ledger.GetCommitmentsAsync(ct));
         var candidates = await ListCandidatesAsync(roster, claims, ct);
+        // Drawn from the submissions too: a seed of base and block alone is known before the deadline (EvaluationSeed).
+        var seed = EvaluationSeed.For(baseModel.Revision, block / Math.Max(1, Options.SeedWindowBlocks), candidates.Select(c => (c.Neuron.Uid, c.Revision)));
+        var sample = _drawSample(seed, Options.Context ?? _model!.Config.Context);
+        var baseRows = BaseRows(baseModel.Revision, seed, sample);
+        double baseLoss = baseRows.Average();
         var results = new List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)>();
         var checkedDeltas = new List<(Candidate Candidate, DeltaFile File, double Norm)>();
         Screener.Ranking? ranking = null;
@@ -140,7 +140,7 @@ public sealed class Validator : IDisposable
         Scores.Retain(roster.ToDictionary(n => n.Uid, n => n.Hotkey));
         await PersistScoresAsync(ct);
 
-        var normalized = Scores.Normalized();
+        var normalized = Scores.Normalized(Options.ScorePower);
         var (weightsSet, note) = await SetWeightsAsync(normalized, roster, block, rules, ct);
         var averages = Scores.Averages;
         var record = new ValidatorRound(baseModel.Revision, baseModel.Manifest.Round, block, seed, baseLoss,

@@ -1,6 +1,5 @@
 using Hivetrain.Artifacts;
 using Hivetrain.Ledger;
-using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
 using TorchSharp;
@@ -9,50 +8,35 @@ using static TorchSharp.torch;
 namespace Hivetrain.Simulation;
 
 /// <summary>
-/// A dishonest miner of the simulated network: registered and committed like an honest one, it publishes each
-/// round the kind of bad delta its <see cref="Kind"/> names, crafted by hand as a real attacker would.
+/// A dishonest miner of the simulated network that crafts its deltas by hand, as a real attacker would: registered and
+/// committed like an honest one, it publishes each round the kind of bad delta its <see cref="Kind"/> names, reading
+/// the other miners' public deltas where the attack needs them. (Attackers that really train, such as the lazy miner,
+/// the eval-overfitter and the sybil pair, are <see cref="Miner"/>s with a different budget or data instead.)
 /// </summary>
 public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, string repoId, IModelStore store, ulong seed)
 {
+    /// <summary>Noise added by <see cref="AdversaryKind.NoisyCopy"/>, as a fraction of the source delta's norm.</summary>
+    public const double NoiseToSource = 0.5;
+
+    /// <summary>How many per-coordinate standard deviations <see cref="AdversaryKind.Alie"/> shifts the honest mean by.</summary>
+    public const double AlieZ = 0.5;
+
     public AdversaryKind Kind { get; } = kind;
     public string Name { get; } = name;
     public Keypair Hotkey { get; } = hotkey;
+
+    /// <summary>The repository it commits (for <see cref="AdversaryKind.SharedRepo"/>, another miner's).</summary>
     public string RepoId { get; } = repoId;
 
-    /// <summary>
-    /// Publishes this round's bad delta for <paramref name="baseModel"/> (whose parameters are in <paramref name="model"/>);
-    /// <paramref name="honestNorm"/> sizes the noise; <paramref name="victimRepo"/> is whom a copier copies.
-    /// Returns false when this kind has nothing to publish this round.
-    /// </summary>
-    public async Task<bool> PublishAsync(BaseModel baseModel, Gpt model, double honestNorm, string victimRepo, int round, CancellationToken ct)
+    /// <summary>Publishes this round's bad delta; returns false when this kind has nothing to publish this round.</summary>
+    public async Task<bool> PublishAsync(AdversaryRound round, CancellationToken ct)
     {
+        if (Kind == AdversaryKind.SharedRepo) return false; // the claim on someone else's repository is the attack
         var file = Path.Combine(Path.GetTempPath(), $"hivetrain-adversary-{Environment.ProcessId}-{Guid.NewGuid():N}.safetensors");
         try
         {
-            switch (Kind)
-            {
-                case AdversaryKind.Copier:
-                    var victimRevision = await store.GetLatestRevisionAsync(victimRepo, ct);
-                    if (victimRevision is null) return false;
-                    await using (var source = await store.OpenReadAsync(victimRepo, victimRevision, ProtocolFiles.Delta, ct))
-                    await using (var target = File.Create(file))
-                        await source.CopyToAsync(target, ct);
-                    break;
-                case AdversaryKind.Malformed:
-                    var garbage = new byte[4096];
-                    new Random((int)(seed + (ulong)round)).NextBytes(garbage);
-                    garbage[0] = 0xFF; // a header length far beyond the file
-                    await File.WriteAllBytesAsync(file, garbage, ct);
-                    break;
-                case AdversaryKind.Stale:
-                    if (baseModel.Manifest.ParentRevision is not { } parent) return false;
-                    WriteCrafted(file, model, parent, honestNorm, round, scale: 1.0);
-                    break;
-                default:
-                    WriteCrafted(file, model, baseModel.Revision, honestNorm, round, scale: 1.0);
-                    break;
-            }
-            await store.CommitAsync(RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)], $"{Kind} round {round}", null, ct);
+            if (!await WriteAsync(file, round, ct)) return false;
+            await store.CommitAsync(RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)], $"{Kind} round {round.Round}", null, ct);
             return true;
         }
         finally
@@ -61,15 +45,49 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         }
     }
 
-    private void WriteCrafted(string file, Gpt model, string baseRevision, double honestNorm, int round, double scale)
+    private async Task<bool> WriteAsync(string file, AdversaryRound round, CancellationToken ct)
+    {
+        string current = round.Base.Revision;
+        switch (Kind)
+        {
+            case AdversaryKind.Copier:
+                var victimRevision = await store.GetLatestRevisionAsync(round.VictimRepo, ct);
+                if (victimRevision is null) return false;
+                await using (var source = await store.OpenReadAsync(round.VictimRepo, victimRevision, ProtocolFiles.Delta, ct))
+                await using (var target = File.Create(file))
+                    await source.CopyToAsync(target, ct);
+                return true;
+            case AdversaryKind.Malformed:
+                var garbage = new byte[4096];
+                new Random((int)(seed + (ulong)round.Round)).NextBytes(garbage);
+                garbage[0] = 0xFF; // a header length far beyond the file
+                await File.WriteAllBytesAsync(file, garbage, ct);
+                return true;
+            case AdversaryKind.Stale or AdversaryKind.Stale2:
+                int back = Kind == AdversaryKind.Stale ? 2 : 3;
+                if (round.BaseHistory.Count < back) return false;
+                WriteNoise(file, round, round.BaseHistory[^back]);
+                return true;
+            case AdversaryKind.ZerosThenRandom:
+                WriteNoise(file, round, current, scale: round.Round == 1 ? 0 : 1);
+                return true;
+            case AdversaryKind.Noise or AdversaryKind.Nan or AdversaryKind.HugeNorm or AdversaryKind.WrongShape:
+                WriteNoise(file, round, current);
+                return true;
+            default:
+                return await WriteFromHonestAsync(file, round, ct);
+        }
+    }
+
+    /// <summary>Noise of an honest delta's norm (same size, no information), shaped or spoiled as the kind says.</summary>
+    private void WriteNoise(string file, AdversaryRound round, string baseRevision, double scale = 1)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var generator = new Generator(seed * 1_000_003UL + (ulong)round);
-        var parameters = model.NamedParameters;
+        using var generator = new Generator(seed * 1_000_003UL + (ulong)round.Round);
+        var parameters = round.Model.NamedParameters;
         long total = parameters.Values.Sum(p => p.numel());
-        // Noise with the norm of an honest delta: same size, no information.
-        double std = Math.Max(honestNorm, 1e-3) / Math.Sqrt(total);
+        double std = Math.Max(round.HonestNorm, 1e-3) / Math.Sqrt(total);
         var delta = new Dictionary<string, Tensor>();
         foreach (var (name, parameter) in parameters)
         {
@@ -82,6 +100,68 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
                 _ => noise,
             };
         }
-        DeltaCodec.Write(file, delta, DeltaEncoding.F32, new DeltaProvenance(baseRevision, Hotkey.Ss58Address, Steps: 1, Tokens: 1, DateTimeOffset.UtcNow));
+        Write(file, delta, baseRevision);
     }
+
+    /// <summary>The attacks built from other miners' published deltas on the current base.</summary>
+    private async Task<bool> WriteFromHonestAsync(string file, AdversaryRound round, CancellationToken ct)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var sources = Kind is AdversaryKind.Rescaled or AdversaryKind.NoisyCopy or AdversaryKind.SignFlip ? [round.VictimRepo] : round.HonestRepos;
+        var deltas = new List<Dictionary<string, Tensor>>();
+        foreach (var repo in sources)
+            if (await ReadCurrentAsync(repo, round.Base.Revision, ct) is { } delta) deltas.Add(delta);
+        if (deltas.Count == 0) return false;
+        var names = deltas[0].Keys.ToList();
+        Dictionary<string, Tensor> crafted;
+        switch (Kind)
+        {
+            case AdversaryKind.Rescaled:
+                crafted = names.ToDictionary(n => n, n => deltas[0][n] * 1.1);
+                break;
+            case AdversaryKind.SignFlip:
+                crafted = names.ToDictionary(n => n, n => -deltas[0][n]);
+                break;
+            case AdversaryKind.NoisyCopy:
+                using (var generator = new Generator(seed * 1_000_003UL + (ulong)round.Round))
+                {
+                    long total = names.Sum(n => deltas[0][n].numel());
+                    double norm = Math.Sqrt(names.Sum(n => deltas[0][n].square().sum().item<float>()));
+                    double std = NoiseToSource * norm / Math.Sqrt(total);
+                    crafted = names.ToDictionary(n => n, n => deltas[0][n] + torch.randn(deltas[0][n].shape, generator: generator) * std);
+                }
+                break;
+            case AdversaryKind.FreeRider:
+                crafted = names.ToDictionary(n => n, n => torch.stack(deltas.Select(d => d[n])).mean([0L]));
+                break;
+            case AdversaryKind.Alie:
+                crafted = names.ToDictionary(n => n, n =>
+                {
+                    var stacked = torch.stack(deltas.Select(d => d[n]));
+                    var mean = stacked.mean([0L]);
+                    var std = deltas.Count > 1 ? stacked.std(0L, unbiased: false) : torch.zeros_like(mean);
+                    return mean - AlieZ * std * mean.sign();
+                });
+                break;
+            default:
+                throw new InvalidOperationException($"{Kind} is not a crafted adversary");
+        }
+        Write(file, crafted, round.Base.Revision);
+        return true;
+    }
+
+    /// <summary>A repository's latest delta as tensors, when it is on <paramref name="baseRevision"/>.</summary>
+    private async Task<Dictionary<string, Tensor>?> ReadCurrentAsync(string repo, string baseRevision, CancellationToken ct)
+    {
+        var revision = await store.GetLatestRevisionAsync(repo, ct);
+        if (revision is null) return null;
+        var path = await store.GetLocalPathAsync(repo, revision, ProtocolFiles.Delta, ct);
+        using var file = DeltaFile.Open(path);
+        if (file.Metadata.BaseRevision != baseRevision) return null;
+        return file.Tensors.ToDictionary(t => t.Name, file.ToTensor);
+    }
+
+    private void Write(string file, IReadOnlyDictionary<string, Tensor> delta, string baseRevision) =>
+        DeltaCodec.Write(file, delta, DeltaEncoding.F32, new DeltaProvenance(baseRevision, Hotkey.Ss58Address, Steps: 1, Tokens: 1, DateTimeOffset.UtcNow));
 }

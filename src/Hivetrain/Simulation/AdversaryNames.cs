@@ -1,25 +1,58 @@
 namespace Hivetrain.Simulation;
 
-/// <summary>Command-line names of the adversary kinds (<c>noise,nan,huge_norm,wrong_shape,copier,stale,malformed</c>).</summary>
+/// <summary>
+/// Command-line names of the adversary kinds (<c>noise, nan, huge_norm, …, sybil</c>); <c>all</c> or <c>mixed</c>
+/// means the whole zoo, in <see cref="Zoo"/> order.
+/// </summary>
 public static class AdversaryNames
 {
     public static string Of(AdversaryKind kind) => kind switch
     {
         AdversaryKind.HugeNorm => "huge_norm",
         AdversaryKind.WrongShape => "wrong_shape",
+        AdversaryKind.NoisyCopy => "noisy_copy",
+        AdversaryKind.SharedRepo => "shared_repo",
+        AdversaryKind.FreeRider => "free_rider",
+        AdversaryKind.SignFlip => "sign_flip",
+        AdversaryKind.ZerosThenRandom => "zeros_random",
+        AdversaryKind.EvalOverfitter => "eval_overfit",
         _ => kind.ToString().ToLowerInvariant(),
     };
 
     public static IReadOnlyList<string> All { get; } = Enum.GetValues<AdversaryKind>().Select(Of).ToList();
 
-    /// <summary>Parses a comma-separated list; "all" means one of each kind.</summary>
+    /// <summary>
+    /// The whole zoo, the attacks that earn something unless a defence stops them first, so that a small
+    /// <c>--adversary_fraction</c> drawn round-robin from it still meets the strongest ones.
+    /// </summary>
+    public static IReadOnlyList<AdversaryKind> Zoo { get; } =
+    [
+        AdversaryKind.FreeRider, AdversaryKind.Sybil, AdversaryKind.NoisyCopy, AdversaryKind.Lazy, AdversaryKind.Alie,
+        AdversaryKind.Rescaled, AdversaryKind.EvalOverfitter, AdversaryKind.Copier, AdversaryKind.ZerosThenRandom,
+        AdversaryKind.SignFlip, AdversaryKind.Stale, AdversaryKind.Stale2, AdversaryKind.SharedRepo, AdversaryKind.Noise,
+        AdversaryKind.HugeNorm, AdversaryKind.Nan, AdversaryKind.WrongShape, AdversaryKind.Malformed,
+    ];
+
+    /// <summary>Parses a comma-separated list; "all" or "mixed" means the whole <see cref="Zoo"/>.</summary>
     public static IReadOnlyList<AdversaryKind> ParseList(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim() == "none") return [];
-        if (text.Trim() == "all") return Enum.GetValues<AdversaryKind>();
+        if (text.Trim() is "all" or "mixed") return Zoo;
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
             Enum.GetValues<AdversaryKind>().FirstOrDefault(k => Of(k) == name.ToLowerInvariant().Replace('-', '_'), (AdversaryKind)(-1)) is var kind && Enum.IsDefined(kind)
                 ? kind
-                : throw new ArgumentException($"unknown adversary '{name}' (known: {string.Join(", ", All)}, all)")).ToList();
+                : throw new ArgumentException($"unknown adversary '{name}' (known: {string.Join(", ", All)}, all, mixed)")).ToList();
+    }
+
+    /// <summary>
+    /// The adversaries for <paramref name="fraction"/> of <paramref name="totalMiners"/> miner slots, drawn round-robin
+    /// from <paramref name="kinds"/> (the whole zoo when empty); at least one honest miner stays.
+    /// </summary>
+    public static IReadOnlyList<AdversaryKind> ForFraction(IReadOnlyList<AdversaryKind> kinds, double fraction, int totalMiners)
+    {
+        if (fraction is < 0 or >= 1 || double.IsNaN(fraction)) throw new ArgumentException($"adversary fraction must be in [0, 1) (got {fraction})");
+        var pool = kinds.Count > 0 ? kinds : Zoo;
+        int count = Math.Min(totalMiners - 1, (int)Math.Round(fraction * totalMiners, MidpointRounding.AwayFromZero));
+        return Enumerable.Range(0, Math.Max(0, count)).Select(i => pool[i % pool.Count]).ToList();
     }
 }

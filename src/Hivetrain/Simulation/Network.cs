@@ -32,7 +32,7 @@ public sealed class Network : IDisposable
     private readonly SimulationOptions _options;
     private readonly LocalStore _store;
     private readonly SqliteLedger _ledger;
-    private readonly List<(string Name, Miner Miner)> _miners;
+    private readonly List<TrainedMiner> _miners;
     private readonly List<Adversary> _adversaries;
     private readonly List<Validator> _validators;
     private readonly Averager _averager;
@@ -40,8 +40,10 @@ public sealed class Network : IDisposable
     private readonly ReportModel _reportModel;
     private readonly TokenWindows _reportSample;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _baseHistory = [];
+    private Network? _clean;
 
-    private Network(SimulationOptions options, string root, LocalStore store, SqliteLedger ledger, List<(string, Miner)> miners,
+    private Network(SimulationOptions options, string root, LocalStore store, SqliteLedger ledger, List<TrainedMiner> miners,
         List<Adversary> adversaries, List<Validator> validators, Averager averager, Baseline? baseline, ReportModel reportModel, TokenWindows reportSample)
     {
         _options = options;
@@ -100,27 +102,12 @@ public sealed class Network : IDisposable
             MinLearningRate: options.LearningRate / 10, WarmupSteps: options.WarmupSteps,
             DecaySteps: Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound), Context: context, Seed: (long)options.Seed);
 
-        var miners = new List<(string, Miner)>();
-        for (int i = 0; i < options.Miners; i++)
-        {
-            var name = $"miner-{i + 1}";
-            var hotkey = await RegisterAsync(ledger, wallets, name, ct);
-            var shard = train.Shard(i, options.Miners, options.ShardSkew).Windows(options.Seed + (ulong)i + 1);
-            miners.Add((name, new Miner(store, ledger, hotkey, shard,
-                new MinerOptions($"{name}/delta", BaseRepo, trainer with { Seed = (long)options.Seed + i },
-                    PublishSteps: options.StepsPerRound, DeltaEncoding: options.DeltaEncoding, Device: options.Device),
-                loggers.CreateLogger<Miner>())));
-        }
-        var adversaries = new List<Adversary>();
-        for (int a = 0; a < options.AdversaryList.Count; a++)
-        {
-            var kind = options.AdversaryList[a];
-            var name = $"{AdversaryNames.Of(kind)}-{a + 1}";
-            var hotkey = await RegisterAsync(ledger, wallets, name, ct);
-            await ledger.SetCommitmentAsync(hotkey, $"{name}/delta", ct);
-            await store.CreateRepositoryAsync($"{name}/delta", ct);
-            adversaries.Add(new Adversary(kind, name, hotkey, $"{name}/delta", store, options.Seed + 1000 + (ulong)a));
-        }
+        var slots = new MinerSlots(options, store, ledger, train, eval, wallets, trainer, context, loggers);
+        var miners = new List<TrainedMiner>();
+        for (int i = 0; i < options.HonestMiners; i++) miners.Add(await slots.HonestAsync(i, ct));
+        var zoo = options.AdversaryList;
+        for (int a = 0; a < zoo.Count; a++)
+            if (MinerSlots.Trains(zoo[a])) miners.AddRange(await slots.TrainedAdversaryAsync(zoo[a], a, ct));
         var validators = new List<Validator>();
         for (int v = 0; v < options.Validators; v++)
         {
@@ -129,7 +116,7 @@ public sealed class Network : IDisposable
             await ledger.SetStakeAsync(hotkey.Ss58Address, 1000.0 * (v + 1), validatorPermit: true, ct);
             // Simulated rounds score at the end of the send interval, when the stale grace period is over.
             var validatorOptions = new ValidatorOptions(BaseRepo, Path.Combine(root, "state", name), SampleRows: options.SampleRows,
-                Context: context, EpochLengthBlocks: EpochBlocks, StaleGrace: TimeSpan.Zero, Device: options.Device);
+                Context: context, EpochLengthBlocks: EpochBlocks, StaleGrace: TimeSpan.Zero, ScorePower: options.ScorePower, Device: options.Device);
             validators.Add(new Validator(store, ledger, hotkey, (seed, ctx) => EvaluationSample.Draw(eval, seed, options.SampleRows, ctx),
                 validatorOptions, loggers.CreateLogger<Validator>()));
         }
@@ -143,14 +130,26 @@ public sealed class Network : IDisposable
             loggers.CreateLogger<Averager>());
 
         using (var initial = new Gpt(config, (long)options.Seed, device)) await averager.InitializeAsync(initial, ct);
-        foreach (var (_, miner) in miners) await miner.StartAsync(ct);
+        foreach (var miner in miners) await miner.Miner.StartAsync(ct);
+        // Attackers commit after the honest miners, as they would on a live network (earliest commitment owns a repository).
+        await ledger.AdvanceBlocksAsync(1, ct);
+        var adversaries = new List<Adversary>();
+        for (int a = 0; a < zoo.Count; a++)
+            if (!MinerSlots.Trains(zoo[a])) adversaries.Add(await slots.CraftedAdversaryAsync(zoo[a], a, miners[0].Miner.Options.RepoId, ct));
         var baseline = options.Baseline
-            ? new Baseline(config, (long)options.Seed, device, train.Shard(0, options.Miners, options.ShardSkew).Windows(options.Seed + 1), trainer)
+            ? new Baseline(config, (long)options.Seed, device, train.Shard(0, options.ShardCount, options.ShardSkew).Windows(options.Seed + 1), trainer)
             : null;
         observer.Message($"network in {root}: {options.Model} ({config.ParameterCount:N0} parameters, context {context}), " +
-            $"{options.Miners} miners, {options.AdversaryList.Count} adversaries, {options.Validators} validators, {options.Rounds} rounds of {options.StepsPerRound} steps");
-        return new Network(options, root, store, ledger, miners, adversaries, validators, averager, baseline,
+            $"{options.HonestMiners} honest miners, {zoo.Count} adversaries ({string.Join(", ", zoo.Select(AdversaryNames.Of))}), {options.Validators} validators, {options.Rounds} rounds of {options.StepsPerRound} steps");
+        var network = new Network(options, root, store, ledger, miners, adversaries, validators, averager, baseline,
             new ReportModel(store, BaseRepo, device), reportSample);
+        if (options.CompareClean && zoo.Count > 0)
+            network._clean = await CreateAsync(options with
+            {
+                OutputDirectory = Path.Combine(root, "clean"), Miners = options.HonestMiners, Adversaries = [], AdversaryFraction = null,
+                Shards = options.ShardCount, Baseline = false, CompareClean = false,
+            }, corpus, new SilentObserver(), loggers, ct);
+        return network;
     }
 
     /// <summary>One round: miners train and publish, adversaries publish, validators score and set weights, the averager merges.</summary>
@@ -159,21 +158,30 @@ public sealed class Network : IDisposable
         int round = RoundsRun + 1;
         var clock = Stopwatch.StartNew();
         var baseModel = (await BaseModel.LatestAsync(_store, BaseRepo, ct))!;
+        if (_baseHistory.Count == 0 || _baseHistory[^1] != baseModel.Revision) _baseHistory.Add(baseModel.Revision);
+        long block = await _ledger.GetBlockAsync(ct);
         double honestNorm = 0;
-        foreach (var (name, miner) in _miners)
+        foreach (var trained in _miners)
         {
+            var miner = trained.Miner;
             await miner.SyncBaseAsync(ct);
-            var phase = $"{name} training";
-            observer.PhaseStarted(phase, _options.StepsPerRound);
-            for (int s = 0; s < _options.StepsPerRound; s++) observer.PhaseProgress(phase, $"loss {miner.TrainStep().Loss:F3}");
+            // The eval-overfitter guesses the sample from the base and the block window validators will score in.
+            trained.Aim?.Aim(EvaluationSample.Seed(baseModel.Revision, (block + EpochBlocks) / EpochBlocks), _reportSample.Context);
+            var phase = $"{trained.Name} training";
+            observer.PhaseStarted(phase, trained.Steps);
+            for (int s = 0; s < trained.Steps; s++) observer.PhaseProgress(phase, $"loss {miner.TrainStep().Loss:F3}");
             await miner.PublishAsync(ct);
-            honestNorm = Math.Max(honestNorm, DeltaNorm(miner));
+            if (trained.IsHonest) honestNorm = Math.Max(honestNorm, DeltaNorm(miner));
         }
+        var notes = new Dictionary<string, string>();
         if (_adversaries.Count > 0)
         {
             var model = await _reportModel.LoadAsync(baseModel, ct);
+            var context = new AdversaryRound(round, baseModel, model, _baseHistory, honestNorm, _miners[0].Miner.Options.RepoId,
+                _miners.Select(m => m.Miner.Options.RepoId).ToList());
             foreach (var adversary in _adversaries)
-                await adversary.PublishAsync(baseModel, model, honestNorm, _miners[0].Miner.Options.RepoId, round, ct);
+                if (await adversary.PublishAsync(context, ct) && adversary.Kind == AdversaryKind.NoisyCopy)
+                    notes[adversary.Name] = await NoisyCopyNoteAsync(adversary, context, ct);
         }
 
         await _ledger.AdvanceBlocksAsync(EpochBlocks, ct);
@@ -199,8 +207,9 @@ public sealed class Network : IDisposable
             for (int s = 0; s < _options.StepsPerRound; s++) observer.PhaseProgress("baseline training", $"loss {_baseline.Step():F3}");
             baselineLoss = _baseline.Evaluate(_reportSample, _options.BatchRows);
         }
+        double? cleanLoss = _clean is null ? null : (await _clean.RunRoundAsync(new SilentObserver(), ct)).BaseLoss;
         var metrics = new RoundMetrics(round, latest.Revision, baseLoss, baselineLoss, closed.Published, closed.SkipReason,
-            MinerRows(records), clock.Elapsed.TotalSeconds);
+            MinerRows(records, notes), clock.Elapsed.TotalSeconds, cleanLoss, closed.GuardLossBefore, closed.GuardLossAfter);
         await File.AppendAllTextAsync(MetricsPath, metrics.ToJsonLine() + "\n", ct);
         RoundsRun = round;
         observer.RoundClosed(metrics);
@@ -216,11 +225,32 @@ public sealed class Network : IDisposable
         return rounds;
     }
 
-    private static async Task<Keypair> RegisterAsync(SqliteLedger ledger, string wallets, string name, CancellationToken ct)
+    internal static async Task<Keypair> RegisterAsync(SqliteLedger ledger, string wallets, string name, CancellationToken ct)
     {
         var hotkey = Wallet.CreateHotkey(wallets, name, "default");
         await ledger.RegisterAsync(hotkey, ct);
         return hotkey;
+    }
+
+    /// <summary>
+    /// How much of its source's loss reduction a noisy copy keeps, on the report sample (the attack is only worth
+    /// catching if it keeps most of it).
+    /// </summary>
+    private async Task<string> NoisyCopyNoteAsync(Adversary adversary, AdversaryRound round, CancellationToken ct)
+    {
+        double baseLoss = _reportModel.Evaluate(_reportSample, _options.BatchRows);
+        double With(string path)
+        {
+            using var file = DeltaFile.Open(path);
+            using var applier = new DeltaApplier(round.Model.NamedParameters);
+            applier.Apply(file);
+            try { return _reportModel.Evaluate(_reportSample, _options.BatchRows); }
+            finally { applier.Revert(); }
+        }
+        async Task<string> PathOf(string repo) =>
+            await _store.GetLocalPathAsync(repo, (await _store.GetLatestRevisionAsync(repo, ct))!, ProtocolFiles.Delta, ct);
+        double kept = (baseLoss - With(await PathOf(adversary.RepoId))) / (baseLoss - With(await PathOf(round.VictimRepo)));
+        return $"keeps {kept:P0} of its source's loss reduction (report sample)";
     }
 
     private static double DeltaNorm(Miner miner)
@@ -230,15 +260,21 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>One row per miner: the validators' mean score and weight, and the first validator's rejection.</summary>
-    private IReadOnlyList<MinerMetrics> MinerRows(List<ValidatorRound> records)
+    private IReadOnlyList<MinerMetrics> MinerRows(List<ValidatorRound> records, Dictionary<string, string> notes)
     {
         var names = _miners.ToDictionary(m => m.Miner.Hotkey.Ss58Address, m => m.Name);
-        foreach (var a in _adversaries) names[a.Hotkey.Ss58Address] = a.Name;
+        var roles = _miners.ToDictionary(m => m.Name, m => m.Kind is { } k ? AdversaryNames.Of(k) : MinerMetrics.HonestRole);
+        foreach (var a in _adversaries)
+        {
+            names[a.Hotkey.Ss58Address] = a.Name;
+            roles[a.Name] = AdversaryNames.Of(a.Kind);
+        }
         if (records.Count == 0) return [];
         return names.Select(n => (Name: n.Value, Hotkey: n.Key, Rows: records.Select(r => r.Miners.FirstOrDefault(m => m.Hotkey == n.Key)).ToList()))
             .Where(x => x.Rows[0] is not null)
             .Select(x => new MinerMetrics(x.Name, x.Rows[0]!.Uid, x.Hotkey,
-                x.Rows.Average(m => m?.Score ?? 0), x.Rows.Average(m => m?.Weight ?? 0), WithNames(x.Rows[0]!.Rejection, names)))
+                x.Rows.Average(m => m?.Score ?? 0), x.Rows.Average(m => m?.Weight ?? 0), WithNames(x.Rows[0]!.Rejection, names),
+                roles[x.Name], notes.GetValueOrDefault(x.Name)))
             .OrderBy(m => m.Uid)
             .ToList();
     }
@@ -249,7 +285,8 @@ public sealed class Network : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, miner) in _miners) miner.Dispose();
+        _clean?.Dispose();
+        foreach (var miner in _miners) miner.Miner.Dispose();
         foreach (var validator in _validators) validator.Dispose();
         _averager.Dispose();
         _baseline?.Dispose();

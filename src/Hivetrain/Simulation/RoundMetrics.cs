@@ -6,7 +6,8 @@ namespace Hivetrain.Simulation;
 /// <summary>
 /// One line of a network's <c>metrics.jsonl</c>: the state after round <see cref="Round"/> closed.
 /// <see cref="BaseLoss"/> is the base model's loss on the report split; <see cref="BaselineLoss"/> the
-/// loss of one miner trained alone with the same compute, when a baseline runs.
+/// loss of one miner trained alone with the same compute, when a baseline runs; <see cref="CleanLoss"/> the base
+/// loss of the adversary-free twin network, when one runs; the guard losses are the averager's before/after merge.
 /// </summary>
 public sealed record RoundMetrics(
     int Round,
@@ -16,8 +17,14 @@ public sealed record RoundMetrics(
     bool Published,
     string? SkipReason,
     IReadOnlyList<MinerMetrics> Miners,
-    double ElapsedSeconds)
+    double ElapsedSeconds,
+    double? CleanLoss = null,
+    double? GuardLossBefore = null,
+    double? GuardLossAfter = null)
 {
+    /// <summary>The honest miners' share of the validators' weight this round.</summary>
+    public double HonestWeight => Miners.Where(m => m.IsHonest).Sum(m => m.Weight);
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -49,5 +56,14 @@ public sealed record RoundMetrics(
     }
 }
 
-/// <summary>One miner's result in a round, as the validators saw it.</summary>
-public sealed record MinerMetrics(string Name, int Uid, string Hotkey, double Score, double Weight, string? Rejection);
+/// <summary>
+/// One miner's result in a round, as the validators saw it; <see cref="Role"/> is <c>honest</c> or the adversary kind,
+/// <see cref="Note"/> what the simulation measured about the attack (e.g. how much a noisy copy keeps).
+/// </summary>
+public sealed record MinerMetrics(string Name, int Uid, string Hotkey, double Score, double Weight, string? Rejection,
+    string Role = MinerMetrics.HonestRole, string? Note = null)
+{
+    public const string HonestRole = "honest";
+
+    public bool IsHonest => Role == HonestRole;
+}

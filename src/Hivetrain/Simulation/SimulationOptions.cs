@@ -5,7 +5,11 @@ namespace Hivetrain.Simulation;
 /// <summary>
 /// A whole network on one machine: <see cref="Miners"/> honest miners on their own shards (dialect-skewed by
 /// <see cref="ShardSkew"/>), <see cref="Validators"/> validators, the averager, and optional adversaries, for
-/// <see cref="Rounds"/> rounds of <see cref="StepsPerRound"/> training steps per miner.
+/// <see cref="Rounds"/> rounds of <see cref="StepsPerRound"/> training steps per miner. With
+/// <see cref="AdversaryFraction"/> set, <see cref="Miners"/> counts every miner and that fraction of them are
+/// adversaries drawn round-robin from <see cref="Adversaries"/> (the whole zoo when empty). <see cref="ShardOverlap"/>
+/// is the fraction of each honest miner's batches drawn from its neighbour's shard; <see cref="ScorePower"/> the
+/// validators' reward exponent; <see cref="CompareClean"/> runs an adversary-free twin alongside for comparison.
 /// </summary>
 public sealed record SimulationOptions(
     string OutputDirectory,
@@ -31,9 +35,23 @@ public sealed record SimulationOptions(
     bool Baseline = true,
     ulong Seed = 0,
     string Device = "cpu",
-    string? CacheDirectory = null)
+    string? CacheDirectory = null,
+    double? AdversaryFraction = null,
+    double ShardOverlap = 0,
+    double ScorePower = ValidatorOptions.DefaultScorePower,
+    bool CompareClean = false,
+    int? Shards = null)
 {
-    public IReadOnlyList<AdversaryKind> AdversaryList => Adversaries ?? [];
+    /// <summary>The adversaries of this run, one per miner slot (a sybil pair takes one slot: one compute budget).</summary>
+    public IReadOnlyList<AdversaryKind> AdversaryList => AdversaryFraction is { } f
+        ? AdversaryNames.ForFraction(Adversaries ?? [], f, Miners)
+        : Adversaries ?? [];
+
+    /// <summary>Honest miners: all of <see cref="Miners"/>, or what the adversary fraction leaves.</summary>
+    public int HonestMiners => AdversaryFraction is null ? Miners : Miners - AdversaryList.Count;
+
+    /// <summary>Data shards: one per miner slot, honest or not (an adversary that trains uses its own).</summary>
+    public int ShardCount => Shards ?? HonestMiners + AdversaryList.Count;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
@@ -44,6 +62,10 @@ public sealed record SimulationOptions(
         if (StepsPerRound < 1) throw new ArgumentException($"need at least one step per round (got {StepsPerRound})");
         if (ShardSkew is < 0 or > 1) throw new ArgumentException($"shard skew must be in [0, 1] (got {ShardSkew})");
         if (BatchRows < 1 || SampleRows < 1) throw new ArgumentException("batch and sample rows must be positive");
-        if (AdversaryList.Contains(AdversaryKind.Copier) && Miners < 1) throw new ArgumentException("a copier needs an honest miner to copy");
+        if (AdversaryFraction is { } f && (f is < 0 or >= 1 || double.IsNaN(f))) throw new ArgumentException($"adversary fraction must be in [0, 1) (got {f})");
+        if (HonestMiners < 1) throw new ArgumentException("need at least one honest miner");
+        if (ShardOverlap is < 0 or > 0.9 || double.IsNaN(ShardOverlap)) throw new ArgumentException($"shard overlap must be in [0, 0.9] (got {ShardOverlap})");
+        if (!(ScorePower >= 1 && ScorePower <= 8)) throw new ArgumentException($"score power must be in [1, 8] (got {ScorePower})");
+        if (ShardCount < HonestMiners + AdversaryList.Count) throw new ArgumentException($"need a shard per miner slot (got {ShardCount})");
     }
 }

@@ -76,7 +76,7 @@ public sealed class RolesRoundTests : IDisposable
                 double honestNorm;
                 using (var delta = new DisposableDelta(DeltaMath.Compute(miners[0].Model!.NamedParameters, miners[0].BaseParameters)))
                     honestNorm = DeltaMath.Norm(delta.Tensors);
-                Assert.True(await noise.PublishAsync(baseModel, miners[0].Model!, honestNorm, "m1/delta", round, ct));
+                Assert.True(await noise.PublishAsync(new AdversaryRound(round, baseModel, miners[0].Model!, [baseModel.Revision], honestNorm, "m1/delta", ["m1/delta"]), ct));
                 await ledger.AdvanceBlocksAsync(200, ct);
 
                 var record = (await validator.RunRoundAsync(ct))!;

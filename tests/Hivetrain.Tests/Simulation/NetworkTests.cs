@@ -3,9 +3,12 @@ using Hivetrain.Simulation;
 
 namespace Hivetrain.Tests.Simulation;
 
-/// <summary>A small whole network in one process for three rounds, with one adversary of every kind.</summary>
+/// <summary>A small whole network in one process for three rounds, with one adversary of each of the original kinds.</summary>
 public sealed class NetworkTests : IDisposable
 {
+    private static readonly AdversaryKind[] Original =
+        [AdversaryKind.Noise, AdversaryKind.Nan, AdversaryKind.HugeNorm, AdversaryKind.WrongShape, AdversaryKind.Copier, AdversaryKind.Stale, AdversaryKind.Malformed];
+
     private readonly string _root = Directory.CreateTempSubdirectory("network").FullName;
 
     [Fact]
@@ -13,7 +16,7 @@ public sealed class NetworkTests : IDisposable
     {
         var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 2, Validators: 2, Rounds: 3, StepsPerRound: 6,
             Model: "tiny", Data: "synthetic:documents=600", BatchRows: 4, Context: 16, LearningRate: 3e-3, WarmupSteps: 2,
-            SampleRows: 16, MergeSteps: 2, Adversaries: Enum.GetValues<AdversaryKind>(), CacheDirectory: Path.Combine(_root, "cache"));
+            SampleRows: 16, MergeSteps: 2, Adversaries: Original, CacheDirectory: Path.Combine(_root, "cache"));
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
 
         var rounds = await Network.RunAsync(options, corpus, new SilentObserver(), null, CancellationToken.None);
@@ -24,7 +27,7 @@ public sealed class NetworkTests : IDisposable
         foreach (var round in rounds)
         {
             var adversaries = round.Miners.Where(m => !m.Name.StartsWith("miner-", StringComparison.Ordinal)).ToList();
-            Assert.Equal(Enum.GetValues<AdversaryKind>().Length, adversaries.Count);
+            Assert.Equal(Original.Length, adversaries.Count);
             Assert.All(adversaries, a => Assert.True(a.Weight == 0 && a.Rejection is not null, $"round {round.Round}: {a.Name} weight {a.Weight} ({a.Rejection})"));
             Assert.True(round.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).Sum(m => m.Weight) > 0.999);
         }

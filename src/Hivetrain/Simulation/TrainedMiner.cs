@@ -1,0 +1,12 @@
+using Hivetrain.Roles;
+
+namespace Hivetrain.Simulation;
+
+/// <summary>
+/// A miner of the simulated network that really trains: an honest one (<see cref="Kind"/> null), or an attacker that
+/// trains with a smaller budget (lazy, sybil) or on the wrong data (eval-overfitter, whose <see cref="Aim"/> it is).
+/// </summary>
+public sealed record TrainedMiner(string Name, Miner Miner, int Steps, AdversaryKind? Kind, PredictedSampleWindows? Aim = null)
+{
+    public bool IsHonest => Kind is null;
+}
