@@ -18,7 +18,7 @@ internal static class EfficacyVerb
         ("miners", "miners K", "4", "4"),
         ("inner_steps", "inner steps H per round", "30", "10"),
         ("rounds", "rounds R", "8", "3"),
-        ("batch_rows", "windows per training step (per miner)", "4", "2"),
+        ("batch_rows", "windows per training step (per miner)", "2", "2"),
         ("context", "tokens per window (at most the model's context)", "128", "64"),
         ("warm_start_steps", "steps of a shared warm start on the train split before every condition (0 = from scratch)", "100", "20"),
         ("merge_steps", "λ optimization steps per round (the averager's)", "8", "3"),
