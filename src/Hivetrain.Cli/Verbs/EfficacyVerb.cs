@@ -48,6 +48,7 @@ internal static class EfficacyVerb
             .Add("outer_momentum", "outer Nesterov momentum μ", 0.9)
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
+            .Add("threads", "CPU threads for libtorch (0 = its default, one per core; 1 is much faster on a busy shared machine)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
             .Add("cache", "token cache folder (default $HIVETRAIN_CACHE or ~/.cache/hivetrain)");
         // No FlagSet default here: a flag given nowhere (command line, environment, config) takes the full or the quick value.
@@ -68,6 +69,9 @@ internal static class EfficacyVerb
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var options = Read(parse);
+        int threads = Flags.Read(parse).Int("threads");
+        if (threads < 0) throw new SettingsException($"--threads must be 0 (libtorch's default) or more (got {threads})");
+        if (threads > 0) TorchSharp.torch.set_num_threads(threads);
         using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
         var conditions = EfficacyCondition.Standard(options);
         var report = await EfficacyConsole.RunAsync(options, corpus, conditions, ct);
