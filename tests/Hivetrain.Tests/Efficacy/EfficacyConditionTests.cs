@@ -131,5 +131,26 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.Equal(4.0 * p * h / 100, net.YUp!.Value, 9);
     }
 
+    [Fact]
+    public void Goals_are_judged_from_the_summaries()
+    {
+        var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, []);
+        EfficacySummary Summary(string id, double loss, double? x, double? eta, double? up) =>
+            new(id, id, id.StartsWith("net") ? "Network" : "PlainAverage", null, loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0);
+        var summaries = new List<EfficacySummary>
+        {
+            Summary("B4", 3.0, 0.1, 0.5, 4000),
+            Summary("net-lambda-bf16", 2.95, 0.02, 0.7, 2000),
+            Summary("net-outer-bf16", 2.90, 0.005, 0.85, 2000),
+            Summary("net-outer-bf16+top0.01", 2.92, 0.01, 0.8, 20),
+            Summary("net-outer-bf16-churn", 2.99, 0.03, 0.6, 2000),
+        };
+
+        var goals = EfficacyGoals.Evaluate(info, summaries);
+
+        Assert.Equal([true, true, true, true, false, null], goals.Select(g => g.Met));
+        Assert.Contains("200× smaller than f32", goals[3].Goal);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
