@@ -55,6 +55,9 @@ internal sealed class MinerRoundsCondition : IDisposable
     /// <summary>The base model every miner starts each round from (the network's published model).</summary>
     public Gpt Server => _server;
 
+    /// <summary>Miner <paramref name="index"/>'s model (tests look at what error feedback kept).</summary>
+    internal Gpt MinerModel(int index) => _miners[index].Model;
+
     /// <summary>Runs every round; the first record is the initial model (round 0).</summary>
     public List<EfficacyRoundRecord> Run(double initialLoss, CancellationToken ct)
     {

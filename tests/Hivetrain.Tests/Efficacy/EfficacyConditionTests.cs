@@ -132,6 +132,29 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task Error_feedback_loses_nothing_a_lone_miner_trained()
+    {
+        // One miner, λ = 1, plain outer step: the base moves by what the encoding carried and the miner keeps the rest,
+        // so its own model follows the same trajectory whatever the encoding, while the bases differ.
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1));
+        using (corpus) using (initial) using (setup)
+        {
+            EfficacyCondition Lone(string encoding) => new(encoding, encoding, EfficacyConditionKind.Network, encoding, LearnLambda: false);
+            using var dense = new MinerRoundsCondition(setup, Lone("f32"), new SilentEfficacyObserver());
+            using var sparse = new MinerRoundsCondition(setup, Lone("bf16+top0.01"), new SilentEfficacyObserver());
+            var denseRounds = dense.Run(0, CancellationToken.None);
+            var sparseRounds = sparse.Run(0, CancellationToken.None);
+
+            Assert.NotEqual(denseRounds[^1].Loss, sparseRounds[^1].Loss, 3);
+            foreach (var (name, p) in dense.MinerModel(0).NamedParameters)
+            {
+                double gap = (p - sparse.MinerModel(0).NamedParameters[name]).abs().max().item<float>();
+                Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
+            }
+        }
+    }
+
+    [Fact]
     public void Goals_are_judged_from_the_summaries()
     {
         var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, []);
