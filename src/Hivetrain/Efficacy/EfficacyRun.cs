@@ -97,6 +97,7 @@ public static class EfficacyRun
                 ct.ThrowIfCancellationRequested();
                 var step = trainer.Step();
                 observer.Advanced(1, $"warm start: step {s + 1}/{options.WarmStartSteps}, loss {step.Loss:F3}");
+                if (s % 30 == 29) TensorGarbage.Collect();
             }
         }
         var saved = Path.Combine(folder, "warm-start");

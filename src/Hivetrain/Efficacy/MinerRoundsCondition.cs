@@ -88,6 +88,7 @@ internal sealed class MinerRoundsCondition : IDisposable
                 bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds);
             records.Add(record);
             _observer.Evaluated(record);
+            TensorGarbage.Collect();
         }
         return records;
     }

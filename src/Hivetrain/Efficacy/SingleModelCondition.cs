@@ -42,6 +42,7 @@ internal static class SingleModelCondition
                 syncBytes * round, syncBytes * round, condition.Kind == EfficacyConditionKind.Alone ? 1 : k, null, null, clock.Elapsed.TotalSeconds);
             records.Add(record);
             observer.Evaluated(record);
+            TensorGarbage.Collect();
         }
         return records;
     }
