@@ -18,6 +18,7 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     ValidatorVerb.Create(),
     AveragerVerb.Create(),
     NetworkVerb.Create(),
+    EfficacyVerb.Create(),
 };
 // Ctrl+C cancels the verb's token; a verb such as train then finishes its step and saves, which can take longer than
 // System.CommandLine's default 2 s before it gives up on the verb and exits.

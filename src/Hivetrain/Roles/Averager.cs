@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Hivetrain.Artifacts;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
@@ -85,13 +84,15 @@ public sealed class Averager : IDisposable
 
             using var baseParams = ParameterSnapshot.Of(_model.NamedParameters);
             var names = _model.ParameterNames;
-            var clip = MedianNormClip(deltas);
+            var clip = DeltaMerge.MedianNormClip(deltas.Select(d => d.Norm).ToList());
             var lambda = new MergeCoefficients(InitialLambda(deltas), names.Count, Options.MergeLearningRate);
             int context = Options.Context ?? _model.Config.Context;
+            var merge = new DeltaMerge(_model, baseParams, deltas.Select(d => d.Reader).ToList(), clip);
             double? mergeLoss = Options.Method == MergeMethod.Learned
-                ? LearnCoefficients(lambda, deltas, clip, baseParams, names, baseModel.Revision, context)
+                ? merge.Learn(lambda, Options.MergeSteps,
+                    step => _mergeBatch(EvaluationSample.Seed(baseModel.Revision + "/merge", step), Options.MergeRows, context))
                 : null;
-            Compose(lambda, deltas, clip, baseParams, names);
+            merge.Compose(lambda);
             _outer.Apply(_model.NamedParameters, baseParams);
             var baseDelta = Downlink(baseParams, baseModel.Revision);
 
@@ -204,74 +205,6 @@ public sealed class Averager : IDisposable
             ? deltas.Select(d => d.ValidatorWeight / total).ToList()
             : deltas.Select(_ => 1.0 / deltas.Count).ToList();
     }
-
-    /// <summary>Per-delta scale so that no delta's norm exceeds the median norm.</summary>
-    private static double[] MedianNormClip(List<MergeInput> deltas)
-    {
-        var norms = deltas.Select(d => d.Norm).Order().ToArray();
-        double median = norms.Length % 2 == 1 ? norms[norms.Length / 2] : 0.5 * (norms[norms.Length / 2 - 1] + norms[norms.Length / 2]);
-        return deltas.Select(d => d.Norm > median && d.Norm > 0 ? median / d.Norm : 1.0).ToArray();
-    }
-
-    /// <summary>M Adam steps on λ; returns the merge loss at the last step.</summary>
-    private double LearnCoefficients(MergeCoefficients lambda, List<MergeInput> deltas, double[] clip, ParameterSnapshot baseParams,
-        IReadOnlyList<string> names, string baseRevision, int context)
-    {
-        double loss = double.NaN;
-        _model!.train(false);
-        for (int step = 0; step < Options.MergeSteps; step++)
-        {
-            Compose(lambda, deltas, clip, baseParams, names);
-            var batch = _mergeBatch(EvaluationSample.Seed(baseRevision + "/merge", step), Options.MergeRows, context);
-            using var scope = torch.NewDisposeScope();
-            _model.zero_grad();
-            var value = _model.Loss(batch);
-            value.backward();
-            loss = value.item<float>();
-            var gradient = new double[deltas.Count, names.Count];
-            using (torch.no_grad())
-            {
-                for (int t = 0; t < names.Count; t++)
-                {
-                    var grad = _model.NamedParameters[names[t]].grad;
-                    if (grad is null) continue;
-                    using var gradOnCpu = grad.to(ScalarType.Float32, torch.CPU).contiguous();
-                    var values = MemoryMarshal.Cast<byte, float>(gradOnCpu.bytes);
-                    for (int i = 0; i < deltas.Count; i++)
-                        gradient[i, t] = clip[i] * deltas[i].Reader.Dot(deltas[i].Reader[names[t]], values);
-                }
-            }
-            lambda.Step(gradient);
-        }
-        _model.zero_grad();
-        return loss;
-    }
-
-    /// <summary>θ_t = θ_base,t + Σ_i λ[i,t]·clip_i·δ_i[t], one tensor at a time.</summary>
-    private void Compose(MergeCoefficients lambda, List<MergeInput> deltas, double[] clip, ParameterSnapshot baseParams, IReadOnlyList<string> names)
-    {
-        using var noGrad = torch.no_grad();
-        for (int t = 0; t < names.Count; t++)
-        {
-            var target = _model!.NamedParameters[names[t]];
-            target.copy_(baseParams[names[t]]);
-            for (int i = 0; i < deltas.Count; i++)
-            {
-                double scale = lambda.Values[i, t] * clip[i];
-                if (scale == 0) continue;
-                var delta = deltas[i].Reader[names[t]];
-                if (IsCpuFloat32(target))
-                {
-                    deltas[i].Reader.AddTo(delta, MemoryMarshal.Cast<byte, float>(target.bytes), (float)scale);
-                    continue;
-                }
-                using var scope = torch.NewDisposeScope();
-                target.add_(deltas[i].Reader.ToTensor(delta).to(target.device), alpha: scale);
-            }
-        }
-    }
-
-    private static bool IsCpuFloat32(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
 
     private double Evaluate(TokenWindows sample) =>
         Evaluator.Evaluate(_model!, TokenWindowBatches.Split(sample, Options.EvaluationBatchRows)).MeanLoss;

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using Hivetrain.Cli.Configuration;
+using Hivetrain.Data;
+using Hivetrain.Efficacy;
+
+namespace Hivetrain.Cli.Verbs;
+
+/// <summary>
+/// <c>hivetrain efficacy</c>: K miners training apart against one miner alone, synchronous data-parallel and
+/// centralized training, plain averaging and the network (learned λ, outer step, dense and compressed), from one seed,
+/// with the same token budget per miner; a table, <c>efficacy.jsonl</c> and plots.
+/// </summary>
+internal static class EfficacyVerb
+{
+    /// <summary>Flags whose default depends on <c>--quick</c>: (name, description, full run, quick run).</summary>
+    private static readonly (string Name, string Description, string Full, string Quick)[] Scaled =
+    [
+        ("miners", "miners K", "4", "4"),
+        ("inner_steps", "inner steps H per round", "30", "10"),
+        ("rounds", "rounds R", "8", "3"),
+        ("batch_rows", "windows per training step (per miner)", "2", "2"),
+        ("context", "tokens per window (at most the model's context)", "128", "64"),
+        ("warm_start_steps", "steps of a shared warm start on the train split before every condition (0 = from scratch)", "100", "20"),
+        ("merge_steps", "λ optimization steps per round (the averager's)", "8", "3"),
+        ("report_rows", "windows in the report sample", "64", "16"),
+        ("churn", "chance that a miner misses a round (0 = no churn condition)", "0.5", "0.5"),
+    ];
+
+    private static readonly FlagSet Flags = BuildFlags();
+
+    private static readonly Option<bool> Quick = new("--quick") { Description = "a reduced run (a few minutes on 2 cores) that still shows every condition" };
+    private static readonly Option<bool> Iid = new("--iid") { Description = "iid shards (the same as --skew 0)" };
+
+    private static FlagSet BuildFlags()
+    {
+        var flags = new FlagSet()
+            .Add("model", "model preset: tiny, small (~7M, context 128), bench, gpt2", "small")
+            .Add("data", "corpus: synthetic, or a .txt/.jsonl/.parquet file or folder (non-iid by source file)", "synthetic")
+            .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
+            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none)", "bf16+top0.01")
+            .Add("dense_encoding", "the dense delta encoding", "bf16")
+            .Add("downlink", "encode each new base as a delta in this encoding (default: miners download the whole model in bf16)")
+            .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
+            .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
+            .Add("warmup", "warmup steps of each model's schedule", 10)
+            .Add("merge_rows", "windows per λ optimization step", 8)
+            .Add("outer_lr", "outer Nesterov learning rate η", 0.7)
+            .Add("outer_momentum", "outer Nesterov momentum μ", 0.9)
+            .Add("seed", "seed of everything", 0)
+            .Add("device", "cpu, cuda or cuda:N", "cpu")
+            .Add("threads", "CPU threads for libtorch (0 = its default, one per core; 1 is much faster on a busy shared machine)", 0)
+            .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
+            .Add("cache", "token cache folder (default $HIVETRAIN_CACHE or ~/.cache/hivetrain)");
+        // No FlagSet default here: a flag given nowhere (command line, environment, config) takes the full or the quick value.
+        foreach (var (name, description, full, quick) in Scaled) flags.Add(name, $"{description} [default: {full}; quick: {quick}]");
+        return flags;
+    }
+
+    public static Command Create()
+    {
+        var command = new Command("efficacy", "Measure how well K miners training apart learn against one miner alone, synchronous data-parallel and centralized training.");
+        Flags.AddTo(command);
+        command.Options.Add(Quick);
+        command.Options.Add(Iid);
+        command.SetAction((parse, ct) => VerbErrors.GuardAsync(parse, () => RunAsync(parse, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var options = Read(parse);
+        int threads = Flags.Read(parse).Int("threads");
+        if (threads < 0) throw new SettingsException($"--threads must be 0 (libtorch's default) or more (got {threads})");
+        if (threads > 0) TorchSharp.torch.set_num_threads(threads);
+        using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
+        var conditions = EfficacyCondition.Standard(options);
+        var report = await EfficacyConsole.RunAsync(options, corpus, conditions, ct);
+        EfficacyConsole.WriteTable(report);
+        return 0;
+    }
+
+    /// <summary>The options of one invocation; throws <see cref="SettingsException"/> or <see cref="ArgumentException"/> naming a bad flag.</summary>
+    internal static EfficacyOptions Read(ParseResult parse)
+    {
+        var s = Flags.Read(parse);
+        bool quick = parse.GetValue(Quick);
+        string Value(string name) => s.String(name) is { Length: > 0 } given ? given
+            : Scaled.First(f => f.Name == name) is var f && quick ? f.Quick : f.Full;
+        int Int(string name) => ParseNumber(name, Value(name), t => int.Parse(t, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture));
+        double Double(string name) => ParseNumber(name, Value(name), t => double.Parse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture));
+        double skew = s.String("skew") is null ? 1.0 : s.Double("skew");
+        if (parse.GetValue(Iid))
+        {
+            if (s.String("skew") is not null && skew != 0) throw new SettingsException("--iid and --skew disagree: give one");
+            skew = 0;
+        }
+        var encodings = s.Required("encodings").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var warmStart = s.String("warm_start");
+        if (warmStart is not null && s.String("warm_start_steps") is not null)
+            throw new SettingsException("give --warm_start or --warm_start_steps, not both");
+        var options = new EfficacyOptions(
+            OutputDirectory: s.String("output") ?? Path.Combine("runs", $"efficacy-{DateTime.Now:yyyyMMdd-HHmmss}"),
+            Model: s.Required("model"), Data: s.Required("data"), Miners: Int("miners"), InnerSteps: Int("inner_steps"), Rounds: Int("rounds"),
+            Skew: skew, DenseEncoding: s.Required("dense_encoding"),
+            Encodings: encodings is ["none"] ? [] : encodings, Downlink: s.String("downlink"),
+            WarmStartSteps: warmStart is null ? Int("warm_start_steps") : 0, WarmStartPath: warmStart, Churn: Double("churn"),
+            BatchRows: Int("batch_rows"), Context: Int("context"),
+            LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"),
+            OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
+            Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"));
+        if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
+            throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");
+        options.Validate();
+        Runs.DeviceFlag.Parse(options.Device);
+        return options;
+    }
+
+    private static T ParseNumber<T>(string name, string text, Func<string, T> parse)
+    {
+        try { return parse(text.Trim()); }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new SettingsException($"--{name}: '{text}' is not a valid {typeof(T).Name.ToLowerInvariant()}");
+        }
+    }
+}

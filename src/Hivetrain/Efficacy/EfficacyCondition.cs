@@ -1,0 +1,43 @@
+namespace Hivetrain.Efficacy;
+
+/// <summary>
+/// One condition of the comparison. For <see cref="EfficacyConditionKind.Network"/>: the delta <see cref="Encoding"/>
+/// (a <see cref="Artifacts.DeltaEncoding.Parse"/> string), whether λ is learned (else uniform 1/K), whether deltas
+/// are clipped to the median norm, the outer step (η, μ), and the chance <see cref="Churn"/> that a miner misses a round.
+/// </summary>
+public sealed record EfficacyCondition(
+    string Id,
+    string Label,
+    EfficacyConditionKind Kind,
+    string? Encoding = null,
+    bool LearnLambda = true,
+    bool ClipToMedian = true,
+    double OuterLearningRate = 1.0,
+    double OuterMomentum = 0.0,
+    double Churn = 0)
+{
+    /// <summary>Whether its participants exchange anything (bytes are counted).</summary>
+    public bool Communicates => Kind is EfficacyConditionKind.Synchronous or EfficacyConditionKind.PlainAverage or EfficacyConditionKind.Network;
+
+    /// <summary>The standard set for <paramref name="options"/>: B1–B4, the network with learned λ, with λ and the outer step, each compressed encoding, and churn.</summary>
+    public static IReadOnlyList<EfficacyCondition> Standard(EfficacyOptions options)
+    {
+        double eta = options.OuterLearningRate, mu = options.OuterMomentum;
+        var dense = options.DenseEncoding;
+        var list = new List<EfficacyCondition>
+        {
+            new("B1", "B1 one miner alone", EfficacyConditionKind.Alone),
+            new("B2", "B2 synchronous data-parallel", EfficacyConditionKind.Synchronous),
+            new("B3", "B3 centralized", EfficacyConditionKind.Centralized),
+            new("B4", "B4 plain averaging", EfficacyConditionKind.PlainAverage),
+            new($"net-lambda-{dense}", $"network λ {dense}", EfficacyConditionKind.Network, dense),
+            new($"net-outer-{dense}", $"network λ+outer {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: eta, OuterMomentum: mu),
+        };
+        foreach (var encoding in options.CompressedEncodings)
+            list.Add(new($"net-outer-{encoding}", $"network λ+outer {encoding}", EfficacyConditionKind.Network, encoding, OuterLearningRate: eta, OuterMomentum: mu));
+        if (options.Churn > 0)
+            list.Add(new($"net-outer-{dense}-churn", $"network λ+outer {dense}, churn {options.Churn:0.##}", EfficacyConditionKind.Network, dense,
+                OuterLearningRate: eta, OuterMomentum: mu, Churn: options.Churn));
+        return list;
+    }
+}

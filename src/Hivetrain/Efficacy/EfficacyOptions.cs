@@ -1,0 +1,69 @@
+using Hivetrain.Artifacts;
+
+namespace Hivetrain.Efficacy;
+
+/// <summary>
+/// One efficacy comparison: K miners (<see cref="Miners"/>) training <see cref="InnerSteps"/> steps per round for
+/// <see cref="Rounds"/> rounds on their shards (non-iid by <see cref="Skew"/>), against one miner alone, synchronous
+/// data-parallel and centralized training with the same token budget per miner, from one seed and one initial model.
+/// </summary>
+public sealed record EfficacyOptions(
+    string OutputDirectory,
+    string Model = "small",
+    string Data = "synthetic",
+    int Miners = 4,
+    int InnerSteps = 30,
+    int Rounds = 6,
+    double Skew = 1.0,
+    string DenseEncoding = "bf16",
+    IReadOnlyList<string>? Encodings = null,
+    string? Downlink = null,
+    int WarmStartSteps = 0,
+    string? WarmStartPath = null,
+    double Churn = 0,
+    int BatchRows = 4,
+    int? Context = null,
+    double LearningRate = 3e-3,
+    int WarmupSteps = 10,
+    int MergeSteps = 8,
+    int MergeRows = 8,
+    double MergeLearningRate = 0.05,
+    double OuterLearningRate = 0.7,
+    double OuterMomentum = 0.9,
+    int ReportRows = 64,
+    ulong Seed = 0,
+    string Device = "cpu",
+    string? CacheDirectory = null)
+{
+    /// <summary>The compressed encodings compared (besides <see cref="DenseEncoding"/>).</summary>
+    public IReadOnlyList<string> CompressedEncodings => Encodings ?? [];
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range (and any encoding that does not parse).</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string what)
+        {
+            if (!ok) throw new ArgumentException(what);
+        }
+        Require(Miners >= 1, $"--miners must be at least 1 (got {Miners})");
+        Require(InnerSteps >= 1, $"--inner_steps must be at least 1 (got {InnerSteps})");
+        Require(Rounds >= 1, $"--rounds must be at least 1 (got {Rounds})");
+        Require(Skew is >= 0 and <= 1, $"--skew must be in [0, 1] (got {Skew})");
+        Require(Churn is >= 0 and < 1, $"--churn must be in [0, 1) (got {Churn})");
+        Require(WarmStartSteps >= 0, $"--warm_start_steps must be non-negative (got {WarmStartSteps})");
+        Require(WarmStartSteps == 0 || WarmStartPath is null, "give --warm_start_steps or --warm_start, not both");
+        Require(BatchRows >= 1, $"--batch_rows must be at least 1 (got {BatchRows})");
+        Require(Context is null or >= 1, $"--context must be at least 1 (got {Context})");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be positive (got {LearningRate})");
+        Require(WarmupSteps >= 0, $"--warmup must be non-negative (got {WarmupSteps})");
+        Require(MergeSteps >= 0 && MergeRows >= 1, $"--merge_steps must be ≥ 0 and --merge_rows ≥ 1 (got {MergeSteps}, {MergeRows})");
+        Require(OuterLearningRate > 0 && double.IsFinite(OuterLearningRate), $"--outer_lr must be positive (got {OuterLearningRate})");
+        Require(OuterMomentum is >= 0 and < 1, $"--outer_momentum must be in [0, 1) (got {OuterMomentum})");
+        Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
+        foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
+        {
+            try { DeltaEncoding.Parse(encoding); }
+            catch (FormatException e) { throw new ArgumentException($"encoding '{encoding}': {e.Message}", e); }
+        }
+    }
+}

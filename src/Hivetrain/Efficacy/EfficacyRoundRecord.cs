@@ -1,0 +1,22 @@
+namespace Hivetrain.Efficacy;
+
+/// <summary>
+/// One line of <c>efficacy.jsonl</c> (<c>"type": "round"</c>): a condition's model after round <see cref="Round"/>
+/// (round 0 is the initial model). <see cref="Tokens"/> counts training tokens over all its models;
+/// <see cref="BytesUp"/> and <see cref="BytesDown"/> are cumulative bytes per miner.
+/// </summary>
+public sealed record EfficacyRoundRecord(
+    string Condition,
+    int Round,
+    long StepsPerMiner,
+    long Tokens,
+    double Loss,
+    long BytesUp,
+    long BytesDown,
+    int Participants,
+    double? LambdaMean,
+    double? MergeLoss,
+    double ElapsedSeconds)
+{
+    public string Type => "round";
+}

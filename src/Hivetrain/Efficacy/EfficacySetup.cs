@@ -1,0 +1,72 @@
+using Hivetrain.Data;
+using Hivetrain.Model;
+using Hivetrain.Roles;
+using Hivetrain.Training;
+using TorchSharp;
+
+namespace Hivetrain.Efficacy;
+
+/// <summary>
+/// What every condition of one comparison shares: the initial model (a snapshot every model starts from), the miners'
+/// shards (each condition draws them afresh, in the same order), the merge split, the report sample and the schedule.
+/// </summary>
+public sealed class EfficacySetup : IDisposable
+{
+    private readonly IReadOnlyList<TokenSplit> _shards;
+
+    public EfficacySetup(EfficacyOptions options, GptConfig config, torch.Device device, Gpt initial, TokenCorpus corpus)
+    {
+        Options = options;
+        Config = config;
+        Device = device;
+        Context = Math.Min(options.Context ?? config.Context, config.Context);
+        Initial = ParameterSnapshot.Of(initial.NamedParameters);
+        var train = corpus.Split(SplitName.Train);
+        _shards = Enumerable.Range(0, options.Miners).Select(i => train.Shard(i, options.Miners, options.Skew)).ToList();
+        foreach (var shard in _shards) shard.RequireDocuments();
+        Train = train;
+        Merge = corpus.Split(SplitName.Merge);
+        ReportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.ReportRows, Context);
+        StateDirectory = Path.Combine(Path.GetFullPath(options.OutputDirectory), "state");
+    }
+
+    public EfficacyOptions Options { get; }
+    public GptConfig Config { get; }
+    public torch.Device Device { get; }
+    /// <summary>Tokens per training window.</summary>
+    public int Context { get; }
+    public ParameterSnapshot Initial { get; }
+    public TokenSplit Train { get; }
+    public TokenSplit Merge { get; }
+    public TokenWindows ReportSample { get; }
+    /// <summary>Scratch folder for per-condition state (the outer optimizer's momentum).</summary>
+    public string StateDirectory { get; }
+
+    /// <summary>Parameters P of the model.</summary>
+    public long Parameters => Config.ParameterCount;
+
+    /// <summary>Shard <paramref name="miner"/>'s training windows, in the same order for every condition.</summary>
+    public IWindowSource ShardWindows(int miner) => _shards[miner].Windows(Options.Seed + (ulong)miner + 1);
+
+    /// <summary>Every shard's windows in turn (the union of the shards, as one model sees it).</summary>
+    public IWindowSource UnionWindows() => new RoundRobinWindowSource(Enumerable.Range(0, Options.Miners).Select(ShardWindows).ToList());
+
+    /// <summary>The schedule for a model that takes <paramref name="totalSteps"/> steps: warmup, then cosine decay to lr/10 at the end.</summary>
+    public TrainerOptions Trainer(int totalSteps, int accumulation = 1, int miner = 0) => new(
+        BatchRows: Options.BatchRows, Accumulation: accumulation, LearningRate: Options.LearningRate,
+        MinLearningRate: Options.LearningRate / 10, WarmupSteps: Math.Min(Options.WarmupSteps, totalSteps),
+        DecaySteps: Math.Max(totalSteps, Math.Min(Options.WarmupSteps, totalSteps)), Context: Context, Seed: (long)Options.Seed + miner);
+
+    /// <summary>A new model holding the initial parameters.</summary>
+    public Gpt NewModel()
+    {
+        var model = new Gpt(Config, (long)Options.Seed, Device);
+        Initial.CopyTo(model.NamedParameters);
+        return model;
+    }
+
+    /// <summary>Loss of <paramref name="model"/> on the report sample.</summary>
+    public double Evaluate(Gpt model) => Evaluator.Evaluate(model, TokenWindowBatches.Split(ReportSample, 16)).MeanLoss;
+
+    public void Dispose() => Initial.Dispose();
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Hivetrain.Cli.Verbs;
+
+namespace Hivetrain.Tests.Cli;
+
+/// <summary>Each way <c>hivetrain efficacy</c> refuses its flags: one line on stderr naming the flag, exit code 1, before any work.</summary>
+public sealed class EfficacyVerbTests
+{
+    private static async Task AssertRejectedAsync(string expected, params string[] flags)
+    {
+        var root = new RootCommand { EfficacyVerb.Create() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = await root.Parse(["efficacy", "--output", Path.Combine(Path.GetTempPath(), "hivetrain-never-" + Guid.NewGuid().ToString("N")), .. flags])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error.ToString());
+        Assert.Contains(expected, error.ToString());
+        Assert.Single(error.ToString().TrimEnd().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("--miners must be at least 1", "--miners", "0")]
+    [InlineData("--inner_steps: 'ten' is not a valid int32", "--inner_steps", "ten")]
+    [InlineData("--rounds must be at least 1", "--rounds", "0")]
+    [InlineData("--skew must be in [0, 1]", "--skew", "1.5")]
+    [InlineData("--churn must be in [0, 1)", "--churn", "1")]
+    [InlineData("--outer_momentum must be in [0, 1)", "--outer_momentum", "1")]
+    [InlineData("--outer_lr must be positive", "--outer_lr", "0")]
+    [InlineData("encoding 'int9'", "--encodings", "bf16,int9")]
+    [InlineData("encoding 'zip'", "--downlink", "zip")]
+    [InlineData("--model: 'huge' is not a preset", "--model", "huge")]
+    [InlineData("--device 'abacus' is not a device", "--device", "abacus")]
+    public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
+
+    [Fact]
+    public Task Iid_and_a_skew_disagree() => AssertRejectedAsync("--iid and --skew disagree", "--iid", "--skew", "0.5");
+
+    [Fact]
+    public Task Warm_start_checkpoint_and_steps_exclude_each_other() =>
+        AssertRejectedAsync("give --warm_start or --warm_start_steps, not both", "--warm_start", "/nowhere", "--warm_start_steps", "5");
+
+    [Fact]
+    public async Task Quick_takes_the_reduced_sizes_and_explicit_flags_win()
+    {
+        var root = new RootCommand { EfficacyVerb.Create() };
+        var quick = EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--rounds", "5"]));
+        var full = EfficacyVerb.Read(root.Parse(["efficacy", "--iid"]));
+
+        Assert.Equal((10, 5, 64), (quick.InnerSteps, quick.Rounds, quick.Context));
+        Assert.Equal((30, 1.0), (full.InnerSteps, quick.Skew));
+        Assert.Equal(0, full.Skew);
+        await Task.CompletedTask;
+    }
+}

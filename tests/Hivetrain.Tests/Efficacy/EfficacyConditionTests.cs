@@ -1,0 +1,179 @@
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Efficacy;
+using Hivetrain.Model;
+using Hivetrain.Tests.Data;
+using TorchSharp;
+
+namespace Hivetrain.Tests.Efficacy;
+
+/// <summary>The conditions against each other where they must agree, and the traffic they count.</summary>
+public sealed class EfficacyConditionTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    private EfficacyOptions Options(int miners, string encoding = "f32") => new(
+        Path.Combine(_temp.Path, "out"), Model: "tiny", Data: "synthetic:documents=400", Miners: miners, InnerSteps: 2, Rounds: 2,
+        Skew: 1.0, DenseEncoding: encoding, BatchRows: 2, Context: 16, LearningRate: 3e-3, WarmupSteps: 1, MergeSteps: 1, MergeRows: 2,
+        ReportRows: 4, CacheDirectory: _temp.Cache);
+
+    private async Task<(EfficacySetup Setup, TokenCorpus Corpus, Gpt Initial)> SetupAsync(EfficacyOptions options)
+    {
+        var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+        var initial = new Gpt(GptConfig.Tiny, 3);
+        return (new EfficacySetup(options, GptConfig.Tiny, torch.CPU, initial, corpus), corpus, initial);
+    }
+
+    private static List<EfficacyRoundRecord> Run(EfficacySetup setup, EfficacyCondition condition) =>
+        EfficacyRun.RunCondition(setup, condition, 0, new SilentEfficacyObserver(), CancellationToken.None);
+
+    [Fact]
+    public async Task Plain_averaging_with_one_miner_is_that_miner_alone()
+    {
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1));
+        using (corpus) using (initial) using (setup)
+        {
+            var alone = Run(setup, new EfficacyCondition("B1", "alone", EfficacyConditionKind.Alone));
+            var averaged = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+
+            Assert.Equal(3, alone.Count);
+            Assert.Equal(alone.Select(r => r.Loss), averaged.Select(r => r.Loss));
+            Assert.Equal(alone.Select(r => r.Tokens), averaged.Select(r => r.Tokens));
+        }
+    }
+
+    [Fact]
+    public async Task Network_with_uniform_lambda_and_plain_outer_step_is_plain_averaging()
+    {
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2));
+        using (corpus) using (initial) using (setup)
+        {
+            var plain = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+            var network = Run(setup, new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "f32",
+                LearnLambda: false, ClipToMedian: false, OuterLearningRate: 1, OuterMomentum: 0));
+
+            Assert.Equal(plain.Count, network.Count);
+            // base + Σ ½·δ_i and ½·Σ θ_i differ only by float32 rounding.
+            for (int r = 0; r < plain.Count; r++) Assert.Equal(plain[r].Loss, network[r].Loss, 1e-5);
+            Assert.NotEqual(plain[1].Loss, plain[0].Loss);
+        }
+    }
+
+    [Fact]
+    public async Task Network_counts_the_encoded_delta_up_and_the_bf16_model_down()
+    {
+        var options = Options(miners: 2);
+        var (setup, corpus, initial) = await SetupAsync(options);
+        using (corpus) using (initial) using (setup)
+        {
+            var network = Run(setup, new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "f32"));
+
+            long p = GptConfig.Tiny.ParameterCount;
+            var zeros = initial.NamedParameters.ToDictionary(kv => kv.Key, kv => torch.zeros_like(kv.Value));
+            long tokensPerMiner = (long)options.InnerSteps * options.BatchRows * setup.Context;
+            long fileBytes = DeltaCodec.ToBytes(zeros, DeltaEncoding.F32,
+                new DeltaProvenance("round-0", "miner-1", options.InnerSteps, tokensPerMiner, DateTimeOffset.UnixEpoch)).Length;
+            Assert.InRange(fileBytes, 4 * p, 4 * p + 65_536);
+            Assert.Equal(fileBytes, network[1].BytesUp);
+            Assert.Equal(2 * p, network[1].BytesDown);
+            Assert.Equal(2 * 2 * p, network[2].BytesDown);
+        }
+    }
+
+    [Fact]
+    public async Task Downlink_encoding_counts_the_encoded_base_delta()
+    {
+        var options = Options(miners: 2) with { Downlink = "bf16+top0.01" };
+        var (setup, corpus, initial) = await SetupAsync(options);
+        using (corpus) using (initial) using (setup)
+        {
+            var network = Run(setup, new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "bf16+top0.01"));
+
+            long p = GptConfig.Tiny.ParameterCount;
+            double initialLoss = setup.Evaluate(initial);
+            Assert.InRange(network[1].BytesDown, 1, p / 8);
+            Assert.InRange(network[1].BytesUp, 1, p / 8);
+            Assert.True(network[2].Loss < initialLoss, $"loss {initialLoss} → {network[2].Loss}");
+        }
+    }
+
+    [Fact]
+    public void Summary_ratios_follow_their_definitions()
+    {
+        const long p = 1000;
+        const int h = 5;
+        // Two rounds; bytes are cumulative, so the second round's are twice the first's.
+        IReadOnlyList<EfficacyRoundRecord> Last(string id, double loss, long up, long down) =>
+            [new(id, 1, h, 50, loss + 0.5, up / 2, down / 2, 2, null, null, 1), new(id, 2, 2 * h, 100, loss, up, down, 2, null, null, 1)];
+        var results = new List<(EfficacyCondition, IReadOnlyList<EfficacyRoundRecord>, double)>
+        {
+            (new("B1", "b1", EfficacyConditionKind.Alone), Last("B1", 4.0, 0, 0), 1),
+            (new("B2", "b2", EfficacyConditionKind.Synchronous), Last("B2", 3.0, 2 * 4 * p * h, 2 * 4 * p * h), 1),
+            (new("B3", "b3", EfficacyConditionKind.Centralized), Last("B3", 2.0, 0, 0), 1),
+            (new("net", "net", EfficacyConditionKind.Network, "bf16"), Last("net", 3.3, 2 * 100, 2 * 2 * p), 1),
+        };
+
+        var summaries = EfficacyResults.Summarize(results, p, h);
+
+        var b2 = summaries[1];
+        Assert.Equal(0, b2.X!.Value, 12);
+        Assert.Equal(1, b2.YTotal!.Value, 12);
+        Assert.Equal(1, b2.YUp!.Value, 12);
+        Assert.Equal(0, summaries[0].Eta!.Value, 12);
+        Assert.Equal(1, summaries[2].Eta!.Value, 12);
+        Assert.Null(summaries[0].YTotal);
+        var net = summaries[3];
+        Assert.Equal(3.3 / 3.0 - 1, net.X!.Value, 12);
+        Assert.Equal((4.0 - 3.3) / (4.0 - 2.0), net.Eta!.Value, 12);
+        Assert.Equal(100, net.BytesUpPerRound);
+        Assert.Equal(2 * p, net.BytesDownPerRound);
+        Assert.Equal(8.0 * p * h / (100 + 2 * p), net.YTotal!.Value, 9);
+        Assert.Equal(4.0 * p * h / 100, net.YUp!.Value, 9);
+    }
+
+    [Fact]
+    public async Task Error_feedback_loses_nothing_a_lone_miner_trained()
+    {
+        // One miner, λ = 1, plain outer step: the base moves by what the encoding carried and the miner keeps the rest,
+        // so its own model follows the same trajectory whatever the encoding, while the bases differ.
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1));
+        using (corpus) using (initial) using (setup)
+        {
+            EfficacyCondition Lone(string encoding) => new(encoding, encoding, EfficacyConditionKind.Network, encoding, LearnLambda: false);
+            using var dense = new MinerRoundsCondition(setup, Lone("f32"), new SilentEfficacyObserver());
+            using var sparse = new MinerRoundsCondition(setup, Lone("bf16+top0.01"), new SilentEfficacyObserver());
+            var denseRounds = dense.Run(0, CancellationToken.None);
+            var sparseRounds = sparse.Run(0, CancellationToken.None);
+
+            Assert.NotEqual(denseRounds[^1].Loss, sparseRounds[^1].Loss, 3);
+            foreach (var (name, p) in dense.MinerModel(0).NamedParameters)
+            {
+                double gap = (p - sparse.MinerModel(0).NamedParameters[name]).abs().max().item<float>();
+                Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Goals_are_judged_from_the_summaries()
+    {
+        var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, []);
+        EfficacySummary Summary(string id, double loss, double? x, double? eta, double? up) =>
+            new(id, id, id.StartsWith("net") ? "Network" : "PlainAverage", null, loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0);
+        var summaries = new List<EfficacySummary>
+        {
+            Summary("B4", 3.0, 0.1, 0.5, 4000),
+            Summary("net-lambda-bf16", 2.95, 0.02, 0.7, 2000),
+            Summary("net-outer-bf16", 2.90, 0.005, 0.85, 2000),
+            Summary("net-outer-bf16+top0.01", 2.92, 0.01, 0.8, 20),
+            Summary("net-outer-bf16-churn", 2.99, 0.03, 0.6, 2000),
+        };
+
+        var goals = EfficacyGoals.Evaluate(info, summaries);
+
+        Assert.Equal([true, true, true, true, false, null], goals.Select(g => g.Met));
+        Assert.Contains("200× smaller than f32", goals[3].Goal);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

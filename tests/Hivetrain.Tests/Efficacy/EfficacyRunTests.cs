@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Hivetrain.Data;
+using Hivetrain.Efficacy;
+using Hivetrain.Tests.Data;
+
+namespace Hivetrain.Tests.Efficacy;
+
+/// <summary>A whole tiny comparison: every standard condition, its JSONL lines, its plots and its progress.</summary>
+public sealed class EfficacyRunTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    private EfficacyOptions Options() => new(
+        Path.Combine(_temp.Path, "out"), Model: "tiny", Data: "synthetic:documents=400", Miners: 2, InnerSteps: 2, Rounds: 2,
+        Skew: 1.0, Encodings: ["bf16+top0.1"], WarmStartSteps: 2, Churn: 0.5, BatchRows: 2, Context: 16, WarmupSteps: 1,
+        MergeSteps: 1, MergeRows: 2, ReportRows: 4, CacheDirectory: _temp.Cache);
+
+    [Fact]
+    public async Task Every_condition_writes_a_line_per_round_and_a_summary()
+    {
+        var options = Options();
+        var conditions = EfficacyCondition.Standard(options);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+        var observer = new SilentEfficacyObserver();
+
+        var report = EfficacyRun.Run(options, corpus, conditions, observer, CancellationToken.None);
+
+        Assert.Equal(["B1", "B2", "B3", "B4", "net-lambda-bf16", "net-outer-bf16", "net-outer-bf16+top0.1", "net-outer-bf16-churn"],
+            conditions.Select(c => c.Id));
+        Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
+        var lines = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var run = lines[0];
+        Assert.Equal("run", run.GetProperty("type").GetString());
+        foreach (var key in new[] { "model", "parameters", "context", "data", "miners", "inner_steps", "rounds", "skew", "initial_loss", "conditions" })
+            Assert.True(run.TryGetProperty(key, out _), $"run line lacks {key}");
+        var rounds = lines.Where(l => l.GetProperty("type").GetString() == "round").ToList();
+        Assert.Equal(conditions.Count * (options.Rounds + 1), rounds.Count);
+        foreach (var round in rounds)
+            foreach (var key in new[] { "condition", "round", "steps_per_miner", "tokens", "loss", "bytes_up", "bytes_down", "participants", "elapsed_seconds" })
+                Assert.True(round.TryGetProperty(key, out _), $"round line lacks {key}: {round}");
+        var summaries = lines.Where(l => l.GetProperty("type").GetString() == "summary").ToList();
+        Assert.Equal(conditions.Select(c => c.Id), summaries.Select(s => s.GetProperty("condition").GetString()));
+        foreach (var summary in summaries)
+            foreach (var key in new[] { "label", "kind", "final_loss", "x", "tokens", "seconds" })
+                Assert.True(summary.TryGetProperty(key, out _), $"summary lacks {key}: {summary}");
+        Assert.Equal(0, summaries[1].GetProperty("x").GetDouble(), 12);
+        Assert.Equal(1, summaries[1].GetProperty("y_total").GetDouble(), 12);
+        Assert.All(summaries.Skip(3), s => Assert.True(s.GetProperty("y_up").GetDouble() > 0));
+        Assert.Equal(report.Summaries.Count, EfficacyLog.ReadSummaries(report.LogPath).Count);
+        Assert.Equal(rounds.Count, EfficacyLog.ReadRounds(report.LogPath).Count);
+        Assert.All(report.Plots, p => Assert.True(new FileInfo(p).Length > 1000, p));
+        Assert.True(File.Exists(Path.Combine(report.Folder, "warm-start", "model.safetensors")));
+        Assert.False(Directory.Exists(Path.Combine(report.Folder, "state")));
+    }
+
+    [Fact]
+    public async Task Output_folder_that_is_not_empty_is_refused()
+    {
+        var options = Options();
+        Directory.CreateDirectory(options.OutputDirectory);
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "keep.txt"), "mine");
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            EfficacyRun.Run(options, corpus, EfficacyCondition.Standard(options), new SilentEfficacyObserver(), CancellationToken.None));
+
+        Assert.Contains("not empty", error.Message);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
