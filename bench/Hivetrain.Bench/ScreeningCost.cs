@@ -52,11 +52,12 @@ internal static class ScreeningCost
         var pairs = screened.Miners.Where(m => m.Estimate is not null)
             .Select(m => (m.Uid, Estimate: m.Estimate!.Value, Reduction: exact.BaseLoss - exact.Miners.Single(e => e.Uid == m.Uid).Loss!.Value)).ToList();
         double? rho = RankCorrelation.Spearman(pairs.Select(p => p.Estimate).ToList(), pairs.Select(p => p.Reduction).ToList());
-        // The ranking key: the estimate of each delta clipped to the median norm (uid i is miner i, registered first).
+        // The ranking key: the estimate of each delta clipped to 3× the median norm (uid i is miner i, registered first).
         var norms = pairs.ToDictionary(p => p.Uid, p => { using var f = Hivetrain.Artifacts.DeltaFile.Open(network.DeltaPaths[p.Uid]); return Hivetrain.Artifacts.DeltaMath.Norm(f); });
         var sortedNorms = norms.Values.Order().ToArray();
         double median = sortedNorms.Length % 2 == 1 ? sortedNorms[sortedNorms.Length / 2] : 0.5 * (sortedNorms[sortedNorms.Length / 2 - 1] + sortedNorms[sortedNorms.Length / 2]);
-        var keys = pairs.ToDictionary(p => p.Uid, p => norms[p.Uid] > median ? p.Estimate * median / norms[p.Uid] : p.Estimate);
+        double bound = Screener.ClipMedianMultiple * median;
+        var keys = pairs.ToDictionary(p => p.Uid, p => norms[p.Uid] > bound ? p.Estimate * bound / norms[p.Uid] : p.Estimate);
         double? keyRho = RankCorrelation.Spearman(pairs.Select(p => keys[p.Uid]).ToList(), pairs.Select(p => p.Reduction).ToList());
         var honest = pairs.Where(p => TrainedDeltas.IsHonest(p.Uid)).ToList();
         double? honestRho = RankCorrelation.Spearman(honest.Select(p => p.Estimate).ToList(), honest.Select(p => p.Reduction).ToList());
@@ -74,10 +75,10 @@ internal static class ScreeningCost
         Console.WriteLine($"  first screening round: gradient {screened.Screening!.GradientSeconds * 1e3:F0} ms ({screened.Screening.GradientSeconds / pass:F2} passes), " +
                           $"estimates for {k} deltas {screened.Screening.EstimateSeconds * 1e3:F0} ms ({screened.Screening.EstimateSeconds / pass:F2} passes)");
         Console.WriteLine($"  Spearman ρ (estimate vs exact reduction), all {pairs.Count} ranked deltas: {Format(rho)} (goal ≥ 0.9) {(rho >= 0.9 ? "met" : "MISSED")}; " +
-                          $"honest only ({honest.Count}): {Format(honestRho)}; ranking key (at the median norm) vs exact: {Format(keyRho)}; " +
+                          $"honest only ({honest.Count}): {Format(honestRho)}; ranking key (clipped to 3× the median norm) vs exact: {Format(keyRho)}; " +
                           $"within the exact-scored set (logged per round): {Format(screened.Screening.Spearman)}");
         Console.WriteLine($"  the top {screening.Top} by ranking key hold {recall:P0} of the top {screening.Top} by exact score");
-        Console.WriteLine("  per miner (uid, kind, estimate, key at the median norm, exact reduction, exact score, screened weight, exact weight):");
+        Console.WriteLine("  per miner (uid, kind, estimate, ranking key, exact reduction, exact score, screened weight, exact weight):");
         foreach (var p in pairs.OrderByDescending(p => keys[p.Uid]))
         {
             var e = exact.Miners.Single(m => m.Uid == p.Uid);

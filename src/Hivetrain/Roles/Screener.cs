@@ -15,11 +15,18 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
 {
     private (string Revision, ulong Seed, BaseGradient Gradient)? _gradient;
 
+    /// <summary>
+    /// Deltas are ranked as clipped to this multiple of the round's median norm. At 1 (the averager's clip) honest deltas
+    /// larger than the median tie with each other and the best of them may miss the top; at 3, an honest 8× spread of
+    /// sizes is kept while a delta scaled up 20× gains at most 3× the median's worth (bench: screening).
+    /// </summary>
+    public const double ClipMedianMultiple = 3;
+
     public ScreeningOptions Options { get; } = options;
 
     /// <summary>
     /// A round's ranking: the plan, each uid's estimate −⟨∇θL0, δ⟩ and its ranking key (the estimate of the delta clipped
-    /// to the round's median norm, as the averager merges it), and what it cost.
+    /// to <see cref="ClipMedianMultiple"/> × the round's median norm), and what it cost.
     /// </summary>
     public sealed record Ranking(Screening.Plan Plan, IReadOnlyDictionary<int, double> Estimates, IReadOnlyDictionary<int, double> Keys,
         bool GradientCached, double GradientSeconds, double EstimateSeconds)
@@ -40,11 +47,12 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
         var gradient = _gradient!.Value.Gradient;
         var estimates = deltas.Select(d => (d.Uid, Estimate: gradient.Estimate(d.File))).ToList();
         double estimateSeconds = clock.Elapsed.TotalSeconds;
-        // Ranked as clipped to the median norm: scaling a delta up scales its estimate but not, past a point, its exact
-        // reduction (curvature), so an inflated delta must not push honest ones out of the top.
+        // Ranked as clipped to a multiple of the median norm: scaling a delta up scales its estimate but not, past a point,
+        // its exact reduction (curvature), so an inflated delta must not push honest ones out of the top.
         var norms = deltas.Select(d => d.Norm).Order().ToArray();
         double median = norms.Length % 2 == 1 ? norms[norms.Length / 2] : 0.5 * (norms[norms.Length / 2 - 1] + norms[norms.Length / 2]);
-        var keys = estimates.Zip(deltas, (e, d) => (e.Uid, Key: d.Norm > median && d.Norm > 0 ? e.Estimate * (median / d.Norm) : e.Estimate)).ToList();
+        double bound = ClipMedianMultiple * median;
+        var keys = estimates.Zip(deltas, (e, d) => (e.Uid, Key: d.Norm > bound && d.Norm > 0 ? e.Estimate * (bound / d.Norm) : e.Estimate)).ToList();
         var plan = Screening.Select(keys, Options, seed);
         return new Ranking(plan, estimates.ToDictionary(e => e.Uid, e => e.Estimate), keys.ToDictionary(k => k.Uid, k => k.Key),
             cached, gradientSeconds, estimateSeconds);
@@ -52,7 +60,7 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
 
     /// <summary>Why a delta below the cut was not scored exactly (its rejection note for the round).</summary>
     public string ScreenedOut(Ranking ranking, int uid) =>
-        $"screened out: first-order estimate {ranking.Estimates[uid]:+0.0000;-0.0000} (at the median norm {ranking.Keys[uid]:+0.0000;-0.0000}) " +
+        $"screened out: first-order estimate {ranking.Estimates[uid]:+0.0000;-0.0000} (clipped to {ClipMedianMultiple}× the median norm {ranking.Keys[uid]:+0.0000;-0.0000}) " +
         $"ranked {ranking.Plan.Rank[uid]} of {ranking.Estimates.Count}, " +
         $"below the top {Options.Top} and not drawn for the audit";
 

@@ -4,13 +4,13 @@ namespace Hivetrain.Roles;
 
 /// <summary>
 /// Which deltas a screening validator scores exactly: the <see cref="ScreeningOptions.Top"/> with the highest ranking keys
-/// (first-order estimates, of each delta clipped to the round's median norm; ties by uid), plus <see cref="ScreeningOptions.Audit"/> drawn uniformly from the rest with a generator seeded
+/// (first-order estimates, of each delta clipped to a multiple of the round's median norm; ties by uid), plus <see cref="ScreeningOptions.Audit"/> drawn uniformly from the rest with a generator seeded
 /// from the round's sample seed, so anyone can reproduce the draw and no miner can know before the seed is fixed whether
 /// it will be audited.
 /// </summary>
 /// <remarks>
 /// Why it cannot be gamed: weight comes only from exact scores. A delta whose estimate is inflated lands in the top and
-/// is scored exactly, so it earns what it really does, usually 0; ranking at the median norm keeps the cheapest inflation
+/// is scored exactly, so it earns what it really does, usually 0; ranking at a bounded norm keeps the cheapest inflation
 /// (a large step along −∇L, which curvature makes worse than it looks) from also pushing honest deltas out of the top. A delta ranked below the cut earns 0 this round, so hiding from the exact evaluation never pays;
 /// its moving average decays as for any round without a reduction. For loss that is locally convex along δ, the exact
 /// reduction is at most the estimate, so a delta below the cut is predicted to do less than those above it; the audit
