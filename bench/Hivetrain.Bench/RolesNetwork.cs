@@ -4,6 +4,7 @@ using Hivetrain.Ledger;
 using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
+using Hivetrain.Training;
 using TorchSharp;
 
 namespace Hivetrain.Bench;
@@ -76,7 +77,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
         var baseModel = (await BaseModel.LatestAsync(store, BaseRepo, ct))!;
 
         var wallets = Path.Combine(root, "wallets");
-        var descent = DescentStep(model, Windows(12345, 8, config.Context, config.Vocab));
+        var descent = DescentStep.Compute(model, Windows(12345, 8, config.Context, config.Vocab), Sigma);
         using var baseParameters = ParameterSnapshot.Of(model.NamedParameters);
         var paths = new List<string>();
         try
@@ -105,20 +106,6 @@ internal sealed class RolesNetwork : IAsyncDisposable
         await ledger.RegisterAsync(validatorKey, ct);
         await ledger.SetStakeAsync(validatorKey.Ss58Address, 1000, validatorPermit: true, ct);
         return new RolesNetwork(root, store, ledger, config, baseModel, validatorKey, paths, trained);
-    }
-
-    /// <summary>−g scaled to per-element RMS <see cref="Sigma"/>, g the gradient of the loss on <paramref name="batch"/>.</summary>
-    private static Dictionary<string, torch.Tensor> DescentStep(Gpt model, TokenWindows batch)
-    {
-        model.zero_grad();
-        using (var loss = model.Loss(batch)) loss.backward();
-        using var noGrad = torch.no_grad();
-        double squares = model.NamedParameters.Values.Sum(p => p.grad!.square().sum().item<float>());
-        long count = model.NamedParameters.Values.Sum(p => p.numel());
-        double scale = -Sigma * Math.Sqrt(count / squares);
-        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.mul(scale).DetachFromDisposeScope());
-        model.zero_grad();
-        return step;
     }
 
     private static void WriteDelta(string file, Dictionary<string, torch.Tensor> descent, int seed, DeltaProvenance provenance)

@@ -4,6 +4,7 @@ using Hivetrain.Ledger;
 using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
+using Hivetrain.Training;
 using TorchSharp;
 
 namespace Hivetrain.Tests.Roles;
@@ -51,7 +52,7 @@ internal static class ScreeningNetwork
             await initializer.InitializeAsync(model, ct);
         var baseModel = (await BaseModel.LatestAsync(store, BaseRepo, ct))!;
         var wallets = Path.Combine(root, "wallets");
-        var step = DescentStep(model, Windows(12345, 16, Config.Context));
+        var step = DescentStep.Compute(model, Windows(12345, 16, Config.Context), Sigma);
         try
         {
             for (int i = 0; i < Quality.Length; i++)
@@ -78,20 +79,6 @@ internal static class ScreeningNetwork
             await ledger.SetStakeAsync(key.Ss58Address, 1000, validatorPermit: true, ct);
         }
         await ledger.AdvanceBlocksAsync(10, ct);
-    }
-
-    /// <summary>−g scaled to per-element RMS <see cref="Sigma"/>, g the gradient of the loss on <paramref name="batch"/>.</summary>
-    private static Dictionary<string, torch.Tensor> DescentStep(Gpt model, TokenWindows batch)
-    {
-        model.zero_grad();
-        using (var loss = model.Loss(batch)) loss.backward();
-        using var noGrad = torch.no_grad();
-        double squares = model.NamedParameters.Values.Sum(p => p.grad!.square().sum().item<float>());
-        long count = model.NamedParameters.Values.Sum(p => p.numel());
-        double scale = -Sigma * Math.Sqrt(count / squares);
-        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.mul(scale).DetachFromDisposeScope());
-        model.zero_grad();
-        return step;
     }
 
     private static void WriteDelta(string file, Dictionary<string, torch.Tensor> step, double quality, int seed, DeltaProvenance provenance)
