@@ -26,7 +26,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private readonly OuterOptimizer? _outer;
     private readonly string _stateDirectory;
     private readonly SeededRandom _churn;
-    private Dictionary<string, torch.Tensor>? _downlinkKept;
+    private ErrorFeedback? _downlink;
 
     public MinerRoundsCondition(EfficacySetup setup, EfficacyCondition condition, IEfficacyObserver observer)
     {
@@ -165,26 +165,21 @@ internal sealed class MinerRoundsCondition : IDisposable
     private long Downlink(int round)
     {
         if (_setup.Options.Downlink is not { } text) return 2 * _setup.Parameters;
+        _downlink ??= new ErrorFeedback(DeltaEncoding.Parse(text));
         var change = DeltaMath.Compute(_server.NamedParameters, _base.Tensors);
-        if (_downlinkKept is not null)
-        {
-            foreach (var (name, t) in change) t.add_(_downlinkKept[name]);
-            Dispose(_downlinkKept);
-        }
-        var bytes = DeltaCodec.ToBytes(change, DeltaEncoding.Parse(text), new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch));
-        using var file = DeltaFile.FromBytes(bytes);
+        var (bytes, decoded) = _downlink.Compress(change, new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch));
+        Dispose(change);
         using (torch.no_grad())
         {
-            foreach (var t in file.Tensors)
+            foreach (var (name, d) in decoded)
             {
                 using var scope = torch.NewDisposeScope();
-                var p = _server.NamedParameters[t.Name];
-                p.copy_(_base[t.Name]);
-                p.add_(file.ToTensor(t).to(p.dtype, p.device));
+                var p = _server.NamedParameters[name];
+                p.copy_(_base[name]);
+                p.add_(d.to(p.dtype, p.device));
             }
         }
-        SubtractDecoded(change, file);
-        _downlinkKept = change;
+        Dispose(decoded);
         return bytes.Length;
     }
 
@@ -206,7 +201,7 @@ internal sealed class MinerRoundsCondition : IDisposable
 
     public void Dispose()
     {
-        if (_downlinkKept is not null) Dispose(_downlinkKept);
+        _downlink?.Dispose();
         _outer?.Dispose();
         _base.Dispose();
         _server.Dispose();
