@@ -38,9 +38,15 @@ public sealed class DeltaMerge
     public static double[] MedianNormClip(IReadOnlyList<double> norms)
     {
         if (norms.Count == 0) return [];
-        var sorted = norms.Order().ToArray();
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        double median = Median(norms);
         return norms.Select(n => n > median && n > 0 ? median / n : 1.0).ToArray();
+    }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); at least one value.</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
     }
 
     /// <summary>

@@ -49,9 +49,7 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
         double estimateSeconds = clock.Elapsed.TotalSeconds;
         // Ranked as clipped to a multiple of the median norm: scaling a delta up scales its estimate but not, past a point,
         // its exact reduction (curvature), so an inflated delta must not push honest ones out of the top.
-        var norms = deltas.Select(d => d.Norm).Order().ToArray();
-        double median = norms.Length % 2 == 1 ? norms[norms.Length / 2] : 0.5 * (norms[norms.Length / 2 - 1] + norms[norms.Length / 2]);
-        double bound = ClipMedianMultiple * median;
+        double bound = ClipMedianMultiple * DeltaMerge.Median(deltas.Select(d => d.Norm).ToList());
         var keys = estimates.Zip(deltas, (e, d) => (e.Uid, Key: d.Norm > bound && d.Norm > 0 ? e.Estimate * (bound / d.Norm) : e.Estimate)).ToList();
         var plan = Screening.Select(keys, Options, seed);
         return new Ranking(plan, estimates.ToDictionary(e => e.Uid, e => e.Estimate), keys.ToDictionary(k => k.Uid, k => k.Key),
