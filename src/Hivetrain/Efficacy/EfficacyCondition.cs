@@ -40,4 +40,16 @@ public sealed record EfficacyCondition(
                 OuterLearningRate: eta, OuterMomentum: mu, Churn: options.Churn));
         return list;
     }
+
+    /// <summary>
+    /// The conditions of <paramref name="all"/> named in <paramref name="ids"/>, in the standard order; throws
+    /// <see cref="ArgumentException"/> naming an id that is not among them (and the ids that are).
+    /// </summary>
+    public static IReadOnlyList<EfficacyCondition> Select(IReadOnlyList<EfficacyCondition> all, IReadOnlyCollection<string> ids)
+    {
+        foreach (var id in ids)
+            if (!all.Any(c => c.Id == id))
+                throw new ArgumentException($"--conditions: no condition '{id}' (this run has {string.Join(", ", all.Select(c => c.Id))})");
+        return all.Where(c => ids.Contains(c.Id)).ToList();
+    }
 }

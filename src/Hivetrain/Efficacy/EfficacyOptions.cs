@@ -5,7 +5,8 @@ namespace Hivetrain.Efficacy;
 /// <summary>
 /// One efficacy comparison: K miners (<see cref="Miners"/>) training <see cref="InnerSteps"/> steps per round for
 /// <see cref="Rounds"/> rounds on their shards (non-iid by <see cref="Skew"/>), against one miner alone, synchronous
-/// data-parallel and centralized training with the same token budget per miner, from one seed and one initial model.
+/// data-parallel and centralized training with the same token budget per miner, from one seed and one initial model;
+/// <see cref="Parallel"/> conditions run side by side.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -32,6 +33,7 @@ public sealed record EfficacyOptions(
     double OuterMomentum = 0.9,
     int ReportRows = 64,
     ulong Seed = 0,
+    int Parallel = 1,
     string Device = "cpu",
     string? CacheDirectory = null)
 {
@@ -59,6 +61,7 @@ public sealed record EfficacyOptions(
         Require(MergeSteps >= 0 && MergeRows >= 1, $"--merge_steps must be ≥ 0 and --merge_rows ≥ 1 (got {MergeSteps}, {MergeRows})");
         Require(OuterLearningRate > 0 && double.IsFinite(OuterLearningRate), $"--outer_lr must be positive (got {OuterLearningRate})");
         Require(OuterMomentum is >= 0 and < 1, $"--outer_momentum must be in [0, 1) (got {OuterMomentum})");
+        Require(Parallel >= 1, $"--parallel must be at least 1 (got {Parallel})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {

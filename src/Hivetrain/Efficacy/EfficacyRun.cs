@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Hivetrain.Data;
 using Hivetrain.Model;
 using Hivetrain.Training;
@@ -6,7 +8,7 @@ using Hivetrain.Training;
 namespace Hivetrain.Efficacy;
 
 /// <summary>
-/// Runs an efficacy comparison in-process, condition after condition, from one shared initial model (fresh, or warm
+/// Runs an efficacy comparison in-process, conditions side by side, from one shared initial model (fresh, or warm
 /// started on the train split), with the real trainer, codecs, merge and outer optimizer, and no store or ledger in
 /// between. Writes <c>efficacy.jsonl</c> and the plots into <see cref="EfficacyOptions.OutputDirectory"/>.
 /// </summary>
@@ -17,8 +19,7 @@ public static class EfficacyRun
     /// <summary>Units of training work (micro-batches) the run will do, for one progress bar over all of it.</summary>
     public static long TotalUnits(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions)
     {
-        long hr = (long)options.InnerSteps * options.Rounds, khr = hr * options.Miners;
-        return options.WarmStartSteps + conditions.Sum(c => c.Kind == EfficacyConditionKind.Alone ? hr : khr);
+        return options.WarmStartSteps + conditions.Sum(c => Units(options, c));
     }
 
     public static EfficacyReport Run(EfficacyOptions options, TokenCorpus corpus, IReadOnlyList<EfficacyCondition> conditions,
@@ -44,15 +45,7 @@ public static class EfficacyRun
         observer.Message($"{info.Model}: {setup.Parameters:N0} parameters, context {setup.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
             $"skew {options.Skew:0.##}; initial report loss {initialLoss:F4}");
 
-        var results = new List<(EfficacyCondition, IReadOnlyList<EfficacyRoundRecord>, double)>();
-        foreach (var condition in conditions)
-        {
-            var started = Stopwatch.StartNew();
-            var rounds = RunCondition(setup, condition, initialLoss, observer, ct);
-            foreach (var record in rounds) log.Append(record);
-            results.Add((condition, rounds, started.Elapsed.TotalSeconds));
-            observer.Message($"{condition.Label}: report loss {rounds[^1].Loss:F4} ({started.Elapsed.TotalSeconds:F0} s)");
-        }
+        var results = RunConditions(setup, conditions, initialLoss, log, observer, ct);
         var summaries = EfficacyResults.Summarize(results, setup.Parameters, options.InnerSteps);
         foreach (var summary in summaries)
         {
@@ -64,6 +57,46 @@ public static class EfficacyRun
         if (Directory.Exists(setup.StateDirectory)) Directory.Delete(setup.StateDirectory, recursive: true);
         return new EfficacyReport(folder, log.Path, info, allRounds, summaries, plots, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// Every condition, <see cref="EfficacyOptions.Parallel"/> at a time (the costliest first, so the last to start
+    /// are short); each is independent of the others, so running them side by side changes no figure. Results come
+    /// back in the order of <paramref name="conditions"/>.
+    /// </summary>
+    private static List<(EfficacyCondition, IReadOnlyList<EfficacyRoundRecord>, double)> RunConditions(EfficacySetup setup,
+        IReadOnlyList<EfficacyCondition> conditions, double initialLoss, EfficacyLog log, IEfficacyObserver observer, CancellationToken ct)
+    {
+        var options = setup.Options;
+        var shared = new SynchronizedEfficacyObserver(observer);
+        var results = new (EfficacyCondition, IReadOnlyList<EfficacyRoundRecord>, double)[conditions.Count];
+        var costliestFirst = Enumerable.Range(0, conditions.Count).OrderByDescending(i => Units(options, conditions[i])).ToList();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallel), CancellationToken = ct };
+        try
+        {
+            // NoBuffering: a worker takes the next condition only when it is free (the default would hand out fixed ranges).
+            Parallel.ForEach(Partitioner.Create(costliestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, i =>
+            {
+                var condition = conditions[i];
+                var started = Stopwatch.StartNew();
+                var rounds = RunCondition(setup, condition, initialLoss, shared, ct);
+                lock (log)
+                {
+                    foreach (var record in rounds) log.Append(record);
+                }
+                results[i] = (condition, rounds, started.Elapsed.TotalSeconds);
+                shared.Message($"{condition.Label}: report loss {rounds[^1].Loss:F4} ({started.Elapsed.TotalSeconds:F0} s)");
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            // The first failure as itself, so the command line shows its message rather than "one or more errors".
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        return results.ToList();
+    }
+
+    private static long Units(EfficacyOptions options, EfficacyCondition condition) =>
+        (long)options.InnerSteps * options.Rounds * (condition.Kind == EfficacyConditionKind.Alone ? 1 : options.Miners);
 
     /// <summary>One condition's records, round 0 (the initial model) first.</summary>
     public static List<EfficacyRoundRecord> RunCondition(EfficacySetup setup, EfficacyCondition condition, double initialLoss,

@@ -67,8 +67,10 @@ internal sealed class MinerRoundsCondition : IDisposable
         long tokens = 0, bytesUp = 0, bytesDown = 0;
         for (int round = 1; round <= o.Rounds; round++)
         {
+            // Churn is DiLoCo's dropped communication: a miner that misses the round still trains, but its delta does not
+            // reach the merge; it keeps the whole delta (error feedback) and sends it, with its next round's work, later.
             var participants = Enumerable.Range(0, o.Miners).Where(_ => _condition.Churn == 0 || _churn.NextDouble() >= _condition.Churn).ToList();
-            foreach (int i in participants)
+            for (int i = 0; i < o.Miners; i++)
             {
                 for (int s = 0; s < o.InnerSteps; s++)
                 {
@@ -78,8 +80,6 @@ internal sealed class MinerRoundsCondition : IDisposable
                     _observer.Advanced(1, $"{_condition.Label}: round {round}/{o.Rounds}, miner {i + 1}, loss {step.Loss:F3}");
                 }
             }
-            int missed = o.Miners - participants.Count;
-            if (missed > 0) _observer.Advanced((long)missed * o.InnerSteps, $"{_condition.Label}: round {round}/{o.Rounds}, {missed} miners missed it");
             RoundTraffic traffic = participants.Count == 0 ? new RoundTraffic(0, 0, null, null)
                 : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round);
             bytesUp += traffic.Up;

@@ -155,6 +155,38 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_miner_that_misses_a_round_still_trains_and_delivers_its_work_later()
+    {
+        // One miner, λ = 1, plain outer step: churn only delays when its work reaches the base. Its own model follows the
+        // trajectory it follows without churn, a round it missed leaves the base where it was, and no tokens are lost.
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1) with { Rounds = 4 });
+        using (corpus) using (initial) using (setup)
+        {
+            using var steady = new MinerRoundsCondition(setup, new("steady", "steady", EfficacyConditionKind.Network, "f32", LearnLambda: false),
+                new SilentEfficacyObserver());
+            using var churned = new MinerRoundsCondition(setup, new("churned", "churned", EfficacyConditionKind.Network, "f32", LearnLambda: false, Churn: 0.5),
+                new SilentEfficacyObserver());
+            double initialLoss;
+            using (var model = setup.NewModel()) initialLoss = setup.Evaluate(model);
+            var steadyRounds = steady.Run(initialLoss, CancellationToken.None);
+            var churnedRounds = churned.Run(initialLoss, CancellationToken.None);
+
+            Assert.Contains(churnedRounds.Skip(1), r => r.Participants == 0);
+            Assert.Contains(churnedRounds.Skip(1), r => r.Participants == 1);
+            for (int r = 1; r < churnedRounds.Count; r++)
+            {
+                Assert.Equal(steadyRounds[r].Tokens, churnedRounds[r].Tokens);
+                if (churnedRounds[r].Participants == 0) Assert.Equal(churnedRounds[r - 1].Loss, churnedRounds[r].Loss);
+            }
+            foreach (var (name, p) in steady.MinerModel(0).NamedParameters)
+            {
+                double gap = (p - churned.MinerModel(0).NamedParameters[name]).abs().max().item<float>();
+                Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
+            }
+        }
+    }
+
+    [Fact]
     public void Goals_are_judged_from_the_summaries()
     {
         var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, []);

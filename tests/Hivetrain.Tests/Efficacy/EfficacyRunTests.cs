@@ -54,6 +54,37 @@ public sealed class EfficacyRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Conditions_side_by_side_give_the_figures_they_give_one_after_another()
+    {
+        var options = Options() with { Encodings = [] };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "B4", "net-outer-bf16", "net-outer-bf16-churn"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var serial = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "serial") }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+        var observer = new SilentEfficacyObserver();
+        var parallel = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "parallel"), Parallel = 3 }, corpus, conditions,
+            observer, CancellationToken.None);
+
+        Assert.Equal(["B1", "B4", "net-outer-bf16", "net-outer-bf16-churn"], parallel.Summaries.Select(s => s.Condition));
+        Assert.Equal(serial.Summaries.Select(s => s.FinalLoss), parallel.Summaries.Select(s => s.FinalLoss));
+        Assert.Equal(serial.Rounds.Select(r => (r.Condition, r.Round, r.Loss)), parallel.Rounds.Select(r => (r.Condition, r.Round, r.Loss)));
+        Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
+    }
+
+    [Fact]
+    public void Selecting_an_unknown_condition_names_the_ones_there_are()
+    {
+        var all = EfficacyCondition.Standard(Options());
+
+        var error = Assert.Throws<ArgumentException>(() => EfficacyCondition.Select(all, ["B2", "B5"]));
+
+        Assert.Contains("'B5'", error.Message);
+        Assert.Contains("net-outer-bf16-churn", error.Message);
+        Assert.Equal(["B2", "B4"], EfficacyCondition.Select(all, ["B4", "B2"]).Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task Output_folder_that_is_not_empty_is_refused()
     {
         var options = Options();
