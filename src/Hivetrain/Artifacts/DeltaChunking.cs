@@ -36,7 +36,7 @@ public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
     /// L(r) = r + 1 + E[g >> r] = r + 1 + t/(1 − t) bits, t = θ^(2^r), and L(r + 1) − L(r) = 1 − t/(1 − t²) is
     /// negative exactly when t > 1/φ. t falls as r grows, so the best r is the first with t ≤ 1/φ (the smaller on a tie).
     /// t is found by repeated squaring of one IEEE quotient (correctly rounded multiplies only, no Pow or Log), so every
-    /// machine picks the same r. 32, 128, 512 of 4096 give r = 6, 4, 2: about 8.54, 6.51, 4.42 bits per index.
+    /// machine picks the same r. 32, 128, 512 of 4096 give r = 6, 4, 2: about 8.53, 6.51, 4.42 bits per index.
     /// </summary>
     public int RiceBits
     {

@@ -89,7 +89,7 @@ internal static class QuantizedLayout
         }
         long used = (stream.Position + 7) / 8, bytes = stream.Length / 8;
         if (used != bytes)
-            throw Sparse(tensor.Name, $"index stream has {bytes - used} bytes of trailing data after the last index (chunk {c.Chunks(n) - 1})");
+            throw Sparse(tensor.Name, $"index stream has trailing data: {bytes - used} byte(s) after the last index (chunk {c.Chunks(n) - 1})");
         if (!stream.RestIsZero())
             throw Sparse(tensor.Name, $"index stream's padding bits after the last index (chunk {c.Chunks(n) - 1}) are not zero");
         if (!BitPacking.PaddingIsZero(reader.GetBytes(tensor.Values), kept, c.Bits))
