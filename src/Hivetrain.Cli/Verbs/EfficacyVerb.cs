@@ -37,7 +37,7 @@ internal static class EfficacyVerb
             .Add("model", "model preset: tiny, small (~7M, context 128), bench, gpt2", "small")
             .Add("data", "corpus: synthetic, or a .txt/.jsonl/.parquet file or folder (non-iid by source file)", "synthetic")
             .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
-            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none): int8 per chunk, and top-32-of-4096 with 2-bit values (about 200× smaller than f32)", "int8,topk32of4096+q2")
+            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none): int8 per chunk, and top-32-of-4096 with 2-bit values (about 245× smaller than f32)", "int8,topk32of4096+q2")
             .Add("dense_encoding", "the dense delta encoding", "bf16")
             .Add("downlink", "encode each new base as a delta in this encoding (default: miners download the whole model in bf16)")
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")

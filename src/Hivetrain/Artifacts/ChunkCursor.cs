@@ -6,15 +6,17 @@ namespace Hivetrain.Artifacts;
 /// Decodes a chunk-quantized parameter one chunk at a time, in order. Int8: value = q · scale. Chunk top-k: zeros,
 /// then at each kept in-chunk index the code's sign times scale · (2m + 1) / (2M), where m is the code's magnitude
 /// bits and M = 2^(bits − 1): the centre of the m-th of M equal bins on [0, scale]. Each value is one f32 multiply
-/// of exactly representable numbers, so decoding is bitwise the same everywhere. The caller validates first.
+/// of exactly representable numbers, so decoding is bitwise the same everywhere. The kept indices come from the
+/// parameter's Rice-coded gap stream, read from a running bit position. The caller validates first.
 /// </summary>
 internal ref struct ChunkCursor
 {
     private readonly ReadOnlySpan<float> _scales;
     private readonly ReadOnlySpan<sbyte> _codes;
-    private readonly ReadOnlySpan<byte> _indices;
+    private RiceReader _indices;
     private readonly ReadOnlySpan<byte> _values;
     private readonly DeltaChunking _chunking;
+    private readonly int _rice;
     private int _chunk;
     private long _kept;
 
@@ -25,8 +27,9 @@ internal ref struct ChunkCursor
         if (tensor.Layout == DeltaTensorLayout.Int8) _codes = MemoryMarshal.Cast<byte, sbyte>(reader.GetBytes(tensor.Values));
         else
         {
-            _indices = reader.GetBytes(tensor.Indices!);
+            _indices = new RiceReader(reader.GetBytes(tensor.Indices!));
             _values = reader.GetBytes(tensor.Values);
+            _rice = _chunking.RiceBits;
         }
     }
 
@@ -45,10 +48,13 @@ internal ref struct ChunkCursor
         else
         {
             destination.Clear();
-            int k = Math.Min(_chunking.TopK, destination.Length), bits = _chunking.Bits, levels = _chunking.Levels;
+            int k = Math.Min(_chunking.TopK, destination.Length), bits = _chunking.Bits, levels = _chunking.Levels, rice = _rice;
+            int maxQuotient = destination.Length >> rice, index = -1;
             for (int j = 0; j < k; j++)
             {
-                int index = (int)BitPacking.Read(_indices, _kept + j, _chunking.IndexBits);
+                int gap = _indices.Read(rice, maxQuotient);
+                if (gap < 0) throw new InvalidOperationException("the index stream was not validated");
+                index += gap + 1;
                 uint code = BitPacking.Read(_values, _kept + j, bits);
                 float magnitude = scale * Level((int)(code & (uint)(levels - 1)), levels);
                 destination[index] = (code >> (bits - 1)) != 0 ? -magnitude : magnitude;

@@ -5,14 +5,14 @@ namespace Hivetrain.Artifacts;
 /// <summary>
 /// How a quantized delta cuts each parameter into chunks of <see cref="ChunkSize"/> elements (the last may be
 /// shorter), each with one F32 scale. Int8 (<see cref="TopK"/> = 0, <see cref="Bits"/> = 8) keeps every value;
-/// chunk top-k keeps the <see cref="TopK"/> largest |x| of each chunk as <see cref="Bits"/>-bit codes at packed
-/// in-chunk indices. Recorded in the file's metadata as <c>chunk_size</c>, <c>chunk_topk</c>, <c>value_bits</c>.
+/// chunk top-k keeps the <see cref="TopK"/> largest |x| of each chunk as <see cref="Bits"/>-bit codes at in-chunk
+/// indices stored as Golomb–Rice coded gaps (<see cref="RiceBits"/>). Recorded in the file's metadata as <c>chunk_size</c>, <c>chunk_topk</c>, <c>value_bits</c>.
 /// </summary>
 public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
 {
     public const int DefaultChunkSize = 4096;
 
-    /// <summary>Largest chunk: in-chunk indices then fit 16 bits.</summary>
+    /// <summary>Largest chunk: in-chunk indices and gaps then fit 16 bits.</summary>
     public const int MaxChunkSize = 65536;
 
     public const string ChunkSizeKey = "chunk_size";
@@ -24,8 +24,48 @@ public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
 
     public bool IsInt8 => TopK == 0;
 
-    /// <summary>Bits of one packed in-chunk index: ⌈log2 <see cref="ChunkSize"/>⌉ (12 for 4096).</summary>
-    public int IndexBits => Math.Max(1, 32 - int.LeadingZeroCount(ChunkSize - 1));
+    /// <summary>Largest Rice parameter <see cref="RiceBits"/> can give (k = 1 of 65536 gives 15).</summary>
+    public const int MaxRiceBits = 16;
+
+    /// <summary>1/φ = (√5 − 1)/2: one more low bit pays while θ^(2^r) exceeds it (see <see cref="RiceBits"/>).</summary>
+    private const double InverseGoldenRatio = 0.6180339887498949;
+
+    /// <summary>
+    /// The Rice parameter r of the index gaps, fixed by (C, k) and not stored. Model: each gap g = index − previous − 1
+    /// is geometric, P(g) = (1 − p)·θ^g with θ = 1 − k/C (so the index step g + 1 has mean C/k). Rice(r) spends
+    /// L(r) = r + 1 + E[g >> r] = r + 1 + t/(1 − t) bits, t = θ^(2^r), and L(r + 1) − L(r) = 1 − t/(1 − t²) is
+    /// negative exactly when t > 1/φ. t falls as r grows, so the best r is the first with t ≤ 1/φ (the smaller on a tie).
+    /// t is found by repeated squaring of one IEEE quotient (correctly rounded multiplies only, no Pow or Log), so every
+    /// machine picks the same r. 32, 128, 512 of 4096 give r = 6, 4, 2: about 8.53, 6.51, 4.42 bits per index.
+    /// </summary>
+    public int RiceBits
+    {
+        get
+        {
+            double t = (double)(ChunkSize - TopK) / ChunkSize;
+            int r = 0;
+            while (r < MaxRiceBits && t > InverseGoldenRatio)
+            {
+                t *= t;
+                r++;
+            }
+            return r;
+        }
+    }
+
+    /// <summary>
+    /// The shortest and longest possible index streams (bytes) for a parameter of <paramref name="elements"/>: a chunk
+    /// of length L keeping m = min(k, L) spends m·(r + 1) bits plus Σ (gap >> r), where Σ gap ≤ L − m, so at most
+    /// (L − m) >> r more (all the room in one gap).
+    /// </summary>
+    public (long Min, long Max) IndexStreamBytes(long elements)
+    {
+        int r = RiceBits;
+        long full = elements / ChunkSize, rest = elements % ChunkSize, kept = KeptCount(elements);
+        long min = kept * (r + 1);
+        long max = min + full * ((ChunkSize - TopK) >> r) + (rest > 0 ? (rest - Math.Min(TopK, rest)) >> r : 0);
+        return ((min + 7) / 8, (max + 7) / 8);
+    }
 
     /// <summary>Magnitude levels of a chunk top-k code: 2^(bits − 1); the top bit of a code is the sign.</summary>
     public int Levels => 1 << (Bits - 1);

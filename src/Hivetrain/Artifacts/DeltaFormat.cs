@@ -5,9 +5,10 @@ namespace Hivetrain.Artifacts;
 /// under its canonical name. Sparse top-k: per parameter <c>NAME/indices</c> (I32, flat, strictly
 /// increasing), <c>NAME/values</c> (the value dtype) and <c>NAME/shape</c> (I64, the dense shape).
 /// Int8: <c>NAME/q</c> (I8 in [−127, 127], the dense shape) and <c>NAME/scales</c> (F32, one per chunk);
-/// value = q · scale. Chunk top-k: <c>NAME/indices</c> (U8, packed in-chunk indices, strictly increasing within
-/// each chunk), <c>NAME/values</c> (U8, packed sign + magnitude codes), <c>NAME/scales</c> (F32, one per chunk)
-/// and <c>NAME/shape</c> (I64). In every format, parameters small enough that compression does not pay stay dense.
+/// value = q · scale. Chunk top-k (v2): <c>NAME/indices</c> (U8, one bit stream of Rice-coded gaps between the
+/// strictly increasing in-chunk indices, chunk after chunk; see <see cref="DeltaChunking.RiceBits"/>),
+/// <c>NAME/values</c> (U8, packed sign + magnitude codes), <c>NAME/scales</c> (F32, one per chunk) and
+/// <c>NAME/shape</c> (I64). In every format, parameters small enough that compression does not pay stay dense.
 /// The chunk parameters of the two quantized formats are in the metadata (<see cref="DeltaChunking"/>).
 /// </summary>
 public static class DeltaFormat
@@ -15,7 +16,7 @@ public static class DeltaFormat
     public const string Dense = "delta/v1";
     public const string TopK = "delta/topk-v1";
     public const string Int8 = "delta/int8-v1";
-    public const string ChunkTopK = "delta/chunk-topk-v1";
+    public const string ChunkTopK = "delta/chunk-topk-v2";
 
     public const string IndicesSuffix = "/indices";
     public const string ValuesSuffix = "/values";

@@ -7,7 +7,8 @@ namespace Hivetrain.Artifacts;
 /// Encodes one parameter in a chunk-quantized layout (the inverse of <see cref="ChunkCursor"/>). Int8: per chunk
 /// scale = absmax / 127, q = round-half-even(x / scale). Chunk top-k: per chunk the k largest |x| (torch's top-k
 /// picks them; ties go either way), scale = their absmax, code = sign bit + the index of the bin of |x| among M
-/// equal bins on [0, scale]; indices and codes bit-packed (<see cref="BitPacking"/>).
+/// equal bins on [0, scale]; the increasing in-chunk indices as Rice-coded gaps in one stream per parameter
+/// (<see cref="RiceWriter"/>, parameter <see cref="DeltaChunking.RiceBits"/>), the codes bit-packed (<see cref="BitPacking"/>).
 /// </summary>
 internal static class DeltaQuantizer
 {
@@ -44,17 +45,18 @@ internal static class DeltaQuantizer
     private static IEnumerable<SafeTensorsWriteEntry> ChunkTopK(string name, torch.Tensor flat, float[] x, long[] shape, DeltaChunking c)
     {
         long n = x.Length, kept = c.KeptCount(n);
-        var indices = new byte[BitPacking.ByteLength(kept, c.IndexBits)];
+        var indices = new RiceWriter(c.IndexStreamBytes(n).Max);
         var codes = new byte[BitPacking.ByteLength(kept, c.Bits)];
         var scales = new float[c.Chunks(n)];
         var selected = Select(flat, n, c);
-        int levels = c.Levels, bits = c.Bits;
+        int levels = c.Levels, bits = c.Bits, rice = c.RiceBits;
         long at = 0;
         for (int chunk = 0; chunk < scales.Length; chunk++)
         {
             int start = chunk * c.ChunkSize, k = (int)Math.Min(c.TopK, n - start);
             var picked = selected.AsSpan((int)at, k);
             float scale = 0;
+            int previous = -1;
             foreach (var i in picked) scale = Math.Max(scale, Math.Abs(x[start + i]));
             scales[chunk] = scale;
             for (int j = 0; j < k; j++)
@@ -62,14 +64,16 @@ internal static class DeltaQuantizer
                 float v = x[start + picked[j]];
                 int m = scale == 0 ? 0 : Math.Min(levels - 1, (int)(Math.Abs(v) / scale * levels));
                 uint code = (uint)m | (v < 0 ? 1u << (bits - 1) : 0u);
-                BitPacking.Write(indices, at + j, c.IndexBits, (uint)picked[j]);
+                indices.Write(picked[j] - previous - 1, rice);
+                previous = picked[j];
                 BitPacking.Write(codes, at + j, bits, code);
             }
             at += k;
         }
+        var stream = indices.ToArray();
         return
         [
-            SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.IndicesSuffix, SafeTensorsDtype.U8, [indices.Length], indices),
+            SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.IndicesSuffix, SafeTensorsDtype.U8, [stream.Length], stream),
             SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.ValuesSuffix, SafeTensorsDtype.U8, [codes.Length], codes),
             SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.ScalesSuffix, SafeTensorsDtype.F32, [scales.Length], MemoryMarshal.AsBytes(scales.AsSpan()).ToArray()),
             SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.ShapeSuffix, SafeTensorsDtype.I64, [shape.Length], MemoryMarshal.AsBytes(shape.AsSpan()).ToArray()),

@@ -9,6 +9,6 @@ public enum DeltaTensorLayout
     Sparse,
     /// <summary>I8 codes with one F32 scale per chunk (<see cref="DeltaFormat.Int8"/>).</summary>
     Int8,
-    /// <summary>Per chunk, packed in-chunk indices and sign + magnitude codes with one F32 scale (<see cref="DeltaFormat.ChunkTopK"/>).</summary>
+    /// <summary>Per chunk, Rice-coded in-chunk index gaps and sign + magnitude codes with one F32 scale (<see cref="DeltaFormat.ChunkTopK"/>).</summary>
     ChunkTopK,
 }

@@ -35,9 +35,12 @@ internal static class QuantizedLayout
                 throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"'{name}' indices and values must be U8 and shape I64");
             if (dims.Shape.Count != 1 || dims.Shape[0] > MaxRank) throw Sparse(name, $"shape is not [rank ≤ {MaxRank}]");
             shape = Dims(name, MemoryMarshal.Cast<byte, long>(reader.GetBytes(dims)).ToArray());
-            long kept = chunking.KeptCount(shape.Aggregate(1L, (a, d) => a * d));
-            ExpectBytes(indices, BitPacking.ByteLength(kept, chunking.IndexBits), name, "indices");
-            ExpectBytes(values, BitPacking.ByteLength(kept, chunking.Bits), name, "values");
+            long elements = shape.Aggregate(1L, (a, d) => a * d);
+            // The index stream's length depends on the gaps; the header bounds it, Validate decodes it exactly.
+            var (shortest, longest) = chunking.IndexStreamBytes(elements);
+            if (indices.Shape.Count != 1 || indices.Shape[0] < shortest || indices.Shape[0] > longest)
+                throw Sparse(name, $"index stream is [{string.Join(", ", indices.Shape)}] bytes, expected [{shortest}…{longest}]");
+            ExpectBytes(values, BitPacking.ByteLength(chunking.KeptCount(elements), chunking.Bits), name, "values");
             tensor = new DeltaTensor(name, shape, SafeTensorsDtype.F32, values, indices) { Layout = DeltaTensorLayout.ChunkTopK, Scales = scales, Chunking = chunking };
         }
         long chunks = chunking.Chunks(tensor.ElementCount);
@@ -47,8 +50,9 @@ internal static class QuantizedLayout
     }
 
     /// <summary>
-    /// The checks on contents: scales finite and ≥ 0; int8 codes in [−127, 127]; chunk top-k indices inside their
-    /// chunk and strictly increasing within it, and zero padding bits.
+    /// The checks on contents: scales finite and ≥ 0; int8 codes in [−127, 127]; chunk top-k: the whole index stream
+    /// decodes, chunk by chunk, to indices inside their chunk (each gap's unary run bounded by the room left), ends in
+    /// its last byte, and pads with zero bits; the codes' padding bits are zero.
     /// </summary>
     public static void Validate(SafeTensorsReader reader, DeltaTensor tensor)
     {
@@ -61,24 +65,35 @@ internal static class QuantizedLayout
             return;
         }
         var c = tensor.Chunking!;
-        var indices = reader.GetBytes(tensor.Indices!);
-        var values = reader.GetBytes(tensor.Values);
+        var stream = new RiceReader(reader.GetBytes(tensor.Indices!));
+        int r = c.RiceBits;
         long n = tensor.ElementCount, kept = 0;
-        for (long start = 0; start < n; start += c.ChunkSize)
+        for (long start = 0, chunk = 0; start < n; start += c.ChunkSize, chunk++)
         {
             int length = (int)Math.Min(c.ChunkSize, n - start), k = Math.Min(c.TopK, length);
-            long previous = -1;
+            int previous = -1;
             for (int j = 0; j < k; j++)
             {
-                uint index = BitPacking.Read(indices, kept + j, c.IndexBits);
-                if (index >= length || index <= previous)
-                    throw Sparse(tensor.Name, $"index {index} in the chunk at {start} is outside its {length} elements or not increasing");
-                previous = index;
+                // The largest gap that keeps this index inside the chunk (−1: no room left).
+                int room = length - 2 - previous;
+                int gap = stream.Read(r, Math.Max(0, room) >> r);
+                if (gap == RiceReader.Truncated)
+                    throw Sparse(tensor.Name, $"index stream is truncated: it ends inside index {j} of chunk {chunk}");
+                if (gap == RiceReader.RunTooLong)
+                    throw Sparse(tensor.Name, $"index {j} of chunk {chunk} has a unary run longer than its {length} elements allow");
+                if (gap > room)
+                    throw Sparse(tensor.Name, $"index {j} of chunk {chunk} is {previous + 1L + gap}, beyond its {length} elements");
+                previous += gap + 1;
             }
             kept += k;
         }
-        if (!BitPacking.PaddingIsZero(indices, kept, c.IndexBits) || !BitPacking.PaddingIsZero(values, kept, c.Bits))
-            throw Sparse(tensor.Name, "padding bits after the last code are not zero");
+        long used = (stream.Position + 7) / 8, bytes = stream.Length / 8;
+        if (used != bytes)
+            throw Sparse(tensor.Name, $"index stream has trailing data: {bytes - used} byte(s) after the last index (chunk {c.Chunks(n) - 1})");
+        if (!stream.RestIsZero())
+            throw Sparse(tensor.Name, $"index stream's padding bits after the last index (chunk {c.Chunks(n) - 1}) are not zero");
+        if (!BitPacking.PaddingIsZero(reader.GetBytes(tensor.Values), kept, c.Bits))
+            throw Sparse(tensor.Name, "padding bits after the last value code are not zero");
     }
 
     /// <summary>Decodes the whole parameter into <paramref name="destination"/>.</summary>

@@ -199,6 +199,13 @@ internal sealed class SafeTensorsFuzzer(int seed)
                 SafeTensorsWriteEntry.FromBytes("flag", SafeTensorsDtype.BOOL, [1], new byte[1]),
             ], new() { ["format"] = "delta/v1", ["k\u00e9y"] = "v\"al" }),
             Write([], []),
+            // A chunk top-k v2 delta's layout: a Rice-coded index stream and packed codes in U8, shape I64, scales F32.
+            Write([
+                SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [2], new byte[] { 0x35, 0x40 }),
+                SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b00_11_10_01 }),
+                SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], new byte[8]),
+                SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(32L)),
+            ], new() { ["format"] = DeltaFormat.ChunkTopK, ["chunk_size"] = "16", ["chunk_topk"] = "2", ["value_bits"] = "2" }),
         };
         var raw = new[]
         {

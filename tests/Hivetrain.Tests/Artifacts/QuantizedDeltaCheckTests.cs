@@ -9,8 +9,11 @@ public sealed class QuantizedDeltaCheckTests
     private static readonly DeltaChunking TopK = new(4, 2, 2);
     private static readonly DeltaExpectation Expected = new(new Dictionary<string, long[]> { ["w"] = [6] }, DeltaFixtures.Revision);
 
-    /// <summary>The golden chunk top-k file's parts (6 elements, chunks of 4, 2 kept each), with any part replaced.</summary>
-    private static SafeTensorsWriteEntry[] TopKEntries(byte indices = 0b01_00_11_01, byte[]? scales = null, long length = 6, byte[]? packedIndices = null, byte values = 0b00_11_10_01) =>
+    /// <summary>
+    /// The golden chunk top-k file's parts (6 elements, chunks of 4, 2 kept each, Rice parameter 0: gaps [1, 1 | 0, 0]
+    /// in unary are the stream bits 10 10 0 0), with any part replaced.
+    /// </summary>
+    private static SafeTensorsWriteEntry[] TopKEntries(byte indices = 0b00_0101, byte[]? scales = null, long length = 6, byte[]? packedIndices = null, byte values = 0b00_11_10_01) =>
     [
         SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [(packedIndices ?? [indices]).Length], packedIndices ?? [indices]),
         SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { values }),
@@ -50,27 +53,26 @@ public sealed class QuantizedDeltaCheckTests
         AssertRejected(DeltaRejection.InvalidQuantization, QuantizedFixtures.File(TopKEntries(scales: Floats(2f, scale)), TopK));
 
     [Fact]
-    public void Index_outside_its_chunk() => // the second chunk holds 2 elements; index 3 is past it
-        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 0b11_00_11_01), TopK));
+    public void Index_beyond_its_chunk() => // the second chunk holds 2 elements; a gap of 2 (bits 110) puts its first index at 2
+        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 0b0_011_0101), TopK));
 
-    [Fact]
-    public void Duplicate_index_in_a_chunk() => AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 0b01_00_01_01), TopK));
-
-    [Fact]
-    public void Unsorted_indices_in_a_chunk() => AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 0b01_00_01_11), TopK));
-
-    [Fact]
-    public void Packed_length_mismatch() => AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(packedIndices: [0b01_00_11_01, 0]), TopK));
+    [Theory]
+    [InlineData(new byte[] { 0b0101, 0 })] // one byte more than the longest stream (6 bits)
+    [InlineData(new byte[0])] // shorter than the shortest stream (4 bits)
+    public void Index_stream_length_outside_what_the_header_allows(byte[] stream) =>
+        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(packedIndices: stream), TopK));
 
     [Fact]
     public void Padding_bits_set()
     {
-        // One chunk of 8 over 6 elements, 2 kept: 3-bit indices use 6 bits of the byte; bit 7 must be zero.
+        // One chunk of 8 over 6 elements, 2 kept, Rice parameter 1: indices [1, 3] are gaps [1, 1], bits 0 1 0 1;
+        // the 4 bits after them must be zero, and so must the 4 after the two 2-bit codes.
         var chunking = new DeltaChunking(8, 2, 2);
+        Assert.Equal(1, chunking.RiceBits);
         var scales = Floats(1f);
-        Assert.True(DeltaCheck.Check(QuantizedFixtures.File(TopKEntries(indices: 1 | 3 << 3, scales: scales, values: 0b10_01), chunking), Expected).IsValid);
-        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 1 | 3 << 3 | 1 << 7, scales: scales, values: 0b10_01), chunking));
-        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 1 | 3 << 3, scales: scales, values: 0b1_10_01), chunking));
+        Assert.True(DeltaCheck.Check(QuantizedFixtures.File(TopKEntries(indices: 0b1010, scales: scales, values: 0b10_01), chunking), Expected).IsValid);
+        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 0b1010 | 1 << 7, scales: scales, values: 0b10_01), chunking));
+        AssertRejected(DeltaRejection.InvalidSparseEncoding, QuantizedFixtures.File(TopKEntries(indices: 0b1010, scales: scales, values: 0b1_10_01), chunking));
     }
 
     [Theory]

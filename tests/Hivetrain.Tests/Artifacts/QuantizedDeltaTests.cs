@@ -98,16 +98,74 @@ public sealed class QuantizedDeltaTests
     }
 
     [Theory]
-    [InlineData("int8", 3.9)]
-    [InlineData("topk32of4096+q2", 200)]
-    [InlineData("topk128of4096+q4", 60)]
-    public void Large_tensors_shrink_by_the_promised_factor(string encoding, double atLeast)
+    [InlineData("int8", 256, 3.9)]
+    [InlineData("topk32of4096+q2", 256, 240)]
+    [InlineData("topk128of4096+q4", 256, 80)]
+    [InlineData("topk512of4096+q2", 4096, 32)]
+    public void Large_tensors_shrink_by_the_promised_factor(string encoding, int rows, double atLeast)
     {
         using var scope = torch.NewDisposeScope();
-        var delta = new Dictionary<string, torch.Tensor> { ["w"] = torch.randn(256, 1024, generator: new torch.Generator(3)) };
+        var delta = new Dictionary<string, torch.Tensor> { ["w"] = torch.randn(rows, 1024, generator: new torch.Generator(3)) };
         double f32 = DeltaCodec.ToBytes(delta, DeltaEncoding.F32, DeltaFixtures.Provenance).Length;
         double compressed = DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance).Length;
         Assert.True(f32 / compressed >= atLeast, $"{f32 / compressed:F1}×");
+    }
+
+    [Theory]
+    [InlineData(4096, 512, 5000, 2)] // last chunk 904 ≥ k
+    [InlineData(1000, 300, 1100, 3)] // last chunk 100 shorter than k
+    [InlineData(64, 64, 1500, 4)] // k = C: every gap 0, one bit per index
+    [InlineData(4096, 1, 9000, 2)] // k = 1
+    [InlineData(3, 2, 1024, 2)]
+    public void Chunk_top_k_decodes_bitwise_to_what_the_encoder_meant(int chunkSize, int k, int n, int bits) =>
+        AssertDecodesAsMeant(new DeltaChunking(chunkSize, k, bits), n, seed: n);
+
+    [Fact]
+    public void Chunk_top_k_decodes_bitwise_to_what_the_encoder_meant_on_random_shapes()
+    {
+        var chunking = from c in Gen.Int[2, 5000]
+                       from k in Gen.OneOf(Gen.Const(1), Gen.Const(c), Gen.Int[1, c])
+                       from b in Gen.Int[2, 4]
+                       select new DeltaChunking(c, k, b);
+        chunking.Select(Gen.Int[1024, 9000], Gen.Int).Sample((c, n, seed) => AssertDecodesAsMeant(c, n, seed), iter: 40);
+    }
+
+    /// <summary>
+    /// Encodes a random vector and checks, bitwise, each decoded value against the reference (per chunk the k largest
+    /// |x|, scale = the chunk's absmax, value = ±scale · level of |x|'s bin), and the index stream's length against the
+    /// Rice code lengths of the reference's gaps.
+    /// </summary>
+    private static void AssertDecodesAsMeant(DeltaChunking c, int n, int seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        // Distinct magnitudes 1…n (exact in f32) in random places with random signs, so that top-k has no ties.
+        var generator = new torch.Generator((ulong)(uint)seed);
+        var x = torch.randperm(n, generator: generator).to(torch.ScalarType.Float32).add_(1).mul_(torch.randn(n, generator: generator).sign());
+        var values = x.data<float>().ToArray();
+        var encoding = DeltaEncoding.ChunkTopK(c.TopK, c.ChunkSize, c.Bits);
+        using var file = DeltaFile.FromBytes(DeltaCodec.ToBytes(new Dictionary<string, torch.Tensor> { ["w"] = x }, encoding, DeltaFixtures.Provenance));
+        Assert.Equal(DeltaFormat.ChunkTopK, file.Metadata.Format);
+        var decoded = Decode(file, "w");
+        var expected = new float[n];
+        int r = c.RiceBits, levels = c.Levels;
+        long streamBits = 0;
+        for (int start = 0; start < n; start += c.ChunkSize)
+        {
+            int length = Math.Min(c.ChunkSize, n - start);
+            var kept = Enumerable.Range(start, length).OrderByDescending(i => Math.Abs(values[i])).Take(Math.Min(c.TopK, length)).Order().ToArray();
+            float scale = kept.Max(i => Math.Abs(values[i]));
+            int previous = start - 1;
+            foreach (var i in kept)
+            {
+                int m = Math.Min(levels - 1, (int)(Math.Abs(values[i]) / scale * levels));
+                float magnitude = scale * ((2 * m + 1) / (2f * levels));
+                expected[i] = values[i] < 0 ? -magnitude : magnitude;
+                streamBits += ((i - previous - 1) >> r) + 1 + r;
+                previous = i;
+            }
+        }
+        Assert.Equal(Bits(expected), Bits(decoded));
+        Assert.Equal((streamBits + 7) / 8, file["w"].Indices!.ByteLength);
     }
 
     [Theory]
@@ -166,11 +224,12 @@ public sealed class QuantizedDeltaTests
     [Fact]
     public void Golden_chunk_top_k_file_decodes_to_exact_floats()
     {
-        // Chunks of 4 over 6 elements, 2 kept each: indices [1, 3 | 0, 1] in 2 bits = 0b01_00_11_01;
-        // codes (sign bit, magnitude bit) [+1, −0 | −1, +0] = 0b00_11_10_01; levels are 1/4 and 3/4 of the scale.
+        // Chunks of 4 over 6 elements, 2 kept each: indices [1, 3 | 0, 1] are gaps [1, 1 | 0, 0], Rice parameter 0
+        // (unary): stream bits 10 10 0 0 = 0b00_0101; codes (sign bit, magnitude bit) [+1, −0 | −1, +0] = 0b00_11_10_01;
+        // levels are 1/4 and 3/4 of the scale.
         var entries = new[]
         {
-            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [1], new byte[] { 0b01_00_11_01 }),
+            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [1], new byte[] { 0b00_0101 }),
             SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b00_11_10_01 }),
             SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
             SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),

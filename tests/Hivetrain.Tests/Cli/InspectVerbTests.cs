@@ -51,7 +51,7 @@ public sealed class InspectVerbTests : IDisposable
         var (code, output) = Inspect(delta, model, DeltaFixtures.Revision);
         Assert.Equal(0, code);
         Assert.Contains("meta chunk_topk = 16", output);
-        Assert.Matches(@"delta format delta/chunk-topk-v1: 4 parameters, 5,184 elements \(144 stored\), \d+\.\d× smaller than dense f32", output);
+        Assert.Matches(@"delta format delta/chunk-topk-v2: 4 parameters, 5,184 elements \(144 stored\), \d+\.\d× smaller than dense f32", output);
         Assert.Contains("delta: valid", output);
     }
 
