@@ -11,8 +11,7 @@ namespace Hivetrain.Efficacy;
 /// K miners training apart for R rounds of H steps, meeting at each round's end: B4 averages their models; the
 /// network encodes each delta (<see cref="DeltaCodec.ToBytes"/>), reads it back through the strict reader
 /// (<see cref="DeltaFile.FromBytes"/>), merges with the averager's <see cref="DeltaMerge"/> (median-norm clip, λ learned
-/// on the merge split) and <see cref="OuterOptimizer"/>, and each miner keeps what its encoding dropped and sends it
-/// with its next delta (<see cref="ErrorFeedback"/>).
+/// on the merge split) and <see cref="OuterOptimizer"/>, and each miner keeps what its encoding dropped (error feedback).
 /// </summary>
 internal sealed class MinerRoundsCondition : IDisposable
 {
@@ -37,9 +36,8 @@ internal sealed class MinerRoundsCondition : IDisposable
         _condition = condition;
         _observer = observer;
         var o = setup.Options;
-        var encoding = condition.Kind == EfficacyConditionKind.Network ? DeltaEncoding.Parse(condition.Encoding ?? o.DenseEncoding) : null;
         _miners = Enumerable.Range(0, o.Miners)
-            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i), encoding))
+            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i)))
             .ToList();
         _server = setup.NewModel();
         _base = ParameterSnapshot.Of(_server.NamedParameters);
@@ -57,11 +55,8 @@ internal sealed class MinerRoundsCondition : IDisposable
     /// <summary>The base model every miner starts each round from (the network's published model).</summary>
     public Gpt Server => _server;
 
-    /// <summary>Miner <paramref name="index"/>'s model.</summary>
+    /// <summary>Miner <paramref name="index"/>'s model (tests look at what error feedback kept).</summary>
     internal Gpt MinerModel(int index) => _miners[index].Model;
-
-    /// <summary>What miner <paramref name="index"/>'s encoding dropped and it has not sent yet.</summary>
-    internal IReadOnlyDictionary<string, torch.Tensor> MinerResidual(int index) => _miners[index].Feedback!.Residual;
 
     /// <summary>Runs every round; the first record is the initial model (round 0).</summary>
     public List<EfficacyRoundRecord> Run(double initialLoss, CancellationToken ct)
@@ -119,25 +114,20 @@ internal sealed class MinerRoundsCondition : IDisposable
         return new RoundTraffic(bytes, bytes, 1.0, null);
     }
 
-    /// <summary>
-    /// The network's round: each participant sends its progress plus what its encoding dropped before (error feedback)
-    /// and keeps what it drops now; the averager reads every file back, clips, learns λ, composes, takes the outer step
-    /// and publishes (<see cref="Downlink"/>). Participants restart from the new base; a miner that missed the round
-    /// carries its unsent progress onto it.
-    /// </summary>
+    /// <summary>The network's round: encode, read back, clip, learn λ, compose, outer step, downlink, error feedback.</summary>
     private RoundTraffic Merge(List<int> participants, int round)
     {
         var o = _setup.Options;
-        var progress = _miners.Select(m => m.Progress(_base)).ToList();
+        var encoding = DeltaEncoding.Parse(_condition.Encoding ?? o.DenseEncoding);
+        var deltas = _miners.Select(m => m.Delta(_base)).ToList();
         var files = new List<DeltaFile>();
         try
         {
             long up = 0;
             foreach (int i in participants)
             {
-                var (bytes, decoded) = _miners[i].Feedback!.Compress(progress[i],
+                var bytes = DeltaCodec.ToBytes(deltas[i], encoding,
                     new DeltaProvenance($"round-{round - 1}", $"miner-{i + 1}", _miners[i].Trainer.StepsTaken, _miners[i].Trainer.TokensSeen, Epoch));
-                Dispose(decoded);
                 up += bytes.Length;
                 files.Add(DeltaFile.FromBytes(bytes));
             }
@@ -155,15 +145,16 @@ internal sealed class MinerRoundsCondition : IDisposable
             _outer.Commit();
             long down = Downlink(round);
 
+            for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
-            for (int i = 0; i < _miners.Count; i++) _miners[i].Rebase(_base.Tensors, participants.Contains(i) ? null : progress[i]);
+            for (int i = 0; i < _miners.Count; i++) _miners[i].Rebase(_base.Tensors, deltas[i]);
             double lambdaSum = Enumerable.Range(0, files.Count).Sum(i => lambda.MeanOf(i) * clip[i]);
             return new RoundTraffic(up / participants.Count, down, lambdaSum, mergeLoss);
         }
         finally
         {
             foreach (var f in files) f.Dispose();
-            foreach (var d in progress) Dispose(d);
+            foreach (var d in deltas) Dispose(d);
         }
     }
 
@@ -190,6 +181,17 @@ internal sealed class MinerRoundsCondition : IDisposable
         }
         Dispose(decoded);
         return bytes.Length;
+    }
+
+    /// <summary><paramref name="delta"/> −= decoded <paramref name="file"/>, in place: what the encoding did not carry.</summary>
+    private static void SubtractDecoded(Dictionary<string, torch.Tensor> delta, DeltaFile file)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var t in file.Tensors)
+        {
+            using var decoded = file.ToTensor(t);
+            delta[t.Name].sub_(decoded);
+        }
     }
 
     private static void Dispose(Dictionary<string, torch.Tensor> tensors)
