@@ -37,15 +37,16 @@ internal static class EfficacyVerb
             .Add("model", "model preset: tiny, small (~7M, context 128), bench, gpt2", "small")
             .Add("data", "corpus: synthetic, or a .txt/.jsonl/.parquet file or folder (non-iid by source file)", "synthetic")
             .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
-            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none): int8 per chunk, and top-32-of-4096 with 2-bit values (about 245× smaller than f32)", "int8,topk32of4096+q2")
+            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none): int8 per chunk (4× smaller than f32), top-512-of-4096 and top-32-of-4096 with 2-bit values (about 38× and 245×)", "int8,topk512of4096+q2,topk32of4096+q2")
             .Add("dense_encoding", "the dense delta encoding", "bf16")
             .Add("downlink", "encode each new base as a delta in this encoding (default: miners download the whole model in bf16)")
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
             .Add("warmup", "warmup steps of each model's schedule", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
-            .Add("outer_lr", "outer Nesterov learning rate η", 0.7)
-            .Add("outer_momentum", "outer Nesterov momentum μ", 0.9)
+            .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
+            .Add("outer_lr", "outer Nesterov learning rate η (DiLoCo's long runs use 0.7)", 1.0)
+            .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
             .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn; default: all)")
@@ -115,7 +116,7 @@ internal static class EfficacyVerb
             Encodings: encodings is ["none"] ? [] : encodings, Downlink: s.String("downlink"),
             WarmStartSteps: warmStart is null ? Int("warm_start_steps") : 0, WarmStartPath: warmStart, Churn: Double("churn"),
             BatchRows: Int("batch_rows"), Context: Int("context"),
-            LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"),
+            LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
             Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"));
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))

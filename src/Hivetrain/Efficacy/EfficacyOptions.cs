@@ -29,8 +29,9 @@ public sealed record EfficacyOptions(
     int MergeSteps = 8,
     int MergeRows = 8,
     double MergeLearningRate = 0.05,
-    double OuterLearningRate = 0.7,
-    double OuterMomentum = 0.9,
+    int GuardRows = 32,
+    double OuterLearningRate = 1.0,
+    double OuterMomentum = 0.5,
     int ReportRows = 64,
     ulong Seed = 0,
     int Parallel = 1,
@@ -58,6 +59,7 @@ public sealed record EfficacyOptions(
         Require(Context is null or >= 1, $"--context must be at least 1 (got {Context})");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be positive (got {LearningRate})");
         Require(WarmupSteps >= 0, $"--warmup must be non-negative (got {WarmupSteps})");
+        Require(GuardRows >= 0, $"--guard_rows must be non-negative (got {GuardRows})");
         Require(MergeSteps >= 0 && MergeRows >= 1, $"--merge_steps must be ≥ 0 and --merge_rows ≥ 1 (got {MergeSteps}, {MergeRows})");
         Require(OuterLearningRate > 0 && double.IsFinite(OuterLearningRate), $"--outer_lr must be positive (got {OuterLearningRate})");
         Require(OuterMomentum is >= 0 and < 1, $"--outer_momentum must be in [0, 1) (got {OuterMomentum})");

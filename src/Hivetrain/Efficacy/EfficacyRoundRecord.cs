@@ -3,7 +3,8 @@ namespace Hivetrain.Efficacy;
 /// <summary>
 /// One line of <c>efficacy.jsonl</c> (<c>"type": "round"</c>): a condition's model after round <see cref="Round"/>
 /// (round 0 is the initial model). <see cref="Tokens"/> counts training tokens over all its models;
-/// <see cref="BytesUp"/> and <see cref="BytesDown"/> are cumulative bytes per miner.
+/// <see cref="BytesUp"/> and <see cref="BytesDown"/> are cumulative bytes per miner. <see cref="Published"/> (the
+/// network only): whether the merged model beat the base on the guard sample and became the new base.
 /// </summary>
 public sealed record EfficacyRoundRecord(
     string Condition,
@@ -16,7 +17,8 @@ public sealed record EfficacyRoundRecord(
     int Participants,
     double? LambdaMean,
     double? MergeLoss,
-    double ElapsedSeconds)
+    double ElapsedSeconds,
+    bool? Published = null)
 {
     public string Type => "round";
 }

@@ -26,6 +26,7 @@ public sealed class EfficacySetup : IDisposable
         foreach (var shard in _shards) shard.RequireDocuments();
         Train = train;
         Merge = corpus.Split(SplitName.Merge);
+        Guard = corpus.Split(SplitName.Guard);
         ReportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.ReportRows, Context);
         StateDirectory = Path.Combine(Path.GetFullPath(options.OutputDirectory), "state");
     }
@@ -38,6 +39,8 @@ public sealed class EfficacySetup : IDisposable
     public ParameterSnapshot Initial { get; }
     public TokenSplit Train { get; }
     public TokenSplit Merge { get; }
+    /// <summary>The averager's guard split: a merged model becomes the base only if it beats the base on a sample of it.</summary>
+    public TokenSplit Guard { get; }
     public TokenWindows ReportSample { get; }
     /// <summary>Scratch folder for per-condition state (the outer optimizer's momentum).</summary>
     public string StateDirectory { get; }
@@ -66,7 +69,10 @@ public sealed class EfficacySetup : IDisposable
     }
 
     /// <summary>Loss of <paramref name="model"/> on the report sample.</summary>
-    public double Evaluate(Gpt model) => Evaluator.Evaluate(model, TokenWindowBatches.Split(ReportSample, 16)).MeanLoss;
+    public double Evaluate(Gpt model) => Evaluate(model, ReportSample);
+
+    /// <summary>Loss of <paramref name="model"/> on <paramref name="windows"/>.</summary>
+    public static double Evaluate(Gpt model, TokenWindows windows) => Evaluator.Evaluate(model, TokenWindowBatches.Split(windows, 16)).MeanLoss;
 
     public void Dispose() => Initial.Dispose();
 }

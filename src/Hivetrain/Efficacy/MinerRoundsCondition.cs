@@ -26,7 +26,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private readonly OuterOptimizer? _outer;
     private readonly string _stateDirectory;
     private readonly SeededRandom _churn;
-    private ErrorFeedback? _downlink;
+    private readonly ErrorFeedback? _downlink;
 
     public MinerRoundsCondition(EfficacySetup setup, EfficacyCondition condition, IEfficacyObserver observer)
     {
@@ -48,6 +48,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             var momentumFile = Path.Combine(_stateDirectory, "outer-momentum.safetensors");
             File.Delete(momentumFile);
             _outer = new OuterOptimizer(momentumFile, condition.OuterLearningRate, condition.OuterMomentum);
+            if (o.Downlink is { } downlink) _downlink = new ErrorFeedback(DeltaEncoding.Parse(downlink));
         }
         _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)o.Seed));
     }
@@ -80,12 +81,12 @@ internal sealed class MinerRoundsCondition : IDisposable
                     _observer.Advanced(1, $"{_condition.Label}: round {round}/{o.Rounds}, miner {i + 1}, loss {step.Loss:F3}");
                 }
             }
-            RoundTraffic traffic = participants.Count == 0 ? new RoundTraffic(0, 0, null, null)
+            RoundTraffic traffic = participants.Count == 0 ? new RoundTraffic(0, 0, null, null, _condition.Kind == EfficacyConditionKind.Network ? false : null)
                 : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round);
             bytesUp += traffic.Up;
             bytesDown += traffic.Down;
             var record = new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
-                bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds);
+                bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds, traffic.Published);
             records.Add(record);
             _observer.Evaluated(record);
             TensorGarbage.Collect();
@@ -93,7 +94,7 @@ internal sealed class MinerRoundsCondition : IDisposable
         return records;
     }
 
-    private sealed record RoundTraffic(long Up, long Down, double? LambdaSum, double? MergeLoss);
+    private sealed record RoundTraffic(long Up, long Down, double? LambdaSum, double? MergeLoss, bool? Published = null);
 
     /// <summary>B4: the new base is the mean of the participants' models; each takes it exactly. Counted as f32 both ways.</summary>
     private RoundTraffic Average(List<int> participants)
@@ -142,14 +143,22 @@ internal sealed class MinerRoundsCondition : IDisposable
                 : null;
             merge.Compose(lambda);
             _outer!.Apply(_server.NamedParameters, _base);
-            _outer.Commit();
+            string? residualBefore = SaveDownlinkResidual();
             long down = Downlink(round);
+            double lambdaSum = Enumerable.Range(0, files.Count).Sum(i => lambda.MeanOf(i) * clip[i]);
+            if (!GuardAccepts(round))
+            {
+                // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
+                // and the miners keep training on the old base; their next deltas carry this round's work.
+                if (residualBefore is not null) _downlink!.Load(residualBefore);
+                return new RoundTraffic(up / participants.Count, 0, lambdaSum, mergeLoss, Published: false);
+            }
+            _outer.Commit();
 
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
             for (int i = 0; i < _miners.Count; i++) _miners[i].Rebase(_base.Tensors, deltas[i]);
-            double lambdaSum = Enumerable.Range(0, files.Count).Sum(i => lambda.MeanOf(i) * clip[i]);
-            return new RoundTraffic(up / participants.Count, down, lambdaSum, mergeLoss);
+            return new RoundTraffic(up / participants.Count, down, lambdaSum, mergeLoss, Published: true);
         }
         finally
         {
@@ -159,13 +168,39 @@ internal sealed class MinerRoundsCondition : IDisposable
     }
 
     /// <summary>
+    /// The averager's guard: the merged model (in the server) becomes the base only if it beats the base on a sample of
+    /// the guard split drawn for this round; otherwise the server goes back to the base. Always true with no guard rows.
+    /// </summary>
+    private bool GuardAccepts(int round)
+    {
+        int rows = _setup.Options.GuardRows;
+        if (rows == 0) return true;
+        var sample = EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
+        double after = EfficacySetup.Evaluate(_server, sample);
+        using var merged = ParameterSnapshot.Of(_server.NamedParameters);
+        _base.CopyTo(_server.NamedParameters);
+        double before = EfficacySetup.Evaluate(_server, sample);
+        if (!(after < before)) return false;
+        merged.CopyTo(_server.NamedParameters);
+        return true;
+    }
+
+    /// <summary>Saves the averager's downlink residual (to put back if the guard refuses the round); null without a downlink.</summary>
+    private string? SaveDownlinkResidual()
+    {
+        if (_downlink is null) return null;
+        var path = Path.Combine(_stateDirectory, "downlink-residual.safetensors");
+        _downlink.Save(path);
+        return path;
+    }
+
+    /// <summary>
     /// Bytes a miner downloads for the new base: the whole model in bf16, or with <c>--downlink ENC</c> the encoded
     /// base delta, in which case the published base is what that delta decodes to and the averager keeps the rest.
     /// </summary>
     private long Downlink(int round)
     {
-        if (_setup.Options.Downlink is not { } text) return 2 * _setup.Parameters;
-        _downlink ??= new ErrorFeedback(DeltaEncoding.Parse(text));
+        if (_downlink is null) return 2 * _setup.Parameters;
         var change = DeltaMath.Compute(_server.NamedParameters, _base.Tensors);
         var (bytes, decoded) = _downlink.Compress(change, new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch));
         Dispose(change);

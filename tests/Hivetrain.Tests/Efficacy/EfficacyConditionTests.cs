@@ -15,7 +15,7 @@ public sealed class EfficacyConditionTests : IDisposable
     private EfficacyOptions Options(int miners, string encoding = "f32") => new(
         Path.Combine(_temp.Path, "out"), Model: "tiny", Data: "synthetic:documents=400", Miners: miners, InnerSteps: 2, Rounds: 2,
         Skew: 1.0, DenseEncoding: encoding, BatchRows: 2, Context: 16, LearningRate: 3e-3, WarmupSteps: 1, MergeSteps: 1, MergeRows: 2,
-        ReportRows: 4, CacheDirectory: _temp.Cache);
+        ReportRows: 4, GuardRows: 0, CacheDirectory: _temp.Cache);
 
     private async Task<(EfficacySetup Setup, TokenCorpus Corpus, Gpt Initial)> SetupAsync(EfficacyOptions options)
     {
@@ -183,6 +183,38 @@ public sealed class EfficacyConditionTests : IDisposable
                 double gap = (p - churned.MinerModel(0).NamedParameters[name]).abs().max().item<float>();
                 Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
             }
+        }
+    }
+
+    [Fact]
+    public async Task The_guard_publishes_no_merge_that_is_worse_than_the_base()
+    {
+        // An outer step 10,000 times the merged delta ruins the model: the guard refuses every round, the base stays the
+        // initial model, nothing is downloaded, and the miners keep their work. Without the guard the same step publishes.
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { GuardRows = 4 });
+        using (corpus) using (initial) using (setup)
+        {
+            var overshoot = new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "f32", LearnLambda: false, OuterLearningRate: 1e4);
+            double initialLoss;
+            using (var model = setup.NewModel()) initialLoss = setup.Evaluate(model);
+            using var guarded = new MinerRoundsCondition(setup, overshoot, new SilentEfficacyObserver());
+            var rounds = guarded.Run(initialLoss, CancellationToken.None);
+
+            Assert.All(rounds.Skip(1), r => Assert.False(r.Published));
+            Assert.All(rounds.Skip(1), r => Assert.Equal(initialLoss, r.Loss));
+            Assert.Equal(0, rounds[^1].BytesDown);
+            Assert.True(rounds[^1].BytesUp > 0);
+            foreach (var (name, p) in guarded.Server.NamedParameters)
+                Assert.True(p.Equals(initial.NamedParameters[name]), $"{name} moved");
+            Assert.Contains(guarded.MinerModel(0).NamedParameters, p => !p.Value.Equals(initial.NamedParameters[p.Key]));
+
+        }
+        var (open, openCorpus, openInitial) = await SetupAsync(Options(miners: 2));
+        using (openCorpus) using (openInitial) using (open)
+        {
+            var unguarded = Run(open, new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "f32", LearnLambda: false, OuterLearningRate: 1e4));
+            Assert.All(unguarded.Skip(1), r => Assert.True(r.Published));
+            Assert.True(unguarded[^1].Loss > unguarded[0].Loss + 1, $"the overshoot should hurt: {unguarded[^1].Loss} vs {unguarded[0].Loss}");
         }
     }
 
