@@ -4,7 +4,8 @@ namespace Hivetrain.Efficacy;
 /// One line of <c>efficacy.jsonl</c> (<c>"type": "round"</c>): a condition's model after round <see cref="Round"/>
 /// (round 0 is the initial model). <see cref="Tokens"/> counts training tokens over all its models;
 /// <see cref="BytesUp"/> and <see cref="BytesDown"/> are cumulative bytes per miner. <see cref="Published"/> (the
-/// network only): whether the merged model beat the base on the guard sample and became the new base.
+/// network only): whether the merged model beat the base on the guard sample and became the new base, at
+/// <see cref="StepScale"/> (1, ½ or ¼) of the merged step.
 /// </summary>
 public sealed record EfficacyRoundRecord(
     string Condition,
@@ -18,7 +19,8 @@ public sealed record EfficacyRoundRecord(
     double? LambdaMean,
     double? MergeLoss,
     double ElapsedSeconds,
-    bool? Published = null)
+    bool? Published = null,
+    double? StepScale = null)
 {
     public string Type => "round";
 }

@@ -86,7 +86,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             bytesUp += traffic.Up;
             bytesDown += traffic.Down;
             var record = new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
-                bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds, traffic.Published);
+                bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds, traffic.Published, traffic.StepScale);
             records.Add(record);
             _observer.Evaluated(record);
             TensorGarbage.Collect();
@@ -94,7 +94,7 @@ internal sealed class MinerRoundsCondition : IDisposable
         return records;
     }
 
-    private sealed record RoundTraffic(long Up, long Down, double? LambdaSum, double? MergeLoss, bool? Published = null);
+    private sealed record RoundTraffic(long Up, long Down, double? LambdaSum, double? MergeLoss, bool? Published = null, double? StepScale = null);
 
     /// <summary>B4: the new base is the mean of the participants' models; each takes it exactly. Counted as f32 both ways.</summary>
     private RoundTraffic Average(List<int> participants)
@@ -144,9 +144,14 @@ internal sealed class MinerRoundsCondition : IDisposable
             merge.Compose(lambda);
             _outer!.Apply(_server.NamedParameters, _base);
             string? residualBefore = SaveDownlinkResidual();
-            long down = Downlink(round);
+            long down = 0;
             double lambdaSum = Enumerable.Range(0, files.Count).Sum(i => lambda.MeanOf(i) * clip[i]);
-            if (!GuardAccepts(round))
+            double? scale = Guard(round, () =>
+            {
+                if (residualBefore is not null) _downlink!.Load(residualBefore);
+                down = Downlink(round);
+            });
+            if (scale is null)
             {
                 // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
                 // and the miners keep training on the old base; their next deltas carry this round's work.
@@ -158,7 +163,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
             for (int i = 0; i < _miners.Count; i++) _miners[i].Rebase(_base.Tensors, deltas[i]);
-            return new RoundTraffic(up / participants.Count, down, lambdaSum, mergeLoss, Published: true);
+            return new RoundTraffic(up / participants.Count, down, lambdaSum, mergeLoss, Published: true, StepScale: scale);
         }
         finally
         {
@@ -168,21 +173,21 @@ internal sealed class MinerRoundsCondition : IDisposable
     }
 
     /// <summary>
-    /// The averager's guard: the merged model (in the server) becomes the base only if it beats the base on a sample of
-    /// the guard split drawn for this round; otherwise the server goes back to the base. Always true with no guard rows.
+    /// The averager's guard (<see cref="GuardedStep"/>): the merged model in the server, after <paramref name="publishAs"/>
+    /// (the downlink), becomes the base at the full step or ½ or ¼ of it, whichever first beats the base on a sample of
+    /// the guard split drawn for this round; returns that scale, or null (the server back at the base). With no guard
+    /// rows the full step is published.
     /// </summary>
-    private bool GuardAccepts(int round)
+    private double? Guard(int round, Action publishAs)
     {
         int rows = _setup.Options.GuardRows;
-        if (rows == 0) return true;
+        if (rows == 0)
+        {
+            publishAs();
+            return 1.0;
+        }
         var sample = EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
-        double after = EfficacySetup.Evaluate(_server, sample);
-        using var merged = ParameterSnapshot.Of(_server.NamedParameters);
-        _base.CopyTo(_server.NamedParameters);
-        double before = EfficacySetup.Evaluate(_server, sample);
-        if (!(after < before)) return false;
-        merged.CopyTo(_server.NamedParameters);
-        return true;
+        return GuardedStep.Search(_server.NamedParameters, _base, () => EfficacySetup.Evaluate(_server, sample), publishAs).Scale;
     }
 
     /// <summary>Saves the averager's downlink residual (to put back if the guard refuses the round); null without a downlink.</summary>

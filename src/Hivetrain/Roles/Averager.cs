@@ -15,8 +15,8 @@ namespace Hivetrain.Roles;
 /// The averager: at the close of round R it takes the valid deltas on base R, clips them to the median norm, learns
 /// merge coefficients λ[miner, tensor] on the merge split with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one
 /// forward/backward, then one streaming pass over the memory-mapped deltas per step), and publishes
-/// θ_base + Σ λ δ as base R+1 (config.json, model.safetensors, round.json in one commit) only if it beats the
-/// base on the guard sample. With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
+/// θ_base + Σ λ δ (after the outer step) as base R+1 (config.json, model.safetensors, round.json in one commit) only if
+/// it beats the base on the guard sample, at the full step or, backtracking, at ½ or ¼ of it (<see cref="GuardedStep"/>). With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
 /// (the new base against its parent, with error feedback), and the new base is exactly parent + that decoded delta.
 /// </summary>
 public sealed class Averager : IDisposable
@@ -94,23 +94,23 @@ public sealed class Averager : IDisposable
                 : null;
             merge.Compose(lambda);
             _outer.Apply(_model.NamedParameters, baseParams);
-            var baseDelta = Downlink(baseParams, baseModel.Revision);
 
             var guardSeed = EvaluationSample.Seed(baseModel.Revision + "/guard", 0);
             var guard = _guardSample(guardSeed, Options.GuardRows, context);
-            double after = Evaluate(guard);
-            using var merged = ParameterSnapshot.Of(_model.NamedParameters);
-            baseParams.CopyTo(_model.NamedParameters);
-            double before = Evaluate(guard);
+            byte[]? baseDelta = null;
+            var (scale, before, after) = GuardedStep.Search(_model.NamedParameters, baseParams, () => Evaluate(guard), () =>
+            {
+                _downlink?.Load(_downlinkPath); // every try encodes against the residual of the last published round
+                baseDelta = Downlink(baseParams, baseModel.Revision);
+            });
             var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, lambda.MeanOf(i) * clip[i], d.ValidatorWeight)).ToList();
-            if (!(after < before))
+            if (scale is null)
             {
                 _downlink?.Load(_downlinkPath); // the residual of an unpublished round is not kept
-                return Skip(round, baseModel, $"merged model does not beat the base on the guard sample ({after:F4} ≥ {before:F4})",
+                return Skip(round, baseModel, $"merged model does not beat the base on the guard sample, even at ¼ of the step ({after:F4} ≥ {before:F4})",
                     contributors, rejected, mergeLoss, before, after);
             }
 
-            merged.CopyTo(_model.NamedParameters);
             var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after)
             {
                 DownlinkEncoding = _downlink?.Encoding.ToString(),
@@ -118,8 +118,8 @@ public sealed class Averager : IDisposable
             var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct, baseDelta);
             _outer.Commit();
             _downlink?.Save(_downlinkPath);
-            _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas, guard loss {Before:F4} → {After:F4}",
-                round + 1, commit.Revision, deltas.Count, before, after);
+            _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas at {Scale:0.##} of the step, guard loss {Before:F4} → {After:F4}",
+                round + 1, commit.Revision, deltas.Count, scale, before, after);
             return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
         }
         finally

@@ -27,6 +27,22 @@ public sealed class EfficacyConditionTests : IDisposable
     private static List<EfficacyRoundRecord> Run(EfficacySetup setup, EfficacyCondition condition) =>
         EfficacyRun.RunCondition(setup, condition, 0, new SilentEfficacyObserver(), CancellationToken.None);
 
+    private static double InitialLoss(EfficacySetup setup)
+    {
+        using var model = setup.NewModel();
+        return setup.Evaluate(model);
+    }
+
+    /// <summary>Two miners' models agree to float rounding (1e-5).</summary>
+    private static void AssertSameParameters(Gpt expected, Gpt actual)
+    {
+        foreach (var (name, p) in expected.NamedParameters)
+        {
+            double gap = (p - actual.NamedParameters[name]).abs().max().item<float>();
+            Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
+        }
+    }
+
     [Fact]
     public async Task Plain_averaging_with_one_miner_is_that_miner_alone()
     {
@@ -146,11 +162,7 @@ public sealed class EfficacyConditionTests : IDisposable
             var sparseRounds = sparse.Run(0, CancellationToken.None);
 
             Assert.NotEqual(denseRounds[^1].Loss, sparseRounds[^1].Loss, 3);
-            foreach (var (name, p) in dense.MinerModel(0).NamedParameters)
-            {
-                double gap = (p - sparse.MinerModel(0).NamedParameters[name]).abs().max().item<float>();
-                Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
-            }
+            AssertSameParameters(dense.MinerModel(0), sparse.MinerModel(0));
         }
     }
 
@@ -166,8 +178,7 @@ public sealed class EfficacyConditionTests : IDisposable
                 new SilentEfficacyObserver());
             using var churned = new MinerRoundsCondition(setup, new("churned", "churned", EfficacyConditionKind.Network, "f32", LearnLambda: false, Churn: 0.5),
                 new SilentEfficacyObserver());
-            double initialLoss;
-            using (var model = setup.NewModel()) initialLoss = setup.Evaluate(model);
+            double initialLoss = InitialLoss(setup);
             var steadyRounds = steady.Run(initialLoss, CancellationToken.None);
             var churnedRounds = churned.Run(initialLoss, CancellationToken.None);
 
@@ -178,11 +189,7 @@ public sealed class EfficacyConditionTests : IDisposable
                 Assert.Equal(steadyRounds[r].Tokens, churnedRounds[r].Tokens);
                 if (churnedRounds[r].Participants == 0) Assert.Equal(churnedRounds[r - 1].Loss, churnedRounds[r].Loss);
             }
-            foreach (var (name, p) in steady.MinerModel(0).NamedParameters)
-            {
-                double gap = (p - churned.MinerModel(0).NamedParameters[name]).abs().max().item<float>();
-                Assert.True(gap < 1e-5, $"{name}: miners differ by {gap}");
-            }
+            AssertSameParameters(steady.MinerModel(0), churned.MinerModel(0));
         }
     }
 
@@ -195,8 +202,7 @@ public sealed class EfficacyConditionTests : IDisposable
         using (corpus) using (initial) using (setup)
         {
             var overshoot = new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "f32", LearnLambda: false, OuterLearningRate: 1e4);
-            double initialLoss;
-            using (var model = setup.NewModel()) initialLoss = setup.Evaluate(model);
+            double initialLoss = InitialLoss(setup);
             using var guarded = new MinerRoundsCondition(setup, overshoot, new SilentEfficacyObserver());
             var rounds = guarded.Run(initialLoss, CancellationToken.None);
 
