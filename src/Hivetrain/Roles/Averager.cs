@@ -16,7 +16,8 @@ namespace Hivetrain.Roles;
 /// merge coefficients λ[miner, tensor] on the merge split with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one
 /// forward/backward, then one streaming pass over the memory-mapped deltas per step), and publishes
 /// θ_base + Σ λ δ (after the outer step) as base R+1 (config.json, model.safetensors, round.json in one commit) only if
-/// it beats the base on the guard sample, at the full step or, backtracking, at ½ or ¼ of it (<see cref="GuardedStep"/>). With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
+/// it beats the base on the guard sample, at the full step or, backtracking, at ½ or ¼ of it (<see cref="GuardedStep"/>).
+/// With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
 /// (the new base against its parent, with error feedback), and the new base is exactly parent + that decoded delta.
 /// </summary>
 public sealed class Averager : IDisposable
