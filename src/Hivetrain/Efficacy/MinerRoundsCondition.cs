@@ -206,21 +206,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private long Downlink(int round)
     {
         if (_downlink is null) return 2 * _setup.Parameters;
-        var change = DeltaMath.Compute(_server.NamedParameters, _base.Tensors);
-        var (bytes, decoded) = _downlink.Compress(change, new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch));
-        Dispose(change);
-        using (torch.no_grad())
-        {
-            foreach (var (name, d) in decoded)
-            {
-                using var scope = torch.NewDisposeScope();
-                var p = _server.NamedParameters[name];
-                p.copy_(_base[name]);
-                p.add_(d.to(p.dtype, p.device));
-            }
-        }
-        Dispose(decoded);
-        return bytes.Length;
+        return BaseDownlink.Encode(_downlink, _server.NamedParameters, _base, new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch)).Length;
     }
 
     /// <summary><paramref name="delta"/> −= decoded <paramref name="file"/>, in place: what the encoding did not carry.</summary>

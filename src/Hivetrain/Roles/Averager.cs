@@ -150,17 +150,7 @@ public sealed class Averager : IDisposable
     private byte[]? Downlink(ParameterSnapshot parent, string parentRevision)
     {
         if (_downlink is null) return null;
-        byte[] bytes;
-        using (var scope = torch.NewDisposeScope())
-        {
-            var delta = DeltaMath.Compute(_model!.NamedParameters, parent.Tensors);
-            (bytes, var decoded) = _downlink.Compress(delta, new DeltaProvenance(parentRevision, "averager", 0, 0, DateTimeOffset.UtcNow));
-            foreach (var t in delta.Values.Concat(decoded.Values)) t.Dispose();
-        }
-        parent.CopyTo(_model.NamedParameters);
-        using var file = DeltaFile.FromBytes(bytes);
-        DeltaApplier.AddInPlace(_model.NamedParameters, file);
-        return bytes;
+        return BaseDownlink.Encode(_downlink, _model!.NamedParameters, parent, new DeltaProvenance(parentRevision, "averager", 0, 0, DateTimeOffset.UtcNow));
     }
 
     private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, double Norm, DeltaFile Reader);
