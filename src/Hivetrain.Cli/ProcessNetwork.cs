@@ -102,7 +102,7 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
             // The validators' view of the round this base closed: their last record on its parent.
             var seen = validatorRounds.LastOrDefault(r => r.BaseRevision == baseModel.Manifest.ParentRevision);
             var miners = seen?.Miners.Select(m => new MinerMetrics(names.GetValueOrDefault(m.Hotkey, m.Hotkey), m.Uid, m.Hotkey, m.Score, m.Weight,
-                names.Aggregate(m.Rejection, (text, n) => text?.Replace(n.Key, n.Value, StringComparison.Ordinal)))).ToList() ?? [];
+                m.Rejection?.Other is { } other && names.TryGetValue(other, out var name) ? m.Rejection with { Other = name } : m.Rejection)).ToList() ?? [];
             metrics.Add(new RoundMetrics(baseModel.Manifest.Round, commit.Revision, report.Evaluate(sample, options.BatchRows), null, true, null, miners, 0));
         }
         var metricsPath = Path.Combine(root, "metrics.jsonl");

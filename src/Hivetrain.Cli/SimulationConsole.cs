@@ -1,3 +1,4 @@
+using Hivetrain.Roles;
 using Hivetrain.Simulation;
 using Spectre.Console;
 
@@ -31,7 +32,7 @@ internal static class SimulationConsole
             .AddColumn(new TableColumn("weight").RightAligned()).AddColumn("verdict");
         foreach (var m in round.Miners)
         {
-            var verdict = m.Rejection is null ? "[green]accepted[/]" : $"[yellow]{Markup.Escape(m.Rejection)}[/]";
+            var verdict = m.Rejection is null ? "[green]accepted[/]" : $"[yellow]{Markup.Escape(Describe(m.Rejection))}[/]";
             table.AddRow(m.Uid.ToString(), Markup.Escape(m.Name), m.Score.ToString("F4"), m.Weight.ToString("P1"), verdict);
         }
         AnsiConsole.Write(table);
@@ -51,13 +52,17 @@ internal static class SimulationConsole
             .AddColumn(new TableColumn("rounds rejected").RightAligned()).AddColumn("last rejection");
         foreach (var r in report.Rewards)
             rewards.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Role), r.Reward.ToString("F3"), r.RoundsRejected.ToString(),
-                Markup.Escape(r.LastRejection is { Length: > 70 } long_ ? long_[..70] + "…" : r.LastRejection ?? ""));
+                Markup.Escape(r.LastRejection is null ? "" : Describe(r.LastRejection) is { Length: > 70 } long_ ? long_[..70] + "…" : Describe(r.LastRejection)));
         AnsiConsole.Write(rewards);
-        var goals = new Table().Title("Issue 11 goals").Border(TableBorder.Rounded).AddColumn("goal").AddColumn("measured").AddColumn("met");
+        var goals = new Table().Title("Incentive goals").Border(TableBorder.Rounded).AddColumn("goal").AddColumn("measured").AddColumn("met");
         foreach (var g in report.Goals)
             goals.AddRow(Markup.Escape(g.Goal), Markup.Escape(g.Measured), g.Met ? "[green]yes[/]" : "[red]no[/]");
         AnsiConsole.Write(goals);
     }
+
+    /// <summary>A rejection for people: its reason, the participant it names, and the detail.</summary>
+    private static string Describe(MinerRejection rejection) =>
+        rejection.Reason + (rejection.Check is { } check ? $" ({check})" : "") + (rejection.Other is { } other ? $" [{other}]" : "") + ": " + rejection.Detail;
 
     /// <summary>Plain progress: one line per phase, for logs and redirected output.</summary>
     private sealed class LineObserver : ISimulationObserver

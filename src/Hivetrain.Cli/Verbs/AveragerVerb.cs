@@ -27,6 +27,7 @@ internal static class AveragerVerb
             .Add("averager.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4)
             .Add("averager.outer_lr", "Outer learning rate η of the Nesterov step on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
             .Add("averager.outer_momentum", "Outer Nesterov momentum μ, kept in the averager's state folder", 0.0)
+            .Add("averager.assignment_skew", "Data assignment dealt with each base: the fraction of pages dealt only to the uids of their group (0: iid)", 0.0)
             .Add("averager.downlink_encoding", "Also publish each base as a delta on its parent in this encoding (e.g. int8), with error feedback; " +
                 "the base is then parent + decoded delta. Default off. " + DeltaEncoding.Syntax);
         var command = new Command("averager", "Merge the round's valid deltas into the next base model and publish it, every round (until Ctrl+C).");
@@ -58,7 +59,7 @@ internal static class AveragerVerb
             TopK: s.OptionalInt("averager.top_k") is { } k ? (k > 0 ? k : throw new SettingsException($"--averager.top_k must be positive (got {k})")) : null,
             MaxDeltaNorm: s.Double("averager.max_delta_norm"), OuterLearningRate: s.Double("averager.outer_lr"),
             OuterMomentum: s.Double("averager.outer_momentum"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device,
-            DownlinkEncoding: DownlinkEncoding(s.String("averager.downlink_encoding")));
+            DownlinkEncoding: DownlinkEncoding(s.String("averager.downlink_encoding")), AssignmentSkew: Skew(s.Double("averager.assignment_skew")));
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var merge = corpus.Split(SplitName.Merge);
@@ -78,6 +79,9 @@ internal static class AveragerVerb
     }
 
     /// <summary>A preset with fresh weights (its context shortened to <paramref name="context"/>), or a checkpoint folder.</summary>
+    private static double Skew(double skew) =>
+        skew is >= 0 and <= 1 ? skew : throw new SettingsException($"--averager.assignment_skew must be in [0, 1] (got {skew})");
+
     private static Gpt InitialModel(string model, int? context, long seed, string device)
     {
         var torchDevice = TorchRuntime.Device(device);

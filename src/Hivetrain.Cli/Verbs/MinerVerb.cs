@@ -24,10 +24,8 @@ internal static class MinerVerb
             .Add("miner.publish_steps", "Publish every this many optimizer steps", 100)
             .Add("miner.poll_seconds", "Look for a new base model every this many seconds", 60)
             .Add("miner.delta_encoding", "Delta encoding: " + DeltaEncoding.Syntax, "f32")
-            .Add("miner.shards", "The train split is cut into this many shards; the hotkey picks one", 16)
-            .Add("miner.seed", "Seed of the training window order", 0)
             .Add("storage.keep_revisions", "Keep this many newest revisions of this miner's repository (0: keep all)", 3);
-        var command = new Command("miner", "Train the base model on this hotkey's shard and publish weight deltas (until Ctrl+C).");
+        var command = new Command("miner", "Train the base model on the data assigned to this hotkey each round and publish signed weight deltas (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "miner", RunAsync, ct));
         return command;
@@ -46,18 +44,13 @@ internal static class MinerVerb
 
         var hotkey = await host.RegisteredHotkeyAsync(ct);
         using var corpus = await host.OpenCorpusAsync(ct);
-        int shards = s.PositiveInt("miner.shards");
-        int shard = TokenSplit.ShardIndexFor(hotkey.Ss58Address, shards);
-        var data = corpus.Split(SplitName.Train).Shard(shard, shards);
+        var train = corpus.Split(SplitName.Train);
         var logger = host.Logger<Miner>();
-        logger.LogInformation("Miner {Hotkey} publishing to {Repo}; base {Base}; data {Data}", hotkey.Ss58Address, repoId, host.BaseRepoId, data.Description);
+        logger.LogInformation("Miner {Hotkey} publishing to {Repo}; base {Base}; trains on its assigned windows of {Data}", hotkey.Ss58Address, repoId, host.BaseRepoId, train.Description);
         int keep = s.Int("storage.keep_revisions");
         if (keep < 0) throw new SettingsException($"--storage.keep_revisions must not be negative (got {keep})");
         var store = keep == 0 ? host.Store : new PruningStore(host.Store, repoId, keep, logger);
-        // Two miners whose hotkeys land on the same shard must still not train identically (an identical delta is
-        // indistinguishable from a copy), so the window order depends on the hotkey as well as the seed.
-        var windowSeed = SeededRandom.Derive((ulong)s.Long("miner.seed"), (ulong)TokenSplit.ShardIndexFor(hotkey.Ss58Address, int.MaxValue));
-        using var miner = new Miner(store, host.Ledger, hotkey, data.Windows(windowSeed), options, logger);
+        using var miner = new Miner(store, host.Ledger, hotkey, new CorpusAssignments(train), options, logger);
         await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await miner.RunAsync(ct);
         ct.ThrowIfCancellationRequested();

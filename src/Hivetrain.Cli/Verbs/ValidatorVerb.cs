@@ -23,7 +23,11 @@ internal static class ValidatorVerb
             .Add("validator.stale_grace_seconds", "How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval)", 800)
             .Add("validator.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4)
             .Add("validator.screen_top", "Screening: rank deltas by the first-order estimate −⟨∇L0, δ⟩ and score exactly only this many best (0: off, every delta scored exactly)", 0)
-            .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2);
+            .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2)
+            .Add("validator.own_data_rows", "Own-data test: windows drawn from each miner's assigned data", 16)
+            .Add("validator.proof_z", "Own-data test: a delta is proven when its reduction on its own data exceeds the held-out one by this many standard errors", 2.0)
+            .Add("validator.private_data", "A corpus only this validator reads (file or folder, as --data), mixed into the held-out sample; never published", "")
+            .Add("validator.private_rows", "Windows of --validator.private_data in each held-out sample", 16);
         var command = new Command("validator", "Score the miners' deltas by loss reduction on a seeded held-out sample and set weights (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "validator", RunAsync, ct));
@@ -45,14 +49,24 @@ internal static class ValidatorVerb
             SeedWindowBlocks: s.PositiveInt("validator.seed_window_blocks"), MovingAverageAlpha: alpha,
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
-            VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power);
+            VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power,
+            OwnDataRows: s.PositiveInt("validator.own_data_rows"), ProofZ: s.Double("validator.proof_z"));
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var eval = corpus.Split(SplitName.Eval);
+        var privatePath = s.String("validator.private_data");
+        using var privateCorpus = string.IsNullOrWhiteSpace(privatePath) ? null
+            : await CorpusLoader.OpenAsync(privatePath, new CorpusOptions(s.String("cache")), ct);
+        // Every document of the private corpus may be drawn: none of it is ever published, whatever its split.
+        var privateSplit = privateCorpus?.Split(SplitName.Train);
+        int privateRows = s.PositiveInt("validator.private_rows");
+        var data = new ValidatorData((seed, context) => EvaluationSample.Draw(eval, seed, rows, context), new CorpusAssignments(corpus.Split(SplitName.Train)),
+            privateSplit is null ? null : (seed, context) => EvaluationSample.Draw(privateSplit, seed, privateRows, context));
         var logger = host.Logger<Validator>();
-        logger.LogInformation("Validator {Hotkey} on base {Base}; sample of {Rows} windows from {Data}; state in {State}",
-            hotkey.Ss58Address, host.BaseRepoId, rows, eval.Description, options.StateDirectory);
-        using var validator = new Validator(host.Store, host.Ledger, hotkey, (seed, context) => EvaluationSample.Draw(eval, seed, rows, context), options, logger);
+        logger.LogInformation("Validator {Hotkey} on base {Base}; sample of {Rows} windows from {Data}{Private}; state in {State}",
+            hotkey.Ss58Address, host.BaseRepoId, rows, eval.Description,
+            privateSplit is null ? "" : $" and {privateRows} private windows from {privateSplit.Description}", options.StateDirectory);
+        using var validator = new Validator(host.Store, host.Ledger, hotkey, data, options, logger);
         await host.WaitForBaseRepositoryAsync(logger, options.EffectivePollInterval, ct);
         await validator.RunAsync(ct);
         ct.ThrowIfCancellationRequested();

@@ -25,6 +25,28 @@ public static class DeltaCheck
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> under the strict reader and the expectation's size limits without checking its
+    /// contents (so its metadata can be read first); null and a rejection when it does not open.
+    /// </summary>
+    public static DeltaFile? TryOpen(string path, DeltaExpectation expected, out DeltaVerdict? rejection)
+    {
+        rejection = null;
+        try
+        {
+            return DeltaFile.Open(path, Limits(expected));
+        }
+        catch (SafeTensorsException e)
+        {
+            rejection = DeltaVerdict.Rejected(e.Reason == SafeTensorsError.DtypeNotAllowed ? DeltaRejection.DtypeNotAllowed : DeltaRejection.Unreadable, e.Message);
+        }
+        catch (DeltaException e)
+        {
+            rejection = DeltaVerdict.Rejected(e.Reason, e.Detail);
+        }
+        return null;
+    }
+
     private static DeltaVerdict Run(Func<DeltaFile> open, DeltaExpectation expected)
     {
         DeltaFile delta;

@@ -31,11 +31,15 @@ public static class DeltaCodec
         return stream.ToArray();
     }
 
-    private static DeltaMetadata Metadata(List<SafeTensorsWriteEntry> entries, DeltaEncoding encoding, DeltaProvenance p) =>
-        new(p.BaseRevision, p.Hotkey, encoding.Format, encoding.Dtype.ToString(), p.Steps, p.Tokens, p.CreatedAt, SafeTensorsWriter.PayloadSha256(entries))
+    private static DeltaMetadata Metadata(List<SafeTensorsWriteEntry> entries, DeltaEncoding encoding, DeltaProvenance p)
+    {
+        var sha = SafeTensorsWriter.PayloadSha256(entries);
+        return new(p.BaseRevision, p.Hotkey, encoding.Format, encoding.Dtype.ToString(), p.Steps, p.Tokens, p.CreatedAt, sha)
         {
             Chunking = encoding.Chunking,
+            Signature = p.Sign is null ? null : Convert.ToHexStringLower(p.Sign(DeltaSignature.Message(p.BaseRevision, sha))),
         };
+    }
 
     /// <summary>The entries to write; the tensors they read live in the caller's dispose scope.</summary>
     private static List<SafeTensorsWriteEntry> Encode(IReadOnlyDictionary<string, torch.Tensor> delta, DeltaEncoding encoding)

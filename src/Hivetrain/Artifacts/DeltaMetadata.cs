@@ -12,10 +12,17 @@ public sealed record DeltaMetadata(
     /// <summary>The chunk parameters of a quantized format (<see cref="DeltaFormat.Int8"/>, <see cref="DeltaFormat.ChunkTopK"/>); null otherwise.</summary>
     public DeltaChunking? Chunking { get; init; }
 
+    /// <summary>
+    /// The publishing hotkey's sr25519 signature of <see cref="DeltaSignature.Message"/> (base revision and payload
+    /// SHA-256), as 128 lowercase hex digits; null in files that carry none (the averager's base delta).
+    /// </summary>
+    public string? Signature { get; init; }
+
     public IReadOnlyDictionary<string, string> ToDictionary()
     {
         var fields = Fields();
         Chunking?.WriteTo(fields);
+        if (Signature is not null) fields["signature"] = Signature;
         return fields;
     }
 
@@ -49,7 +56,17 @@ public sealed record DeltaMetadata(
             return false;
         }
         if (!DeltaChunking.TryRead(fields, out var chunking, out error)) return false;
-        metadata = new DeltaMetadata(Get("base_revision"), Get("hotkey"), Get("format"), Get("dtype"), steps, tokens, created, sha) { Chunking = chunking };
+        string? signature = fields.TryGetValue("signature", out var s) ? s : null;
+        if (signature is not null && (signature.Length != 2 * DeltaSignature.Length || !signature.All(char.IsAsciiHexDigitLower)))
+        {
+            error = $"'signature' is not {2 * DeltaSignature.Length} lowercase hex digits";
+            return false;
+        }
+        metadata = new DeltaMetadata(Get("base_revision"), Get("hotkey"), Get("format"), Get("dtype"), steps, tokens, created, sha)
+        {
+            Chunking = chunking,
+            Signature = signature,
+        };
         return true;
     }
 }

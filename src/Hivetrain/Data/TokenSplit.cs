@@ -74,11 +74,26 @@ public sealed class TokenSplit
             throw new CorpusException(CorpusErrorReason.EmptySplit, $"{Description}: no document in this split (the corpus is too small).");
     }
 
+    /// <summary>Groups of the corpus (source file, or synthetic dialect): one more than the largest.</summary>
+    internal int GroupCount => _corpus.GroupCount;
+
+    /// <summary>The group of the document holding stream position <paramref name="position"/>.</summary>
+    internal int GroupAt(long position) => _corpus.Record(_documents[DocumentAt(position)]).Group;
+
+    /// <summary>The assignment of <paramref name="slot"/> on <paramref name="baseRevision"/> (see <see cref="DataAssignment"/>).</summary>
+    public DataAssignment Assignment(string baseRevision, AssignmentRule rule, int slot) =>
+        DataAssignment.For(this, baseRevision, rule, slot);
+
+    private int DocumentAt(long position)
+    {
+        int document = Array.BinarySearch(_streamStarts, position);
+        return document < 0 ? ~document - 1 : document;
+    }
+
     /// <summary>Copies the stream from <paramref name="position"/> on, wrapping to its start, into <paramref name="destination"/>.</summary>
     internal void CopyStream(long position, Span<int> destination)
     {
-        int document = Array.BinarySearch(_streamStarts, position);
-        if (document < 0) document = ~document - 1;
+        int document = DocumentAt(position);
         int offset = (int)(position - _streamStarts[document]);
         int written = 0;
         while (written < destination.Length)

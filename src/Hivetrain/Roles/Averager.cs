@@ -64,7 +64,10 @@ public sealed class Averager : IDisposable
     {
         await _store.CreateRepositoryAsync(Options.BaseRepoId, ct);
         if (await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct) is { } existing) return existing;
-        var manifest = new RoundManifest(0, null, DateTimeOffset.UtcNow, [], null, null, null);
+        var manifest = new RoundManifest(0, null, DateTimeOffset.UtcNow, [], null, null, null)
+        {
+            Assignment = await AssignmentRuleAsync(initial.Config, ct),
+        };
         await PublishAsync(initial, manifest, expectedParent: "", ct);
         _logger.LogInformation("Published the initial base model (round 0) to {Repo}", Options.BaseRepoId);
         return (await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct))!;
@@ -115,6 +118,7 @@ public sealed class Averager : IDisposable
             var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after)
             {
                 DownlinkEncoding = _downlink?.Encoding.ToString(),
+                Assignment = await AssignmentRuleAsync(_model.Config, ct),
             };
             var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct, baseDelta);
             _outer.Commit();
@@ -141,6 +145,17 @@ public sealed class Averager : IDisposable
             var result = await PublishOnceAsync(ct);
             if (!result.Published) await Task.Delay(Options.EffectiveRoundDuration, ct);
         }
+    }
+
+    /// <summary>
+    /// The next round's data assignment: a slot for every uid registered now (a uid registered later gets one from the
+    /// round after), windows of the merge context.
+    /// </summary>
+    private async Task<AssignmentRule> AssignmentRuleAsync(GptConfig config, CancellationToken ct)
+    {
+        var roster = await _ledger.GetRosterAsync(ct);
+        int slots = roster.Count == 0 ? 1 : roster.Max(n => n.Uid) + 1;
+        return new AssignmentRule(slots, Options.Context ?? config.Context, Skew: Options.AssignmentSkew);
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public enum MergeMethod
 /// set, also publishes each new base as a delta against its parent in that encoding (with error feedback), and the new
 /// base is then exactly parent + decoded delta. Off by default: a lossy downlink changes the published weights, so a
 /// network turns it on knowingly (int8 costs nothing measurable and is 4× smaller than the f32 model).
+/// <see cref="AssignmentSkew"/> is the skew of the data assignment each new base deals (0: iid; see <c>AssignmentRule</c>).
 /// </summary>
 public sealed record AveragerOptions(
     string BaseRepoId,
@@ -35,7 +36,8 @@ public sealed record AveragerOptions(
     double OuterMomentum = 0.0,
     TimeSpan? RoundDuration = null,
     string Device = "cpu",
-    string? DownlinkEncoding = null)
+    string? DownlinkEncoding = null,
+    double AssignmentSkew = 0)
 {
     /// <summary>How long a round lasts after its base is published (<c>--averager.round_seconds</c>, default 1200 s).</summary>
     public TimeSpan EffectiveRoundDuration => RoundDuration ?? TimeSpan.FromSeconds(1200);

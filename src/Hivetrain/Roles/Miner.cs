@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Hivetrain.Artifacts;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
+using Hivetrain.Ledger.Keys;
 using Hivetrain.Model;
 using Hivetrain.Storage;
 using Hivetrain.Training;
@@ -12,8 +13,9 @@ using TorchSharp;
 namespace Hivetrain.Roles;
 
 /// <summary>
-/// A miner: trains the current base model on its own shard and publishes its delta (trained − base) to its
-/// repository as one atomic commit. On a new base it rebases, keeping only the unpublished progress
+/// A miner: trains the current base model on the windows assigned to its uid for that base (DESIGN.md, Assigned data),
+/// walking them in order, and publishes its delta (trained − base), signed by its hotkey, to its repository as one
+/// atomic commit. On a new base it rebases, keeping only the unpublished progress
 /// (DESIGN.md, Rounds and timing), with its optimizer state and schedule carried on. Its durable state is the
 /// store itself: a restarted miner resumes from its last published delta on the current base.
 /// Error feedback for lossy encodings needs no separate buffer: published progress is measured from the decoded
@@ -25,7 +27,8 @@ public sealed class Miner : IDisposable
 {
     private readonly IModelStore _store;
     private readonly ILedger _ledger;
-    private readonly IWindowSource _data;
+    private readonly IAssignedData _data;
+    private readonly RoundWindows _windows = new();
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly DeltaEncoding _encoding;
@@ -35,7 +38,7 @@ public sealed class Miner : IDisposable
     private ParameterSnapshot? _published;
     private readonly Stopwatch _sinceLastPublish = new();
 
-    public Miner(IModelStore store, ILedger ledger, Keypair hotkey, IWindowSource data, MinerOptions options, ILogger<Miner>? logger = null)
+    public Miner(IModelStore store, ILedger ledger, Keypair hotkey, IAssignedData data, MinerOptions options, ILogger<Miner>? logger = null)
     {
         _store = store;
         _ledger = ledger;
@@ -63,6 +66,12 @@ public sealed class Miner : IDisposable
     /// <summary>Steps since the last publish (on any base).</summary>
     public long UnpublishedSteps { get; private set; }
 
+    /// <summary>This hotkey's uid on the roster (its assignment slot).</summary>
+    public int? Uid { get; private set; }
+
+    /// <summary>Whether the current base assigns this uid data to train on (a uid registered after the base was published has none until the next).</summary>
+    public bool HasAssignment => _windows.Current is not null;
+
     /// <summary>The model being trained (null before <see cref="StartAsync"/>).</summary>
     public Gpt? Model => _model;
 
@@ -84,6 +93,7 @@ public sealed class Miner : IDisposable
             await _ledger.SetCommitmentAsync(Hotkey, Options.RepoId, ct);
             _logger.LogInformation("Committed repository {Repo} for hotkey {Hotkey}", Options.RepoId, Hotkey.Ss58Address);
         }
+        WarnAboutOtherClaims(commitments);
         await _store.CreateRepositoryAsync(Options.RepoId, ct);
 
         BaseModel? latest;
@@ -104,13 +114,16 @@ public sealed class Miner : IDisposable
         var latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
         if (latest is null || latest.Revision == Base!.Revision) return false;
         await RebaseAsync(latest, ct);
+        WarnAboutOtherClaims(await _ledger.GetCommitmentsAsync(ct));
         return true;
     }
 
-    /// <summary>One optimizer step on the miner's shard.</summary>
+    /// <summary>One optimizer step on the miner's assigned windows.</summary>
     public TrainStep TrainStep()
     {
         EnsureStarted();
+        if (!HasAssignment)
+            throw new InvalidOperationException($"uid {Uid} has no assigned data on base {Base!.Revision}: it registered after the round began; wait for the next base");
         var step = _trainer!.Step();
         StepsOnBase++;
         TokensOnBase += step.Tokens;
@@ -135,7 +148,8 @@ public sealed class Miner : IDisposable
             using (var scope = torch.NewDisposeScope())
             {
                 var delta = DeltaMath.Compute(_model!.NamedParameters, _base!.Tensors);
-                DeltaCodec.Write(file, delta, _encoding, new DeltaProvenance(Base!.Revision, Hotkey.Ss58Address, StepsOnBase, TokensOnBase, DateTimeOffset.UtcNow));
+                DeltaCodec.Write(file, delta, _encoding, new DeltaProvenance(Base!.Revision, Hotkey.Ss58Address, StepsOnBase, TokensOnBase,
+                    DateTimeOffset.UtcNow, message => Sr25519.Sign(Hotkey, message)));
             }
             var commit = await _store.CommitAsync(Options.RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)],
                 $"delta on {Base!.Revision} after {StepsOnBase} steps", expectedParent: null, ct);
@@ -168,6 +182,12 @@ public sealed class Miner : IDisposable
                 await SyncBaseAsync(ct);
                 sincePoll.Restart();
             }
+            if (!HasAssignment)
+            {
+                await Task.Delay(Options.EffectivePollInterval, ct);
+                await SyncBaseAsync(ct);
+                continue;
+            }
             var step = TrainStep();
             if (step.Step % 10 == 0)
                 _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
@@ -186,7 +206,7 @@ public sealed class Miner : IDisposable
         if (_trainer is null || previousConfig != _model.Config)
         {
             _trainer?.Dispose();
-            _trainer = new Trainer(_model, _data, Options.Training);
+            _trainer = new Trainer(_model, _windows, Options.Training);
         }
         _base?.Dispose();
         _published?.Dispose();
@@ -195,7 +215,33 @@ public sealed class Miner : IDisposable
         Base = latest;
         StepsOnBase = 0;
         TokensOnBase = 0;
+        await AssignAsync(latest, start: 0, ct);
         _logger.LogInformation("Training on base {Revision} (round {Round})", latest.Revision, latest.Manifest.Round);
+    }
+
+    /// <summary>Points the trainer at this uid's assigned windows on <paramref name="latest"/>, from window <paramref name="start"/>.</summary>
+    private async Task AssignAsync(BaseModel latest, long start, CancellationToken ct)
+    {
+        var roster = await _ledger.GetRosterAsync(ct);
+        Uid = roster.FirstOrDefault(n => n.Hotkey == Hotkey.Ss58Address)?.Uid;
+        var rule = latest.Manifest.Assignment;
+        if (rule is null || Uid is not { } uid || uid >= rule.Slots)
+        {
+            _windows.Current = null;
+            _logger.LogWarning("No assigned data for uid {Uid} on base {Revision}{Why}: waiting for the next base", Uid, latest.Revision,
+                rule is null ? " (the base deals none)" : $" (the round deals {rule.Slots} slots; this hotkey registered later)");
+            return;
+        }
+        _windows.Current = _data.Walk(latest.Revision, rule, uid, start);
+    }
+
+    /// <summary>Logs a warning naming every other hotkey that committed this miner's repository id (a front-runner gains nothing, but the owner should know).</summary>
+    private void WarnAboutOtherClaims(IReadOnlyList<Commitment> commitments)
+    {
+        foreach (var other in commitments.Where(c => c.Hotkey != Hotkey.Ss58Address
+                     && string.Equals(c.Data.Trim(), Options.RepoId.Trim(), StringComparison.OrdinalIgnoreCase)))
+            _logger.LogWarning("Hotkey {Other} has also committed this miner's repository {Repo} (at block {Block}); its claim earns nothing: " +
+                "validators pay the hotkey whose signature the deltas carry ({Hotkey})", other.Hotkey, Options.RepoId, other.Block, Hotkey.Ss58Address);
     }
 
     /// <summary>θ ← θ_new_base + (θ − θ_at_last_publish): keeps the unpublished progress only.</summary>
@@ -248,6 +294,7 @@ public sealed class Miner : IDisposable
         _published!.CopyFrom(_model.NamedParameters);
         StepsOnBase = published.Metadata.Steps;
         TokensOnBase = published.Metadata.Tokens;
+        if (HasAssignment) await AssignAsync(Base, start: TokensOnBase / Base.Manifest.Assignment!.Context, ct);
         _logger.LogInformation("Resumed from published delta {Revision} ({Steps} steps on base {Base})", latest, StepsOnBase, Base.Revision);
     }
 

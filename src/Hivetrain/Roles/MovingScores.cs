@@ -3,9 +3,11 @@ using System.Text.Json;
 namespace Hivetrain.Roles;
 
 /// <summary>
-/// A validator's moving average of raw scores per uid, keyed to the hotkey that held the uid:
-/// a uid taken over by another hotkey starts again from zero. Non-finite or negative raw scores
-/// count as zero, so no sequence of inputs makes an average NaN, negative or infinite.
+/// A validator's moving averages per uid, keyed to the hotkey that held the uid: a uid taken over by another hotkey
+/// starts again from zero. Two averages: of the raw scores, and of the own-data verdict (1 proven, 0 not; the "proof"),
+/// which multiplies a proven round's held-out reduction. Each advances once per (base revision, delta) —
+/// the <c>key</c> of an update — however often the same submission is seen. Non-finite or negative raw scores count as
+/// zero, so no sequence of inputs makes an average NaN, negative or infinite.
 /// </summary>
 public sealed class MovingScores
 {
@@ -22,13 +24,36 @@ public sealed class MovingScores
     /// <summary>The averages by uid.</summary>
     public IReadOnlyDictionary<int, double> Averages => _entries.ToDictionary(e => e.Key, e => e.Value.Average);
 
-    /// <summary>Folds one round's raw score for a uid into its average.</summary>
-    public void Update(int uid, string hotkey, double rawScore)
+    /// <summary>The own-data verdict averages by uid.</summary>
+    public IReadOnlyDictionary<int, double> Proofs => _entries.ToDictionary(e => e.Key, e => e.Value.Proof);
+
+    /// <summary>Whether the submission <paramref name="key"/> of this uid and hotkey has already been folded in.</summary>
+    public bool HasSeen(int uid, string hotkey, string key) => _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey && entry.LastKey == key;
+
+    /// <summary>Folds one round's raw score for a uid into its average (the proof average unchanged).</summary>
+    public void Update(int uid, string hotkey, double rawScore, string? key = null)
     {
-        var score = Sanitize(rawScore);
-        var previous = _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry.Average : 0.0;
-        _entries[uid] = new Entry(hotkey, Alpha * score + (1 - Alpha) * previous);
+        var previous = Current(uid, hotkey);
+        if (key is not null && previous.LastKey == key) return;
+        _entries[uid] = previous with { Average = Alpha * Sanitize(rawScore) + (1 - Alpha) * previous.Average, LastKey = key ?? previous.LastKey };
     }
+
+    /// <summary>
+    /// Folds an own-data verdict and, when proven, the held-out reduction × the updated proof average into the averages;
+    /// unproven, the round's raw score is 0. Returns that raw score.
+    /// </summary>
+    public double UpdateProven(int uid, string hotkey, double heldOutReduction, bool proven, string key)
+    {
+        var previous = Current(uid, hotkey);
+        if (previous.LastKey == key) return 0;
+        double proof = Alpha * (proven ? 1 : 0) + (1 - Alpha) * previous.Proof;
+        double raw = proven ? Sanitize(heldOutReduction) * proof : 0;
+        _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, proof, key);
+        return raw;
+    }
+
+    private Entry Current(int uid, string hotkey) =>
+        _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry : new Entry(hotkey, 0, 0, null);
 
     /// <summary>Keeps a uid's average as it is this round (e.g. a stale delta in its grace period).</summary>
     public void Keep(int uid, string hotkey)
@@ -67,7 +92,8 @@ public sealed class MovingScores
     }
 
     /// <summary>Serializes to JSON, for persistence across restarts.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new State(Alpha, _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average)).OrderBy(e => e.Uid).ToList()));
+    public string ToJson() => JsonSerializer.Serialize(new State(Alpha,
+        _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average, e.Value.Proof, e.Value.LastKey)).OrderBy(e => e.Uid).ToList()));
 
     /// <summary>Restores from <see cref="ToJson"/>; entries that are not finite and non-negative are dropped.</summary>
     public static MovingScores FromJson(string json, double alpha)
@@ -75,7 +101,8 @@ public sealed class MovingScores
         var state = JsonSerializer.Deserialize<State>(json) ?? throw new FormatException("moving scores: empty state");
         var scores = new MovingScores(alpha);
         foreach (var e in state.Entries ?? [])
-            if (double.IsFinite(e.Average) && e.Average >= 0 && e.Hotkey is not null) scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average);
+            if (double.IsFinite(e.Average) && e.Average >= 0 && e.Hotkey is not null)
+                scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average, double.IsFinite(e.Proof) ? Math.Clamp(e.Proof, 0, 1) : 0, e.LastKey);
         return scores;
     }
 
@@ -84,7 +111,7 @@ public sealed class MovingScores
     /// <summary>Caps one round's raw score: a loss reduction above this is not a real improvement.</summary>
     public const double MaxRawScore = 1e6;
 
-    private readonly record struct Entry(string Hotkey, double Average);
+    private readonly record struct Entry(string Hotkey, double Average, double Proof, string? LastKey);
     private sealed record State(double Alpha, List<StateEntry>? Entries);
-    private sealed record StateEntry(int Uid, string? Hotkey, double Average);
+    private sealed record StateEntry(int Uid, string? Hotkey, double Average, double Proof = 0, string? LastKey = null);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hivetrain.Data;
 
 namespace Hivetrain.Roles;
 
@@ -24,6 +25,9 @@ public sealed record RoundManifest(
     /// </summary>
     public string? DownlinkEncoding { get; init; }
 
+    /// <summary>How this round's train-split windows are dealt to the uids (DESIGN.md, Assigned data); null on bases that deal none.</summary>
+    public AssignmentRule? Assignment { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -41,6 +45,7 @@ public sealed record RoundManifest(
         catch (JsonException e) { throw new FormatException($"round.json is not valid: {e.Message}", e); }
         if (manifest is null || manifest.Round < 0 || manifest.Contributors is null)
             throw new FormatException("round.json lacks a round number or contributors");
+        manifest.Assignment?.Validate();
         return manifest;
     }
 }

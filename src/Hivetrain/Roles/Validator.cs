@@ -11,34 +11,39 @@ using TorchSharp;
 namespace Hivetrain.Roles;
 
 /// <summary>
-/// A validator: each round it draws the evaluation sample from a seed anyone can derive once the submissions are in
-/// (base revision, block window, the submitted revisions: <see cref="EvaluationSeed"/>), computes the base loss once, then for each committed miner downloads, checks, applies in place,
-/// evaluates and reverts (bitwise) its delta; raw score max(0, L0 − Li) folds into a per-hotkey moving average,
-/// whose normalized values go to the ledger as weights. One model in memory, one delta at a time. With
-/// <see cref="ValidatorOptions.Screening"/>, a <see cref="Screener"/> picks which deltas are evaluated exactly.
+/// A validator. Each round reads as its stages: <b>collect</b> every committed repository's latest delta and decide its
+/// owner by signature (<see cref="SubmissionCollector"/>); <b>check</b> for certain copies (<see cref="CopyDetector"/>);
+/// draw the held-out sample from a seed of the submitted content hashes (<see cref="EvaluationSeed"/>); <b>score</b> each
+/// delta by applying it in place, evaluating and reverting (bitwise), and <b>prove</b> it with the own-data test
+/// (<see cref="OwnDataTest"/>) on the miner's assigned windows; <b>weigh</b>: fold into the per-hotkey moving averages,
+/// once per (base revision, delta), and set normalized weights on the ledger; <b>record</b> the round. One model in
+/// memory, one delta applied at a time. With <see cref="ValidatorOptions.Screening"/>, a <see cref="Screener"/> picks
+/// which deltas are evaluated exactly.
 /// </summary>
 public sealed class Validator : IDisposable
 {
     private readonly IModelStore _store;
     private readonly ILedger _ledger;
-    private readonly Func<ulong, int, TokenWindows> _drawSample;
+    private readonly ValidatorData _data;
+    private readonly SubmissionCollector _collector;
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly string _scoresPath;
     private readonly string _roundsPath;
+    private readonly Screener? _screener;
+    private readonly Dictionary<int, MinerResult> _lastResults = new();
     private Gpt? _model;
     private string? _loadedRevision;
     private DeltaApplier? _applier;
     private (string Revision, ulong Seed, double[] Rows)? _baseLoss;
-    private readonly Screener? _screener;
 
-    /// <summary>A validator signing as <paramref name="hotkey"/>; <paramref name="drawSample"/> draws the evaluation sample for a seed and a context length from the eval split.</summary>
-    public Validator(IModelStore store, ILedger ledger, Keypair hotkey, Func<ulong, int, TokenWindows> drawSample,
-        ValidatorOptions options, ILogger<Validator>? logger = null)
+    /// <summary>A validator signing as <paramref name="hotkey"/>, evaluating on <paramref name="data"/>.</summary>
+    public Validator(IModelStore store, ILedger ledger, Keypair hotkey, ValidatorData data, ValidatorOptions options, ILogger<Validator>? logger = null)
     {
         _store = store;
         _ledger = ledger;
-        _drawSample = drawSample;
+        _data = data;
+        _collector = new SubmissionCollector(store);
         Hotkey = hotkey;
         Options = options;
         _logger = logger ?? NullLogger<Validator>.Instance;
@@ -71,85 +76,31 @@ public sealed class Validator : IDisposable
             return null;
         }
         await EnsureBaseLoadedAsync(baseModel, ct);
-
-        long block = await _ledger.GetBlockAsync(ct);
-        var rules = await _ledger.GetRulesAsync(ct);
-        var roster = await _ledger.GetRosterAsync(ct);
-        var claims = RepositoryOwnership.Resolve(await _ledger.GetCommitmentsAsync(ct));
-        var candidates = await ListCandidatesAsync(roster, claims, ct);
-        // Drawn from the submissions too: a seed of base and block alone is known before the deadline (EvaluationSeed).
-        var seed = EvaluationSeed.For(baseModel.Revision, block / Math.Max(1, Options.SeedWindowBlocks), candidates.Select(c => (c.Neuron.Uid, c.Revision)));
-        var sample = _drawSample(seed, Options.Context ?? _model!.Config.Context);
-        var baseRows = BaseRows(baseModel.Revision, seed, sample);
-        double baseLoss = baseRows.Average();
-        var results = new List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)>();
-        var checkedDeltas = new List<(Candidate Candidate, DeltaFile File, double Norm)>();
-        Screener.Ranking? ranking = null;
+        var chain = await ReadChainAsync(ct);
+        var submissions = await CollectAsync(baseModel, chain, ct);
         try
         {
-            // 1. Strict checks, in commit order (earliest first: copies are decided against earlier commits).
-            foreach (var candidate in candidates.OrderBy(c => c.CommittedAt ?? DateTimeOffset.MaxValue).ThenBy(c => c.Neuron.Uid))
+            submissions = WithCopiesRejected(submissions);
+            var seed = EvaluationSeed.For(baseModel.Revision, chain.Block / Math.Max(1, Options.SeedWindowBlocks),
+                submissions.Select(s => (s.Neuron.Uid, s.Sha256)));
+            var sample = _data.Sample(seed, Options.Context ?? _model!.Config.Context);
+            var baseRows = BaseRows(baseModel.Revision, seed, sample);
+            var round = new RoundSample(baseModel, seed, sample, baseRows);
+            var ranking = Screen(round, submissions);
+            var results = submissions.Select(s => ScoreAndProve(round, s, ranking) with
             {
-                var (file, norm, rejection, keep) = await CheckAsync(candidate, baseModel, ct);
-                if (file is not null) checkedDeltas.Add((candidate, file, norm));
-                else results.Add((candidate.Neuron, candidate, null, 0, rejection, keep));
-            }
-            // 2. Copies of earlier deltas by other hotkeys score 0.
-            var copies = CopyDetector.Find(checkedDeltas.Select(d => new CopyDetector.Entry(d.Candidate.Neuron.Hotkey, d.File.Metadata.Sha256, d.File, d.Norm)).ToList(),
-                Options.CopyCosineThreshold);
-            // 3. Optional screening: only the best by first-order estimate, and an audit, are evaluated exactly.
-            ranking = _screener?.Rank(_model!, baseModel.Revision, seed, sample, Options.EvaluationBatchRows,
-                checkedDeltas.Where((_, i) => copies[i] is null).Select(d => (d.Candidate.Neuron.Uid, d.File, d.Norm)).ToList());
-            // 4. Apply, evaluate, revert, one delta at a time.
-            for (int i = 0; i < checkedDeltas.Count; i++)
-            {
-                var (candidate, file, _) = checkedDeltas[i];
-                if (copies[i] is { } copy)
-                {
-                    results.Add((candidate.Neuron, candidate, null, 0, $"copy of {checkedDeltas[copy.Source].Candidate.Neuron.Hotkey}'s earlier delta: {copy.Reason}", false));
-                    continue;
-                }
-                if (ranking?.IsScreenedOut(candidate.Neuron.Uid) == true)
-                {
-                    results.Add((candidate.Neuron, candidate, null, 0, _screener!.ScreenedOut(ranking, candidate.Neuron.Uid), false));
-                    continue;
-                }
-                var score = LossReduction.Score(baseRows, Score(file, sample), Options.SignificanceZ);
-                string? verdictNote = !double.IsFinite(score.MeanWith) ? "loss is not finite after applying the delta"
-                    : score.Significant ? null
-                    : $"no significant loss reduction ({score.Reduction:+0.0000;-0.0000} ± {score.StandardError:F4})";
-                results.Add((candidate.Neuron, candidate, score.MeanWith, score.Score, verdictNote, false));
-            }
+                Estimate = ranking?.Estimates.TryGetValue(s.Neuron.Uid, out var estimate) == true ? estimate : null,
+            }).ToList();
+            var screening = ranking is null ? null : _screener!.Summarize(ranking, results
+                .Where(r => r.Loss is not null && ranking.Plan.IsExact(r.Submission.Neuron.Uid))
+                .ToDictionary(r => r.Submission.Neuron.Uid, r => (round.BaseLoss - r.Loss!.Value, r.HeldOutScore)));
+            results = WithNegligibleScoresZeroed(results);
+            return await WeighAndRecordAsync(round, chain, results, screening, ct);
         }
         finally
         {
-            foreach (var d in checkedDeltas) d.File.Dispose();
+            foreach (var s in submissions) s.File?.Dispose();
         }
-        var screening = ranking is null ? null : _screener!.Summarize(ranking,
-            results.Where(r => r.Loss is not null && ranking.Plan.IsExact(r.Neuron.Uid)).ToDictionary(r => r.Neuron.Uid, r => (baseLoss - r.Loss!.Value, r.Score)));
-        results = WithNegligibleScoresZeroed(results);
-        // Screened-out deltas are summarized in one line by the screener rather than warned about one by one.
-        foreach (var r in results.Where(r => r.Rejection is not null && !r.Keep && ranking?.IsScreenedOut(r.Neuron.Uid) != true))
-            _logger.LogWarning("uid {Uid} ({Hotkey}) rejected: {Reason}", r.Neuron.Uid, r.Neuron.Hotkey, r.Rejection);
-
-        foreach (var r in results)
-        {
-            if (r.Keep) Scores.Keep(r.Neuron.Uid, r.Neuron.Hotkey);
-            else Scores.Update(r.Neuron.Uid, r.Neuron.Hotkey, r.Score);
-        }
-        Scores.Retain(roster.ToDictionary(n => n.Uid, n => n.Hotkey));
-        await PersistScoresAsync(ct);
-
-        var normalized = Scores.Normalized(Options.ScorePower);
-        var (weightsSet, note) = await SetWeightsAsync(normalized, roster, block, rules, ct);
-        var averages = Scores.Averages;
-        var record = new ValidatorRound(baseModel.Revision, baseModel.Manifest.Round, block, seed, baseLoss,
-            results.OrderBy(r => r.Neuron.Uid).Select(r => new MinerResult(r.Neuron.Uid, r.Neuron.Hotkey, r.Candidate.Repo, r.Candidate.Revision,
-                r.Loss, r.Score, averages.GetValueOrDefault(r.Neuron.Uid), normalized.GetValueOrDefault(r.Neuron.Uid), r.Rejection,
-                ranking?.Estimates.TryGetValue(r.Neuron.Uid, out var estimate) == true ? estimate : null)).ToList(),
-            weightsSet, note, DateTimeOffset.UtcNow, screening);
-        await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", ct);
-        return record;
     }
 
     /// <summary>Runs rounds until cancelled: after each, waits for a new base or the poll interval.</summary>
@@ -163,6 +114,177 @@ public sealed class Validator : IDisposable
         }
     }
 
+    private sealed record ChainState(long Block, LedgerRules Rules, IReadOnlyList<Neuron> Roster, IReadOnlyList<Commitment> Commitments);
+
+    /// <summary>The round's base, its held-out sample and the base's per-row loss on it.</summary>
+    private sealed record RoundSample(BaseModel Base, ulong Seed, TokenWindows Sample, double[] BaseRows)
+    {
+        public double BaseLoss => BaseRows.Average();
+    }
+
+    /// <summary>A submission's outcome this round: held-out loss and significant reduction, the own-data test, or its rejection.</summary>
+    private sealed record Scored(Submission Submission, double? Loss, double HeldOutScore, OwnDataTest.Result? Proof, MinerRejection? Rejection, string Key)
+    {
+        public MinerResult? Reused { get; init; }
+        public double? Estimate { get; init; }
+    }
+
+    private async Task<ChainState> ReadChainAsync(CancellationToken ct) => new(
+        await _ledger.GetBlockAsync(ct), await _ledger.GetRulesAsync(ct), await _ledger.GetRosterAsync(ct), await _ledger.GetCommitmentsAsync(ct));
+
+    // ---- collect ----
+
+    /// <summary>The submissions of the round, a delta on the previous base set aside (average kept) during the grace period.</summary>
+    private async Task<List<Submission>> CollectAsync(BaseModel baseModel, ChainState chain, CancellationToken ct)
+    {
+        var expectation = DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm };
+        var submissions = await _collector.CollectAsync(chain.Roster, chain.Commitments, expectation, Hotkey.Ss58Address, ct);
+        bool inGrace = DateTimeOffset.UtcNow - baseModel.CommittedAt < Options.EffectiveStaleGrace;
+        return submissions.Select(s => s.Rejection?.Reason == RejectionReason.Stale && inGrace && s.DeltaBaseRevision == baseModel.Manifest.ParentRevision
+            ? s with { Rejection = new MinerRejection(RejectionReason.StaleInGrace, $"on the previous base {s.DeltaBaseRevision}, within the grace period (skipped)") }
+            : s).ToList();
+    }
+
+    // ---- check ----
+
+    /// <summary>Copies of a delta committed earlier by another hotkey (same content, collinear) are rejected; their files closed.</summary>
+    private List<Submission> WithCopiesRejected(List<Submission> submissions)
+    {
+        var accepted = submissions.Where(s => s.Accepted).OrderBy(s => s.CommittedAt ?? DateTimeOffset.MaxValue).ThenBy(s => s.Neuron.Uid).ToList();
+        var copies = CopyDetector.Find(accepted.Select(s => new CopyDetector.Entry(s.Neuron.Hotkey, s.Sha256!, s.File!, s.Norm)).ToList());
+        var rejected = new Dictionary<int, MinerRejection>();
+        for (int i = 0; i < accepted.Count; i++)
+            if (copies[i] is { } copy)
+                rejected[accepted[i].Neuron.Uid] = new MinerRejection(RejectionReason.Copy, copy.Reason, accepted[copy.Source].Neuron.Hotkey);
+        return submissions.Select(s =>
+        {
+            if (!rejected.TryGetValue(s.Neuron.Uid, out var rejection)) return s;
+            s.File!.Dispose();
+            return s with { File = null, Rejection = rejection, };
+        }).ToList();
+    }
+
+    // ---- score and prove ----
+
+    private Screener.Ranking? Screen(RoundSample round, List<Submission> submissions) =>
+        _screener?.Rank(_model!, round.Base.Revision, round.Seed, round.Sample, Options.EvaluationBatchRows,
+            submissions.Where(s => s.Accepted).Select(s => (s.Neuron.Uid, s.File!, s.Norm)).ToList());
+
+    private Scored ScoreAndProve(RoundSample round, Submission s, Screener.Ranking? ranking)
+    {
+        var key = KeyOf(round.Base.Revision, s);
+        if (!s.Accepted) return new Scored(s, null, 0, null, s.Rejection, key);
+        int uid = s.Neuron.Uid;
+        if (Scores.HasSeen(uid, s.Neuron.Hotkey, key) && _lastResults.TryGetValue(uid, out var last) && last.Sha256 == s.Sha256)
+            return new Scored(s, last.Loss, 0, null, last.Rejection, key) { Reused = last };
+        if (ranking?.IsScreenedOut(uid) == true)
+            return new Scored(s, null, 0, null, new MinerRejection(RejectionReason.ScreenedOut, _screener!.ScreenedOut(ranking, uid)), key);
+        var rule = round.Base.Manifest.Assignment;
+        if (rule is null || uid >= rule.Slots)
+            return new Scored(s, null, 0, null, new MinerRejection(RejectionReason.Unassigned,
+                rule is null ? "the base deals no data assignment" : $"uid {uid} registered after this round's assignment was dealt ({rule.Slots} slots)"), key);
+
+        long trained = s.File!.Metadata.Tokens / rule.Context;
+        var own = _data.Assigned.Sample(round.Base.Revision, rule, uid, SeededRandom.Derive(round.Seed, (ulong)uid), Options.OwnDataRows, trained);
+        var ownBase = Evaluate(own);
+        var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own);
+        var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
+        var proof = OwnDataTest.Run(ownBase, ownWith, round.BaseRows, heldOutWith, Options.ProofZ);
+        MinerRejection? rejection =
+            !double.IsFinite(reduction.MeanWith) ? new(RejectionReason.NonFiniteLoss, "the loss is not finite with the delta applied")
+            : !reduction.Significant ? new(RejectionReason.NoReduction, $"no significant loss reduction ({reduction.Reduction:+0.0000;-0.0000} ± {reduction.StandardError:F4})")
+            : !proof.Proven ? new(RejectionReason.Unproven,
+                $"own-data reduction {proof.OwnReduction:+0.0000;-0.0000} vs held-out {proof.HeldOutReduction:+0.0000;-0.0000} (± {proof.StandardError:F4}): not trained on its assigned data")
+            : null;
+        return new Scored(s, reduction.MeanWith, reduction.Score, proof, rejection, key);
+    }
+
+    /// <summary>What a submission's averages advance on: the base and the delta's content (or its revision, or nothing), never the poll.</summary>
+    private static string KeyOf(string baseRevision, Submission s) =>
+        s.Sha256 is { } sha ? $"{baseRevision}/{sha}" : s.Revision is { } revision ? $"{baseRevision}/revision/{revision}" : $"{baseRevision}/none";
+
+    /// <summary>The per-row losses of both samples with the delta applied in place; the model is reverted bitwise afterwards.</summary>
+    private (double[] HeldOut, double[] Own) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own)
+    {
+        try
+        {
+            _applier!.Apply(delta);
+            return (Evaluate(heldOut), Evaluate(own));
+        }
+        finally
+        {
+            _applier!.Revert();
+        }
+    }
+
+    /// <summary>
+    /// Held-out reductions below <see cref="ValidatorOptions.MinScoreFraction"/> of the round's best count as 0: a random delta
+    /// that happens to lower the loss a little must not earn a share of the weight (the "random delta lottery").
+    /// </summary>
+    private List<Scored> WithNegligibleScoresZeroed(List<Scored> results)
+    {
+        double best = results.Select(r => r.HeldOutScore).DefaultIfEmpty(0).Max();
+        double floor = best * Options.MinScoreFraction;
+        return results.Select(r => r.HeldOutScore > 0 && r.HeldOutScore < floor
+            ? r with
+            {
+                HeldOutScore = 0,
+                Rejection = r.Rejection ?? new MinerRejection(RejectionReason.Negligible,
+                    $"loss reduction {r.HeldOutScore:F4} is under {Options.MinScoreFraction:P0} of the round's best ({best:F4})"),
+            }
+            : r).ToList();
+    }
+
+    // ---- weigh and record ----
+
+    private async Task<ValidatorRound> WeighAndRecordAsync(RoundSample round, ChainState chain, List<Scored> results, ScreeningSummary? screening, CancellationToken ct)
+    {
+        var raw = new Dictionary<int, double>();
+        foreach (var r in results.Where(r => r.Reused is null))
+        {
+            var (uid, hotkey) = (r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey);
+            if (r.Rejection?.KeepsAverage == true) Scores.Keep(uid, hotkey);
+            else if (r.Proof is { } proof) raw[uid] = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Proven, r.Key);
+            else Scores.Update(uid, hotkey, 0, r.Key);
+        }
+        Scores.Retain(chain.Roster.ToDictionary(n => n.Uid, n => n.Hotkey));
+        await PersistScoresAsync(ct);
+        // Screened-out deltas are summarized in one line by the screener rather than warned about one by one.
+        foreach (var r in results.Where(r => r.Reused is null && r.Rejection is { KeepsAverage: false, Reason: not RejectionReason.ScreenedOut }))
+            _logger.LogWarning("uid {Uid} ({Hotkey}) rejected: {Rejection}", r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey, r.Rejection);
+
+        var normalized = Scores.Normalized(Options.ScorePower);
+        var (weightsSet, note) = await SetWeightsAsync(normalized, chain.Roster, chain.Block, chain.Rules, ct);
+        var averages = Scores.Averages;
+        var proofs = Scores.Proofs;
+        var miners = results.Select(r => (r.Reused ?? Result(r, raw.GetValueOrDefault(r.Submission.Neuron.Uid))) with
+        {
+            MovingAverage = averages.GetValueOrDefault(r.Submission.Neuron.Uid),
+            Weight = normalized.GetValueOrDefault(r.Submission.Neuron.Uid),
+            Proof = proofs.GetValueOrDefault(r.Submission.Neuron.Uid),
+            Reused = r.Reused is not null,
+        }).OrderBy(m => m.Uid).ToList();
+        foreach (var m in miners) _lastResults[m.Uid] = m;
+        var record = new ValidatorRound(round.Base.Revision, round.Base.Manifest.Round, chain.Block, round.Seed, round.BaseLoss, miners,
+            weightsSet, note, DateTimeOffset.UtcNow, screening);
+        await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", ct);
+        return record;
+    }
+
+    private MinerResult Result(Scored r, double raw)
+    {
+        var s = r.Submission;
+        return new MinerResult(s.Neuron.Uid, s.Neuron.Hotkey, s.Repo, s.Revision, r.Loss, raw, 0, 0, r.Rejection, r.Estimate)
+        {
+            Sha256 = s.Sha256,
+            OwnReduction = r.Proof?.OwnReduction,
+            HeldOutReduction = r.Proof?.HeldOutReduction,
+            ProofStatistic = r.Proof?.Statistic,
+        };
+    }
+
+    // ---- model and samples ----
+
     private async Task EnsureBaseLoadedAsync(BaseModel baseModel, CancellationToken ct)
     {
         if (_baseLoss?.Revision == baseModel.Revision && _model is not null) return;
@@ -175,6 +297,7 @@ public sealed class Validator : IDisposable
         _applier?.Dispose();
         _applier = new DeltaApplier(_model.NamedParameters);
         _baseLoss = null;
+        _lastResults.Clear();
     }
 
     private double[] BaseRows(string revision, ulong seed, TokenWindows sample)
@@ -187,90 +310,6 @@ public sealed class Validator : IDisposable
     }
 
     private double[] Evaluate(TokenWindows sample) => RowLosses.Evaluate(_model!, sample, Options.EvaluationBatchRows);
-
-    private sealed record Candidate(Neuron Neuron, string? Repo, string? Revision, DateTimeOffset? CommittedAt, string? Problem);
-
-    private async Task<List<Candidate>> ListCandidatesAsync(IReadOnlyList<Neuron> roster, IReadOnlyDictionary<string, RepositoryClaim> claims, CancellationToken ct)
-    {
-        var candidates = new List<Candidate>();
-        foreach (var neuron in roster)
-        {
-            if (neuron.Hotkey == Hotkey.Ss58Address || !claims.TryGetValue(neuron.Hotkey, out var claim)) continue;
-            if (!claim.IsOwner)
-            {
-                candidates.Add(new Candidate(neuron, claim.RepoId, null, null, $"shared repository: {claim.RepoId} was committed first by {claim.SharedWith}"));
-                continue;
-            }
-            try
-            {
-                var commits = await _store.ListRevisionsAsync(claim.RepoId, 1, ct);
-                candidates.Add(commits.Count == 0
-                    ? new Candidate(neuron, claim.RepoId, null, null, "no delta published")
-                    : new Candidate(neuron, claim.RepoId, commits[0].Revision, commits[0].CreatedAt, null));
-            }
-            catch (StoreException e)
-            {
-                candidates.Add(new Candidate(neuron, claim.RepoId, null, null, $"repository unavailable: {e.Reason}: {e.Message}"));
-            }
-        }
-        return candidates;
-    }
-
-    /// <summary>
-    /// Scores below <see cref="ValidatorOptions.MinScoreFraction"/> of the round's best count as 0: a random delta that
-    /// happens to lower the loss a little must not earn a share of the weight (the "random delta lottery").
-    /// </summary>
-    private List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)> WithNegligibleScoresZeroed(
-        List<(Neuron Neuron, Candidate Candidate, double? Loss, double Score, string? Rejection, bool Keep)> results)
-    {
-        double best = results.Select(r => r.Score).DefaultIfEmpty(0).Max();
-        double floor = best * Options.MinScoreFraction;
-        return results.Select(r => r.Score > 0 && r.Score < floor
-            ? r with { Score = 0, Rejection = $"negligible loss reduction: {r.Score:F4} is under {Options.MinScoreFraction:P0} of the round's best ({best:F4})" }
-            : r).ToList();
-    }
-
-    /// <summary>The delta file when it passes every check; else why not, and whether the moving average is kept.</summary>
-    private async Task<(DeltaFile? File, double Norm, string? Rejection, bool Keep)> CheckAsync(Candidate candidate, BaseModel baseModel, CancellationToken ct)
-    {
-        if (candidate.Problem is not null) return (null, 0, candidate.Problem, false);
-        string path;
-        try { path = await _store.GetLocalPathAsync(candidate.Repo!, candidate.Revision!, ProtocolFiles.Delta, ct); }
-        catch (StoreException e) { return (null, 0, $"no {ProtocolFiles.Delta} in {candidate.Revision}: {e.Reason}", false); }
-
-        var expectation = DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm };
-        var verdict = DeltaCheck.Check(path, expectation);
-        if (verdict.Rejection == DeltaRejection.StaleBaseRevision)
-        {
-            var (rejection, keep) = StaleOutcome(path, baseModel, verdict);
-            return (null, 0, rejection, keep);
-        }
-        return verdict.IsValid ? (DeltaFile.Open(path), verdict.Norm, null, false) : (null, 0, verdict.ToString(), false);
-    }
-
-    /// <summary>The loss with the delta applied in place; the model is reverted bitwise afterwards.</summary>
-    private double[] Score(DeltaFile delta, TokenWindows sample)
-    {
-        try
-        {
-            _applier!.Apply(delta);
-            return Evaluate(sample);
-        }
-        finally
-        {
-            _applier!.Revert();
-        }
-    }
-
-    /// <summary>A delta on the parent base is skipped (average kept) during the grace period, else scores 0.</summary>
-    private (string Rejection, bool Keep) StaleOutcome(string path, BaseModel baseModel, DeltaVerdict verdict)
-    {
-        using var delta = DeltaFile.Open(path);
-        bool onParent = delta.Metadata.BaseRevision == baseModel.Manifest.ParentRevision;
-        if (onParent && DateTimeOffset.UtcNow - baseModel.CommittedAt < Options.EffectiveStaleGrace)
-            return ($"stale: on the previous base {delta.Metadata.BaseRevision}, within the grace period (skipped)", true);
-        return (verdict.ToString(), false);
-    }
 
     private async Task<(bool Set, string Note)> SetWeightsAsync(IReadOnlyDictionary<int, double> normalized, IReadOnlyList<Neuron> roster,
         long block, LedgerRules rules, CancellationToken ct)

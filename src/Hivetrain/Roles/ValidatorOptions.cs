@@ -9,7 +9,9 @@ namespace Hivetrain.Roles;
 /// <see cref="ScorePower"/>, normalized: a reward convex in the score, so that splitting one compute budget over
 /// several hotkeys, or doing a fraction of the work, earns less than its share (loss reduction is concave in work).
 /// With <see cref="Screening"/>, only the deltas ranked best by their
-/// first-order estimate, and an audit, are scored exactly.
+/// first-order estimate, and an audit, are scored exactly. The own-data test draws <see cref="OwnDataRows"/> of each
+/// miner's assigned windows and proves a delta when its reduction there exceeds the held-out one by <see cref="ProofZ"/>
+/// standard errors.
 /// </summary>
 public sealed record ValidatorOptions(
     string BaseRepoId,
@@ -21,7 +23,6 @@ public sealed record ValidatorOptions(
     double MovingAverageAlpha = 1.0 / 3,
     long EpochLengthBlocks = 100,
     double MaxDeltaNorm = 1e4,
-    double CopyCosineThreshold = 0.98,
     double SignificanceZ = 2.0,
     double MinScoreFraction = 0.05,
     TimeSpan? StaleGrace = null,
@@ -29,7 +30,9 @@ public sealed record ValidatorOptions(
     ulong VersionKey = 1,
     string Device = "cpu",
     ScreeningOptions? Screening = null,
-    double ScorePower = ValidatorOptions.DefaultScorePower)
+    double ScorePower = ValidatorOptions.DefaultScorePower,
+    int OwnDataRows = 16,
+    double ProofZ = 2.0)
 {
     /// <summary>
     /// The reward exponent p (<c>--neuron.score_power</c>), chosen by measurement with <c>simulate</c> (K = 8, half of

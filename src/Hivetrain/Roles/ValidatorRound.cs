@@ -16,19 +16,22 @@ public sealed record ValidatorRound(
     DateTimeOffset At,
     ScreeningSummary? Screening = null)
 {
-    private static readonly JsonSerializerOptions Json = new()
+    public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
 }
 
 /// <summary>
-/// One miner in a validator's round: the revision scored, its loss and raw score, its moving average and
-/// normalized weight after the round, or why it was rejected; with screening, its first-order estimate −⟨∇θL0, δ⟩.
+/// One miner in a validator's round: the revision scored and its content hash, its held-out loss and raw score, the
+/// own-data test (reductions on its own assigned rows and on the held-out sample, and the statistic), its moving averages
+/// and normalized weight after the round, or why it was rejected; with screening, its first-order estimate −⟨∇θL0, δ⟩.
+/// <see cref="Reused"/>: the same delta was scored earlier on this base, so its averages did not move again.
 /// </summary>
 public sealed record MinerResult(
     int Uid,
@@ -39,8 +42,15 @@ public sealed record MinerResult(
     double Score,
     double MovingAverage,
     double Weight,
-    string? Rejection,
+    MinerRejection? Rejection,
     double? Estimate = null)
 {
+    public string? Sha256 { get; init; }
+    public double? OwnReduction { get; init; }
+    public double? HeldOutReduction { get; init; }
+    public double? ProofStatistic { get; init; }
+    public double Proof { get; init; }
+    public bool Reused { get; init; }
+
     public bool Accepted => Rejection is null;
 }

@@ -1,5 +1,6 @@
 using Hivetrain.Artifacts;
 using Hivetrain.Ledger;
+using Hivetrain.Ledger.Keys;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
 using TorchSharp;
@@ -31,7 +32,7 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
     /// <summary>Publishes this round's bad delta; returns false when this kind has nothing to publish this round.</summary>
     public async Task<bool> PublishAsync(AdversaryRound round, CancellationToken ct)
     {
-        if (Kind == AdversaryKind.SharedRepo) return false; // the claim on someone else's repository is the attack
+        if (Kind is AdversaryKind.SharedRepo or AdversaryKind.FrontRunner) return false; // the claim on someone else's repository is the attack
         var file = Path.Combine(Path.GetTempPath(), $"hivetrain-adversary-{Environment.ProcessId}-{Guid.NewGuid():N}.safetensors");
         try
         {
@@ -51,11 +52,20 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         switch (Kind)
         {
             case AdversaryKind.Copier:
-                var victimRevision = await store.GetLatestRevisionAsync(round.VictimRepo, ct);
-                if (victimRevision is null) return false;
-                await using (var source = await store.OpenReadAsync(round.VictimRepo, victimRevision, ProtocolFiles.Delta, ct))
-                await using (var target = File.Create(file))
-                    await source.CopyToAsync(target, ct);
+                // The victim's tensors re-signed as its own: the same payload, so the same content hash.
+                using (var copyScope = torch.NewDisposeScope())
+                {
+                    if (await ReadCurrentAsync(round.VictimRepo, current, ct) is not { } victim) return false;
+                    Write(file, victim, current);
+                }
+                return true;
+            case AdversaryKind.DelayedCopier:
+                using (var delayedScope = torch.NewDisposeScope())
+                {
+                    if (round.BestHonestRepo is null || round.BaseHistory.Count < 2) return false;
+                    if (await ReadOnBaseAsync(round.BestHonestRepo, round.BaseHistory[^2], ct) is not { } previous) return false;
+                    Write(file, previous, current);
+                }
                 return true;
             case AdversaryKind.Malformed:
                 var garbage = new byte[4096];
@@ -151,6 +161,17 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         return true;
     }
 
+    /// <summary>The latest delta a repository published on <paramref name="baseRevision"/> (looking back through its history), as tensors.</summary>
+    private async Task<Dictionary<string, Tensor>?> ReadOnBaseAsync(string repo, string baseRevision, CancellationToken ct)
+    {
+        foreach (var commit in await store.ListRevisionsAsync(repo, 16, ct))
+        {
+            using var file = DeltaFile.Open(await store.GetLocalPathAsync(repo, commit.Revision, ProtocolFiles.Delta, ct));
+            if (file.Metadata.BaseRevision == baseRevision) return file.Tensors.ToDictionary(t => t.Name, file.ToTensor);
+        }
+        return null;
+    }
+
     /// <summary>A repository's latest delta as tensors, when it is on <paramref name="baseRevision"/>.</summary>
     private async Task<Dictionary<string, Tensor>?> ReadCurrentAsync(string repo, string baseRevision, CancellationToken ct)
     {
@@ -163,5 +184,6 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
     }
 
     private void Write(string file, IReadOnlyDictionary<string, Tensor> delta, string baseRevision) =>
-        DeltaCodec.Write(file, delta, DeltaEncoding.F32, new DeltaProvenance(baseRevision, Hotkey.Ss58Address, Steps: 1, Tokens: 1, DateTimeOffset.UtcNow));
+        DeltaCodec.Write(file, delta, DeltaEncoding.F32, new DeltaProvenance(baseRevision, Hotkey.Ss58Address, Steps: 1, Tokens: 1, DateTimeOffset.UtcNow,
+            message => Sr25519.Sign(Hotkey, message)));
 }

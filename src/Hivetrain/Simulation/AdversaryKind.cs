@@ -23,7 +23,7 @@ public enum AdversaryKind
     Rescaled,
     /// <summary>Another miner's latest delta plus Gaussian noise small enough to keep most of its score.</summary>
     NoisyCopy,
-    /// <summary>Commits another miner's repository id as its own (and publishes nothing).</summary>
+    /// <summary>Commits another miner's repository id after that miner did (and publishes nothing).</summary>
     SharedRepo,
     /// <summary>The average of the other miners' visible deltas on the current base.</summary>
     FreeRider,
@@ -37,6 +37,14 @@ public enum AdversaryKind
     ZerosThenRandom,
     /// <summary>A real miner that trains on the rows it predicts the validators will evaluate on (their eval split).</summary>
     EvalOverfitter,
-    /// <summary>One honest compute budget split over two hotkeys: two miners with half the steps each on the same shard.</summary>
+    /// <summary>One honest compute budget split over two hotkeys: two miners with half the steps each, each on its own assignment.</summary>
     Sybil,
+    /// <summary>Commits an honest miner's repository id before that miner does (and publishes nothing).</summary>
+    FrontRunner,
+    /// <summary>A real miner that never trains on its assignment: it trains on other data (the whole eval split).</summary>
+    OwnDataSkipper,
+    /// <summary>Publishes the previous round's best honest delta (the same tensors) as its own delta on the new base.</summary>
+    DelayedCopier,
+    /// <summary>A real miner that trains on its assignment and on the whole eval split, half of its batches each.</summary>
+    EvalMixer,
 }

@@ -16,6 +16,10 @@ public static class AdversaryNames
         AdversaryKind.SignFlip => "sign_flip",
         AdversaryKind.ZerosThenRandom => "zeros_random",
         AdversaryKind.EvalOverfitter => "eval_overfit",
+        AdversaryKind.FrontRunner => "front_runner",
+        AdversaryKind.OwnDataSkipper => "own_data_skipper",
+        AdversaryKind.DelayedCopier => "delayed_copier",
+        AdversaryKind.EvalMixer => "eval_mixer",
         _ => kind.ToString().ToLowerInvariant(),
     };
 
@@ -28,10 +32,18 @@ public static class AdversaryNames
     public static IReadOnlyList<AdversaryKind> Zoo { get; } =
     [
         AdversaryKind.FreeRider, AdversaryKind.Sybil, AdversaryKind.NoisyCopy, AdversaryKind.Lazy, AdversaryKind.Alie,
+        AdversaryKind.EvalMixer, AdversaryKind.DelayedCopier, AdversaryKind.OwnDataSkipper, AdversaryKind.FrontRunner,
         AdversaryKind.Rescaled, AdversaryKind.EvalOverfitter, AdversaryKind.Copier, AdversaryKind.ZerosThenRandom,
         AdversaryKind.SignFlip, AdversaryKind.Stale, AdversaryKind.Stale2, AdversaryKind.SharedRepo, AdversaryKind.Noise,
         AdversaryKind.HugeNorm, AdversaryKind.Nan, AdversaryKind.WrongShape, AdversaryKind.Malformed,
     ];
+
+    /// <summary>The kind a command-line name (or a report's role) names.</summary>
+    public static bool TryParse(string name, out AdversaryKind kind)
+    {
+        kind = Enum.GetValues<AdversaryKind>().FirstOrDefault(k => Of(k) == name.ToLowerInvariant().Replace('-', '_'), (AdversaryKind)(-1));
+        return Enum.IsDefined(kind);
+    }
 
     /// <summary>Parses a comma-separated list; "all" or "mixed" means the whole <see cref="Zoo"/>.</summary>
     public static IReadOnlyList<AdversaryKind> ParseList(string? text)
@@ -39,7 +51,7 @@ public static class AdversaryNames
         if (string.IsNullOrWhiteSpace(text) || text.Trim() == "none") return [];
         if (text.Trim() is "all" or "mixed") return Zoo;
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
-            Enum.GetValues<AdversaryKind>().FirstOrDefault(k => Of(k) == name.ToLowerInvariant().Replace('-', '_'), (AdversaryKind)(-1)) is var kind && Enum.IsDefined(kind)
+            TryParse(name, out var kind)
                 ? kind
                 : throw new ArgumentException($"unknown adversary '{name}' (known: {string.Join(", ", All)}, all, mixed)")).ToList();
     }

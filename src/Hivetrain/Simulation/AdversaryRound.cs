@@ -6,7 +6,8 @@ namespace Hivetrain.Simulation;
 /// <summary>
 /// What a crafted adversary can see when it publishes in a round: the current base and its parameters, the bases
 /// before it (oldest first, current last), the honest deltas' size, the repository it copies, and the repositories of
-/// the miners whose published deltas it may read (everyone's deltas are public).
+/// the honest miners whose published deltas it may read (everyone's deltas are public), and the honest repository that
+/// earned the most weight last round (null in the first).
 /// </summary>
 public sealed record AdversaryRound(
     int Round,
@@ -15,4 +16,5 @@ public sealed record AdversaryRound(
     IReadOnlyList<string> BaseHistory,
     double HonestNorm,
     string VictimRepo,
-    IReadOnlyList<string> HonestRepos);
+    IReadOnlyList<string> HonestRepos,
+    string? BestHonestRepo = null);

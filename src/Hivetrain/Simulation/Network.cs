@@ -42,6 +42,7 @@ public sealed class Network : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _baseHistory = [];
     private Network? _clean;
+    private string? _bestHonestRepo; // the honest miner with the most weight last round (a delayed copier's pick)
 
     private Network(SimulationOptions options, string root, LocalStore store, SqliteLedger ledger, List<TrainedMiner> miners,
         List<Adversary> adversaries, List<Validator> validators, Averager averager, Baseline? baseline, ReportModel reportModel, TokenWindows reportSample)
@@ -108,7 +109,12 @@ public sealed class Network : IDisposable
         var zoo = options.AdversaryList;
         for (int a = 0; a < zoo.Count; a++)
             if (MinerSlots.Trains(zoo[a])) miners.AddRange(await slots.TrainedAdversaryAsync(zoo[a], a, ct));
+        // Everyone registers before the first base deals the assignment; a front-runner commits its victim's repository now.
+        var adversaries = new List<Adversary>();
+        for (int a = 0; a < zoo.Count; a++)
+            if (!MinerSlots.Trains(zoo[a])) adversaries.Add(await slots.CraftedAdversaryAsync(zoo[a], a, miners[0].Miner.Options.RepoId, ct));
         var validators = new List<Validator>();
+        var assignments = new CorpusAssignments(train);
         for (int v = 0; v < options.Validators; v++)
         {
             var name = $"validator-{v + 1}";
@@ -117,8 +123,8 @@ public sealed class Network : IDisposable
             // Simulated rounds score at the end of the send interval, when the stale grace period is over.
             var validatorOptions = new ValidatorOptions(BaseRepo, Path.Combine(root, "state", name), SampleRows: options.SampleRows,
                 Context: context, EpochLengthBlocks: EpochBlocks, StaleGrace: TimeSpan.Zero, ScorePower: options.ScorePower, Device: options.Device);
-            validators.Add(new Validator(store, ledger, hotkey, (seed, ctx) => EvaluationSample.Draw(eval, seed, options.SampleRows, ctx),
-                validatorOptions, loggers.CreateLogger<Validator>()));
+            var data = new ValidatorData((seed, ctx) => EvaluationSample.Draw(eval, seed, options.SampleRows, ctx), assignments);
+            validators.Add(new Validator(store, ledger, hotkey, data, validatorOptions, loggers.CreateLogger<Validator>()));
         }
         var averager = new Averager(store, ledger,
             (seed, rows, ctx) => EvaluationSample.Draw(merge, seed, rows, ctx),
@@ -126,16 +132,14 @@ public sealed class Network : IDisposable
             new AveragerOptions(BaseRepo, Path.Combine(root, "state", "averager"), options.Merge, options.MergeSteps,
                 MergeRows: options.BatchRows, GuardRows: options.SampleRows, Context: context,
                 OuterLearningRate: options.OuterLearningRate, OuterMomentum: options.OuterMomentum, Device: options.Device,
-                DownlinkEncoding: options.DownlinkEncoding),
+                DownlinkEncoding: options.DownlinkEncoding, AssignmentSkew: options.ShardSkew),
             loggers.CreateLogger<Averager>());
 
         using (var initial = new Gpt(config, (long)options.Seed, device)) await averager.InitializeAsync(initial, ct);
         foreach (var miner in miners) await miner.Miner.StartAsync(ct);
-        // Attackers commit after the honest miners, as they would on a live network (earliest commitment owns a repository).
+        // Attackers commit after the honest miners, as they would on a live network.
         await ledger.AdvanceBlocksAsync(1, ct);
-        var adversaries = new List<Adversary>();
-        for (int a = 0; a < zoo.Count; a++)
-            if (!MinerSlots.Trains(zoo[a])) adversaries.Add(await slots.CraftedAdversaryAsync(zoo[a], a, miners[0].Miner.Options.RepoId, ct));
+        foreach (var adversary in adversaries) await slots.CommitAsync(adversary, ct);
         var baseline = options.Baseline
             ? new Baseline(config, (long)options.Seed, device, train.Shard(0, options.ShardCount, options.ShardSkew).Windows(options.Seed + 1), trainer)
             : null;
@@ -178,7 +182,7 @@ public sealed class Network : IDisposable
         {
             var model = await _reportModel.LoadAsync(baseModel, ct);
             var context = new AdversaryRound(round, baseModel, model, _baseHistory, honestNorm, _miners[0].Miner.Options.RepoId,
-                _miners.Select(m => m.Miner.Options.RepoId).ToList());
+                _miners.Where(m => m.IsHonest).Select(m => m.Miner.Options.RepoId).ToList(), _bestHonestRepo);
             foreach (var adversary in _adversaries)
                 if (await adversary.PublishAsync(context, ct) && adversary.Kind == AdversaryKind.NoisyCopy)
                     notes[adversary.Name] = await NoisyCopyNoteAsync(adversary, context, ct);
@@ -211,6 +215,8 @@ public sealed class Network : IDisposable
         var metrics = new RoundMetrics(round, latest.Revision, baseLoss, baselineLoss, closed.Published, closed.SkipReason,
             MinerRows(records, notes), clock.Elapsed.TotalSeconds, cleanLoss, closed.GuardLossBefore, closed.GuardLossAfter);
         await File.AppendAllTextAsync(MetricsPath, metrics.ToJsonLine() + "\n", ct);
+        _bestHonestRepo = metrics.Miners.Where(m => m.IsHonest).MaxBy(m => m.Weight) is { } best
+            ? _miners.First(m => m.Name == best.Name).Miner.Options.RepoId : null;
         RoundsRun = round;
         observer.RoundClosed(metrics);
         return metrics;
@@ -279,9 +285,9 @@ public sealed class Network : IDisposable
             .ToList();
     }
 
-    /// <summary>Hotkeys in a rejection reason, replaced by the participants' names for the report.</summary>
-    private static string? WithNames(string? text, Dictionary<string, string> names) =>
-        text is null ? null : names.Aggregate(text, (t, n) => t.Replace(n.Key, n.Value, StringComparison.Ordinal));
+    /// <summary>The other hotkey a rejection names (a repository's owner, a copy's source), as the participant's name for the report.</summary>
+    private static MinerRejection? WithNames(MinerRejection? rejection, Dictionary<string, string> names) =>
+        rejection?.Other is { } other && names.TryGetValue(other, out var name) ? rejection with { Other = name } : rejection;
 
     public void Dispose()
     {

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Hivetrain.Roles;
 
 namespace Hivetrain.Simulation;
 
@@ -25,12 +25,7 @@ public sealed record RoundMetrics(
     /// <summary>The honest miners' share of the validators' weight this round.</summary>
     public double HonestWeight => Miners.Where(m => m.IsHonest).Sum(m => m.Weight);
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public static JsonSerializerOptions Json => ValidatorRound.Json;
 
     public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
 
@@ -60,7 +55,7 @@ public sealed record RoundMetrics(
 /// One miner's result in a round, as the validators saw it; <see cref="Role"/> is <c>honest</c> or the adversary kind,
 /// <see cref="Note"/> what the simulation measured about the attack (e.g. how much a noisy copy keeps).
 /// </summary>
-public sealed record MinerMetrics(string Name, int Uid, string Hotkey, double Score, double Weight, string? Rejection,
+public sealed record MinerMetrics(string Name, int Uid, string Hotkey, double Score, double Weight, MinerRejection? Rejection,
     string Role = MinerMetrics.HonestRole, string? Note = null)
 {
     public const string HonestRole = "honest";

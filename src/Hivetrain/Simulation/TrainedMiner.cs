@@ -8,5 +8,8 @@ namespace Hivetrain.Simulation;
 /// </summary>
 public sealed record TrainedMiner(string Name, Miner Miner, int Steps, AdversaryKind? Kind, PredictedSampleWindows? Aim = null)
 {
+    /// <summary>The miner's uid (its assignment slot).</summary>
+    public int Uid { get; init; }
+
     public bool IsHonest => Kind is null;
 }

@@ -15,7 +15,7 @@ public sealed class ReportVerbTests : IDisposable
     public async Task Report_renders_the_robustness_plots_from_a_runs_metrics()
     {
         var rounds = Enumerable.Range(1, 2).Select(r => new RoundMetrics(r, $"rev{r}", 5.0 - r, null, true, null,
-            [new MinerMetrics("miner-1", 0, "hk0", 0.5, 1, null), new MinerMetrics("copier-1", 1, "hk1", 0, 0, "copy of miner-1's earlier delta", "copier")], 1));
+            [new MinerMetrics("miner-1", 0, "hk0", 0.5, 1, null), new MinerMetrics("copier-1", 1, "hk1", 0, 0, new Hivetrain.Roles.MinerRejection(Hivetrain.Roles.RejectionReason.Copy, "same content", "miner-1"), "copier")], 1));
         File.WriteAllLines(Path.Combine(_dir, "metrics.jsonl"), rounds.Select(r => r.ToJsonLine()));
 
         Assert.Equal(0, await RunAsync("report", _dir));

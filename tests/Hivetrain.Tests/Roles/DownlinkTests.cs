@@ -5,6 +5,7 @@ using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
 using Hivetrain.Tests.Artifacts;
+using Hivetrain.Tests.TestSupport;
 using Hivetrain.Tests.Training;
 using Hivetrain.Training;
 using TorchSharp;
@@ -37,7 +38,7 @@ public sealed class DownlinkTests : IDisposable
         using (var initial = new Gpt(Config, seed: 7)) await averager.InitializeAsync(initial, ct);
         var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
         await ledger.RegisterAsync(key, ct);
-        using var miner = new Miner(store, ledger, key, PatternWindowSource.Default(),
+        using var miner = new Miner(store, ledger, key, TestAssignments.Default(),
             new MinerOptions("m1/delta", BaseRepo, new TrainerOptions(BatchRows: 4, LearningRate: 1e-3, WarmupSteps: 1, DecaySteps: 10, Context: 16)));
         await miner.StartAsync(ct);
         long fullBytes = miner.BaseBytesRead;

@@ -3,6 +3,7 @@ using Hivetrain.Ledger;
 using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
+using Hivetrain.Tests.TestSupport;
 using Hivetrain.Tests.Training;
 using Hivetrain.Training;
 using TorchSharp;
@@ -34,7 +35,7 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         await ledger.RegisterAsync(key, ct);
         var options = new MinerOptions("m1/delta", BaseRepo, new TrainerOptions(BatchRows: 4, LearningRate: 3e-3, WarmupSteps: 2, DecaySteps: 100, Context: 16),
             PublishSteps: 3, DeltaEncoding: "topk8of256+q2");
-        using var miner = new Miner(store, ledger, key, PatternWindowSource.Default(), options);
+        using var miner = new Miner(store, ledger, key, TestAssignments.Default(), options);
         await miner.StartAsync(ct);
 
         using var scope = torch.NewDisposeScope();

@@ -5,6 +5,7 @@ using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Simulation;
 using Hivetrain.Storage;
+using Hivetrain.Tests.TestSupport;
 using Hivetrain.Tests.Training;
 using Hivetrain.Training;
 
@@ -44,20 +45,21 @@ public sealed class RolesRoundTests : IDisposable
             return key;
         }
 
-        using var averager = new Averager(store, ledger, Sample, Sample,
-            new AveragerOptions(BaseRepo, Path.Combine(_root, "averager"), MergeSteps: 3, MergeRows: 4, GuardRows: 8));
-        using (var initial = new Gpt(Config, seed: 7)) await averager.InitializeAsync(initial, ct);
-
+        // Everyone registers before the first base, which deals the data assignment to the uids on the roster.
         var minerKeys = new[] { await Register("m1"), await Register("m2") };
         var noiseKey = await Register("noise");
         var validatorKey = await Register("v1");
+        using var averager = new Averager(store, ledger, Sample, Sample,
+            new AveragerOptions(BaseRepo, Path.Combine(_root, "averager"), MergeSteps: 3, MergeRows: 4, GuardRows: 8));
+        using (var initial = new Gpt(Config, seed: 7)) await averager.InitializeAsync(initial, ct);
         await ledger.SetStakeAsync(validatorKey.Ss58Address, 1000, validatorPermit: true, ct);
         await ledger.SetCommitmentAsync(noiseKey, "noise/delta", ct);
         await store.CreateRepositoryAsync("noise/delta", ct);
         var noise = new Adversary(AdversaryKind.Noise, "noise", noiseKey, "noise/delta", store, seed: 3);
 
-        var miners = minerKeys.Select((k, i) => new Miner(store, ledger, k, new PatternWindowSource(Cycles[i], i + 1), MinerOptionsFor($"m{i + 1}"))).ToList();
-        using var validator = new Validator(store, ledger, validatorKey, (seed, ctx) => Sample(seed, 8, ctx),
+        var assignments = TestAssignments.Patterns(Cycles);
+        var miners = minerKeys.Select((k, i) => new Miner(store, ledger, k, assignments, MinerOptionsFor($"m{i + 1}"))).ToList();
+        using var validator = new Validator(store, ledger, validatorKey, new ValidatorData((seed, ctx) => Sample(seed, 8, ctx), assignments),
             new ValidatorOptions(BaseRepo, Path.Combine(_root, "validator"), SampleRows: 8, StaleGrace: TimeSpan.Zero));
         try
         {
@@ -112,13 +114,13 @@ public sealed class RolesRoundTests : IDisposable
         var ct = CancellationToken.None;
         var store = new LocalStore(Path.Combine(_root, "store"));
         using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
-        using var averager = new Averager(store, ledger, Sample, Sample, new AveragerOptions(BaseRepo, Path.Combine(_root, "averager")));
-        using (var initial = new Gpt(Config, seed: 7)) await averager.InitializeAsync(initial, ct);
         var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
         await ledger.RegisterAsync(key, ct);
+        using var averager = new Averager(store, ledger, Sample, Sample, new AveragerOptions(BaseRepo, Path.Combine(_root, "averager")));
+        using (var initial = new Gpt(Config, seed: 7)) await averager.InitializeAsync(initial, ct);
 
         Dictionary<string, float[]> published;
-        using (var first = new Miner(store, ledger, key, PatternWindowSource.Default(), MinerOptionsFor("m1")))
+        using (var first = new Miner(store, ledger, key, TestAssignments.Default(), MinerOptionsFor("m1")))
         {
             await first.StartAsync(ct);
             for (int s = 0; s < 5; s++) first.TrainStep();
@@ -126,7 +128,7 @@ public sealed class RolesRoundTests : IDisposable
             published = first.Model!.NamedParameters.ToDictionary(p => p.Key, p => p.Value.data<float>().ToArray());
             first.TrainStep(); // unpublished work, lost with the process
         }
-        using var second = new Miner(store, ledger, key, PatternWindowSource.Default(), MinerOptionsFor("m1"));
+        using var second = new Miner(store, ledger, key, TestAssignments.Default(), MinerOptionsFor("m1"));
         await second.StartAsync(ct);
         Assert.Equal(5, second.StepsOnBase);
         Assert.Equal(0, second.UnpublishedSteps);
@@ -146,7 +148,7 @@ public sealed class RolesRoundTests : IDisposable
         var store = new LocalStore(Path.Combine(_root, "store"));
         using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
         var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
-        using var miner = new Miner(store, ledger, key, PatternWindowSource.Default(), MinerOptionsFor("m1"));
+        using var miner = new Miner(store, ledger, key, TestAssignments.Default(), MinerOptionsFor("m1"));
         var error = await Assert.ThrowsAsync<LedgerException>(() => miner.StartAsync(ct));
         Assert.Equal(LedgerErrorReason.NotRegistered, error.Reason);
     }

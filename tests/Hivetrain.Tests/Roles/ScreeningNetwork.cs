@@ -1,6 +1,7 @@
 using Hivetrain.Artifacts;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
+using Hivetrain.Ledger.Keys;
 using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
@@ -35,6 +36,13 @@ internal static class ScreeningNetwork
         return new TokenWindows(ids, rows, context);
     }
 
+    /// <summary>The batch every miner's descent step was computed on: what each was "assigned".</summary>
+    private const ulong TrainedBatchSeed = 12345;
+
+    /// <summary>The data each miner trained on, as the validator's own-data test sees it: rows of the batch its step descends on.</summary>
+    public static ValidatorData Data { get; } = new((seed, context) => Windows(seed, SampleRows, context),
+        new TestSupport.TestAssignments(_ => throw new InvalidOperationException("no miner trains here"), (_, _, rows, context) => Windows(TrainedBatchSeed, rows, context)));
+
     /// <summary>Validator options on this network: a fixed sample seed window, weights every round.</summary>
     public static ValidatorOptions Options(string root, string name, ScreeningOptions? screening) =>
         new(BaseRepo, Path.Combine(root, name), SampleRows: SampleRows, SeedWindowBlocks: long.MaxValue / 4, EpochLengthBlocks: 1,
@@ -47,23 +55,36 @@ internal static class ScreeningNetwork
         var store = new LocalStore(Path.Combine(root, "store"));
         using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
         using var model = new Gpt(Config, seed: 7);
+        var wallets = Path.Combine(root, "wallets");
+        var minerKeys = new List<Keypair>();
+        for (int i = 0; i < Quality.Length; i++)
+        {
+            minerKeys.Add(Wallet.CreateHotkey(wallets, $"m{i}", "default"));
+            await ledger.RegisterAsync(minerKeys[^1], ct);
+        }
+        foreach (var name in new[] { "v1", "v2" })
+        {
+            var key = Wallet.CreateHotkey(wallets, name, "default");
+            await ledger.RegisterAsync(key, ct);
+            await ledger.SetStakeAsync(key.Ss58Address, 1000, validatorPermit: true, ct);
+        }
+        // Registered first: the first base deals every uid its assignment.
         using (var initializer = new Averager(store, ledger, (s, r, c) => Windows(s, r, c), (s, r, c) => Windows(s, r, c),
                    new AveragerOptions(BaseRepo, Path.Combine(root, "initializer"))))
             await initializer.InitializeAsync(model, ct);
         var baseModel = (await BaseModel.LatestAsync(store, BaseRepo, ct))!;
-        var wallets = Path.Combine(root, "wallets");
-        var step = DescentStep.Compute(model, Windows(12345, 16, Config.Context), Sigma);
+        var step = DescentStep.Compute(model, Windows(TrainedBatchSeed, 16, Config.Context), Sigma);
         try
         {
             for (int i = 0; i < Quality.Length; i++)
             {
-                var key = Wallet.CreateHotkey(wallets, $"m{i}", "default");
-                await ledger.RegisterAsync(key, ct);
+                var key = minerKeys[i];
                 var repo = $"m{i}/delta";
                 await ledger.SetCommitmentAsync(key, repo, ct);
                 await store.CreateRepositoryAsync(repo, ct);
                 var file = Path.Combine(root, $"delta-{i}.safetensors");
-                WriteDelta(file, step, Quality[i], seed: 100 + i, new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 640, DateTimeOffset.UtcNow));
+                WriteDelta(file, step, Quality[i], seed: 100 + i, new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 640, DateTimeOffset.UtcNow,
+                    message => Sr25519.Sign(key, message)));
                 await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, ct);
                 File.Delete(file);
             }
@@ -71,12 +92,6 @@ internal static class ScreeningNetwork
         finally
         {
             foreach (var t in step.Values) t.Dispose();
-        }
-        foreach (var name in new[] { "v1", "v2" })
-        {
-            var key = Wallet.CreateHotkey(wallets, name, "default");
-            await ledger.RegisterAsync(key, ct);
-            await ledger.SetStakeAsync(key.Ss58Address, 1000, validatorPermit: true, ct);
         }
         await ledger.AdvanceBlocksAsync(10, ct);
     }

@@ -18,7 +18,7 @@ internal static class ValidatorRoundChild
         using var ledger = await SqliteLedger.OpenAsync(Path.Combine(root, "ledger.db"));
         var screening = top > 0 ? new ScreeningOptions(top, audit) : null;
         using var validator = new Validator(store, ledger, ScreeningNetwork.ValidatorKey(root, name),
-            (seed, context) => ScreeningNetwork.Windows(seed, ScreeningNetwork.SampleRows, context), ScreeningNetwork.Options(root, name, screening));
+            ScreeningNetwork.Data, ScreeningNetwork.Options(root, name, screening));
         var record = await validator.RunRoundAsync(default) ?? throw new InvalidOperationException("no base model");
         Console.WriteLine($"round done: weights set {record.WeightsSet} ({record.WeightsNote})");
     }

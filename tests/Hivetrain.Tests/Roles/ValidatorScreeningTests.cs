@@ -13,7 +13,7 @@ public sealed class ValidatorScreeningTests(ScreeningNetworkFixture network) : I
         var store = new LocalStore(Path.Combine(network.Root, "store"));
         using var ledger = await SqliteLedger.OpenAsync(Path.Combine(network.Root, "ledger.db"));
         using var validator = new Validator(store, ledger, ScreeningNetwork.ValidatorKey(network.Root, "v1"),
-            (seed, context) => ScreeningNetwork.Windows(seed, ScreeningNetwork.SampleRows, context), ScreeningNetwork.Options(network.Root, state, screening));
+            ScreeningNetwork.Data, ScreeningNetwork.Options(network.Root, state, screening));
         return (await validator.RunRoundAsync(default))!;
     }
 
@@ -31,7 +31,7 @@ public sealed class ValidatorScreeningTests(ScreeningNetworkFixture network) : I
         Assert.All(new[] { 0, 1 }, i => Assert.True(miners[i].Loss is not null && miners[i].Score > 0, $"miner {i}: {miners[i].Rejection}"));
         var screenedOut = miners.Where(m => m.Loss is null).ToList();
         Assert.Equal(2, screenedOut.Count);
-        Assert.All(screenedOut, m => Assert.True(m.Score == 0 && m.Rejection!.StartsWith("screened out", StringComparison.Ordinal), m.Rejection));
+        Assert.All(screenedOut, m => Assert.True(m.Score == 0 && m.Rejection!.Reason == RejectionReason.ScreenedOut, m.Rejection?.ToString()));
         Assert.All(screenedOut, m => Assert.Equal(0, m.Weight));
 
         var line = File.ReadLines(Path.Combine(network.Root, "screen-top2-audit1", "rounds.jsonl")).Single();

@@ -1,4 +1,5 @@
 using Hivetrain.Data;
+using Hivetrain.Roles;
 using Hivetrain.Simulation;
 
 namespace Hivetrain.Tests.Simulation;
@@ -31,8 +32,8 @@ public sealed class NetworkTests : IDisposable
             Assert.All(adversaries, a => Assert.True(a.Weight == 0 && a.Rejection is not null, $"round {round.Round}: {a.Name} weight {a.Weight} ({a.Rejection})"));
             Assert.True(round.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).Sum(m => m.Weight) > 0.999);
         }
-        Assert.Contains(rounds[^1].Miners, m => m.Name.StartsWith("stale") && m.Rejection!.StartsWith("StaleBaseRevision"));
-        Assert.Contains(rounds[^1].Miners, m => m.Name.StartsWith("copier") && m.Rejection!.StartsWith("copy of"));
+        Assert.Contains(rounds[^1].Miners, m => m.Name.StartsWith("stale") && m.Rejection!.Reason == RejectionReason.Stale);
+        Assert.Contains(rounds[^1].Miners, m => m.Name.StartsWith("copier") && m.Rejection is { Reason: RejectionReason.Copy, Other: "miner-1" });
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "loss.png")));
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "weights.png")));
         Assert.Equal(3, RoundMetrics.ReadAll(Path.Combine(options.OutputDirectory, "metrics.jsonl")).Count);

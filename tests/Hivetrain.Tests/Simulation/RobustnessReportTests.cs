@@ -1,3 +1,4 @@
+using Hivetrain.Roles;
 using Hivetrain.Simulation;
 
 namespace Hivetrain.Tests.Simulation;
@@ -6,12 +7,14 @@ public sealed class RobustnessReportTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("robustness").FullName;
 
-    private static RoundMetrics Round(int round, double lazyWeight, string? copierVerdict = "copy of miner-1's earlier delta: same content") =>
+    private static readonly MinerRejection SameContent = new(RejectionReason.Copy, "same content", "miner-1");
+
+    private static RoundMetrics Round(int round, double lazyWeight, double copierWeight = 0, MinerRejection? honestVerdict = null) =>
         new(round, $"rev{round}", 5.0 - round, null, true, null,
         [
-            new MinerMetrics("miner-1", 0, "hk0", 0.5, 0.5 - lazyWeight / 2, null),
+            new MinerMetrics("miner-1", 0, "hk0", 0.5, 0.5 - lazyWeight / 2, honestVerdict),
             new MinerMetrics("miner-2", 1, "hk1", 0.5, 0.5 - lazyWeight / 2, null),
-            new MinerMetrics("copier-1", 2, "hk2", 0, 0, copierVerdict, "copier"),
+            new MinerMetrics("copier-1", 2, "hk2", 0, copierWeight, copierWeight > 0 ? null : SameContent, "copier"),
             new MinerMetrics("lazy-2", 3, "hk3", 0.1, lazyWeight, null, "lazy"),
         ], 1, CleanLoss: 5.0 - round, GuardLossBefore: 5.1 - round, GuardLossAfter: 5.0 - round);
 
@@ -26,12 +29,16 @@ public sealed class RobustnessReportTests : IDisposable
     }
 
     [Fact]
-    public void Goals_are_missed_when_an_attacker_out_earns_an_honest_miner_or_a_copy_slips_through()
+    public void Goals_are_missed_when_an_attacker_out_earns_an_honest_miner_a_copy_earns_or_an_honest_miner_is_rejected()
     {
-        var report = RobustnessReport.From([Round(1, 0.6, copierVerdict: null), Round(2, 0.6), Round(3, 0.6)]);
-        Assert.False(report.Goals.Single(g => g.Goal.StartsWith("every attacker")).Met);
+        var unproven = new MinerRejection(RejectionReason.Unproven, "own-data reduction no larger than held-out");
+        var report = RobustnessReport.From([Round(1, 0.6, copierWeight: 0.01, honestVerdict: unproven), Round(2, 0.6), Round(3, 0.6)]);
+        Assert.False(report.Goals.Single(g => g.Goal.StartsWith("no attacker out-earns")).Met);
         Assert.False(report.Goals.Single(g => g.Goal.StartsWith("honest miners hold")).Met);
-        Assert.False(report.Goals.Single(g => g.Goal.StartsWith("copier caught")).Met);
+        Assert.False(report.Goals.Single(g => g.Goal.StartsWith("attackers without work")).Met);
+        var rejected = report.Goals.Single(g => g.Goal.StartsWith("no honest miner rejected"));
+        Assert.False(rejected.Met);
+        Assert.Contains("1 Unproven", rejected.Measured);
         Assert.False(report.Goals.Single(g => g.Goal.StartsWith("25% of the work")).Met);
     }
 

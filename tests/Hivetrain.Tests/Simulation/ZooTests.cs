@@ -1,4 +1,5 @@
 using Hivetrain.Data;
+using Hivetrain.Roles;
 using Hivetrain.Simulation;
 
 namespace Hivetrain.Tests.Simulation;
@@ -9,14 +10,11 @@ namespace Hivetrain.Tests.Simulation;
 /// </summary>
 public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
 {
-    // The eval-overfitter runs along (its free-rider and ALIE neighbours average it in) but has no test here: with the seed
-    // fixed by the submissions it cannot aim at the sample (EvaluationSeedTests), yet training on the eval split's
-    // distribution still pays like honest work when the miners' shards are skewed; only validator-private data stops that.
     public static readonly AdversaryKind[] NewKinds =
     [
         AdversaryKind.Stale2, AdversaryKind.Rescaled, AdversaryKind.NoisyCopy, AdversaryKind.SharedRepo, AdversaryKind.FreeRider,
         AdversaryKind.SignFlip, AdversaryKind.Alie, AdversaryKind.Lazy, AdversaryKind.ZerosThenRandom, AdversaryKind.EvalOverfitter,
-        AdversaryKind.Sybil,
+        AdversaryKind.Sybil, AdversaryKind.FrontRunner, AdversaryKind.OwnDataSkipper, AdversaryKind.DelayedCopier, AdversaryKind.EvalMixer,
     ];
 
     /// <summary>The shared network run.</summary>
@@ -50,32 +48,46 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
 
     private double MeanHonestReward => run.Rounds.SelectMany(r => r.Miners).Where(m => m.IsHonest).GroupBy(m => m.Name).Average(g => g.Sum(m => m.Weight));
 
+    private IEnumerable<MinerMetrics> HonestRows => run.Rounds.SelectMany(r => r.Miners).Where(m => m.IsHonest);
+
     [Theory]
     [InlineData(AdversaryKind.Rescaled)]
-    [InlineData(AdversaryKind.NoisyCopy)]
     [InlineData(AdversaryKind.SignFlip)]
-    [InlineData(AdversaryKind.FreeRider)]
-    public void Deltas_made_from_other_miners_deltas_are_caught_as_copies_every_round(AdversaryKind kind)
+    public void Rescaled_and_negated_copies_are_caught_as_copies_every_round(AdversaryKind kind)
     {
         var rows = Rows(kind).ToList();
         Assert.Equal(run.Rounds.Count, rows.Count);
-        Assert.All(rows, m => Assert.True(m.Weight == 0 && m.Rejection?.StartsWith("copy of", StringComparison.Ordinal) == true,
-            $"{m.Name}: weight {m.Weight}, {m.Rejection}"));
+        Assert.All(rows, m => Assert.True(m.Weight == 0 && m.Rejection is { Reason: RejectionReason.Copy, Other: "miner-1" }, $"{m.Name}: weight {m.Weight}, {m.Rejection}"));
+    }
+
+    [Theory]
+    [InlineData(AdversaryKind.NoisyCopy)]
+    [InlineData(AdversaryKind.FreeRider)]
+    [InlineData(AdversaryKind.Alie)]
+    [InlineData(AdversaryKind.OwnDataSkipper)]
+    [InlineData(AdversaryKind.EvalOverfitter)]
+    [InlineData(AdversaryKind.DelayedCopier)]
+    public void Work_that_is_not_on_its_own_assignment_earns_at_most_five_percent_of_an_honest_reward(AdversaryKind kind)
+    {
+        double reward = Reward(m => m.Role == AdversaryNames.Of(kind));
+        Assert.True(reward <= 0.05 * LowestHonestReward, $"{kind} {reward} vs lowest honest {LowestHonestReward}: " +
+            string.Join("; ", Rows(kind).Select(m => m.Rejection?.ToString() ?? "accepted")));
+        Assert.Contains(Rows(kind), m => m.Rejection?.Reason == RejectionReason.Unproven);
     }
 
     [Fact]
-    public void Alie_shift_is_caught_as_a_blend_or_costs_it_most_of_an_honest_reward()
+    public void Eval_mixer_earns_no_more_than_an_honest_miner()
     {
-        // A shift small against the honest spread leaves a blend of the earlier deltas (caught); a larger one is scored on
-        // its merits, and the shift away from the mean costs it the score.
-        double alie = Reward(m => m.Role == AdversaryNames.Of(AdversaryKind.Alie));
-        Assert.True(alie <= 0.5 * LowestHonestReward, $"ALIE {alie} vs lowest honest {LowestHonestReward}");
+        double mixer = Reward(m => m.Role == AdversaryNames.Of(AdversaryKind.EvalMixer));
+        Assert.True(mixer <= MeanHonestReward, $"eval mixer {mixer} vs honest mean {MeanHonestReward}");
     }
 
-    [Fact]
-    public void Shared_repository_belongs_to_the_earlier_commitment()
+    [Theory]
+    [InlineData(AdversaryKind.SharedRepo)]
+    [InlineData(AdversaryKind.FrontRunner)]
+    public void A_repository_belongs_to_the_hotkey_whose_signature_its_deltas_carry(AdversaryKind kind)
     {
-        Assert.All(Rows(AdversaryKind.SharedRepo), m => Assert.True(m.Weight == 0 && m.Rejection!.StartsWith("shared repository: miner-1/delta"), m.Rejection));
+        Assert.All(Rows(kind), m => Assert.True(m.Weight == 0 && m.Rejection is { Reason: RejectionReason.ForeignRepository, Other: "miner-1" }, m.Rejection?.ToString()));
         Assert.All(run.Rounds, r => Assert.Null(r.Miners.Single(m => m.Name == "miner-1").Rejection));
     }
 
@@ -83,7 +95,7 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
     public void Delta_on_the_base_two_rounds_back_is_stale()
     {
         Assert.All(Rows(AdversaryKind.Stale2), m => Assert.Equal(0, m.Weight));
-        Assert.StartsWith("StaleBaseRevision", Rows(AdversaryKind.Stale2).Last().Rejection);
+        Assert.Equal(RejectionReason.Stale, Rows(AdversaryKind.Stale2).Last().Rejection!.Reason);
     }
 
     [Fact]
@@ -93,10 +105,10 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
     }
 
     [Fact]
-    public void Lazy_miner_earns_at_most_forty_percent_of_an_honest_reward()
+    public void Lazy_miner_earns_something_but_at_most_forty_percent_of_an_honest_reward()
     {
         double lazy = Reward(m => m.Role == AdversaryNames.Of(AdversaryKind.Lazy));
-        Assert.True(lazy <= 0.4 * MeanHonestReward, $"lazy {lazy} vs honest mean {MeanHonestReward}");
+        Assert.True(lazy > 0 && lazy <= 0.4 * MeanHonestReward, $"lazy {lazy} vs honest mean {MeanHonestReward}");
     }
 
     [Fact]
@@ -108,10 +120,9 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
     }
 
     [Fact]
-    public void Honest_miners_are_never_mistaken_for_copies()
+    public void Honest_miners_are_never_rejected_and_hold_most_of_the_weight()
     {
-        Assert.All(run.Rounds.SelectMany(r => r.Miners).Where(m => m.IsHonest),
-            m => Assert.False(m.Rejection?.StartsWith("copy of", StringComparison.Ordinal) == true, $"{m.Name}: {m.Rejection}"));
-        Assert.All(run.Rounds, r => Assert.True(r.HonestWeight > 0.5, $"round {r.Round}: honest {r.HonestWeight:P1}"));
+        Assert.All(HonestRows, m => Assert.True(m.Rejection is null, $"{m.Name}: {m.Rejection}"));
+        Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight >= 0.95, $"round {r.Round}: honest {r.HonestWeight:P1}"));
     }
 }

@@ -1,0 +1,133 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Hivetrain.Data;
+
+/// <summary>
+/// The train-split windows assigned to one slot (a uid) for one base revision, in the order the miner trains on them:
+/// the split's stream is cut into pages of <see cref="AssignmentRule.PageWindows"/> windows of context + 1 tokens, the
+/// pages are shuffled by a seed of the base revision, and dealt round-robin to the slots (with skew, some pages only to
+/// the slots of their group). Every participant derives the same assignment; two slots never share a page in a round.
+/// </summary>
+public sealed class DataAssignment
+{
+    private readonly TokenSplit _split;
+    private readonly long[] _pages; // stream positions of the slot's pages, in training order
+
+    private DataAssignment(TokenSplit split, string baseRevision, int slot, int context, int pageWindows, long[] pages)
+    {
+        _split = split;
+        BaseRevision = baseRevision;
+        Slot = slot;
+        Context = context;
+        PageWindows = pageWindows;
+        _pages = pages;
+    }
+
+    public string BaseRevision { get; }
+    public int Slot { get; }
+    public int Context { get; }
+    public int PageWindows { get; }
+
+    /// <summary>Windows in the assignment (the miner walks them in order, then again from the start).</summary>
+    public long Count => (long)_pages.Length * PageWindows;
+
+    /// <summary>
+    /// The assignment of <paramref name="slot"/> on <paramref name="baseRevision"/> under <paramref name="rule"/>, for
+    /// windows of the rule's context + 1 tokens of <paramref name="train"/>.
+    /// </summary>
+    /// <exception cref="CorpusException">The split is too small to give this slot a page.</exception>
+    public static DataAssignment For(TokenSplit train, string baseRevision, AssignmentRule rule, int slot)
+    {
+        rule.Validate();
+        if ((uint)slot >= (uint)rule.Slots)
+            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"the round deals {rule.Slots} slots; uid {slot} has none this round");
+        int context = rule.Context;
+        train.RequireDocuments();
+        long pageTokens = (long)rule.PageWindows * (context + 1);
+        long pageCount = train.StreamLength / pageTokens;
+        var order = new long[pageCount];
+        for (long p = 0; p < pageCount; p++) order[p] = p;
+        var random = new SeededRandom(Seed(baseRevision));
+        random.Shuffle(order);
+
+        int groups = train.GroupCount;
+        var nextInGroup = new long[groups]; // round-robin position among the slots of each group
+        long nextCommon = 0;
+        var mine = new List<long>();
+        foreach (long page in order)
+        {
+            long start = page * pageTokens;
+            int owner;
+            int group = train.GroupAt(start) % groups;
+            // Slots g, g + G, g + 2G, … below Slots are group g's; a group without slots deals to everyone.
+            long groupSlots = group < rule.Slots ? (rule.Slots - 1 - group) / groups + 1 : 0;
+            bool home = random.NextDouble() < rule.Skew && groupSlots > 0;
+            if (home) owner = group + groups * (int)(nextInGroup[group]++ % groupSlots);
+            else owner = (int)(nextCommon++ % rule.Slots);
+            if (owner == slot) mine.Add(start);
+        }
+        if (mine.Count == 0)
+            throw new CorpusException(CorpusErrorReason.EmptySplit,
+                $"{train.Description}: {pageCount} pages of {pageTokens} tokens are too few to give slot {slot} of {rule.Slots} a page; use a larger corpus or fewer slots.");
+        return new DataAssignment(train, baseRevision, slot, context, rule.PageWindows, [.. mine]);
+    }
+
+    /// <summary>Window <paramref name="index"/> (0 ≤ index &lt; <see cref="Count"/>) as its stream position.</summary>
+    public long WindowStart(long index)
+    {
+        if ((ulong)index >= (ulong)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"the assignment has {Count} windows");
+        return _pages[index / PageWindows] + index % PageWindows * (Context + 1);
+    }
+
+    /// <summary>The windows at <paramref name="indices"/>, as rows.</summary>
+    public TokenWindows Rows(IReadOnlyList<long> indices)
+    {
+        int rowLength = Context + 1;
+        var ids = new int[checked(indices.Count * rowLength)];
+        for (int r = 0; r < indices.Count; r++) _split.CopyStream(WindowStart(indices[r]), ids.AsSpan(r * rowLength, rowLength));
+        return new TokenWindows(ids, indices.Count, Context);
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> windows drawn with <paramref name="seed"/> from the first <paramref name="trained"/>
+    /// windows (what a delta reporting that many says it trained on; at least <paramref name="rows"/>, at most all).
+    /// </summary>
+    public TokenWindows Sample(ulong seed, int rows, long trained)
+    {
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "At least one row.");
+        long range = Math.Clamp(trained, Math.Min(rows, Count), Count);
+        var random = new SeededRandom(seed);
+        var indices = new long[rows];
+        for (int r = 0; r < rows; r++) indices[r] = (long)random.NextBelow((ulong)range);
+        return Rows(indices);
+    }
+
+    /// <summary>An endless source walking the assignment in order from window <paramref name="start"/>, wrapping at the end.</summary>
+    public IWindowSource Walk(long start = 0) => new Walker(this, start);
+
+    /// <summary>The page order's seed: the first 8 bytes, little-endian, of SHA-256("hivetrain/assign/v1\n{baseRevision}").</summary>
+    public static ulong Seed(string baseRevision) =>
+        BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"hivetrain/assign/v1\n{baseRevision}"))));
+
+    private sealed class Walker(DataAssignment assignment, long start) : IWindowSource
+    {
+        private long _next = start;
+
+        /// <summary>The next windows; a trainer with a shorter context trains on the first context + 1 tokens of each.</summary>
+        public TokenWindows Next(int rows, int context)
+        {
+            if (context > assignment.Context)
+                throw new ArgumentException($"the assignment has windows of context {assignment.Context}, shorter than {context}", nameof(context));
+            var indices = new long[rows];
+            for (int r = 0; r < rows; r++) indices[r] = _next++ % assignment.Count;
+            var windows = assignment.Rows(indices);
+            if (context == assignment.Context) return windows;
+            var ids = new int[rows * (context + 1)];
+            for (int r = 0; r < rows; r++) Array.Copy(windows.Ids, r * windows.RowLength, ids, r * (context + 1), context + 1);
+            return new TokenWindows(ids, rows, context);
+        }
+    }
+}
