@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hivetrain.Cli.Configuration;
 using Hivetrain.Cli.Verbs;
 
 // The `hivetrain` command: one verb per file under Verbs/, wired here and nowhere else.
@@ -20,6 +21,16 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     NetworkVerb.Create(),
     EfficacyVerb.Create(),
 };
+// Values given to secret flags (--storage.hf_token, --mnemonic, …) never reach stderr, whoever writes there: the parser
+// quotes arguments it does not know, and a mistyped flag's value is one.
+if (SecretArguments.Values(args) is { Count: > 0 } secrets)
+    Console.SetError(TextWriter.Synchronized(new RedactingWriter(Console.Error, secrets)));
 // Ctrl+C cancels the verb's token; a verb such as train then finishes its step and saves, which can take longer than
 // System.CommandLine's default 2 s before it gives up on the verb and exits.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
+var exitCode = await root.Parse(args).InvokeAsync(new InvocationConfiguration
+{
+    Error = Console.Error,
+    ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+});
+Console.Error.Flush();
+return exitCode;

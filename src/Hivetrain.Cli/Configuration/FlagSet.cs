@@ -87,7 +87,8 @@ internal sealed class Settings(IReadOnlyDictionary<string, string?> values)
         try { return parse(text.Trim()); }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new SettingsException($"--{name}: '{text}' is not a valid {typeof(T).Name.ToLowerInvariant()}");
+            var shown = SecretArguments.IsSecretFlag(name) ? SecretArguments.Redacted : $"'{text}'";
+            throw new SettingsException($"--{name}: {shown} is not a valid {typeof(T).Name.ToLowerInvariant()}");
         }
     }
 }

@@ -45,8 +45,10 @@ internal sealed class RoleHost : IAsyncDisposable
         .Add("wallet.name", "Wallet (coldkey) name", "default")
         .Add("wallet.hotkey", "Hotkey name", "default")
         .Add("wallet.path", "Folder holding the wallets (default: DIR/wallets with the local ledger, ~/.bittensor/wallets otherwise)")
-        .Add("storage.backend", "Model store: local (DIR/store) or hf (Hugging Face Hub; token from HF_TOKEN or .env)", "local")
+        .Add("storage.backend", "Model store: local (DIR/store) or hf (Hugging Face Hub)", "local")
         .Add("storage.hf_endpoint", "Hub endpoint (default HF_ENDPOINT or https://huggingface.co)")
+        .Add("storage.hf_token", "Hub write token (default HF_TOKEN, then HF_TOKEN in ./.env, then $HF_HOME/token); " +
+            "prefer those: a value on the command line is visible to other users (ps) and kept in shell history")
         .Add("storage.cache_dir", "Hub download cache (default HF_HUB_CACHE or ~/.cache/huggingface/hub)")
         .Add("storage.squash_history", "On the Hub, a miner squashes its repository's history when it prunes", false)
         .Add("storage.averaged_model_repo_id", "The averager's base model repository", "averager/base")
@@ -68,13 +70,19 @@ internal sealed class RoleHost : IAsyncDisposable
         if (settings.String("threads") is { Length: > 0 }) torch.set_num_threads(settings.Int("threads"));
         TorchRuntime.Device(settings.Required("device"));
         var loggers = CreateLoggers(settings);
-        var store = ModelStoreFactory.Create(new StorageSettings(
-                settings.Required("storage.backend"), layout.Store, settings.String("storage.hf_endpoint"), HubToken: null, settings.String("storage.cache_dir"),
-                settings.Bool("storage.squash_history")),
-            directory => new LocalStore(directory!), loggers);
+        var store = ModelStoreFactory.Create(StorageSettingsOf(settings, layout), directory => new LocalStore(directory!), loggers);
         ILedger ledger = await OpenLedgerAsync(settings, layout, ct);
         return new RoleHost(settings, layout, loggers, store, ledger);
     }
+
+    /// <summary>
+    /// The <c>--storage.*</c> settings; the token is <c>--storage.hf_token</c> from wherever flags come from (command line,
+    /// HIVETRAIN_STORAGE__HF_TOKEN, .env, --config), else null so that the Hub client falls back to HF_TOKEN and its files.
+    /// </summary>
+    public static StorageSettings StorageSettingsOf(Settings settings, NetworkLayout layout) => new(
+        settings.Required("storage.backend"), layout.Store, settings.String("storage.hf_endpoint"),
+        settings.String("storage.hf_token") is { } token && !string.IsNullOrWhiteSpace(token) ? token.Trim() : null,
+        settings.String("storage.cache_dir"), settings.Bool("storage.squash_history"));
 
     /// <summary>The hotkey named by <c>--wallet.*</c>, which must be registered on the ledger.</summary>
     public async Task<Keypair> RegisteredHotkeyAsync(CancellationToken ct)

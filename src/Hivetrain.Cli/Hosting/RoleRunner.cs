@@ -34,7 +34,7 @@ internal static class RoleRunner
         }
         catch (Exception e) when (IsExpected(e))
         {
-            await Console.Error.WriteLineAsync($"error: {role}: {e.Message}");
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"error: {role}: {e.Message}");
             return 1;
         }
         finally

@@ -15,6 +15,13 @@ public enum LedgerErrorReason
     NotSupported,
     /// <summary>The ledger answered something outside its protocol.</summary>
     ProtocolError,
+    /// <summary>
+    /// A node's answer does not decode: the wrong JSON shape or type, bad hex, SCALE bytes that do not parse, a number
+    /// out of its type's range, or storage keys that do not advance.
+    /// </summary>
+    MalformedResponse,
+    /// <summary>A node's answer is larger than this client accepts (message bytes, storage keys).</summary>
+    ResponseTooLarge,
     Unavailable,
 }
 

@@ -35,11 +35,15 @@ internal sealed class CliProcess : IDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"the CLI is not built at {path}", path);
     }
 
-    public static CliProcess Start(string name, string workingDirectory, params string[] args)
+    public static CliProcess Start(string name, string workingDirectory, params string[] args) => Start(name, workingDirectory, null, args);
+
+    /// <summary>Starts the command; <paramref name="input"/>, when given, is piped to its standard input, which is then closed.</summary>
+    public static CliProcess Start(string name, string workingDirectory, string? input, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -60,13 +64,23 @@ internal sealed class CliProcess : IDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
         return child;
     }
 
     /// <summary>Runs the command to its end (bounded) and returns its exit code, its whole output and its stderr lines.</summary>
-    public static async Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunAsync(string workingDirectory, TimeSpan limit, params string[] args)
+    public static Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunAsync(string workingDirectory, TimeSpan limit, params string[] args) =>
+        RunWithInputAsync(workingDirectory, limit, null, args);
+
+    /// <summary>As <see cref="RunAsync"/>, with <paramref name="input"/> piped to standard input (null: inherited).</summary>
+    public static async Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunWithInputAsync(string workingDirectory, TimeSpan limit,
+        string? input, params string[] args)
     {
-        using var child = Start(args[0], workingDirectory, args);
+        using var child = Start(args[0], workingDirectory, input, args);
         using var timeout = new CancellationTokenSource(limit);
         await child._process.WaitForExitAsync(timeout.Token);
         child._process.WaitForExit(); // the end of the redirected output

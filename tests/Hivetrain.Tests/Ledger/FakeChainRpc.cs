@@ -6,6 +6,7 @@ namespace Hivetrain.Tests.Ledger;
 /// <summary>
 /// An in-memory subtensor node: fixed answers per method (and first parameters), a storage map served by
 /// state_getStorage / state_getKeysPaged / state_queryStorageAt, and a hook run on each submitted extrinsic.
+/// A hostile node is played by <see cref="RawAnswer"/>; <see cref="MaxCalls"/> stops a client that never stops asking.
 /// </summary>
 internal sealed class FakeChainRpc : IChainRpc
 {
@@ -15,6 +16,12 @@ internal sealed class FakeChainRpc : IChainRpc
     public List<string> Calls { get; } = [];
     public Action<string>? OnSubmit { get; set; }
     public long BlockNumber { get; set; } = 1000;
+
+    /// <summary>When it returns JSON text for a call, that is the answer (whatever the method would normally give).</summary>
+    public Func<string, object?[], string?>? RawAnswer { get; set; }
+
+    /// <summary>More calls than this fail the test instead of looping (a client paging forever).</summary>
+    public int MaxCalls { get; set; } = 200;
 
     public FakeChainRpc()
     {
@@ -29,6 +36,8 @@ internal sealed class FakeChainRpc : IChainRpc
     public Task<JsonElement> CallAsync(string method, object?[] parameters, CancellationToken ct)
     {
         Calls.Add(method);
+        if (Calls.Count > MaxCalls) throw new InvalidOperationException($"the client made more than {MaxCalls} calls (last: {method})");
+        if (RawAnswer?.Invoke(method, parameters) is { } raw) return Task.FromResult(JsonDocument.Parse(raw).RootElement.Clone());
         var first = parameters.Length > 0 ? parameters[0]?.ToString() : null;
         switch (method)
         {

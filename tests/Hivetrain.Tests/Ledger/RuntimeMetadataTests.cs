@@ -80,4 +80,33 @@ public sealed class RuntimeMetadataTests
         Assert.Equal(ScaleErrorReason.Truncated, Assert.Throws<ScaleException>(() => RuntimeMetadata.Parse(full[..^1])).Reason);
         Assert.Equal(ScaleErrorReason.TrailingBytes, Assert.Throws<ScaleException>(() => RuntimeMetadata.Parse(full.Append((byte)0).ToArray())).Reason);
     }
+
+    /// <summary>V14 metadata with no pallets or extensions whose registry holds structs of one field each: id → field type.</summary>
+    private static byte[] Registry(params (uint Id, uint FieldType)[] types)
+    {
+        var w = new ScaleWriter().WriteRaw("meta"u8).WriteU8(14).WriteCompact((ulong)types.Length);
+        foreach (var (id, fieldType) in types)
+            w.WriteCompact(id).WriteCompact(0ul).WriteCompact(0ul)      // id, path, type parameters
+                .WriteU8(0).WriteCompact(1ul)                           // composite, one field:
+                .WriteU8(0).WriteCompact(fieldType).WriteU8(0).WriteCompact(0ul) // no name, type, no type name, no docs
+                .WriteCompact(0ul);                                     // docs
+        return w.WriteCompact(0ul).WriteCompact(0ul).WriteU8(4).WriteCompact(0ul).WriteCompact(0ul).ToArray(); // pallets, extrinsic, runtime type
+    }
+
+    [Fact]
+    public void Rejects_a_registry_that_defines_a_type_twice()
+    {
+        var error = Assert.Throws<ScaleException>(() => RuntimeMetadata.Parse(Registry((0, 0), (0, 0))));
+        Assert.Equal(ScaleErrorReason.OutOfRange, error.Reason);
+        Assert.Contains("type 0 is defined twice", error.Message);
+    }
+
+    [Fact]
+    public void Missing_and_self_referencing_types_are_errors_not_crashes()
+    {
+        var metadata = RuntimeMetadata.Parse(Registry((0, 0), (1, 7)));
+        Assert.Equal(ScaleErrorReason.OutOfRange, Assert.Throws<ScaleException>(() => metadata.IsZeroSized(0)).Reason);
+        Assert.Equal(ScaleErrorReason.MetadataMismatch, Assert.Throws<ScaleException>(() => metadata.IsZeroSized(1)).Reason);
+        Assert.Equal(ScaleErrorReason.MetadataMismatch, Assert.Throws<ScaleException>(() => metadata.Type(9)).Reason);
+    }
 }

@@ -110,4 +110,16 @@ public sealed class WalletTests : IDisposable
         Assert.Equal(WalletErrorReason.InvalidSecretUri,
             Assert.Throws<WalletException>(() => Wallet.ImportHotkey(_root, "validator", "bad", "//Alice/soft")).Reason);
     }
+
+    [Fact]
+    public void A_mistyped_mnemonic_word_or_a_soft_junction_is_named_without_quoting_the_secret()
+    {
+        var words = Hivetrain.Ledger.Keys.SecretUri.DevPhrase.Split(' ');
+        words[6] = "xyzzy";
+        var mistyped = Assert.Throws<WalletException>(() => Wallet.ImportHotkey(_root, "w", "h", string.Join(' ', words)));
+        Assert.Contains("word 7 is not in the BIP39 English word list", mistyped.Message);
+        Assert.DoesNotContain("xyzzy", mistyped.Message);
+        var soft = Assert.Throws<WalletException>(() => Wallet.ImportHotkey(_root, "w", "h", "//Alice/hiddenjunction"));
+        Assert.DoesNotContain("hiddenjunction", soft.Message);
+    }
 }

@@ -57,6 +57,12 @@ public sealed class WebSocketChainRpcTests : IAsyncDisposable
                     case "chain_getHeader": await Send(socket, new { jsonrpc = "2.0", id, result = new { number = "0x10" } }); break;
                     case "invalid": await Send(socket, new { jsonrpc = "2.0", id, error = new { code = 1010, message = "Invalid Transaction", data = "Custom error: RateLimitExceeded" } }); break;
                     case "silent": break;
+                    case "huge": await Send(socket, new { jsonrpc = "2.0", id, result = "0x" + new string('0', 64 * 1024) }); break;
+                    case "odd_id":
+                        await Send(socket, new { jsonrpc = "2.0", id = "not-a-number", result = 1 });
+                        await Send(socket, new { jsonrpc = "2.0", id = new { nested = id }, result = 2 });
+                        await Send(socket, new { jsonrpc = "2.0", id, result = 3 });
+                        break;
                     case "drop": socket.Abort(); return;
                     case "author_unwatchExtrinsic": await Send(socket, new { jsonrpc = "2.0", id, result = true }); break;
                     case "author_submitAndWatchExtrinsic":
@@ -121,6 +127,26 @@ public sealed class WebSocketChainRpcTests : IAsyncDisposable
         var header = await rpc.CallAsync("chain_getHeader", [], CancellationToken.None);
         Assert.Equal("0x10", header.GetProperty("number").GetString());
         Assert.True(_connections >= 2);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_limit_fails_the_call_and_the_connection_is_replaced()
+    {
+        await using var rpc = new WebSocketChainRpc(_endpoint, callTimeout: TimeSpan.FromSeconds(5), maxMessageBytes: 16 * 1024);
+        var error = await Assert.ThrowsAsync<LedgerException>(() => rpc.CallAsync("huge", [], CancellationToken.None));
+        Assert.Equal(LedgerErrorReason.ResponseTooLarge, error.Reason);
+        Assert.Contains("16384", error.Message);
+        var header = await rpc.CallAsync("chain_getHeader", [], CancellationToken.None);
+        Assert.Equal("0x10", header.GetProperty("number").GetString());
+        Assert.Equal(2, _connections);
+    }
+
+    [Fact]
+    public async Task Answers_whose_id_is_not_a_number_are_ignored()
+    {
+        await using var rpc = new WebSocketChainRpc(_endpoint, callTimeout: TimeSpan.FromSeconds(3));
+        var result = await rpc.CallAsync("odd_id", [], CancellationToken.None);
+        Assert.Equal(3, result.GetInt32());
     }
 
     [Fact]

@@ -4,7 +4,8 @@ namespace Hivetrain.Ledger.Bittensor;
 
 /// <summary>
 /// One entry of <c>NeuronInfoRuntimeApi_get_neurons_lite</c> (pallet_subtensor::rpc_info::neuron_info::NeuronInfoLite),
-/// the fields Hivetrain uses plus the rest decoded for completeness. Stake is the sum over the listed coldkeys.
+/// the fields Hivetrain uses plus the rest decoded for completeness. Stake is the sum over the listed coldkeys, in rao,
+/// checked (see <see cref="SumStake"/>).
 /// </summary>
 public sealed record NeuronInfoLite(
     byte[] Hotkey,
@@ -53,9 +54,7 @@ public sealed record NeuronInfoLite(
         var axon = new AxonEndpoint(r.ReadU64(), r.ReadU32(), r.ReadU128(), r.ReadU16(), r.ReadU8(), r.ReadU8());
         r.ReadRaw(2); // axon placeholders
         r.ReadRaw(8 + 4 + 16 + 2 + 1); // prometheus: block, version, ip, port, ip_type
-        ulong stake = 0;
-        foreach (var (_, amount) in r.ReadVector(x => (x.ReadRaw(32).ToArray(), x.ReadCompact()), minElementBytes: 33))
-            stake = checked(stake + amount);
+        var stake = SumStake(r.ReadVector(x => (x.ReadRaw(32).ToArray(), x.ReadCompact()), minElementBytes: 33), r.Offset);
         var rank = CompactU16(r);
         var emission = r.ReadCompact();
         var incentive = CompactU16(r);
@@ -68,6 +67,22 @@ public sealed record NeuronInfoLite(
         var pruning = CompactU16(r);
         return new NeuronInfoLite(hotkey, coldkey, uid, netuid, active, axon, stake, rank, emission, incentive,
             consensus, trust, validatorTrust, dividends, lastUpdate, permit, pruning);
+    }
+
+    /// <summary>
+    /// The stake over the coldkeys, summed with checked arithmetic: a sum past u64 (over 800× TAO's whole supply of
+    /// 21e15 rao) cannot come from the chain, so the answer is rejected rather than wrapped or saturated.
+    /// </summary>
+    private static ulong SumStake((byte[] Coldkey, ulong Amount)[] stakes, int offset)
+    {
+        ulong sum = 0;
+        foreach (var (_, amount) in stakes)
+        {
+            if (amount > ulong.MaxValue - sum)
+                throw new ScaleException(ScaleErrorReason.OutOfRange, $"the stake over {stakes.Length} coldkeys exceeds u64", offset);
+            sum += amount;
+        }
+        return sum;
     }
 
     private static ushort CompactU16(ScaleReader r)

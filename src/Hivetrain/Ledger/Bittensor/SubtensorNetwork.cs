@@ -25,10 +25,16 @@ public static class SubtensorNetwork
     }
 
     /// <summary>Opens a ledger on <paramref name="netuid"/>: WebSocket for ws/wss endpoints (with submit-and-watch), HTTP otherwise.</summary>
-    public static BittensorLedger Connect(string network, string? chainEndpoint, ushort netuid)
+    public static BittensorLedger Connect(string network, string? chainEndpoint, ushort netuid) =>
+        Connect(network, chainEndpoint, new BittensorLedgerOptions(netuid));
+
+    /// <summary>Opens a ledger with <paramref name="options"/>, whose answer-size limit the connection enforces.</summary>
+    public static BittensorLedger Connect(string network, string? chainEndpoint, BittensorLedgerOptions options)
     {
         var endpoint = Resolve(network, chainEndpoint);
-        Rpc.IChainRpc rpc = endpoint.Scheme is "ws" or "wss" ? new Rpc.WebSocketChainRpc(endpoint) : new Rpc.HttpChainRpc(endpoint);
-        return new BittensorLedger(rpc, new BittensorLedgerOptions(netuid));
+        Rpc.IChainRpc rpc = endpoint.Scheme is "ws" or "wss"
+            ? new Rpc.WebSocketChainRpc(endpoint, maxMessageBytes: options.MaxResponseBytes)
+            : new Rpc.HttpChainRpc(endpoint, maxResponseBytes: options.MaxResponseBytes);
+        return new BittensorLedger(rpc, options);
     }
 }

@@ -36,7 +36,10 @@ public static class Mnemonic
         return string.Join(' ', words);
     }
 
-    /// <summary>The entropy of a phrase; throws <see cref="FormatException"/> for an unknown word or a bad checksum.</summary>
+    /// <summary>
+    /// The entropy of a phrase; throws <see cref="FormatException"/> for an unknown word (named by its position, never
+    /// quoted: a mistyped word is most of a secret word) or a bad checksum.
+    /// </summary>
     public static byte[] ToEntropy(string phrase)
     {
         var words = phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -47,7 +50,7 @@ public static class Mnemonic
         for (int w = 0; w < words.Length; w++)
         {
             if (!Index.Value.TryGetValue(words[w], out var index))
-                throw new FormatException($"word {w + 1} ('{words[w]}') is not in the BIP39 English list");
+                throw new FormatException($"word {w + 1} is not in the BIP39 English word list");
             for (int b = 0; b < 11; b++)
                 if ((index >> (10 - b) & 1) != 0) bytes[(w * 11 + b) / 8] |= (byte)(0x80 >> ((w * 11 + b) % 8));
         }

@@ -13,7 +13,7 @@ public sealed record SecretUri(Keypair Keypair, byte[]? MiniSecret, string? Phra
     /// <summary>Substrate's development phrase, root of //Alice, //Bob, …</summary>
     public const string DevPhrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
 
-    /// <summary>Parses and derives; throws <see cref="WalletException"/> (InvalidSecretUri) naming the problem.</summary>
+    /// <summary>Parses and derives; throws <see cref="WalletException"/> (InvalidSecretUri) naming the problem, never quoting the URI.</summary>
     public static SecretUri Parse(string uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -69,7 +69,7 @@ public sealed record SecretUri(Keypair Keypair, byte[]? MiniSecret, string? Phra
         while (i < path.Length)
         {
             if (!path.AsSpan(i).StartsWith("//"))
-                throw Invalid($"soft derivation ('/{path[(i + 1)..]}') is not supported; use hard junctions (//name)");
+                throw Invalid("soft derivation (a single '/') is not supported; use hard junctions (//name)");
             int next = path.IndexOf('/', i + 2);
             var junction = next < 0 ? path[(i + 2)..] : path[(i + 2)..next];
             if (junction.Length == 0) throw Invalid("empty junction in the derivation path");

@@ -48,7 +48,10 @@ public sealed class RuntimeMetadata
         if (version is not (14 or 15))
             throw new ScaleException(ScaleErrorReason.MetadataMismatch, $"metadata version {version} is not supported (14 or 15)", 4);
 
-        var types = reader.ReadVector(ReadPortableType).ToDictionary(t => t.Id);
+        var types = new Dictionary<uint, PortableType>();
+        foreach (var type in reader.ReadVector(ReadPortableType))
+            if (!types.TryAdd(type.Id, type))
+                throw new ScaleException(ScaleErrorReason.OutOfRange, $"type {type.Id} is defined twice", reader.Offset);
         var pallets = reader.ReadVector(r => ReadPallet(r, version));
         byte extrinsicVersion;
         SignedExtension[] extensions;
@@ -72,6 +75,9 @@ public sealed class RuntimeMetadata
         return new RuntimeMetadata(version, types, pallets, extrinsicVersion, extensions, apis);
     }
 
+    /// <summary>The registry's type <paramref name="id"/>, or a MetadataMismatch error.</summary>
+    public PortableType Type(uint id) => Types.TryGetValue(id, out var type) ? type : throw Missing($"type {id}");
+
     /// <summary>The pallet named <paramref name="name"/>, or a MetadataMismatch error.</summary>
     public PalletMetadata Pallet(string name) =>
         Pallets.FirstOrDefault(p => p.Name == name) ?? throw Missing($"pallet {name}");
@@ -80,17 +86,16 @@ public sealed class RuntimeMetadata
     public (byte Pallet, byte Call) CallIndex(string pallet, string call)
     {
         var p = Pallet(pallet);
-        if (p.CallType is not { } callType || Types[callType].Def is not VariantTypeDef calls) throw Missing($"calls of pallet {pallet}");
-        var variant = calls.Variants.FirstOrDefault(v => v.Name == call) ?? throw Missing($"call {pallet}.{call}");
-        return (p.Index, variant.Index);
+        return (p.Index, CallVariant(p, call).Index);
     }
 
     /// <summary>The call's parameters, in order, to check an encoding against.</summary>
-    public IReadOnlyList<FieldDef> CallFields(string pallet, string call)
+    public IReadOnlyList<FieldDef> CallFields(string pallet, string call) => CallVariant(Pallet(pallet), call).Fields;
+
+    private VariantDef CallVariant(PalletMetadata pallet, string call)
     {
-        var p = Pallet(pallet);
-        var calls = (VariantTypeDef)Types[p.CallType ?? throw Missing($"calls of pallet {pallet}")].Def;
-        return (calls.Variants.FirstOrDefault(v => v.Name == call) ?? throw Missing($"call {pallet}.{call}")).Fields;
+        if (pallet.CallType is not { } callType || Type(callType).Def is not VariantTypeDef calls) throw Missing($"calls of pallet {pallet.Name}");
+        return calls.Variants.FirstOrDefault(v => v.Name == call) ?? throw Missing($"call {pallet.Name}.{call}");
     }
 
     public StorageEntry Storage(string pallet, string item) =>
@@ -104,13 +109,22 @@ public sealed class RuntimeMetadata
         RuntimeApis.FirstOrDefault(m => $"{m.Api}_{m.Name}" == stateCallName);
 
     /// <summary>True when values of the type take no bytes (unit, empty structs and tuples, [T; 0]).</summary>
-    public bool IsZeroSized(uint typeId) => Types[typeId].Def switch
+    public bool IsZeroSized(uint typeId) => IsZeroSized(typeId, 0);
+
+    // Types nest a few levels; a registry that nests deeper (or refers to itself) is refused, not followed down the stack.
+    private const int MaxTypeDepth = 32;
+
+    private bool IsZeroSized(uint typeId, int depth)
     {
-        CompositeDef c => c.Fields.All(f => IsZeroSized(f.Type)),
-        TupleDef t => t.Elements.All(IsZeroSized),
-        ArrayDef a => a.Length == 0 || IsZeroSized(a.ElementType),
-        _ => false,
-    };
+        if (depth > MaxTypeDepth) throw new ScaleException(ScaleErrorReason.OutOfRange, $"type {typeId} nests deeper than {MaxTypeDepth} levels", 0);
+        return Type(typeId).Def switch
+        {
+            CompositeDef c => c.Fields.All(f => IsZeroSized(f.Type, depth + 1)),
+            TupleDef t => t.Elements.All(e => IsZeroSized(e, depth + 1)),
+            ArrayDef a => a.Length == 0 || IsZeroSized(a.ElementType, depth + 1),
+            _ => false,
+        };
+    }
 
     private static ScaleException Missing(string what) =>
         new(ScaleErrorReason.MetadataMismatch, $"the runtime metadata has no {what}", 0);

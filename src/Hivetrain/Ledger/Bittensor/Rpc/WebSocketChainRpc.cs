@@ -12,9 +12,11 @@ namespace Hivetrain.Ledger.Bittensor.Rpc;
 /// JSON-RPC 2.0 over one WebSocket: requests matched to answers by id, subscription notifications routed by
 /// subscription id (buffered if they beat the subscribe answer), a per-call timeout, and a fresh connection on
 /// the next call after the socket drops or stops answering (read-only calls are retried once on a new connection
-/// when the socket failed under them).
+/// when the socket failed under them). A message past <paramref name="maxMessageBytes"/> is not assembled: the calls
+/// waiting fail as ResponseTooLarge and the connection is dropped (the rest of the message cannot be skipped safely).
 /// </summary>
-public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null, TimeSpan? inclusionTimeout = null) : IChainRpc
+public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null, TimeSpan? inclusionTimeout = null,
+    int maxMessageBytes = BittensorLedgerOptions.DefaultMaxResponseBytes) : IChainRpc
 {
     private readonly TimeSpan _callTimeout = callTimeout ?? TimeSpan.FromSeconds(30);
     private readonly TimeSpan _inclusionTimeout = inclusionTimeout ?? TimeSpan.FromMinutes(2);
@@ -43,7 +45,7 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
     public async Task<SubmissionOutcome> SubmitAndWatchAsync(string extrinsicHex, CancellationToken ct)
     {
         var transactionHash = "0x" + Convert.ToHexStringLower(Blake2b.Hash256(Convert.FromHexString(extrinsicHex[2..])));
-        var subscription = (await CallAsync("author_submitAndWatchExtrinsic", [extrinsicHex], ct).ConfigureAwait(false)).ToString();
+        var subscription = SubscriptionId(await CallAsync("author_submitAndWatchExtrinsic", [extrinsicHex], ct).ConfigureAwait(false));
         var updates = _subscriptions.GetOrAdd(subscription, _ => Channel.CreateUnbounded<JsonElement>());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(_inclusionTimeout);
@@ -60,10 +62,10 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
                 catch (ChannelClosedException e) { throw RpcErrors.Unavailable(endpoint.ToString(), $"connection lost while watching {transactionHash}", e); }
                 if (status.ValueKind != JsonValueKind.Object) continue; // "future", "ready", "broadcast"-style progress
                 if (status.TryGetProperty("inBlock", out var block) || status.TryGetProperty("finalized", out block))
-                    return new SubmissionOutcome(transactionHash, block.GetString());
+                    return new SubmissionOutcome(transactionHash, NodeAnswer.String(block, "author_extrinsicUpdate block hash"));
                 foreach (var end in (string[])["invalid", "dropped", "usurped", "finalityTimeout"])
                     if (status.TryGetProperty(end, out _))
-                        throw new LedgerException(LedgerErrorReason.ProtocolError, $"transaction {transactionHash} was {end} by the node: {status}");
+                        throw new LedgerException(LedgerErrorReason.ProtocolError, $"transaction {transactionHash} was {end} by the node");
             }
         }
         finally
@@ -145,12 +147,18 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
     {
         var buffer = new byte[64 * 1024];
         var message = new MemoryStream();
+        LedgerException? failure = null;
         try
         {
             while (!_lifetime.IsCancellationRequested)
             {
                 var received = await socket.ReceiveAsync(buffer, _lifetime.Token).ConfigureAwait(false);
                 if (received.MessageType == WebSocketMessageType.Close) break;
+                if (message.Length + received.Count > maxMessageBytes)
+                {
+                    failure = RpcErrors.TooLarge(endpoint.ToString(), "a message", maxMessageBytes);
+                    break;
+                }
                 message.Write(buffer, 0, received.Count);
                 if (!received.EndOfMessage) continue;
                 Dispatch(message.ToArray());
@@ -158,18 +166,24 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
-        Drop(socket);
+        Drop(socket, failure);
     }
 
     private void Dispatch(byte[] payload)
     {
         JsonElement element;
-        try { element = JsonDocument.Parse(payload).RootElement; }
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            element = document.RootElement.Clone();
+        }
         catch (JsonException) { return; } // not JSON: nothing can be waiting for it
         if (element.ValueKind != JsonValueKind.Object) return;
-        if (element.TryGetProperty("id", out var idElement) && idElement.TryGetInt64(out var id))
+        if (element.TryGetProperty("id", out var idElement))
         {
-            if (_pending.TryGetValue(id, out var waiting)) waiting.TrySetResult(element);
+            // An id this client never sent (a string, an object, a number out of range) answers no call.
+            if (idElement.ValueKind == JsonValueKind.Number && idElement.TryGetInt64(out var id) && _pending.TryGetValue(id, out var waiting))
+                waiting.TrySetResult(element);
             return;
         }
         if (element.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
@@ -177,17 +191,27 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
             _subscriptions.GetOrAdd(subscription.ToString(), _ => Channel.CreateUnbounded<JsonElement>()).Writer.TryWrite(result);
     }
 
-    /// <summary>Forgets a dead socket: waiting calls fail as Unavailable, watchers see their channel close.</summary>
-    private void Drop(ClientWebSocket socket)
+    /// <summary>
+    /// Forgets a dead socket: waiting calls fail with <paramref name="failure"/> (or as Unavailable, retried once when
+    /// read-only), watchers see their channel close.
+    /// </summary>
+    private void Drop(ClientWebSocket socket, LedgerException? failure = null)
     {
         if (!ReferenceEquals(Interlocked.CompareExchange(ref _socket, null, socket), socket)) return;
         foreach (var (id, waiting) in _pending)
             if (_pending.TryRemove(id, out _))
-                waiting.TrySetException(new WebSocketException("connection closed"));
+                waiting.TrySetException(failure ?? (Exception)new WebSocketException("connection closed"));
         foreach (var (key, channel) in _subscriptions)
             if (_subscriptions.TryRemove(key, out _)) channel.Writer.TryComplete();
         socket.Dispose();
     }
+
+    private static string SubscriptionId(JsonElement answer) => answer.ValueKind switch
+    {
+        JsonValueKind.String => answer.GetString()!,
+        JsonValueKind.Number => answer.GetRawText(),
+        _ => throw NodeAnswer.Malformed("author_submitAndWatchExtrinsic", $"the subscription id is a JSON {answer.ValueKind}, not a string or number"),
+    };
 
     public async ValueTask DisposeAsync()
     {

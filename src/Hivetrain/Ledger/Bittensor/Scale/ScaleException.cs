@@ -17,6 +17,8 @@ public enum ScaleErrorReason
     TrailingBytes,
     /// <summary>The metadata does not describe what was asked for.</summary>
     MetadataMismatch,
+    /// <summary>A value decoded but lies outside what its type can hold (a sum past u64, a uid listed twice).</summary>
+    OutOfRange,
 }
 
 /// <summary>SCALE bytes were malformed for a stated <see cref="Reason"/>, at <see cref="Offset"/>.</summary>
