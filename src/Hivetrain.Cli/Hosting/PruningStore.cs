@@ -30,6 +30,8 @@ internal sealed class PruningStore(IModelStore inner, string ownRepoId, int keep
 
     public Task CreateRepositoryAsync(string repoId, CancellationToken ct) => inner.CreateRepositoryAsync(repoId, ct);
 
+    public Task EnsurePublicAsync(string repoId, CancellationToken ct) => inner.EnsurePublicAsync(repoId, ct);
+
     public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct) => inner.ListRepositoriesAsync(ct);
 
     public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct) => inner.GetLatestRevisionAsync(repoId, ct);

@@ -7,8 +7,18 @@ namespace Hivetrain.Storage;
 /// </summary>
 public interface IModelStore
 {
-    /// <summary>Creates the repository; succeeds when it already exists.</summary>
+    /// <summary>
+    /// Creates the repository, readable by every participant; succeeds when it already exists (making it public
+    /// as <see cref="EnsurePublicAsync"/> does).
+    /// </summary>
     Task CreateRepositoryAsync(string repoId, CancellationToken ct);
+
+    /// <summary>
+    /// Makes sure anyone can read the repository without a token (DESIGN.md, Retention): when it is private it is
+    /// made public, and when that is not allowed the call fails with <see cref="StoreErrorReason.Unauthorized"/>
+    /// saying how to fix it. Roles call it (through <see cref="CreateRepositoryAsync"/>) for their own repository at start-up.
+    /// </summary>
+    Task EnsurePublicAsync(string repoId, CancellationToken ct);
 
     /// <summary>Repository ids known to the store (for inspection; the Hub adapter may list only its own).</summary>
     Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct);

@@ -38,6 +38,13 @@ public sealed class LocalStore : IModelStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Every participant reads the local store's directory: nothing to change, only the repository must exist.</summary>
+    public Task EnsurePublicAsync(string repoId, CancellationToken ct)
+    {
+        Open(repoId).EnsureExists();
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct)
     {
         var repos = Path.Combine(_root, "repos");

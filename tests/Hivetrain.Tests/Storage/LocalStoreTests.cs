@@ -200,6 +200,14 @@ public sealed class LocalStoreTests : IDisposable
         Assert.Equal(StoreErrorReason.InvalidArgument, (await Fails(() => _store.CreateRepositoryAsync("../escape", default))).Reason);
     }
 
+    [Fact]
+    public async Task Ensure_public_needs_only_the_repository_to_exist()
+    {
+        await _store.CreateRepositoryAsync(Repo, default);
+        await _store.EnsurePublicAsync(Repo, default);
+        Assert.Equal(StoreErrorReason.RepositoryNotFound, (await Fails(() => _store.EnsurePublicAsync("nobody/nothing", default))).Reason);
+    }
+
     private Task<CommitInfo> Commit(params (string Path, string Text)[] files) =>
         _store.CommitAsync(Repo, files.Select(f => Text(f.Path, f.Text)).ToList(), "commit", null, default);
 

@@ -9,9 +9,6 @@ internal sealed partial class FakeHubServer
 {
     private async Task LfsBatchAsync(HttpContext ctx, string repoId)
     {
-        bool known;
-        lock (_gate) known = _repos.ContainsKey(repoId);
-        if (!known) { await ErrorAsync(ctx, 404, "RepoNotFound", "Repository not found"); return; }
         var body = (await JsonNode.ParseAsync(ctx.Request.Body))!;
         var transfers = body["transfers"]?.AsArray().Select(t => (string)t!).ToList() ?? ["basic"];
         if (!transfers.Contains("basic") && !transfers.Contains("multipart"))

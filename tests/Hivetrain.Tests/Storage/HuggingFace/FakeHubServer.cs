@@ -16,13 +16,12 @@ namespace Hivetrain.Tests.Storage.HuggingFace;
 /// An in-process Hugging Face Hub for tests, on Kestrel at 127.0.0.1: the endpoints of
 /// shared/reference/huggingface-hub-api.md (create, refs, commits, tree, preupload, LFS batch with basic
 /// and multipart, NDJSON commit with the 412 guard, resolve with a redirect to a CDN on a second port,
-/// ranged reads, X-Error-Code, Link pagination) plus fault injection. The CDN, like presigned S3 URLs,
-/// refuses requests that carry an Authorization header.
+/// ranged reads, X-Error-Code, Link pagination), per-account tokens and repository visibility (see
+/// FakeHubServer.Accounts.cs), plus fault injection. The CDN, like presigned S3 URLs, refuses requests that carry an
+/// Authorization header.
 /// </summary>
 internal sealed partial class FakeHubServer : IAsyncDisposable
 {
-    public const string Token = "hf_fakeHubTestToken0123456789";
-
     private readonly WebApplication _app;
     private readonly object _gate = new();
     private readonly Dictionary<string, FakeRepository> _repos = new(StringComparer.Ordinal);
@@ -133,8 +132,6 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
             return fault;
         }
     }
-
-    private static bool Authorized(HttpContext ctx) => ctx.Request.Headers.Authorization.ToString() == "Bearer " + Token;
 
     private static async Task ErrorAsync(HttpContext ctx, int status, string? code, string message)
     {

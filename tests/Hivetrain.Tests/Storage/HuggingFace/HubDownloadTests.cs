@@ -88,8 +88,11 @@ public sealed class HubDownloadTests
         })
             errors.Add((await Assert.ThrowsAsync<StoreException>(failing)).ToString());
 
-        Assert.All(env.Server.Requests.Where(r => !r.ToCdn && !r.Path.Contains("complete_multipart", StringComparison.Ordinal)),
+        // The one call made without the token on purpose: whether the repository is readable by anyone.
+        bool VisibilityCheck(FakeHubServer.LoggedRequest r) => r.Method == "GET" && r.Path == "/api/models/miner-1/delta";
+        Assert.All(env.Server.Requests.Where(r => !r.ToCdn && !r.Path.Contains("complete_multipart", StringComparison.Ordinal) && !VisibilityCheck(r)),
             r => Assert.StartsWith("Bearer hf_", r.Authorization));
+        Assert.All(env.Server.Requests.Where(VisibilityCheck), r => Assert.Equal("", r.Authorization));
         Assert.All(env.Server.Requests.Where(r => r.ToCdn), r => Assert.Equal("", r.Authorization));
         Assert.Contains(env.Server.Requests, r => r.ToCdn && r.Method == "GET");
         Assert.NotEmpty(env.Log.Lines);
