@@ -141,17 +141,23 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         return paths;
     }
 
-    public async Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct) =>
-        new FileStream(await GetLocalPathAsync(repoId, revision, path, ct), FileMode.Open, FileAccess.Read, FileShare.Read,
+    public async Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null) =>
+        new FileStream(await GetLocalPathAsync(repoId, revision, path, ct, maxBytes), FileMode.Open, FileAccess.Read, FileShare.Read,
             bufferSize: 1 << 16, FileOptions.Asynchronous);
 
-    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    /// <summary>
+    /// The cached copy of the file, downloaded first when needed. With <paramref name="maxBytes"/>, the size the Hub
+    /// advertises (<c>X-Linked-Size</c> or <c>Content-Length</c> of the resolve HEAD) is checked before any byte is
+    /// fetched, and the transfer is cut at the advertised size.
+    /// </summary>
+    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null)
     {
         HubClient.Split(repoId);
         if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.Split('/').Any(s => s is "" or "." or ".."))
             throw new StoreException(StoreErrorReason.InvalidArgument, $"'{path}' is not a relative file path");
+        if (maxBytes is < 0) throw new StoreException(StoreErrorReason.InvalidArgument, $"maxBytes {maxBytes} is negative");
         _touched.TryAdd(repoId, 0);
-        return _downloader.GetLocalPathAsync(repoId, revision, path, ct);
+        return _downloader.GetLocalPathAsync(repoId, revision, path, maxBytes, ct);
     }
 
     public async Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct)

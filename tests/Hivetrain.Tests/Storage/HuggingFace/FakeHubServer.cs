@@ -48,6 +48,16 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
     public ConcurrentDictionary<string, bool> CorruptBlobs { get; } = new();
     /// <summary>When set, the next CDN download stops after this many bytes and the connection is aborted.</summary>
     public long? TruncateNextBlobAt { get; set; }
+    /// <summary>Sizes the Hub advertises (<c>X-Linked-Size</c>) for these LFS objects instead of their real ones: a lying Hub.</summary>
+    public ConcurrentDictionary<string, long> AdvertisedSizes { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// When set, the CDN sends this many bytes after each whole blob, chunked (without a Content-Length), so that
+    /// only the client's own count can stop it.
+    /// </summary>
+    public long OverlongBlobBytes { get; set; }
+    /// <summary>Bytes of file bodies sent (by resolve and by the CDN): what a download cost the server.</summary>
+    public long BodyBytesServed => Interlocked.Read(ref _bodyBytesServed);
+    private long _bodyBytesServed;
 
     public ConcurrentQueue<LoggedRequest> Requests { get; } = new();
     public int VerifyCalls;
@@ -148,7 +158,7 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
     }
 
     /// <summary>Serves bytes with Range support (206 with Content-Range), as the Hub and its CDN do.</summary>
-    private static async Task ServeBytesAsync(HttpContext ctx, byte[] bytes, long? truncateAt = null)
+    private async Task ServeBytesAsync(HttpContext ctx, byte[] bytes, long? truncateAt = null)
     {
         long start = 0, end = bytes.Length - 1;
         var range = ctx.Request.Headers.Range.ToString();
@@ -173,11 +183,27 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
         if (truncateAt is { } cut && cut < length)
         {
             await ctx.Response.Body.WriteAsync(bytes.AsMemory((int)start, (int)cut));
+            Interlocked.Add(ref _bodyBytesServed, cut);
             await ctx.Response.Body.FlushAsync();
             ctx.Abort();
             return;
         }
         await ctx.Response.Body.WriteAsync(bytes.AsMemory((int)start, (int)length));
+        Interlocked.Add(ref _bodyBytesServed, length);
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> and then <paramref name="extra"/> more, chunked, until done or the client hangs up.</summary>
+    private async Task ServeOverlongAsync(HttpContext ctx, byte[] bytes, long extra)
+    {
+        await ctx.Response.Body.WriteAsync(bytes);
+        Interlocked.Add(ref _bodyBytesServed, bytes.Length);
+        var filler = new byte[64 * 1024];
+        for (long sent = 0; sent < extra && !ctx.RequestAborted.IsCancellationRequested; sent += filler.Length)
+        {
+            try { await ctx.Response.Body.WriteAsync(filler, ctx.RequestAborted); }
+            catch (Exception e) when (e is OperationCanceledException or IOException) { return; }
+            Interlocked.Add(ref _bodyBytesServed, filler.Length);
+        }
     }
 
     public async ValueTask DisposeAsync()

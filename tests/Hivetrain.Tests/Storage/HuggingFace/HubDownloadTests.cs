@@ -135,6 +135,73 @@ public sealed class HubDownloadTests
     }
 
     [Fact]
+    public async Task A_file_advertised_above_the_bound_is_refused_before_any_byte_is_fetched()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        var store = env.Store();
+
+        var error = await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: Delta.Length - 1));
+        var regular = await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "meta/info.json", Ct, maxBytes: 3));
+
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Equal(StoreErrorReason.TooLarge, regular.Reason);
+        Assert.Contains($"miner-1/delta@{commit.Revision}/delta.safetensors is advertised at {Delta.Length} bytes, more than the bound of {Delta.Length - 1}", error.Message);
+        Assert.Equal(0, env.Server.BodyBytesServed);
+        Assert.DoesNotContain(env.Server.Requests, r => r.Method == "GET" && (r.ToCdn || r.Path.Contains("/resolve/", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(Path.Combine(store.Cache.RepoFolder("miner-1/delta"), "blobs")));
+    }
+
+    [Fact]
+    public async Task A_file_of_exactly_the_bound_is_downloaded_and_a_smaller_bound_later_refuses_the_cached_copy()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        var store = env.Store();
+
+        var path = await store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: Delta.Length);
+
+        Assert.Equal(Delta, await File.ReadAllBytesAsync(path));
+        Assert.Equal(StoreErrorReason.TooLarge, (await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: Delta.Length - 1))).Reason);
+    }
+
+    [Fact]
+    public async Task A_body_longer_than_advertised_is_cut_at_the_advertised_size_and_discarded()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        const long Extra = 64L << 20;
+        env.Server.OverlongBlobBytes = Extra;
+        var store = env.Store();
+
+        var error = await Assert.ThrowsAsync<StoreException>(() => store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct));
+
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Contains($"advertised at {Delta.Length} bytes", error.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Cache.RepoFolder("miner-1/delta"), "blobs")));
+        Assert.True(env.Server.BodyBytesServed < Delta.Length + Extra / 2, $"the server sent {env.Server.BodyBytesServed} bytes: the client read on");
+    }
+
+    [Fact]
+    public async Task A_transfer_announcing_more_than_the_advertised_size_is_refused_before_its_body()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        env.Server.AdvertisedSizes[Convert.ToHexStringLower(SHA256.HashData(Delta))] = 10;
+        var store = env.Store();
+
+        var error = await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: 1000));
+
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Contains($"advertised at 10 bytes, but its answer announces {Delta.Length} bytes", error.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Cache.RepoFolder("miner-1/delta"), "blobs")));
+    }
+
+    [Fact]
     public async Task A_cached_revision_is_read_without_asking_the_Hub()
     {
         await using var env = await HubTestEnvironment.StartAsync();
