@@ -60,4 +60,11 @@ public sealed class DeltaSizeBoundTests : IDisposable
         Assert.Equal(1000, DeltaSizeBound.For(_shapes, DeltaFile.DefaultLimits with { MaxFileBytes = 1000 }));
         Assert.Throws<ArgumentException>(() => DeltaSizeBound.For(new Dictionary<string, long[]> { ["w"] = [-1, 2] }));
     }
+
+    [Fact]
+    public void An_expectation_bounds_files_by_its_shapes()
+    {
+        Assert.Equal(DeltaSizeBound.For(_shapes), DeltaExpectation.For(_delta, DeltaFixtures.Revision).MaxFileBytes);
+        Assert.Equal(DeltaSizeBound.For(_shapes), new DeltaExpectation(_shapes, DeltaFixtures.Revision).MaxFileBytes);
+    }
 }
