@@ -30,6 +30,8 @@ internal sealed class PruningStore(IModelStore inner, string ownRepoId, int keep
 
     public Task CreateRepositoryAsync(string repoId, CancellationToken ct) => inner.CreateRepositoryAsync(repoId, ct);
 
+    public Task EnsurePublicAsync(string repoId, CancellationToken ct) => inner.EnsurePublicAsync(repoId, ct);
+
     public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct) => inner.ListRepositoriesAsync(ct);
 
     public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct) => inner.GetLatestRevisionAsync(repoId, ct);
@@ -38,9 +40,11 @@ internal sealed class PruningStore(IModelStore inner, string ownRepoId, int keep
 
     public Task<IReadOnlyList<string>> ListFilesAsync(string repoId, string revision, CancellationToken ct) => inner.ListFilesAsync(repoId, revision, ct);
 
-    public Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct) => inner.OpenReadAsync(repoId, revision, path, ct);
+    public Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null) =>
+        inner.OpenReadAsync(repoId, revision, path, ct, maxBytes);
 
-    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct) => inner.GetLocalPathAsync(repoId, revision, path, ct);
+    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null) =>
+        inner.GetLocalPathAsync(repoId, revision, path, ct, maxBytes);
 
     public Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct) =>
         inner.WaitForChangeAsync(repoId, knownRevision, timeout, ct);

@@ -13,8 +13,11 @@ public sealed record DeltaExpectation(IReadOnlyDictionary<string, long[]> Shapes
 
     public bool AllowSparse { get; init; } = true;
 
-    /// <summary>Largest delta file accepted; defaults to the reader's cap.</summary>
-    public long MaxFileBytes { get; init; } = SafeTensorsLimits.Default.MaxFileBytes;
+    /// <summary>
+    /// Largest delta file accepted; defaults to the largest a valid delta of these shapes can be
+    /// (<see cref="DeltaSizeBound"/>), which is also the bound to download it under.
+    /// </summary>
+    public long MaxFileBytes { get; init; } = DeltaSizeBound.For(Shapes);
 
     /// <summary>The expectation for a model given as name → tensor (shapes taken from it).</summary>
     public static DeltaExpectation For(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> parameters, string baseRevision) =>

@@ -64,10 +64,10 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
     /// <summary>model ← held + base delta, when the delta is a valid delta on the parent; returns its size, or null.</summary>
     private async Task<long?> TryLoadFromParentAsync(IModelStore store, string repoId, Gpt model, HeldBase held, CancellationToken ct)
     {
-        string path;
-        try { path = await store.GetLocalPathAsync(repoId, Revision, ProtocolFiles.BaseDelta, ct); }
-        catch (StoreException e) when (e.Reason == StoreErrorReason.EntryNotFound) { return null; }
         var expected = DeltaExpectation.For(model.NamedParameters, held.Revision) with { MaxNorm = double.PositiveInfinity };
+        string path;
+        try { path = await store.GetLocalPathAsync(repoId, Revision, ProtocolFiles.BaseDelta, ct, expected.MaxFileBytes); }
+        catch (StoreException e) when (e.Reason is StoreErrorReason.EntryNotFound or StoreErrorReason.TooLarge) { return null; }
         if (!DeltaCheck.Check(path, expected).IsValid) return null;
         using var delta = DeltaFile.Open(path);
         using (torch.no_grad())

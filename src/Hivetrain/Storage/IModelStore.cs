@@ -7,8 +7,18 @@ namespace Hivetrain.Storage;
 /// </summary>
 public interface IModelStore
 {
-    /// <summary>Creates the repository; succeeds when it already exists.</summary>
+    /// <summary>
+    /// Creates the repository, readable by every participant; succeeds when it already exists (making it public
+    /// as <see cref="EnsurePublicAsync"/> does).
+    /// </summary>
     Task CreateRepositoryAsync(string repoId, CancellationToken ct);
+
+    /// <summary>
+    /// Makes sure anyone can read the repository without a token (DESIGN.md, Retention): when it is private it is
+    /// made public, and when that is not allowed the call fails with <see cref="StoreErrorReason.Unauthorized"/>
+    /// saying how to fix it. Roles call it (through <see cref="CreateRepositoryAsync"/>) for their own repository at start-up.
+    /// </summary>
+    Task EnsurePublicAsync(string repoId, CancellationToken ct);
 
     /// <summary>Repository ids known to the store (for inspection; the Hub adapter may list only its own).</summary>
     Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct);
@@ -31,14 +41,20 @@ public interface IModelStore
     /// <summary>Paths of the files in a revision.</summary>
     Task<IReadOnlyList<string>> ListFilesAsync(string repoId, string revision, CancellationToken ct);
 
-    /// <summary>Opens a file of a revision for streaming reads.</summary>
-    Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct);
+    /// <summary>
+    /// Opens a file of a revision for streaming reads. With <paramref name="maxBytes"/>, a larger file fails
+    /// as in <see cref="GetLocalPathAsync"/>.
+    /// </summary>
+    Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null);
 
     /// <summary>
     /// A local, read-only file holding that file's bytes (the store's own file, or a verified cache
     /// copy), for memory-mapping. Stays valid at least until the revision is pruned or evicted.
+    /// With <paramref name="maxBytes"/>, a file larger than that fails with <see cref="StoreErrorReason.TooLarge"/>:
+    /// before any byte is fetched when its stored or advertised size says so, and as soon as a transfer runs past
+    /// its advertised size (the partial download is deleted).
     /// </summary>
-    Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct);
+    Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null);
 
     /// <summary>
     /// Waits until the latest revision differs from <paramref name="knownRevision"/> or the timeout

@@ -38,6 +38,13 @@ public sealed class LocalStore : IModelStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Every participant reads the local store's directory: nothing to change, only the repository must exist.</summary>
+    public Task EnsurePublicAsync(string repoId, CancellationToken ct)
+    {
+        Open(repoId).EnsureExists();
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct)
     {
         var repos = Path.Combine(_root, "repos");
@@ -79,28 +86,36 @@ public sealed class LocalStore : IModelStore
         return Task.FromResult<IReadOnlyList<string>>(manifest.Files.Select(f => f.Path).ToList());
     }
 
-    public Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct)
+    public Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null)
     {
-        var blob = ResolveBlob(repoId, revision, path);
+        var blob = ResolveBlob(repoId, revision, path, maxBytes);
+        Stream stream;
         try
         {
             // FileShare.Delete: pruning may unlink the blob while it is read; the open handle stays valid.
-            Stream stream = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            stream = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
                 bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return Task.FromResult(stream);
         }
         catch (FileNotFoundException e)
         {
             throw Pruned(repoId, revision, path, e);
         }
+        if (maxBytes is { } max && stream.Length is var length && length > max)
+        {
+            stream.Dispose();
+            throw TooLarge(repoId, revision, path, length, max);
+        }
+        return Task.FromResult(stream);
     }
 
-    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null)
     {
-        var blob = ResolveBlob(repoId, revision, path);
-        if (!File.Exists(blob))
+        var blob = new FileInfo(ResolveBlob(repoId, revision, path, maxBytes));
+        if (!blob.Exists)
             throw Pruned(repoId, revision, path, null);
-        return Task.FromResult(blob);
+        if (maxBytes is { } max && blob.Length > max)
+            throw TooLarge(repoId, revision, path, blob.Length, max);
+        return Task.FromResult(blob.FullName);
     }
 
     public async Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct)
@@ -130,8 +145,10 @@ public sealed class LocalStore : IModelStore
         await new LocalRepositoryWriter(repo, StepHook).PruneAsync(keepLast, DateTimeOffset.UtcNow - _options.PruneGrace, ct).ConfigureAwait(false);
     }
 
-    private string ResolveBlob(string repoId, string revision, string path)
+    private string ResolveBlob(string repoId, string revision, string path, long? maxBytes)
     {
+        if (maxBytes is < 0)
+            throw new StoreException(StoreErrorReason.InvalidArgument, $"maxBytes {maxBytes} is negative");
         var repo = Open(repoId);
         var entry = repo.FindEntry(repo.ReadManifest(revision), path);
         return repo.BlobPath(entry.Sha256);
@@ -145,6 +162,9 @@ public sealed class LocalStore : IModelStore
 
     private static StoreException Pruned(string repoId, string revision, string path, Exception? inner) =>
         new(StoreErrorReason.RevisionNotFound, $"repository '{repoId}' revision {revision}: '{path}' is gone (the revision was pruned)", inner);
+
+    private static StoreException TooLarge(string repoId, string revision, string path, long length, long maxBytes) =>
+        new(StoreErrorReason.TooLarge, $"repository '{repoId}' revision {revision}: '{path}' is {length} bytes, more than the bound of {maxBytes}");
 
     private static bool IsValidRepositoryId(string id)
     {

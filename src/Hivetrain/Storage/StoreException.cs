@@ -15,6 +15,8 @@ public enum StoreErrorReason
     /// <summary>The store answered something outside its protocol.</summary>
     ProtocolError,
     Unavailable,
+    /// <summary>A file is larger than the caller's bound (as advertised, as stored, or as served).</summary>
+    TooLarge,
 }
 
 /// <summary>A store operation failed for a stated <see cref="Reason"/>.</summary>

@@ -74,6 +74,20 @@ public sealed class DeltaCheckTests : IDisposable
         SafeTensorsFiles.Raw("""{"ln_f.bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"ln_f.bias":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]), "DuplicateName");
 
     [Fact]
+    public void File_padded_past_the_size_bound()
+    {
+        var file = Valid();
+        int header = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+        int padding = (int)(_expected.MaxFileBytes - file.Length + 8) / 8 * 8 + 8;
+        // Spaces after the header's JSON, as the writer pads it: valid, but more than any honest writer makes.
+        byte[] padded = [.. file.AsSpan(0, header), .. Enumerable.Repeat((byte)' ', padding), .. file.AsSpan(header)];
+        BinaryPrimitives.WriteUInt64LittleEndian(padded, (ulong)(header - 8 + padding));
+
+        Assert.True(Check(padded, _expected with { MaxFileBytes = SafeTensorsLimits.Default.MaxFileBytes }).IsValid);
+        AssertRejected(DeltaRejection.Unreadable, padded, "FileTooLarge");
+    }
+
+    [Fact]
     public void Trailing_bytes() => AssertRejected(DeltaRejection.Unreadable, [.. Valid(), 0, 0, 0, 0], "MetadataIncompleteBuffer");
 
     [Fact]

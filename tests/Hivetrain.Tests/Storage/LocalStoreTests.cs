@@ -200,6 +200,32 @@ public sealed class LocalStoreTests : IDisposable
         Assert.Equal(StoreErrorReason.InvalidArgument, (await Fails(() => _store.CreateRepositoryAsync("../escape", default))).Reason);
     }
 
+    [Fact]
+    public async Task Ensure_public_needs_only_the_repository_to_exist()
+    {
+        await _store.CreateRepositoryAsync(Repo, default);
+        await _store.EnsurePublicAsync(Repo, default);
+        Assert.Equal(StoreErrorReason.RepositoryNotFound, (await Fails(() => _store.EnsurePublicAsync("nobody/nothing", default))).Reason);
+    }
+
+    [Fact]
+    public async Task A_file_larger_than_the_bound_is_refused_and_one_of_exactly_the_bound_is_read()
+    {
+        await _store.CreateRepositoryAsync(Repo, default);
+        var commit = await Commit(("delta.safetensors", "0123456789"));
+
+        var error = await Fails(() => _store.GetLocalPathAsync(Repo, commit.Revision, "delta.safetensors", default, maxBytes: 9));
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Contains("'delta.safetensors' is 10 bytes, more than the bound of 9", error.Message);
+        Assert.Contains(Repo, error.Message);
+        Assert.Equal(StoreErrorReason.TooLarge, (await Fails(() => _store.OpenReadAsync(Repo, commit.Revision, "delta.safetensors", default, maxBytes: 9))).Reason);
+        Assert.Equal(StoreErrorReason.InvalidArgument, (await Fails(() => _store.GetLocalPathAsync(Repo, commit.Revision, "delta.safetensors", default, maxBytes: -1))).Reason);
+
+        Assert.Equal("0123456789", await File.ReadAllTextAsync(await _store.GetLocalPathAsync(Repo, commit.Revision, "delta.safetensors", default, maxBytes: 10)));
+        await using var stream = await _store.OpenReadAsync(Repo, commit.Revision, "delta.safetensors", default, maxBytes: 10);
+        Assert.Equal(10, stream.Length);
+    }
+
     private Task<CommitInfo> Commit(params (string Path, string Text)[] files) =>
         _store.CommitAsync(Repo, files.Select(f => Text(f.Path, f.Text)).ToList(), "commit", null, default);
 

@@ -17,16 +17,44 @@ internal sealed partial class HubClient(HubHttp http)
 
     public HubHttp Http => http;
 
-    /// <summary>Creates a private model repository; an existing one is fine.</summary>
+    /// <summary>Creates a public model repository (the other participants read it without a token); an existing one is fine.</summary>
     public async Task CreateRepositoryAsync(string repoId, CancellationToken ct)
     {
         var (ns, name) = Split(repoId);
-        var body = JsonContent.Create(new HubWire.CreateRepoRequest(name, ns, "model", Private: true));
+        var body = JsonContent.Create(new HubWire.CreateRepoRequest(name, ns, "model", Visibility: "public"));
         var response = await http.SendAsync(HttpMethod.Post, http.Api("api/repos/create"), body,
             authorize: true, idempotent: true, ct);
         if (response.StatusCode == HttpStatusCode.Conflict) { response.Dispose(); return; }
         await http.EnsureSuccessAsync(response, ct);
         response.Dispose();
+    }
+
+    /// <summary>
+    /// Whether the repository's info is readable without a token. The Hub hides a private repository from
+    /// anonymous callers as if it did not exist (401 or 404 with <c>RepoNotFound</c>), so those answers mean false.
+    /// </summary>
+    public async Task<bool> IsPublicAsync(string repoId, CancellationToken ct)
+    {
+        var response = await http.SendAsync(HttpMethod.Get, http.Api($"api/models/{Repo(repoId)}"), null,
+            authorize: false, idempotent: true, ct);
+        try
+        {
+            await http.EnsureSuccessAsync(response, ct);
+            return true;
+        }
+        catch (StoreException e) when (e.Reason is StoreErrorReason.RepositoryNotFound or StoreErrorReason.Unauthorized)
+        {
+            return false;
+        }
+        finally { response.Dispose(); }
+    }
+
+    /// <summary>Makes the repository public through its settings (<c>PUT api/models/{repo}/settings</c>); needs write access.</summary>
+    public async Task MakePublicAsync(string repoId, CancellationToken ct)
+    {
+        using var response = await http.SendAsync(HttpMethod.Put, http.Api($"api/models/{Repo(repoId)}/settings"),
+            JsonContent.Create(new HubWire.VisibilitySettings(Private: false)), authorize: true, idempotent: true, ct);
+        await http.EnsureSuccessAsync(response, ct);
     }
 
     public async Task<IReadOnlyList<HubWire.Branch>> ListBranchesAsync(string repoId, CancellationToken ct)

@@ -9,18 +9,23 @@ namespace Hivetrain.Storage.HuggingFace;
 /// commit (<c>X-Repo-Commit</c>) and the content id (<c>X-Linked-Etag</c> or the git sha1 in <c>ETag</c>);
 /// the bytes come from the pinned resolve URL (through the CDN redirect, without the token) into
 /// <c>blobs/&lt;etag&gt;.incomplete</c>, resumed with <c>Range</c> after a broken transfer, checked
-/// against the id, and only then renamed into place.
+/// against the id, and only then renamed into place. The transfer never takes more bytes than advertised,
+/// and with a bound, a file advertised larger is refused before its transfer starts.
 /// </summary>
 internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger logger)
 {
     private const int MaxAttempts = 4;
 
-    public async Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    public async Task<string> GetLocalPathAsync(string repoId, string revision, string path, long? maxBytes, CancellationToken ct)
     {
-        if (HubHashes.IsSha1Hex(revision) && cache.TryGetCachedBlob(repoId, revision, path) is { } cached) return cached;
+        if (HubHashes.IsSha1Hex(revision) && cache.TryGetCachedBlob(repoId, revision, path) is { } cached)
+            return Bounded(cached, repoId, revision, path, maxBytes);
         var (commit, etag, size) = await GetMetadataAsync(repoId, revision, path, ct);
+        if (size > maxBytes)
+            throw new StoreException(StoreErrorReason.TooLarge,
+                $"{repoId}@{commit}/{path} is advertised at {size} bytes, more than the bound of {maxBytes}; not downloaded");
         if (!string.Equals(revision, commit, StringComparison.OrdinalIgnoreCase)) cache.WriteRef(repoId, revision, commit);
-        if (cache.TryGetCachedBlob(repoId, commit, path) is { } pinned) return pinned;
+        if (cache.TryGetCachedBlob(repoId, commit, path) is { } pinned) return Bounded(pinned, repoId, commit, path, maxBytes);
 
         var blob = cache.BlobPath(repoId, etag);
         using (await cache.LockBlobAsync(repoId, etag, ct))
@@ -32,6 +37,15 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
             }
             cache.Link(repoId, commit, path, etag);
         }
+        return Bounded(blob, repoId, commit, path, maxBytes);
+    }
+
+    /// <summary>A cached copy counts with its length on disk (it may have been fetched earlier under a larger bound).</summary>
+    private static string Bounded(string blob, string repoId, string revision, string path, long? maxBytes)
+    {
+        if (maxBytes is { } max && new FileInfo(blob).Length is var length && length > max)
+            throw new StoreException(StoreErrorReason.TooLarge,
+                $"{repoId}@{revision}/{path} is {length} bytes (cached), more than the bound of {max}");
         return blob;
     }
 
@@ -65,7 +79,7 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
             if (offset > size) { File.Delete(incomplete); offset = 0; }
             try
             {
-                if (offset < size) await FetchAsync(uri, incomplete, offset, ct);
+                if (offset < size) await FetchAsync(uri, incomplete, offset, size, ct);
                 break;
             }
             catch (Exception e) when (attempt < MaxAttempts
@@ -73,12 +87,22 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
             {
                 logger.LogWarning("Download of {Blob} broke at attempt {Attempt} ({Error}); resuming", etag, attempt, e.GetType().Name);
             }
+            catch (StoreException e) when (e.Reason == StoreErrorReason.TooLarge)
+            {
+                File.Delete(incomplete);
+                throw;
+            }
         }
         await VerifyAsync(incomplete, etag, size, ct);
         File.Move(incomplete, blob, overwrite: true);
     }
 
-    private async Task FetchAsync(Uri uri, string incomplete, long offset, CancellationToken ct)
+    /// <summary>
+    /// Appends the bytes from <paramref name="offset"/> (or rewrites from 0 when the range was ignored), taking at
+    /// most the advertised <paramref name="size"/> in all: a longer answer is refused from its Content-Length when it
+    /// has one, else cut where it passes the size.
+    /// </summary>
+    private async Task FetchAsync(Uri uri, string incomplete, long offset, long size, CancellationToken ct)
     {
         using var response = await client.Http.SendFollowingRedirectsAsync(HttpMethod.Get, uri, ct,
             r => { if (offset > 0) r.Headers.Range = new RangeHeaderValue(offset, null); });
@@ -86,10 +110,25 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
         var append = response.StatusCode == HttpStatusCode.PartialContent;
         if (append && response.Content.Headers.ContentRange?.From != offset)
             throw new StoreException(StoreErrorReason.ProtocolError, $"ranged download of {uri.AbsolutePath} answered the wrong range");
+        var room = size - (append ? offset : 0);
+        if (response.Content.Headers.ContentLength > room)
+            throw Overrun(uri, size, $"its answer announces {response.Content.Headers.ContentLength} bytes from byte {(append ? offset : 0)}");
         await using var target = new FileStream(incomplete, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        await body.CopyToAsync(target, ct);
+        var buffer = new byte[1 << 16];
+        for (long taken = 0; ;)
+        {
+            // Asking for one byte more than the room left is how an overlong body shows itself.
+            var read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, room - taken + 1)), ct);
+            if (read == 0) return;
+            if (taken + read > room) throw Overrun(uri, size, "its body runs past that");
+            await target.WriteAsync(buffer.AsMemory(0, read), ct);
+            taken += read;
+        }
     }
+
+    private static StoreException Overrun(Uri uri, long size, string detail) =>
+        new(StoreErrorReason.TooLarge, $"download of {uri.AbsolutePath} was advertised at {size} bytes, but {detail}; the partial download was discarded");
 
     private static async Task VerifyAsync(string incomplete, string etag, long size, CancellationToken ct)
     {

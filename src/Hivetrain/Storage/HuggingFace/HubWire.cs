@@ -9,7 +9,10 @@ internal static class HubWire
         [property: JsonPropertyName("name")] string Name,
         [property: JsonPropertyName("organization")] string Organization,
         [property: JsonPropertyName("type")] string Type,
-        [property: JsonPropertyName("private")] bool Private);
+        [property: JsonPropertyName("visibility")] string Visibility);
+
+    /// <summary>The body of <c>PUT api/models/{repo}/settings</c> that changes the visibility.</summary>
+    internal sealed record VisibilitySettings([property: JsonPropertyName("private")] bool Private);
 
     internal sealed record PreuploadRequest([property: JsonPropertyName("files")] IReadOnlyList<PreuploadFile> Files);
 

@@ -38,10 +38,37 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
     /// <summary>The local cache this store reads through.</summary>
     public HubCache Cache { get; }
 
+    /// <summary>Creates the repository public; one that already exists is checked, and made public if it is private.</summary>
     public async Task CreateRepositoryAsync(string repoId, CancellationToken ct)
     {
         await _client.CreateRepositoryAsync(repoId, ct);
         _touched.TryAdd(repoId, 0);
+        await EnsurePublicAsync(repoId, ct);
+    }
+
+    /// <summary>
+    /// Reads the repository without a token; when that fails, sets it public through the Hub's settings and reads it
+    /// again. Fails with <see cref="StoreErrorReason.Unauthorized"/> when the token may not change the settings.
+    /// </summary>
+    public async Task EnsurePublicAsync(string repoId, CancellationToken ct)
+    {
+        if (await _client.IsPublicAsync(repoId, ct)) return;
+        _logger.LogWarning("{Repo} cannot be read without a token, so no other participant can read it; making it public", repoId);
+        try
+        {
+            await _client.MakePublicAsync(repoId, ct);
+        }
+        catch (StoreException e) when (e.Reason == StoreErrorReason.Unauthorized)
+        {
+            var (ns, _) = HubClient.Split(repoId);
+            throw new StoreException(StoreErrorReason.Unauthorized,
+                $"{repoId} is private, so no other participant can read it, and this token may not make it public ({e.Message}). " +
+                $"Use a token with write access to '{ns}', or make the repository public in its settings ({new Uri(_http.Endpoint, repoId + "/settings")}).", e);
+        }
+        if (!await _client.IsPublicAsync(repoId, ct))
+            throw new StoreException(StoreErrorReason.Unauthorized,
+                $"{repoId} was set public but still cannot be read without a token; check its visibility in its settings ({new Uri(_http.Endpoint, repoId + "/settings")})");
+        _logger.LogInformation("Made {Repo} public", repoId);
     }
 
     /// <summary>The repositories this store created or read (the Hub has no "list mine" without a user name).</summary>
@@ -114,17 +141,23 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         return paths;
     }
 
-    public async Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct) =>
-        new FileStream(await GetLocalPathAsync(repoId, revision, path, ct), FileMode.Open, FileAccess.Read, FileShare.Read,
+    public async Task<Stream> OpenReadAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null) =>
+        new FileStream(await GetLocalPathAsync(repoId, revision, path, ct, maxBytes), FileMode.Open, FileAccess.Read, FileShare.Read,
             bufferSize: 1 << 16, FileOptions.Asynchronous);
 
-    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct)
+    /// <summary>
+    /// The cached copy of the file, downloaded first when needed. With <paramref name="maxBytes"/>, the size the Hub
+    /// advertises (<c>X-Linked-Size</c> or <c>Content-Length</c> of the resolve HEAD) is checked before any byte is
+    /// fetched, and the transfer is cut at the advertised size.
+    /// </summary>
+    public Task<string> GetLocalPathAsync(string repoId, string revision, string path, CancellationToken ct, long? maxBytes = null)
     {
         HubClient.Split(repoId);
         if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.Split('/').Any(s => s is "" or "." or ".."))
             throw new StoreException(StoreErrorReason.InvalidArgument, $"'{path}' is not a relative file path");
+        if (maxBytes is < 0) throw new StoreException(StoreErrorReason.InvalidArgument, $"maxBytes {maxBytes} is negative");
         _touched.TryAdd(repoId, 0);
-        return _downloader.GetLocalPathAsync(repoId, revision, path, ct);
+        return _downloader.GetLocalPathAsync(repoId, revision, path, maxBytes, ct);
     }
 
     public async Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct)

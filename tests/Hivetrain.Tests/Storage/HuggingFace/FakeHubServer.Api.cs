@@ -17,7 +17,8 @@ internal sealed partial class FakeHubServer
             await CompleteMultipartAsync(ctx, uploadId);
             return;
         }
-        if (!Authorized(ctx))
+        var (caller, known) = Identify(ctx);
+        if (!known)
         {
             await ErrorAsync(ctx, 401, null, "Invalid credentials in Authorization header");
             return;
@@ -25,48 +26,88 @@ internal sealed partial class FakeHubServer
         switch (s)
         {
             case ["api", "repos", "create"] when method == "POST":
-                await CreateRepoAsync(ctx);
+                await CreateRepoAsync(ctx, caller);
                 return;
             case [_, var gitName, "info", "lfs", "objects", var op] when gitName.EndsWith(".git", StringComparison.Ordinal) && method == "POST":
                 var repoId = s[0] + "/" + gitName[..^4];
+                if (await WritableAsync(ctx, repoId, caller) is null) return;
                 if (op == "batch") await LfsBatchAsync(ctx, repoId);
                 else if (op == "verify") await VerifyAsync(ctx);
                 else await ErrorAsync(ctx, 404, null, "no such LFS operation");
                 return;
             case [var ns, var name, "resolve", var rev, .. var rest] when rest.Length > 0 && method is "GET" or "HEAD":
+                if (await ReadableAsync(ctx, ns + "/" + name, caller) is null) return;
                 await ResolveAsync(ctx, ns + "/" + name, rev, string.Join('/', rest));
                 return;
+            case ["api", "models", var ns, var name] when method == "GET":
+                if (await ReadableAsync(ctx, ns + "/" + name, caller) is { } info) await RepoInfoAsync(ctx, info);
+                return;
             case ["api", "models", var ns, var name, var action, .. var rest]:
-                await RepoApiAsync(ctx, ns + "/" + name, action, rest);
+                await RepoApiAsync(ctx, ns + "/" + name, action, rest, caller);
                 return;
         }
         await ErrorAsync(ctx, 404, null, "no such endpoint");
     }
 
-    private async Task CreateRepoAsync(HttpContext ctx)
+    /// <summary>The repository when the caller may see it; else answers as the Hub does and returns null.</summary>
+    private async Task<FakeRepository?> ReadableAsync(HttpContext ctx, string repoId, FakeAccount? caller)
+    {
+        lock (_gate)
+        {
+            if (_repos.GetValueOrDefault(repoId) is { } repo && CanRead(repo, caller)) return repo;
+        }
+        await NotFoundAsync(ctx, caller);
+        return null;
+    }
+
+    /// <summary>The repository when the caller may write to it; else answers as the Hub does and returns null.</summary>
+    private async Task<FakeRepository?> WritableAsync(HttpContext ctx, string repoId, FakeAccount? caller)
+    {
+        if (await ReadableAsync(ctx, repoId, caller) is not { } repo) return null;
+        if (CanWrite(repoId, caller)) return repo;
+        await ForbiddenAsync(ctx, caller, repoId);
+        return null;
+    }
+
+    private async Task CreateRepoAsync(HttpContext ctx, FakeAccount? caller)
     {
         var body = (await JsonNode.ParseAsync(ctx.Request.Body))!;
         var ns = (string?)body["organization"];
         var name = (string)body["name"]!;
         var type = (string?)body["type"] ?? "model";
         if (type != "model" || ns is null) { await ErrorAsync(ctx, 400, null, "only model repos with an organization"); return; }
+        if (caller is null) { await ErrorAsync(ctx, 401, null, "You must be authenticated to create a repository"); return; }
+        if (!caller.MayWrite || !caller.Owns(ns)) { await ErrorAsync(ctx, 403, null, $"You don't have the rights to create a model under the namespace \"{ns}\""); return; }
+        // "visibility" is the current form, "private" the older one; without either the Hub creates a public repository.
+        var isPrivate = (string?)body["visibility"] is { } visibility ? visibility == "private" : (bool?)body["private"] ?? false;
         var id = ns + "/" + name;
         bool exists;
         lock (_gate)
         {
             exists = _repos.ContainsKey(id);
-            if (!exists) _repos[id] = new FakeRepository(id);
+            if (!exists) _repos[id] = new FakeRepository(id) { Private = isPrivate };
         }
         if (exists) { await JsonAsync(ctx, new { error = "You already created this model repo", url = new Uri(Endpoint, id).ToString() }, 409); return; }
         await JsonAsync(ctx, new { url = new Uri(Endpoint, id).ToString(), name = id, id = "repo-" + id.Replace('/', '-') });
     }
 
-    private async Task RepoApiAsync(HttpContext ctx, string repoId, string action, string[] rest)
+    private async Task RepoInfoAsync(HttpContext ctx, FakeRepository repo)
     {
-        FakeRepository? repo;
-        lock (_gate) repo = _repos.GetValueOrDefault(repoId);
-        if (repo is null) { await ErrorAsync(ctx, 404, "RepoNotFound", $"Repository Not Found for url: {ctx.Request.Path}."); return; }
+        object info;
+        lock (_gate)
+        {
+            var head = repo.Resolve("main")!;
+            info = new { id = repo.Id, modelId = repo.Id, @private = repo.Private, sha = head.Id, siblings = head.Files.Keys.Select(k => new { rfilename = k }) };
+        }
+        await JsonAsync(ctx, info);
+    }
+
+    private async Task RepoApiAsync(HttpContext ctx, string repoId, string action, string[] rest, FakeAccount? caller)
+    {
         var method = ctx.Request.Method;
+        var writes = method != "GET";
+        var repo = writes ? await WritableAsync(ctx, repoId, caller) : await ReadableAsync(ctx, repoId, caller);
+        if (repo is null) return;
         switch (action)
         {
             case "refs" when method == "GET":
@@ -93,8 +134,23 @@ internal sealed partial class FakeHubServer
             case "super-squash" when method == "POST" && rest.Length == 1:
                 await SquashAsync(ctx, repo, rest[0]);
                 return;
+            case "settings" when method == "PUT" && rest.Length == 0:
+                await SettingsAsync(ctx, repo);
+                return;
         }
         await ErrorAsync(ctx, 404, null, "no such endpoint");
+    }
+
+    /// <summary><c>PUT api/models/{repo}/settings</c>: of the settings, only the visibility matters here.</summary>
+    private async Task SettingsAsync(HttpContext ctx, FakeRepository repo)
+    {
+        var body = (await JsonNode.ParseAsync(ctx.Request.Body))!;
+        var isPrivate = (bool?)body["private"] ?? ((string?)body["visibility"] is { } visibility ? visibility == "private" : null);
+        lock (_gate)
+        {
+            if (isPrivate is { } value) repo.Private = value;
+        }
+        await JsonAsync(ctx, new { });
     }
 
     private async Task ListCommitsAsync(HttpContext ctx, FakeRepository repo, string revision)

@@ -9,9 +9,6 @@ internal sealed partial class FakeHubServer
 {
     private async Task LfsBatchAsync(HttpContext ctx, string repoId)
     {
-        bool known;
-        lock (_gate) known = _repos.ContainsKey(repoId);
-        if (!known) { await ErrorAsync(ctx, 404, "RepoNotFound", "Repository not found"); return; }
         var body = (await JsonNode.ParseAsync(ctx.Request.Body))!;
         var transfers = body["transfers"]?.AsArray().Select(t => (string)t!).ToList() ?? ["basic"];
         if (!transfers.Contains("basic") && !transfers.Contains("multipart"))
@@ -86,7 +83,7 @@ internal sealed partial class FakeHubServer
         if (file.LfsOid is { } oid)
         {
             ctx.Response.Headers["X-Linked-Etag"] = $"\"{oid}\"";
-            ctx.Response.Headers["X-Linked-Size"] = file.Size.ToString();
+            ctx.Response.Headers["X-Linked-Size"] = AdvertisedSizes.GetValueOrDefault(oid, file.Size).ToString();
             ctx.Response.Headers.ETag = $"\"{oid}\"";
             ctx.Response.Headers.Location = new Uri(Cdn, $"blob/{oid}?X-Amz-Signature=fake").ToString();
             ctx.Response.StatusCode = 302;
@@ -122,7 +119,8 @@ internal sealed partial class FakeHubServer
                 var cut = TruncateNextBlobAt;
                 TruncateNextBlobAt = null;
                 ctx.Response.Headers.ETag = $"\"{oid}\"";
-                await ServeBytesAsync(ctx, served, cut);
+                if (OverlongBlobBytes > 0 && ctx.Request.Method == "GET") await ServeOverlongAsync(ctx, served, OverlongBlobBytes);
+                else await ServeBytesAsync(ctx, served, cut);
                 return;
         }
         await ErrorAsync(ctx, 404, null, "NoSuchKey");

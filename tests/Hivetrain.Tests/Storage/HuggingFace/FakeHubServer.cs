@@ -16,13 +16,12 @@ namespace Hivetrain.Tests.Storage.HuggingFace;
 /// An in-process Hugging Face Hub for tests, on Kestrel at 127.0.0.1: the endpoints of
 /// shared/reference/huggingface-hub-api.md (create, refs, commits, tree, preupload, LFS batch with basic
 /// and multipart, NDJSON commit with the 412 guard, resolve with a redirect to a CDN on a second port,
-/// ranged reads, X-Error-Code, Link pagination) plus fault injection. The CDN, like presigned S3 URLs,
-/// refuses requests that carry an Authorization header.
+/// ranged reads, X-Error-Code, Link pagination), per-account tokens and repository visibility (see
+/// FakeHubServer.Accounts.cs), plus fault injection. The CDN, like presigned S3 URLs, refuses requests that carry an
+/// Authorization header.
 /// </summary>
 internal sealed partial class FakeHubServer : IAsyncDisposable
 {
-    public const string Token = "hf_fakeHubTestToken0123456789";
-
     private readonly WebApplication _app;
     private readonly object _gate = new();
     private readonly Dictionary<string, FakeRepository> _repos = new(StringComparer.Ordinal);
@@ -49,6 +48,16 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
     public ConcurrentDictionary<string, bool> CorruptBlobs { get; } = new();
     /// <summary>When set, the next CDN download stops after this many bytes and the connection is aborted.</summary>
     public long? TruncateNextBlobAt { get; set; }
+    /// <summary>Sizes the Hub advertises (<c>X-Linked-Size</c>) for these LFS objects instead of their real ones: a lying Hub.</summary>
+    public ConcurrentDictionary<string, long> AdvertisedSizes { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// When set, the CDN sends this many bytes after each whole blob, chunked (without a Content-Length), so that
+    /// only the client's own count can stop it.
+    /// </summary>
+    public long OverlongBlobBytes { get; set; }
+    /// <summary>Bytes of file bodies sent (by resolve and by the CDN): what a download cost the server.</summary>
+    public long BodyBytesServed => Interlocked.Read(ref _bodyBytesServed);
+    private long _bodyBytesServed;
 
     public ConcurrentQueue<LoggedRequest> Requests { get; } = new();
     public int VerifyCalls;
@@ -134,8 +143,6 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
         }
     }
 
-    private static bool Authorized(HttpContext ctx) => ctx.Request.Headers.Authorization.ToString() == "Bearer " + Token;
-
     private static async Task ErrorAsync(HttpContext ctx, int status, string? code, string message)
     {
         ctx.Response.StatusCode = status;
@@ -151,7 +158,7 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
     }
 
     /// <summary>Serves bytes with Range support (206 with Content-Range), as the Hub and its CDN do.</summary>
-    private static async Task ServeBytesAsync(HttpContext ctx, byte[] bytes, long? truncateAt = null)
+    private async Task ServeBytesAsync(HttpContext ctx, byte[] bytes, long? truncateAt = null)
     {
         long start = 0, end = bytes.Length - 1;
         var range = ctx.Request.Headers.Range.ToString();
@@ -176,11 +183,27 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
         if (truncateAt is { } cut && cut < length)
         {
             await ctx.Response.Body.WriteAsync(bytes.AsMemory((int)start, (int)cut));
+            Interlocked.Add(ref _bodyBytesServed, cut);
             await ctx.Response.Body.FlushAsync();
             ctx.Abort();
             return;
         }
         await ctx.Response.Body.WriteAsync(bytes.AsMemory((int)start, (int)length));
+        Interlocked.Add(ref _bodyBytesServed, length);
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> and then <paramref name="extra"/> more, chunked, until done or the client hangs up.</summary>
+    private async Task ServeOverlongAsync(HttpContext ctx, byte[] bytes, long extra)
+    {
+        await ctx.Response.Body.WriteAsync(bytes);
+        Interlocked.Add(ref _bodyBytesServed, bytes.Length);
+        var filler = new byte[64 * 1024];
+        for (long sent = 0; sent < extra && !ctx.RequestAborted.IsCancellationRequested; sent += filler.Length)
+        {
+            try { await ctx.Response.Body.WriteAsync(filler, ctx.RequestAborted); }
+            catch (Exception e) when (e is OperationCanceledException or IOException) { return; }
+            Interlocked.Add(ref _bodyBytesServed, filler.Length);
+        }
     }
 
     public async ValueTask DisposeAsync()

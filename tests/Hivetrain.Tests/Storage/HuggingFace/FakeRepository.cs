@@ -21,6 +21,8 @@ internal sealed class FakeRepository
     }
 
     public string Id { get; }
+    /// <summary>Private repositories are visible to their namespace's accounts only.</summary>
+    public bool Private { get; set; }
     public Dictionary<string, string> Branches { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, FakeCommit> Commits { get; } = new(StringComparer.Ordinal);
 

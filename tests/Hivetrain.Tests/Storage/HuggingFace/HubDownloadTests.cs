@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Hivetrain.Storage;
 
@@ -88,8 +89,11 @@ public sealed class HubDownloadTests
         })
             errors.Add((await Assert.ThrowsAsync<StoreException>(failing)).ToString());
 
-        Assert.All(env.Server.Requests.Where(r => !r.ToCdn && !r.Path.Contains("complete_multipart", StringComparison.Ordinal)),
+        // The one call made without the token on purpose: whether the repository is readable by anyone.
+        bool VisibilityCheck(FakeHubServer.LoggedRequest r) => r.Method == "GET" && r.Path == "/api/models/miner-1/delta";
+        Assert.All(env.Server.Requests.Where(r => !r.ToCdn && !r.Path.Contains("complete_multipart", StringComparison.Ordinal) && !VisibilityCheck(r)),
             r => Assert.StartsWith("Bearer hf_", r.Authorization));
+        Assert.All(env.Server.Requests.Where(VisibilityCheck), r => Assert.Equal("", r.Authorization));
         Assert.All(env.Server.Requests.Where(r => r.ToCdn), r => Assert.Equal("", r.Authorization));
         Assert.Contains(env.Server.Requests, r => r.ToCdn && r.Method == "GET");
         Assert.NotEmpty(env.Log.Lines);
@@ -132,6 +136,74 @@ public sealed class HubDownloadTests
     }
 
     [Fact]
+    public async Task A_file_advertised_above_the_bound_is_refused_before_any_byte_is_fetched()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        var store = env.Store();
+
+        var error = await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: Delta.Length - 1));
+        var regular = await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "meta/info.json", Ct, maxBytes: 3));
+
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Equal(StoreErrorReason.TooLarge, regular.Reason);
+        Assert.Contains($"miner-1/delta@{commit.Revision}/delta.safetensors is advertised at {Delta.Length} bytes, more than the bound of {Delta.Length - 1}", error.Message);
+        Assert.Equal(0, env.Server.BodyBytesServed);
+        Assert.DoesNotContain(env.Server.Requests, r => r.Method == "GET" && (r.ToCdn || r.Path.Contains("/resolve/", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(Path.Combine(store.Cache.RepoFolder("miner-1/delta"), "blobs")));
+    }
+
+    [Fact]
+    public async Task A_file_of_exactly_the_bound_is_downloaded_and_a_smaller_bound_later_refuses_the_cached_copy()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        var store = env.Store();
+
+        var path = await store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: Delta.Length);
+
+        Assert.Equal(Delta, await File.ReadAllBytesAsync(path));
+        Assert.Equal(StoreErrorReason.TooLarge, (await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: Delta.Length - 1))).Reason);
+    }
+
+    [Fact]
+    public async Task A_body_longer_than_advertised_is_cut_at_the_advertised_size_and_discarded()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        env.Server.OverlongBlobBytes = 16L << 20;
+        var transport = new CountingTransport();
+        var store = env.Store(transport: transport);
+
+        var error = await Assert.ThrowsAsync<StoreException>(() => store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct));
+
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Contains($"advertised at {Delta.Length} bytes", error.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Cache.RepoFolder("miner-1/delta"), "blobs")));
+        // One byte past the advertised size is how the overrun shows itself; nothing more is read.
+        Assert.InRange(transport.BodyBytesRead, Delta.Length, Delta.Length + 1);
+    }
+
+    [Fact]
+    public async Task A_transfer_announcing_more_than_the_advertised_size_is_refused_before_its_body()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var commit = await PublishAsync(env);
+        env.Server.AdvertisedSizes[Convert.ToHexStringLower(SHA256.HashData(Delta))] = 10;
+        var store = env.Store();
+
+        var error = await Assert.ThrowsAsync<StoreException>(() =>
+            store.GetLocalPathAsync("miner-1/delta", commit.Revision, "delta.safetensors", Ct, maxBytes: 1000));
+
+        Assert.Equal(StoreErrorReason.TooLarge, error.Reason);
+        Assert.Contains($"advertised at 10 bytes, but its answer announces {Delta.Length} bytes", error.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Cache.RepoFolder("miner-1/delta"), "blobs")));
+    }
+
+    [Fact]
     public async Task A_cached_revision_is_read_without_asking_the_Hub()
     {
         await using var env = await HubTestEnvironment.StartAsync();
@@ -142,5 +214,49 @@ public sealed class HubDownloadTests
 
         Assert.Equal(first, await store.GetLocalPathAsync("miner-1/delta", commit.Revision, "meta/info.json", Ct));
         Assert.Equal(before, env.Server.Requests.Count);
+    }
+
+    /// <summary>The store's usual transport, counting the body bytes the client actually reads.</summary>
+    private sealed class CountingTransport() : DelegatingHandler(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
+    {
+        private long _read;
+
+        public long BodyBytesRead => Interlocked.Read(ref _read);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var counted = new StreamContent(new CountingStream(await response.Content.ReadAsStreamAsync(cancellationToken), n => Interlocked.Add(ref _read, n)));
+            foreach (var (name, values) in response.Content.Headers) counted.Headers.TryAddWithoutValidation(name, values);
+            response.Content = counted;
+            return response;
+        }
+    }
+
+    private sealed class CountingStream(Stream inner, Action<int> count) : Stream
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            count(n);
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

@@ -35,9 +35,9 @@ internal sealed class HubTestEnvironment : IAsyncDisposable
             PollInterval = TimeSpan.FromMilliseconds(20),
         };
 
-    public HuggingFaceStore Store(HubSettings? settings = null)
+    public HuggingFaceStore Store(HubSettings? settings = null, HttpMessageHandler? transport = null)
     {
-        var store = new HuggingFaceStore(settings ?? Settings(), Log);
+        var store = new HuggingFaceStore(settings ?? Settings(), Log, transport);
         _stores.Add(store);
         return store;
     }
