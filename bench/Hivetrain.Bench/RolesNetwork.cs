@@ -1,6 +1,7 @@
 using Hivetrain.Artifacts;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
+using Hivetrain.Ledger.Keys;
 using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
@@ -21,9 +22,14 @@ internal sealed class RolesNetwork : IAsyncDisposable
     public const string BaseRepo = "averager/base";
     public const double Sigma = 1e-3;
 
+    private readonly List<Keypair> _minerKeys;
+    private readonly List<string> _deltaPaths;
+
     private RolesNetwork(string root, LocalStore store, SqliteLedger ledger, GptConfig config, BaseModel baseModel,
-        Keypair validatorKey, IReadOnlyList<string> deltaPaths, bool trained)
+        Keypair validatorKey, List<string> deltaPaths, bool trained, List<Keypair> minerKeys)
     {
+        _minerKeys = minerKeys;
+        _deltaPaths = deltaPaths;
         Trained = trained;
         Root = root;
         Store = store;
@@ -31,7 +37,6 @@ internal sealed class RolesNetwork : IAsyncDisposable
         Config = config;
         Base = baseModel;
         ValidatorKey = validatorKey;
-        DeltaPaths = deltaPaths;
     }
 
     public string Root { get; }
@@ -45,7 +50,44 @@ internal sealed class RolesNetwork : IAsyncDisposable
     public bool Trained { get; }
 
     /// <summary>The miners' delta files in the store, in registration order.</summary>
-    public IReadOnlyList<string> DeltaPaths { get; }
+    public IReadOnlyList<string> DeltaPaths => _deltaPaths;
+
+    /// <summary>
+    /// The validators' data on this network: the sample, and as every miner's "assigned" rows more windows of the same
+    /// kind (the benchmark's deltas are not trained on assignments, so they are evaluated in full but not proven).
+    /// </summary>
+    public ValidatorData Data(int rows) => new((seed, context) => Windows(seed, rows, context),
+        new SampleAssignments((seed, n, context) => Windows(seed ^ 0xA55, n, context)));
+
+    /// <summary>
+    /// Each miner publishes its delta again with a new payload (one value nudged by 1e-9): new content, so a validator
+    /// scores every delta afresh instead of reusing the round it scored them in.
+    /// </summary>
+    public async Task RepublishAsync(int round, CancellationToken ct)
+    {
+        for (int i = 0; i < _deltaPaths.Count; i++)
+        {
+            var file = Path.Combine(Root, $"republish-{i}.safetensors");
+            using (var scope = torch.NewDisposeScope())
+            {
+                Dictionary<string, torch.Tensor> tensors;
+                DeltaMetadata metadata;
+                using (var old = DeltaFile.Open(_deltaPaths[i]))
+                {
+                    tensors = old.Tensors.ToDictionary(t => t.Name, old.ToTensor);
+                    metadata = old.Metadata;
+                }
+                var first = tensors.Keys.Order(StringComparer.Ordinal).First();
+                tensors[first].view(-1)[0].add_(1e-9 * round);
+                var key = _minerKeys[i];
+                DeltaCodec.Write(file, tensors, DeltaEncoding.F32, new DeltaProvenance(metadata.BaseRevision, key.Ss58Address, metadata.Steps,
+                    metadata.Tokens, DateTimeOffset.UtcNow, message => Sr25519.Sign(key, message)));
+            }
+            var commit = await Store.CommitAsync($"m{i}/delta", [CommitFile.FromFile(ProtocolFiles.Delta, file)], $"delta {round}", null, ct);
+            File.Delete(file);
+            _deltaPaths[i] = await Store.GetLocalPathAsync($"m{i}/delta", commit.Revision, ProtocolFiles.Delta, ct);
+        }
+    }
 
     /// <summary>
     /// Random token windows from a skewed unigram distribution over the first 512 ids (so a descent step on one
@@ -71,12 +113,22 @@ internal sealed class RolesNetwork : IAsyncDisposable
         var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
         using var model = new Gpt(config, seed: 7);
         if (trained) TrainedDeltas.Pretrain(model, miners);
+        var wallets = Path.Combine(root, "wallets");
+        var keys = new List<Keypair>();
+        for (int i = 0; i < miners; i++)
+        {
+            keys.Add(Wallet.CreateHotkey(wallets, $"m{i}", "default"));
+            await ledger.RegisterAsync(keys[^1], ct);
+        }
+        var validatorKey = Wallet.CreateHotkey(wallets, "v1", "default");
+        await ledger.RegisterAsync(validatorKey, ct);
+        await ledger.SetStakeAsync(validatorKey.Ss58Address, 1000, validatorPermit: true, ct);
+        // Everyone registered first: the first base deals every uid its assignment.
         using (var initializer = new Averager(store, ledger, (s, r, c) => Windows(s, r, c, config.Vocab), (s, r, c) => Windows(s, r, c, config.Vocab),
                    new AveragerOptions(BaseRepo, Path.Combine(root, "initializer"))))
             await initializer.InitializeAsync(model, ct);
         var baseModel = (await BaseModel.LatestAsync(store, BaseRepo, ct))!;
 
-        var wallets = Path.Combine(root, "wallets");
         var descent = DescentStep.Compute(model, Windows(12345, 8, config.Context, config.Vocab), Sigma);
         using var baseParameters = ParameterSnapshot.Of(model.NamedParameters);
         var paths = new List<string>();
@@ -84,13 +136,13 @@ internal sealed class RolesNetwork : IAsyncDisposable
         {
             for (int i = 0; i < miners; i++)
             {
-                var key = Wallet.CreateHotkey(wallets, $"m{i}", "default");
-                await ledger.RegisterAsync(key, ct);
+                var key = keys[i];
                 var repo = $"m{i}/delta";
                 await ledger.SetCommitmentAsync(key, repo, ct);
                 await store.CreateRepositoryAsync(repo, ct);
                 var file = Path.Combine(root, $"delta-{i}.safetensors");
-                var provenance = new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 10 * 8 * config.Context, DateTimeOffset.UtcNow);
+                var provenance = new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 10 * 8 * config.Context, DateTimeOffset.UtcNow,
+                    message => Sr25519.Sign(key, message));
                 if (trained) WriteTrained(file, model, baseParameters, i, miners, provenance);
                 else WriteDelta(file, descent, seed: 100 + i, provenance);
                 var commit = await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, ct);
@@ -102,10 +154,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
         {
             foreach (var d in descent.Values) d.Dispose();
         }
-        var validatorKey = Wallet.CreateHotkey(wallets, "v1", "default");
-        await ledger.RegisterAsync(validatorKey, ct);
-        await ledger.SetStakeAsync(validatorKey.Ss58Address, 1000, validatorPermit: true, ct);
-        return new RolesNetwork(root, store, ledger, config, baseModel, validatorKey, paths, trained);
+        return new RolesNetwork(root, store, ledger, config, baseModel, validatorKey, paths, trained, keys);
     }
 
     private static void WriteDelta(string file, Dictionary<string, torch.Tensor> descent, int seed, DeltaProvenance provenance)

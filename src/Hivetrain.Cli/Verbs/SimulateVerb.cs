@@ -35,6 +35,7 @@ internal static class SimulateVerb
         .Add("neuron.score_power", "validators' reward exponent p: weights ∝ moving score^p", ValidatorOptions.DefaultScorePower)
         .Add("compare_clean", "also run an adversary-free twin network and report its loss", false)
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
+        .Add("warm_start", "steps the initial model trains on the train split before round 0 is published (0: from random weights)", 100)
         .Add("processes", "run the roles as separate hivetrain processes (no adversaries or baseline there)", false)
         .Add("round_seconds", "with --processes: seconds from one base to the next round's close", 90)
         .Add("seed", "seed of everything", 0)
@@ -68,7 +69,7 @@ internal static class SimulateVerb
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
             Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"),
             AdversaryFraction: s.String("adversary_fraction") is not null ? s.Double("adversary_fraction") : null,
-            ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"));
+            ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"), WarmStartSteps: s.Int("warm_start"));
         options.Validate();
 
         using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);

@@ -49,7 +49,8 @@ public sealed class SubmissionCollector(IModelStore store)
         }
         try
         {
-            path = await store.GetLocalPathAsync(repo, latest.Revision, ProtocolFiles.Delta, ct);
+            // Bounded by the largest valid delta for the model: an oversize file is refused before it is downloaded.
+            path = await store.GetLocalPathAsync(repo, latest.Revision, ProtocolFiles.Delta, ct, expectation.MaxFileBytes);
         }
         catch (StoreException e)
         {

@@ -6,9 +6,9 @@ using TorchSharp;
 namespace Hivetrain.Simulation;
 
 /// <summary>The comparison the network must beat: one miner alone, from the same initial weights, with the same per-miner compute.</summary>
-public sealed class Baseline(GptConfig config, long seed, torch.Device device, IWindowSource data, TrainerOptions options) : IDisposable
+public sealed class Baseline(Gpt initial, IWindowSource data, TrainerOptions options) : IDisposable
 {
-    private readonly Gpt _model = new(config, seed, device);
+    private readonly Gpt _model = Copy(initial);
     private Trainer? _trainer;
 
     /// <summary>One training step; returns its loss.</summary>
@@ -16,6 +16,14 @@ public sealed class Baseline(GptConfig config, long seed, torch.Device device, I
 
     public double Evaluate(TokenWindows sample, int batchRows) =>
         Evaluator.Evaluate(_model, TokenWindowBatches.Split(sample, batchRows)).MeanLoss;
+
+    private static Gpt Copy(Gpt initial)
+    {
+        var model = new Gpt(initial.Config, 0, initial.Device);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in initial.NamedParameters) model.NamedParameters[name].copy_(parameter);
+        return model;
+    }
 
     public void Dispose()
     {

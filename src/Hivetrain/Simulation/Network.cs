@@ -135,13 +135,26 @@ public sealed class Network : IDisposable
                 DownlinkEncoding: options.DownlinkEncoding, AssignmentSkew: options.ShardSkew),
             loggers.CreateLogger<Averager>());
 
-        using (var initial = new Gpt(config, (long)options.Seed, device)) await averager.InitializeAsync(initial, ct);
+        // The network starts from a model that has learned the basics, as a real one starts from a pretrained checkpoint: from
+        // random weights every delta is the same generic learning and no own-data test can tell whose data it came from.
+        using var initial = new Gpt(config, (long)options.Seed, device);
+        if (options.WarmStartSteps > 0)
+        {
+            observer.PhaseStarted("warm start", options.WarmStartSteps);
+            using var warm = new Trainer(initial, train.Windows(options.Seed ^ 0x3A3A), trainer with
+            {
+                WarmupSteps = Math.Min(trainer.WarmupSteps, options.WarmStartSteps), DecaySteps = options.WarmStartSteps,
+                MinLearningRate = trainer.LearningRate,
+            });
+            for (int s = 0; s < options.WarmStartSteps; s++) observer.PhaseProgress("warm start", $"loss {warm.Step().Loss:F3}");
+        }
+        await averager.InitializeAsync(initial, ct);
         foreach (var miner in miners) await miner.Miner.StartAsync(ct);
         // Attackers commit after the honest miners, as they would on a live network.
         await ledger.AdvanceBlocksAsync(1, ct);
         foreach (var adversary in adversaries) await slots.CommitAsync(adversary, ct);
         var baseline = options.Baseline
-            ? new Baseline(config, (long)options.Seed, device, train.Shard(0, options.ShardCount, options.ShardSkew).Windows(options.Seed + 1), trainer)
+            ? new Baseline(initial, train.Shard(0, options.ShardCount, options.ShardSkew).Windows(options.Seed + 1), trainer)
             : null;
         observer.Message($"network in {root}: {options.Model} ({config.ParameterCount:N0} parameters, context {context}), " +
             $"{options.HonestMiners} honest miners, {zoo.Count} adversaries ({string.Join(", ", zoo.Select(AdversaryNames.Of))}), {options.Validators} validators, {options.Rounds} rounds of {options.StepsPerRound} steps");

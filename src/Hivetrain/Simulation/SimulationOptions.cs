@@ -10,6 +10,7 @@ namespace Hivetrain.Simulation;
 /// adversaries drawn round-robin from <see cref="Adversaries"/> (the whole zoo when empty). <see cref="ShardOverlap"/>
 /// is the fraction of each honest miner's batches drawn from its neighbour's shard; <see cref="ScorePower"/> the
 /// validators' reward exponent; <see cref="CompareClean"/> runs an adversary-free twin alongside for comparison.
+/// <see cref="WarmStartSteps"/>: steps the initial model trains on the train split before it is published as round 0.
 /// </summary>
 public sealed record SimulationOptions(
     string OutputDirectory,
@@ -40,7 +41,8 @@ public sealed record SimulationOptions(
     double ShardOverlap = 0,
     double ScorePower = ValidatorOptions.DefaultScorePower,
     bool CompareClean = false,
-    int? Shards = null)
+    int? Shards = null,
+    int WarmStartSteps = 100)
 {
     /// <summary>The adversaries of this run, one per miner slot (a sybil pair takes one slot: one compute budget).</summary>
     public IReadOnlyList<AdversaryKind> AdversaryList => AdversaryFraction is { } f
@@ -59,6 +61,7 @@ public sealed record SimulationOptions(
         if (Miners < 1) throw new ArgumentException($"need at least one miner (got {Miners})");
         if (Validators < 1) throw new ArgumentException($"need at least one validator (got {Validators})");
         if (Rounds < 1) throw new ArgumentException($"need at least one round (got {Rounds})");
+        if (WarmStartSteps < 0) throw new ArgumentException($"warm start steps must not be negative (got {WarmStartSteps})");
         if (StepsPerRound < 1) throw new ArgumentException($"need at least one step per round (got {StepsPerRound})");
         if (ShardSkew is < 0 or > 1) throw new ArgumentException($"shard skew must be in [0, 1] (got {ShardSkew})");
         if (BatchRows < 1 || SampleRows < 1) throw new ArgumentException("batch and sample rows must be positive");

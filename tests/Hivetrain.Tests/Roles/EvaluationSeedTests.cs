@@ -25,4 +25,13 @@ public sealed class EvaluationSeedTests
     {
         Assert.NotEqual(Hivetrain.Data.EvaluationSample.Seed("base", 7), EvaluationSeed.For("base", 7, [(1, "r1")]));
     }
+
+    [Fact]
+    public void Recommitting_the_same_bytes_draws_no_new_sample()
+    {
+        // The seed reads content hashes, not revision ids: a new commit of the same payload is the same submission.
+        string hash = new('a', 64);
+        Assert.Equal(EvaluationSeed.For("base", 7, [(1, hash), (2, null)]), EvaluationSeed.For("base", 7, [(1, hash), (2, null)]));
+        Assert.NotEqual(EvaluationSeed.For("base", 7, [(1, hash)]), EvaluationSeed.For("base", 7, [(1, new string('b', 64))]));
+    }
 }

@@ -99,4 +99,44 @@ public sealed class MovingScoresTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new MovingScores(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MovingScores(1.5));
     }
+
+    [Fact]
+    public void Averages_advance_once_per_base_and_delta_however_often_it_is_seen()
+    {
+        var scores = new MovingScores(0.5);
+        double first = scores.UpdateProven(1, "hk", 1.0, proven: true, key: "base1/aaa");
+        double again = scores.UpdateProven(1, "hk", 1.0, proven: true, key: "base1/aaa");
+        Assert.Equal(0.5, first, 12);   // held-out reduction × proof average (½ after one proven round)
+        Assert.Equal(0, again);         // the same submission on the same base: nothing moves
+        Assert.Equal(0.25, scores.Averages[1], 12);
+        Assert.True(scores.HasSeen(1, "hk", "base1/aaa"));
+        scores.Update(1, "hk", 0, key: "base1/aaa");
+        Assert.Equal(0.25, scores.Averages[1], 12);
+
+        scores.UpdateProven(1, "hk", 1.0, proven: true, key: "base2/bbb"); // a new base: it moves again
+        Assert.Equal(0.75, scores.Proofs[1], 12);
+        Assert.Equal(0.5 * 0.75 + 0.5 * 0.25, scores.Averages[1], 12);
+    }
+
+    [Fact]
+    public void An_unproven_delta_earns_nothing_and_lowers_its_proof()
+    {
+        var scores = new MovingScores(0.5);
+        scores.UpdateProven(1, "hk", 1.0, proven: true, key: "b1/x");
+        double raw = scores.UpdateProven(1, "hk", 2.0, proven: false, key: "b2/y");
+        Assert.Equal(0, raw);
+        Assert.Equal(0.25, scores.Proofs[1], 12);
+        Assert.Equal(0.125, scores.Averages[1], 12);
+    }
+
+    [Fact]
+    public void Proofs_and_keys_survive_a_round_trip()
+    {
+        var scores = new MovingScores(0.5);
+        scores.UpdateProven(3, "hk3", 0.8, proven: true, key: "b1/z");
+        var restored = MovingScores.FromJson(scores.ToJson(), 0.5);
+        Assert.Equal(scores.Proofs[3], restored.Proofs[3]);
+        Assert.True(restored.HasSeen(3, "hk3", "b1/z"));
+        Assert.Equal(0, restored.UpdateProven(3, "hk3", 0.8, proven: true, key: "b1/z"));
+    }
 }

@@ -1,0 +1,105 @@
+using Hivetrain.Data;
+
+namespace Hivetrain.Tests.Data;
+
+/// <summary>Assigned data: reproducible by anyone, disjoint between slots within a round, new every round.</summary>
+public sealed class DataAssignmentTests : IDisposable
+{
+    private readonly TempFolder _cache = new();
+    private readonly TokenCorpus _corpus;
+    private readonly TokenSplit _train;
+
+    public DataAssignmentTests()
+    {
+        _corpus = TokenCorpus.OpenAsync("synthetic:documents=400", new CorpusOptions(_cache.Path)).GetAwaiter().GetResult();
+        _train = _corpus.Split(SplitName.Train);
+    }
+
+    private static HashSet<long> Starts(DataAssignment a) => Enumerable.Range(0, (int)a.Count).Select(i => a.WindowStart(i)).ToHashSet();
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    public void Slots_of_a_round_never_share_a_window_and_together_cover_the_pages(double skew)
+    {
+        var rule = new AssignmentRule(Slots: 6, Context: 16, PageWindows: 4, Skew: skew);
+        var all = Enumerable.Range(0, 6).Select(slot => Starts(_train.Assignment("rev-a", rule, slot))).ToList();
+        for (int a = 0; a < all.Count; a++)
+        for (int b = a + 1; b < all.Count; b++)
+            Assert.Empty(all[a].Intersect(all[b]));
+        long pages = _train.StreamLength / (4 * 17);
+        Assert.Equal(pages * 4, all.Sum(s => s.Count));
+    }
+
+    [Fact]
+    public void The_same_base_and_slot_give_the_same_windows_on_every_call()
+    {
+        var rule = new AssignmentRule(Slots: 5, Context: 16);
+        var first = _train.Assignment("rev-a", rule, 3);
+        var second = _train.Assignment("rev-a", rule, 3);
+        Assert.Equal(first.Walk().Next(12, 16).Ids, second.Walk().Next(12, 16).Ids);
+        Assert.Equal(first.Sample(42, 8, 40).Ids, second.Sample(42, 8, 40).Ids);
+    }
+
+    [Fact]
+    public void A_new_base_deals_new_windows()
+    {
+        var rule = new AssignmentRule(Slots: 5, Context: 16);
+        Assert.NotEqual(Starts(_train.Assignment("rev-a", rule, 1)), Starts(_train.Assignment("rev-b", rule, 1)));
+    }
+
+    [Fact]
+    public void The_walk_goes_through_the_assignment_in_order_and_continues_across_batches()
+    {
+        var assignment = _train.Assignment("rev-a", new AssignmentRule(Slots: 3, Context: 16, PageWindows: 2), 0);
+        var walk = assignment.Walk();
+        var batches = walk.Next(3, 16).Ids.Concat(walk.Next(2, 16).Ids).ToArray();
+        Assert.Equal(assignment.Rows([0, 1, 2, 3, 4]).Ids, batches);
+        Assert.Equal(assignment.Rows([2, 3]).Ids, assignment.Walk(start: 2).Next(2, 16).Ids);
+    }
+
+    [Fact]
+    public void The_sample_comes_from_the_windows_trained_so_far()
+    {
+        var assignment = _train.Assignment("rev-a", new AssignmentRule(Slots: 3, Context: 16, PageWindows: 2), 1);
+        var trained = assignment.Rows(Enumerable.Range(0, 10).Select(i => (long)i).ToList());
+        var rows = Enumerable.Range(0, 10).Select(r => trained.Ids.AsSpan(r * 17, 17).ToArray()).ToList();
+        var sample = assignment.Sample(7, 6, trained: 10);
+        for (int r = 0; r < 6; r++)
+            Assert.Contains(rows, row => row.SequenceEqual(sample.Ids.AsSpan(r * 17, 17).ToArray()));
+    }
+
+    [Fact]
+    public void A_uid_beyond_the_rounds_slots_has_no_assignment_and_a_bad_rule_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => _train.Assignment("rev-a", new AssignmentRule(Slots: 3, Context: 16), 3));
+        Assert.Throws<FormatException>(() => _train.Assignment("rev-a", new AssignmentRule(Slots: 0, Context: 16), 0));
+        Assert.Throws<FormatException>(() => _train.Assignment("rev-a", new AssignmentRule(Slots: 3, Context: 16, Skew: 1.5), 0));
+    }
+
+    [Fact]
+    public void A_corpus_too_small_for_the_slots_says_so()
+    {
+        var error = Assert.Throws<CorpusException>(() => _train.Assignment("rev-a", new AssignmentRule(Slots: 60_000, Context: 16), 59_999));
+        Assert.Contains("too few", error.Message);
+    }
+
+    [Fact]
+    public void With_full_skew_a_slot_gets_only_pages_of_its_own_group()
+    {
+        var rule = new AssignmentRule(Slots: 8, Context: 16, PageWindows: 1, Skew: 1);
+        var groups = _train.GroupCount;
+        for (int slot = 0; slot < 8; slot++)
+        {
+            var assignment = _train.Assignment("rev-a", rule, slot);
+            Assert.All(Enumerable.Range(0, (int)assignment.Count), i => Assert.Equal(slot % groups, _train.GroupAt(assignment.WindowStart(i)) % groups));
+        }
+    }
+
+    public void Dispose()
+    {
+        _corpus.Dispose();
+        _cache.Dispose();
+    }
+}
