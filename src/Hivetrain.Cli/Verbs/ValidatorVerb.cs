@@ -25,7 +25,8 @@ internal static class ValidatorVerb
             .Add("validator.screen_top", "Screening: rank deltas by the first-order estimate −⟨∇L0, δ⟩ and score exactly only this many best (0: off, every delta scored exactly)", 0)
             .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2)
             .Add("validator.own_data_rows", "Own-data test: windows drawn from each miner's assigned data", 16)
-            .Add("validator.proof_z", "Own-data test: a delta is proven when its reduction on its own data exceeds the held-out one by this many standard errors", 2.0)
+            .Add("validator.proof_z", "Own-data test: a delta is proven when its reduction on its own data exceeds the held-out one by this many standard errors", ValidatorOptions.DefaultProofZ)
+            .Add("validator.disproof_z", "Own-data test: a delta is disproven (scores 0) when that gap is under this many standard errors", ValidatorOptions.DefaultDisproofZ)
             .Add("validator.private_data", "A corpus only this validator reads (file or folder, as --data), mixed into the held-out sample; never published", "")
             .Add("validator.private_rows", "Windows of --validator.private_data in each held-out sample", 16);
         var command = new Command("validator", "Score the miners' deltas by loss reduction on a seeded held-out sample and set weights (until Ctrl+C).");
@@ -50,7 +51,8 @@ internal static class ValidatorVerb
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
             VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power,
-            OwnDataRows: s.PositiveInt("validator.own_data_rows"), ProofZ: s.Double("validator.proof_z"));
+            OwnDataRows: s.PositiveInt("validator.own_data_rows"), ProofZ: s.Double("validator.proof_z"), DisproofZ: s.Double("validator.disproof_z"));
+        if (!(options.DisproofZ <= options.ProofZ)) throw new SettingsException($"--validator.disproof_z ({options.DisproofZ}) must not exceed --validator.proof_z ({options.ProofZ})");
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var eval = corpus.Split(SplitName.Eval);

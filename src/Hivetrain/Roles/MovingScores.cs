@@ -4,8 +4,8 @@ namespace Hivetrain.Roles;
 
 /// <summary>
 /// A validator's moving averages per uid, keyed to the hotkey that held the uid: a uid taken over by another hotkey
-/// starts again from zero. Two averages: of the raw scores, and of the own-data verdict (1 proven, 0 not; the "proof"),
-/// which multiplies a proven round's held-out reduction. Each advances once per (base revision, delta) —
+/// starts again from zero. Two averages: of the raw scores, and of the own-data verdict (1 proven, 0 disproven,
+/// unchanged when inconclusive: the "proof"), which multiplies a round's held-out reduction. Each advances once per (base revision, delta) —
 /// the <c>key</c> of an update — however often the same submission is seen. Non-finite or negative raw scores count as
 /// zero, so no sequence of inputs makes an average NaN, negative or infinite.
 /// </summary>
@@ -39,15 +39,21 @@ public sealed class MovingScores
     }
 
     /// <summary>
-    /// Folds an own-data verdict and, when proven, the held-out reduction × the updated proof average into the averages;
-    /// unproven, the round's raw score is 0. Returns that raw score.
+    /// Folds an own-data verdict into the proof average (proven pulls it toward 1, disproven toward 0, inconclusive leaves
+    /// it) and the round's raw score into the score average: the held-out reduction × the updated proof, or 0 when
+    /// disproven. Returns that raw score.
     /// </summary>
-    public double UpdateProven(int uid, string hotkey, double heldOutReduction, bool proven, string key)
+    public double UpdateProven(int uid, string hotkey, double heldOutReduction, OwnDataTest.Verdict verdict, string key)
     {
         var previous = Current(uid, hotkey);
         if (previous.LastKey == key) return 0;
-        double proof = Alpha * (proven ? 1 : 0) + (1 - Alpha) * previous.Proof;
-        double raw = proven ? Sanitize(heldOutReduction) * proof : 0;
+        double proof = verdict switch
+        {
+            OwnDataTest.Verdict.Proven => Alpha + (1 - Alpha) * previous.Proof,
+            OwnDataTest.Verdict.Disproven => (1 - Alpha) * previous.Proof,
+            _ => previous.Proof,
+        };
+        double raw = verdict == OwnDataTest.Verdict.Disproven ? 0 : Sanitize(heldOutReduction) * proof;
         _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, proof, key);
         return raw;
     }

@@ -2,20 +2,31 @@ namespace Hivetrain.Roles;
 
 /// <summary>
 /// The own-data test (DESIGN.md, Scoring; templar's Gauntlet idea): a delta trained on its miner's assigned windows lowers
-/// the loss on a sample of them more than on the held-out sample. Proven when the mean per-row reduction on the own sample
-/// exceeds the held-out one by more than <c>z</c> standard errors of the difference (Welch's two-sample statistic). A copy,
-/// a blend, or a delta trained on other data (the validators' eval split) shows no such gap, whatever its geometry.
+/// the loss on a sample of them more than on the held-out sample. The statistic is the gap between the mean per-row
+/// reductions on the two samples in standard errors of the difference (Welch's two-sample statistic). The verdict has
+/// three outcomes, because one pass of training leaves a gap of only a few standard errors at these sample sizes: a
+/// single threshold would either reject honest work or pass freeloaders by chance. <b>Proven</b> above
+/// <c>proofZ</c> (strict: a freeloader gets there by chance a few rounds in a hundred); <b>disproven</b> below
+/// <c>disproofZ</c> or when the own-data loss does not drop at all (an honest delta almost never lands there); in
+/// between, <b>inconclusive</b>. The validator's moving average of the verdict carries the evidence across rounds.
 /// </summary>
 public static class OwnDataTest
 {
-    public sealed record Result(double OwnReduction, double HeldOutReduction, double StandardError, bool Proven)
+    public enum Verdict
+    {
+        Proven,
+        Inconclusive,
+        Disproven,
+    }
+
+    public sealed record Result(double OwnReduction, double HeldOutReduction, double StandardError, Verdict Outcome)
     {
         /// <summary>The gap in standard errors (the test statistic), 0 when undefined.</summary>
         public double Statistic => StandardError > 0 ? (OwnReduction - HeldOutReduction) / StandardError : 0;
     }
 
     public static Result Run(IReadOnlyList<double> ownBase, IReadOnlyList<double> ownWith, IReadOnlyList<double> heldOutBase,
-        IReadOnlyList<double> heldOutWith, double z)
+        IReadOnlyList<double> heldOutWith, double proofZ, double disproofZ)
     {
         var own = Reductions(ownBase, ownWith);
         var heldOut = Reductions(heldOutBase, heldOutWith);
@@ -23,8 +34,11 @@ public static class OwnDataTest
         var (heldMean, heldVariance) = MeanVariance(heldOut);
         double standardError = Math.Sqrt(ownVariance / own.Length + heldVariance / heldOut.Length);
         bool finite = double.IsFinite(ownMean) && double.IsFinite(heldMean) && double.IsFinite(standardError);
-        bool proven = finite && ownMean > 0 && ownMean - heldMean > z * standardError;
-        return new Result(ownMean, heldMean, standardError, proven);
+        double gap = ownMean - heldMean;
+        var verdict = !finite || !(ownMean > 0) || gap < disproofZ * standardError ? Verdict.Disproven
+            : gap > proofZ * standardError ? Verdict.Proven
+            : Verdict.Inconclusive;
+        return new Result(ownMean, heldMean, standardError, verdict);
     }
 
     private static double[] Reductions(IReadOnlyList<double> before, IReadOnlyList<double> after)

@@ -33,6 +33,6 @@ public enum RejectionReason
     NoReduction,
     /// <summary>The held-out loss reduction is under the round's floor (a share of the best).</summary>
     Negligible,
-    /// <summary>The delta lowers the loss on the miner's own assigned data no more than on the held-out sample: not trained on its assignment.</summary>
+    /// <summary>The own-data test disproves the delta: it lowers the loss on the miner's own assigned data no more than on the held-out sample (or not at all): not trained on its assignment.</summary>
     Unproven,
 }

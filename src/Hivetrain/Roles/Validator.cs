@@ -189,11 +189,11 @@ public sealed class Validator : IDisposable
         var ownBase = Evaluate(own);
         var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own);
         var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
-        var proof = OwnDataTest.Run(ownBase, ownWith, round.BaseRows, heldOutWith, Options.ProofZ);
+        var proof = OwnDataTest.Run(ownBase, ownWith, round.BaseRows, heldOutWith, Options.ProofZ, Options.DisproofZ);
         MinerRejection? rejection =
             !double.IsFinite(reduction.MeanWith) ? new(RejectionReason.NonFiniteLoss, "the loss is not finite with the delta applied")
             : !reduction.Significant ? new(RejectionReason.NoReduction, $"no significant loss reduction ({reduction.Reduction:+0.0000;-0.0000} ± {reduction.StandardError:F4})")
-            : !proof.Proven ? new(RejectionReason.Unproven,
+            : proof.Outcome == OwnDataTest.Verdict.Disproven ? new(RejectionReason.Unproven,
                 $"own-data reduction {proof.OwnReduction:+0.0000;-0.0000} vs held-out {proof.HeldOutReduction:+0.0000;-0.0000} (± {proof.StandardError:F4}): not trained on its assigned data")
             : null;
         return new Scored(s, reduction.MeanWith, reduction.Score, proof, rejection, key);
@@ -244,7 +244,7 @@ public sealed class Validator : IDisposable
         {
             var (uid, hotkey) = (r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey);
             if (r.Rejection?.KeepsAverage == true) Scores.Keep(uid, hotkey);
-            else if (r.Proof is { } proof) raw[uid] = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Proven, r.Key);
+            else if (r.Proof is { } proof) raw[uid] = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Outcome, r.Key);
             else Scores.Update(uid, hotkey, 0, r.Key);
         }
         Scores.Retain(chain.Roster.ToDictionary(n => n.Uid, n => n.Hotkey));
@@ -280,6 +280,7 @@ public sealed class Validator : IDisposable
             OwnReduction = r.Proof?.OwnReduction,
             HeldOutReduction = r.Proof?.HeldOutReduction,
             ProofStatistic = r.Proof?.Statistic,
+            Verdict = r.Proof?.Outcome,
         };
     }
 

@@ -89,7 +89,7 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         try
         {
             Checkpoint.Save(model, folder);
-            var manifest = new RoundManifest(parent.Manifest.Round + 1, parent.Revision, DateTimeOffset.UtcNow, [], null, null, null);
+            var manifest = new RoundManifest(parent.Manifest.Round + 1, parent.Revision, DateTimeOffset.UtcNow, [], null, null, null) { Assignment = parent.Manifest.Assignment };
             await store.CommitAsync(BaseRepo,
             [
                 CommitFile.FromFile(Checkpoint.ConfigFile, Path.Combine(folder, Checkpoint.ConfigFile)),

@@ -104,8 +104,8 @@ public sealed class MovingScoresTests
     public void Averages_advance_once_per_base_and_delta_however_often_it_is_seen()
     {
         var scores = new MovingScores(0.5);
-        double first = scores.UpdateProven(1, "hk", 1.0, proven: true, key: "base1/aaa");
-        double again = scores.UpdateProven(1, "hk", 1.0, proven: true, key: "base1/aaa");
+        double first = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base1/aaa");
+        double again = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base1/aaa");
         Assert.Equal(0.5, first, 12);   // held-out reduction × proof average (½ after one proven round)
         Assert.Equal(0, again);         // the same submission on the same base: nothing moves
         Assert.Equal(0.25, scores.Averages[1], 12);
@@ -113,17 +113,17 @@ public sealed class MovingScoresTests
         scores.Update(1, "hk", 0, key: "base1/aaa");
         Assert.Equal(0.25, scores.Averages[1], 12);
 
-        scores.UpdateProven(1, "hk", 1.0, proven: true, key: "base2/bbb"); // a new base: it moves again
+        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base2/bbb"); // a new base: it moves again
         Assert.Equal(0.75, scores.Proofs[1], 12);
         Assert.Equal(0.5 * 0.75 + 0.5 * 0.25, scores.Averages[1], 12);
     }
 
     [Fact]
-    public void An_unproven_delta_earns_nothing_and_lowers_its_proof()
+    public void A_disproven_delta_earns_nothing_and_lowers_its_proof()
     {
         var scores = new MovingScores(0.5);
-        scores.UpdateProven(1, "hk", 1.0, proven: true, key: "b1/x");
-        double raw = scores.UpdateProven(1, "hk", 2.0, proven: false, key: "b2/y");
+        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "b1/x");
+        double raw = scores.UpdateProven(1, "hk", 2.0, OwnDataTest.Verdict.Disproven, key: "b2/y");
         Assert.Equal(0, raw);
         Assert.Equal(0.25, scores.Proofs[1], 12);
         Assert.Equal(0.125, scores.Averages[1], 12);
@@ -133,10 +133,21 @@ public sealed class MovingScoresTests
     public void Proofs_and_keys_survive_a_round_trip()
     {
         var scores = new MovingScores(0.5);
-        scores.UpdateProven(3, "hk3", 0.8, proven: true, key: "b1/z");
+        scores.UpdateProven(3, "hk3", 0.8, OwnDataTest.Verdict.Proven, key: "b1/z");
         var restored = MovingScores.FromJson(scores.ToJson(), 0.5);
         Assert.Equal(scores.Proofs[3], restored.Proofs[3]);
         Assert.True(restored.HasSeen(3, "hk3", "b1/z"));
-        Assert.Equal(0, restored.UpdateProven(3, "hk3", 0.8, proven: true, key: "b1/z"));
+        Assert.Equal(0, restored.UpdateProven(3, "hk3", 0.8, OwnDataTest.Verdict.Proven, key: "b1/z"));
+    }
+
+    [Fact]
+    public void An_inconclusive_verdict_leaves_the_proof_and_earns_by_it()
+    {
+        var scores = new MovingScores(0.5);
+        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "b1/x");
+        double raw = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b2/y");
+        Assert.Equal(0.5, scores.Proofs[1], 12);
+        Assert.Equal(0.5, raw, 12);
+        Assert.Equal(0, new MovingScores(0.5).UpdateProven(2, "new", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b1/z")); // no proof yet: nothing
     }
 }

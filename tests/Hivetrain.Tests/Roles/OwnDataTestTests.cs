@@ -17,8 +17,8 @@ public sealed class OwnDataTestTests
     {
         var ownBase = Rows(16, 4.0, 0.5, 1);
         var heldBase = Rows(32, 4.0, 0.5, 2);
-        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Rows(16, 0.30, 0.1, 3)), heldBase, Minus(heldBase, Rows(32, 0.10, 0.1, 4)), z: 2);
-        Assert.True(result.Proven);
+        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Rows(16, 0.30, 0.1, 3)), heldBase, Minus(heldBase, Rows(32, 0.10, 0.1, 4)), 2, 0);
+        Assert.Equal(OwnDataTest.Verdict.Proven, result.Outcome);
         Assert.True(result.Statistic > 2);
         Assert.Equal(0.30, result.OwnReduction, 1);
     }
@@ -29,17 +29,18 @@ public sealed class OwnDataTestTests
         // A copy of someone else's good delta, or one trained on the eval split: a large reduction everywhere, no gap.
         var ownBase = Rows(16, 4.0, 0.5, 5);
         var heldBase = Rows(32, 4.0, 0.5, 6);
-        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Rows(16, 0.5, 0.1, 7)), heldBase, Minus(heldBase, Rows(32, 0.5, 0.1, 8)), z: 2);
-        Assert.False(result.Proven);
+        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Rows(16, 0.5, 0.1, 7)), heldBase, Minus(heldBase, Rows(32, 0.5, 0.1, 8)), 2, 0);
+        Assert.NotEqual(OwnDataTest.Verdict.Proven, result.Outcome);
+        Assert.True(Math.Abs(result.Statistic) < 2);
     }
 
     [Fact]
-    public void A_delta_that_raises_the_loss_on_its_own_data_is_not_proven()
+    public void A_delta_that_raises_the_loss_on_its_own_data_is_disproven()
     {
         var ownBase = Rows(16, 4.0, 0.5, 9);
         var heldBase = Rows(32, 4.0, 0.5, 10);
-        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Rows(16, -0.05, 0.01, 11)), heldBase, Minus(heldBase, Rows(32, -0.5, 0.01, 12)), z: 2);
-        Assert.False(result.Proven); // own reduction must itself be positive
+        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Rows(16, -0.05, 0.01, 11)), heldBase, Minus(heldBase, Rows(32, -0.5, 0.01, 12)), 2, 0);
+        Assert.Equal(OwnDataTest.Verdict.Disproven, result.Outcome); // own reduction must itself be positive
     }
 
     [Fact]
@@ -48,7 +49,22 @@ public sealed class OwnDataTestTests
         var ownBase = Rows(16, 4.0, 0.5, 13);
         var heldBase = Rows(32, 4.0, 0.5, 14);
         var nan = Enumerable.Repeat(double.NaN, 16).ToArray();
-        Assert.False(OwnDataTest.Run(ownBase, nan, heldBase, heldBase, z: 2).Proven);
-        Assert.Throws<ArgumentException>(() => OwnDataTest.Run(ownBase, ownBase[..3], heldBase, heldBase, z: 2));
+        Assert.Equal(OwnDataTest.Verdict.Disproven, OwnDataTest.Run(ownBase, nan, heldBase, heldBase, 2, 0).Outcome);
+        Assert.Throws<ArgumentException>(() => OwnDataTest.Run(ownBase, ownBase[..3], heldBase, heldBase, 2, 0));
+    }
+
+    [Fact]
+    public void A_gap_between_the_thresholds_is_inconclusive_and_one_below_the_held_out_reduction_is_disproven()
+    {
+        static double[] Alternating(int n, double low, double high) => Enumerable.Range(0, n).Select(i => i % 2 == 0 ? low : high).ToArray();
+        var ownBase = Enumerable.Repeat(4.0, 16).ToArray();
+        var heldBase = Enumerable.Repeat(4.0, 32).ToArray();
+        var heldWith = Minus(heldBase, Alternating(32, 0.05, 0.25));   // held-out reduction 0.15 ± 0.1 per row
+        var result = OwnDataTest.Run(ownBase, Minus(ownBase, Alternating(16, 0.1, 0.3)), heldBase, heldWith, 2, 0); // own 0.20: 1.6 standard errors
+        Assert.InRange(result.Statistic, 1, 2);
+        Assert.Equal(OwnDataTest.Verdict.Inconclusive, result.Outcome);
+        var below = OwnDataTest.Run(ownBase, Minus(ownBase, Alternating(16, 0.0, 0.2)), heldBase, heldWith, 2, 0); // own 0.10
+        Assert.True(below.Statistic < 0);
+        Assert.Equal(OwnDataTest.Verdict.Disproven, below.Outcome);
     }
 }

@@ -43,10 +43,14 @@ internal static class ScreeningNetwork
     public static ValidatorData Data { get; } = new((seed, context) => Windows(seed, SampleRows, context),
         new TestSupport.TestAssignments(_ => throw new InvalidOperationException("no miner trains here"), (_, _, rows, context) => Windows(TrainedBatchSeed, rows, context)));
 
-    /// <summary>Validator options on this network: a fixed sample seed window, weights every round.</summary>
+    /// <summary>
+    /// Validator options on this network: a fixed sample seed window, weights every round. The deltas are descent steps,
+    /// not training on an assignment, so the own-data test has nothing to find: any delta that lowers the loss on its rows
+    /// is proven here (thresholds −∞), and these tests are about screening and determinism (the own-data test has its own).
+    /// </summary>
     public static ValidatorOptions Options(string root, string name, ScreeningOptions? screening) =>
         new(BaseRepo, Path.Combine(root, name), SampleRows: SampleRows, SeedWindowBlocks: long.MaxValue / 4, EpochLengthBlocks: 1,
-            StaleGrace: TimeSpan.Zero, Screening: screening);
+            StaleGrace: TimeSpan.Zero, Screening: screening, ProofZ: double.NegativeInfinity, DisproofZ: double.NegativeInfinity);
 
     public static Keypair ValidatorKey(string root, string name) => Wallet.LoadHotkey(Path.Combine(root, "wallets"), name, "default");
 

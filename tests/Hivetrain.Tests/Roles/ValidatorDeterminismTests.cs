@@ -35,7 +35,8 @@ public sealed class ValidatorDeterminismTests(ScreeningNetworkFixture network) :
         Assert.Equal(one.Miners, two.Miners);
     }
 
-    private sealed record MinerBits(int Uid, long Score, long? Loss, long? Estimate, long MovingAverage, long Weight, string? Rejection);
+    private sealed record MinerBits(int Uid, long Score, long? Loss, long? Estimate, long MovingAverage, long Weight, string? Rejection,
+        long? OwnReduction, long? ProofStatistic);
 
     private sealed record RoundBits(ulong Seed, double BaseLoss, bool Screened, MinerBits[] Miners);
 
@@ -51,7 +52,7 @@ public sealed class ValidatorDeterminismTests(ScreeningNetworkFixture network) :
         var root = json.RootElement;
         var miners = root.GetProperty("miners").EnumerateArray().Select(m => new MinerBits(m.GetProperty("uid").GetInt32(), Bits(m, "score")!.Value,
             Bits(m, "loss"), Bits(m, "estimate"), Bits(m, "moving_average")!.Value, Bits(m, "weight")!.Value,
-            m.TryGetProperty("rejection", out var r) ? r.GetString() : null)).ToArray();
+            m.TryGetProperty("rejection", out var r) ? r.GetRawText() : null, Bits(m, "own_reduction"), Bits(m, "proof_statistic"))).ToArray();
         return new RoundBits(root.GetProperty("seed").GetUInt64(), root.GetProperty("base_loss").GetDouble(), root.TryGetProperty("screening", out _), miners);
     }
 }

