@@ -81,7 +81,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
                 tensors[first].view(-1)[0].add_(1e-9 * round);
                 var key = _minerKeys[i];
                 DeltaCodec.Write(file, tensors, DeltaEncoding.F32, new DeltaProvenance(metadata.BaseRevision, key.Ss58Address, metadata.Steps,
-                    metadata.Tokens, DateTimeOffset.UtcNow, message => Sr25519.Sign(key, message)));
+                    metadata.Tokens, DateTimeOffset.UtcNow, message => Sr25519.SignDeterministic(key, message)));
             }
             var commit = await Store.CommitAsync($"m{i}/delta", [CommitFile.FromFile(ProtocolFiles.Delta, file)], $"delta {round}", null, ct);
             File.Delete(file);
@@ -142,7 +142,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
                 await store.CreateRepositoryAsync(repo, ct);
                 var file = Path.Combine(root, $"delta-{i}.safetensors");
                 var provenance = new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 10 * 8 * config.Context, DateTimeOffset.UtcNow,
-                    message => Sr25519.Sign(key, message));
+                    message => Sr25519.SignDeterministic(key, message));
                 if (trained) WriteTrained(file, model, baseParameters, i, miners, provenance);
                 else WriteDelta(file, descent, seed: 100 + i, provenance);
                 var commit = await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, ct);

@@ -87,8 +87,14 @@ public sealed class DataAssignment
     {
         int rowLength = Context + 1;
         var ids = new int[checked(indices.Count * rowLength)];
-        for (int r = 0; r < indices.Count; r++) _split.CopyStream(WindowStart(indices[r]), ids.AsSpan(r * rowLength, rowLength));
-        return new TokenWindows(ids, indices.Count, Context);
+        var groups = new int[indices.Count];
+        for (int r = 0; r < indices.Count; r++)
+        {
+            long start = WindowStart(indices[r]);
+            _split.CopyStream(start, ids.AsSpan(r * rowLength, rowLength));
+            groups[r] = _split.GroupAt(start);
+        }
+        return new TokenWindows(ids, indices.Count, Context) { Groups = groups };
     }
 
     /// <summary>

@@ -21,9 +21,14 @@ public static class EvaluationSample
         var random = new SeededRandom(seed);
         int rowLength = context + 1;
         var ids = new int[checked(rows * rowLength)];
+        var groups = new int[rows];
         for (int r = 0; r < rows; r++)
-            split.CopyStream((long)random.NextBelow((ulong)split.StreamLength), ids.AsSpan(r * rowLength, rowLength));
-        return new TokenWindows(ids, rows, context);
+        {
+            long position = (long)random.NextBelow((ulong)split.StreamLength);
+            split.CopyStream(position, ids.AsSpan(r * rowLength, rowLength));
+            groups[r] = split.GroupAt(position);
+        }
+        return new TokenWindows(ids, rows, context) { Groups = groups };
     }
 
     /// <summary>

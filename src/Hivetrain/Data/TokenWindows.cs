@@ -7,6 +7,13 @@ namespace Hivetrain.Data;
 public sealed record TokenWindows(int[] Ids, int Rows, int Context)
 {
     public int RowLength => Context + 1;
+
+    /// <summary>
+    /// Each row's group (the source file or synthetic dialect of the document it starts in) when drawn from a corpus split;
+    /// null otherwise. The own-data test compares rows of the same groups, so that data of one group is not mistaken for
+    /// one's own data.
+    /// </summary>
+    public int[]? Groups { get; init; }
 }
 
 /// <summary>A seeded, endless source of training windows (a miner's shard or a split).</summary>

@@ -22,6 +22,7 @@ namespace Hivetrain.Roles;
 /// </summary>
 public sealed class Averager : IDisposable
 {
+    private readonly TimeProvider _time;
     private readonly IModelStore _store;
     private readonly ILedger _ledger;
     private readonly Func<ulong, int, int, TokenWindows> _mergeBatch;
@@ -38,8 +39,9 @@ public sealed class Averager : IDisposable
     /// <paramref name="guardSample"/> draw (seed, rows, context) windows from the merge and guard splits.
     /// </summary>
     public Averager(IModelStore store, ILedger ledger, Func<ulong, int, int, TokenWindows> mergeBatch,
-        Func<ulong, int, int, TokenWindows> guardSample, AveragerOptions options, ILogger<Averager>? logger = null)
+        Func<ulong, int, int, TokenWindows> guardSample, AveragerOptions options, ILogger<Averager>? logger = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _store = store;
         _ledger = ledger;
         _mergeBatch = mergeBatch;
@@ -64,7 +66,7 @@ public sealed class Averager : IDisposable
     {
         await _store.CreateRepositoryAsync(Options.BaseRepoId, ct);
         if (await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct) is { } existing) return existing;
-        var manifest = new RoundManifest(0, null, DateTimeOffset.UtcNow, [], null, null, null)
+        var manifest = new RoundManifest(0, null, _time.GetUtcNow(), [], null, null, null)
         {
             Assignment = await AssignmentRuleAsync(initial.Config, ct),
         };
@@ -115,7 +117,7 @@ public sealed class Averager : IDisposable
                     contributors, rejected, mergeLoss, before, after);
             }
 
-            var manifest = new RoundManifest(round + 1, baseModel.Revision, DateTimeOffset.UtcNow, contributors, mergeLoss, before, after)
+            var manifest = new RoundManifest(round + 1, baseModel.Revision, _time.GetUtcNow(), contributors, mergeLoss, before, after)
             {
                 DownlinkEncoding = _downlink?.Encoding.ToString(),
                 Assignment = await AssignmentRuleAsync(_model.Config, ct),
@@ -139,8 +141,8 @@ public sealed class Averager : IDisposable
         while (!ct.IsCancellationRequested)
         {
             var current = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
-            var due = (current?.CommittedAt ?? DateTimeOffset.UtcNow) + Options.EffectiveRoundDuration;
-            var wait = due - DateTimeOffset.UtcNow;
+            var due = (current?.CommittedAt ?? _time.GetUtcNow()) + Options.EffectiveRoundDuration;
+            var wait = due - _time.GetUtcNow();
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
             var result = await PublishOnceAsync(ct);
             if (!result.Published) await Task.Delay(Options.EffectiveRoundDuration, ct);
@@ -165,7 +167,7 @@ public sealed class Averager : IDisposable
     private byte[]? Downlink(ParameterSnapshot parent, string parentRevision)
     {
         if (_downlink is null) return null;
-        return BaseDownlink.Encode(_downlink, _model!.NamedParameters, parent, new DeltaProvenance(parentRevision, "averager", 0, 0, DateTimeOffset.UtcNow));
+        return BaseDownlink.Encode(_downlink, _model!.NamedParameters, parent, new DeltaProvenance(parentRevision, "averager", 0, 0, _time.GetUtcNow()));
     }
 
     private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, double Norm, DeltaFile Reader);

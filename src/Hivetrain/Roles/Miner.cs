@@ -28,6 +28,7 @@ public sealed class Miner : IDisposable
     private readonly IModelStore _store;
     private readonly ILedger _ledger;
     private readonly IAssignedData _data;
+    private readonly TimeProvider _time;
     private readonly RoundWindows _windows = new();
     private readonly ILogger _logger;
     private readonly torch.Device _device;
@@ -38,8 +39,10 @@ public sealed class Miner : IDisposable
     private ParameterSnapshot? _published;
     private readonly Stopwatch _sinceLastPublish = new();
 
-    public Miner(IModelStore store, ILedger ledger, Keypair hotkey, IAssignedData data, MinerOptions options, ILogger<Miner>? logger = null)
+    public Miner(IModelStore store, ILedger ledger, Keypair hotkey, IAssignedData data, MinerOptions options, ILogger<Miner>? logger = null,
+        TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _store = store;
         _ledger = ledger;
         _data = data;
@@ -149,7 +152,7 @@ public sealed class Miner : IDisposable
             {
                 var delta = DeltaMath.Compute(_model!.NamedParameters, _base!.Tensors);
                 DeltaCodec.Write(file, delta, _encoding, new DeltaProvenance(Base!.Revision, Hotkey.Ss58Address, StepsOnBase, TokensOnBase,
-                    DateTimeOffset.UtcNow, message => Sr25519.Sign(Hotkey, message)));
+                    _time.GetUtcNow(), message => Sr25519.SignDeterministic(Hotkey, message)));
             }
             var commit = await _store.CommitAsync(Options.RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)],
                 $"delta on {Base!.Revision} after {StepsOnBase} steps", expectedParent: null, ct);

@@ -9,6 +9,9 @@ namespace Hivetrain.Roles;
 /// <c>proofZ</c> (strict: a freeloader gets there by chance a few rounds in a hundred); <b>disproven</b> below
 /// <c>disproofZ</c> or when the own-data loss does not drop at all (an honest delta almost never lands there); in
 /// between, <b>inconclusive</b>. The validator's moving average of the verdict carries the evidence across rounds.
+/// When the rows carry their groups (source file or dialect), each own row is compared with held-out rows of its own
+/// group (a stratified comparison): with non-iid assignments, a blend of deltas trained on one's group would otherwise
+/// lower the loss on one's own rows more than on the mixed held-out sample without any training on them.
 /// </summary>
 public static class OwnDataTest
 {
@@ -26,19 +29,55 @@ public static class OwnDataTest
     }
 
     public static Result Run(IReadOnlyList<double> ownBase, IReadOnlyList<double> ownWith, IReadOnlyList<double> heldOutBase,
-        IReadOnlyList<double> heldOutWith, double proofZ, double disproofZ)
+        IReadOnlyList<double> heldOutWith, double proofZ, double disproofZ) =>
+        Run(ownBase, ownWith, null, heldOutBase, heldOutWith, null, proofZ, disproofZ);
+
+    /// <summary>The test with each row's group (null: unknown, compare with the whole held-out sample).</summary>
+    public static Result Run(IReadOnlyList<double> ownBase, IReadOnlyList<double> ownWith, IReadOnlyList<int>? ownGroups,
+        IReadOnlyList<double> heldOutBase, IReadOnlyList<double> heldOutWith, IReadOnlyList<int>? heldOutGroups, double proofZ, double disproofZ)
     {
         var own = Reductions(ownBase, ownWith);
         var heldOut = Reductions(heldOutBase, heldOutWith);
-        var (ownMean, ownVariance) = MeanVariance(own);
-        var (heldMean, heldVariance) = MeanVariance(heldOut);
-        double standardError = Math.Sqrt(ownVariance / own.Length + heldVariance / heldOut.Length);
+        var (ownMean, ownVariance, heldMean, heldVariance) = ownGroups is null || heldOutGroups is null
+            ? Pooled(own, heldOut)
+            : Stratified(own, ownGroups, heldOut, heldOutGroups) ?? Pooled(own, heldOut);
+        double standardError = Math.Sqrt(ownVariance + heldVariance);
         bool finite = double.IsFinite(ownMean) && double.IsFinite(heldMean) && double.IsFinite(standardError);
         double gap = ownMean - heldMean;
         var verdict = !finite || !(ownMean > 0) || gap < disproofZ * standardError ? Verdict.Disproven
             : gap > proofZ * standardError ? Verdict.Proven
             : Verdict.Inconclusive;
         return new Result(ownMean, heldMean, standardError, verdict);
+    }
+
+    /// <summary>Own and held-out means with the variances of those means, over all rows.</summary>
+    private static (double, double, double, double) Pooled(double[] own, double[] heldOut)
+    {
+        var (ownMean, ownVariance) = MeanVariance(own);
+        var (heldMean, heldVariance) = MeanVariance(heldOut);
+        return (ownMean, ownVariance / own.Length, heldMean, heldVariance / heldOut.Length);
+    }
+
+    /// <summary>
+    /// The own rows whose group has at least two held-out rows, against the held-out means of those groups weighted as
+    /// the own rows are; null when no own row has such a group.
+    /// </summary>
+    private static (double, double, double, double)? Stratified(double[] own, IReadOnlyList<int> ownGroups, double[] heldOut, IReadOnlyList<int> heldOutGroups)
+    {
+        if (ownGroups.Count != own.Length || heldOutGroups.Count != heldOut.Length) throw new ArgumentException("one group per row");
+        var byGroup = Enumerable.Range(0, heldOut.Length).Where(i => heldOutGroups[i] >= 0).GroupBy(i => heldOutGroups[i])
+            .Where(g => g.Count() >= 2).ToDictionary(g => g.Key, g => MeanVariance(g.Select(i => heldOut[i]).ToArray()) is var (m, v) ? (Mean: m, Variance: v / g.Count()) : default);
+        var kept = Enumerable.Range(0, own.Length).Where(i => byGroup.ContainsKey(ownGroups[i])).ToList();
+        if (kept.Count == 0) return null;
+        var (ownMean, ownVariance) = MeanVariance(kept.Select(i => own[i]).ToArray());
+        double heldMean = 0, heldVariance = 0;
+        foreach (var g in kept.GroupBy(i => ownGroups[i]))
+        {
+            double weight = (double)g.Count() / kept.Count;
+            heldMean += weight * byGroup[g.Key].Mean;
+            heldVariance += weight * weight * byGroup[g.Key].Variance;
+        }
+        return (ownMean, ownVariance / kept.Count, heldMean, heldVariance);
     }
 
     private static double[] Reductions(IReadOnlyList<double> before, IReadOnlyList<double> after)

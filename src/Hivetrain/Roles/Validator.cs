@@ -25,6 +25,7 @@ public sealed class Validator : IDisposable
     private readonly IModelStore _store;
     private readonly ILedger _ledger;
     private readonly ValidatorData _data;
+    private readonly TimeProvider _time;
     private readonly SubmissionCollector _collector;
     private readonly ILogger _logger;
     private readonly torch.Device _device;
@@ -38,8 +39,10 @@ public sealed class Validator : IDisposable
     private (string Revision, ulong Seed, double[] Rows)? _baseLoss;
 
     /// <summary>A validator signing as <paramref name="hotkey"/>, evaluating on <paramref name="data"/>.</summary>
-    public Validator(IModelStore store, ILedger ledger, Keypair hotkey, ValidatorData data, ValidatorOptions options, ILogger<Validator>? logger = null)
+    public Validator(IModelStore store, ILedger ledger, Keypair hotkey, ValidatorData data, ValidatorOptions options, ILogger<Validator>? logger = null,
+        TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _store = store;
         _ledger = ledger;
         _data = data;
@@ -139,7 +142,7 @@ public sealed class Validator : IDisposable
     {
         var expectation = DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm };
         var submissions = await _collector.CollectAsync(chain.Roster, chain.Commitments, expectation, Hotkey.Ss58Address, ct);
-        bool inGrace = DateTimeOffset.UtcNow - baseModel.CommittedAt < Options.EffectiveStaleGrace;
+        bool inGrace = _time.GetUtcNow() - baseModel.CommittedAt < Options.EffectiveStaleGrace;
         return submissions.Select(s => s.Rejection?.Reason == RejectionReason.Stale && inGrace && s.DeltaBaseRevision == baseModel.Manifest.ParentRevision
             ? s with { Rejection = new MinerRejection(RejectionReason.StaleInGrace, $"on the previous base {s.DeltaBaseRevision}, within the grace period (skipped)") }
             : s).ToList();
@@ -189,7 +192,7 @@ public sealed class Validator : IDisposable
         var ownBase = Evaluate(own);
         var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own);
         var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
-        var proof = OwnDataTest.Run(ownBase, ownWith, round.BaseRows, heldOutWith, Options.ProofZ, Options.DisproofZ);
+        var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, round.BaseRows, heldOutWith, round.Sample.Groups, Options.ProofZ, Options.DisproofZ);
         MinerRejection? rejection =
             !double.IsFinite(reduction.MeanWith) ? new(RejectionReason.NonFiniteLoss, "the loss is not finite with the delta applied")
             : !reduction.Significant ? new(RejectionReason.NoReduction, $"no significant loss reduction ({reduction.Reduction:+0.0000;-0.0000} ± {reduction.StandardError:F4})")
@@ -266,7 +269,7 @@ public sealed class Validator : IDisposable
         }).OrderBy(m => m.Uid).ToList();
         foreach (var m in miners) _lastResults[m.Uid] = m;
         var record = new ValidatorRound(round.Base.Revision, round.Base.Manifest.Round, chain.Block, round.Seed, round.BaseLoss, miners,
-            weightsSet, note, DateTimeOffset.UtcNow, screening);
+            weightsSet, note, _time.GetUtcNow(), screening);
         await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", ct);
         return record;
     }

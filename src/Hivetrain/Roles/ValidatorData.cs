@@ -16,6 +16,8 @@ public sealed record ValidatorData(Func<ulong, int, TokenWindows> HeldOut, IAssi
         if (Private is null) return sample;
         var extra = Private(SeededRandom.Derive(seed, 0x9817A7E), context);
         if (extra.Context != sample.Context) throw new ArgumentException($"private rows have context {extra.Context}, the sample {sample.Context}");
-        return new TokenWindows([.. sample.Ids, .. extra.Ids], sample.Rows + extra.Rows, sample.Context);
+        // Private rows belong to no group of the public corpus: the own-data test leaves them out of its comparison.
+        int[]? groups = sample.Groups is null ? null : [.. sample.Groups, .. Enumerable.Repeat(-1, extra.Rows)];
+        return new TokenWindows([.. sample.Ids, .. extra.Ids], sample.Rows + extra.Rows, sample.Context) { Groups = groups };
     }
 }

@@ -14,7 +14,7 @@ namespace Hivetrain.Simulation;
 /// the other miners' public deltas where the attack needs them. (Attackers that really train, such as the lazy miner,
 /// the eval-overfitter and the sybil pair, are <see cref="Miner"/>s with a different budget or data instead.)
 /// </summary>
-public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, string repoId, IModelStore store, ulong seed)
+public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, string repoId, IModelStore store, ulong seed, TimeProvider? time = null)
 {
     /// <summary>Noise added by <see cref="AdversaryKind.NoisyCopy"/>, as a fraction of the source delta's norm.</summary>
     public const double NoiseToSource = 0.5;
@@ -184,6 +184,6 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
     }
 
     private void Write(string file, IReadOnlyDictionary<string, Tensor> delta, string baseRevision) =>
-        DeltaCodec.Write(file, delta, DeltaEncoding.F32, new DeltaProvenance(baseRevision, Hotkey.Ss58Address, Steps: 1, Tokens: 1, DateTimeOffset.UtcNow,
-            message => Sr25519.Sign(Hotkey, message)));
+        DeltaCodec.Write(file, delta, DeltaEncoding.F32, new DeltaProvenance(baseRevision, Hotkey.Ss58Address, Steps: 1, Tokens: 1, (time ?? TimeProvider.System).GetUtcNow(),
+            message => Sr25519.SignDeterministic(Hotkey, message)));
 }

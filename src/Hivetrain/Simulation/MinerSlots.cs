@@ -13,7 +13,7 @@ namespace Hivetrain.Simulation;
 /// (<see cref="SimulatedData"/>); crafted attackers are registered here and commit later (a front-runner at once).
 /// </summary>
 internal sealed class MinerSlots(SimulationOptions options, LocalStore store, SqliteLedger ledger, TokenSplit train, TokenSplit eval,
-    string wallets, TrainerOptions trainer, int context, ILoggerFactory loggers)
+    string wallets, TrainerOptions trainer, int context, ILoggerFactory loggers, TimeProvider clock)
 {
     private readonly CorpusAssignments _assignments = new(train);
     private readonly List<int> _honestUids = [];
@@ -74,10 +74,10 @@ internal sealed class MinerSlots(SimulationOptions options, LocalStore store, Sq
     public async Task<Adversary> CraftedAdversaryAsync(AdversaryKind kind, int index, string victimRepo, CancellationToken ct)
     {
         var name = $"{AdversaryNames.Of(kind)}-{index + 1}";
-        var hotkey = await Network.RegisterAsync(ledger, wallets, name, ct);
+        var hotkey = await Network.RegisterAsync(ledger, wallets, name, options.Seed, ct);
         var repo = kind is AdversaryKind.SharedRepo or AdversaryKind.FrontRunner ? victimRepo : $"{name}/delta";
         if (kind == AdversaryKind.FrontRunner) await ledger.SetCommitmentAsync(hotkey, repo, ct);
-        return new Adversary(kind, name, hotkey, repo, store, options.Seed + 1000 + (ulong)index);
+        return new Adversary(kind, name, hotkey, repo, store, options.Seed + 1000 + (ulong)index, clock);
     }
 
     /// <summary>Commits a crafted adversary's repository (after the honest miners committed theirs); a front-runner already has.</summary>
@@ -91,12 +91,12 @@ internal sealed class MinerSlots(SimulationOptions options, LocalStore store, Sq
     private async Task<TrainedMiner> CreateAsync(string name, IAssignedData data, int seedOffset, int steps, AdversaryKind? kind,
         PredictedSampleWindows? aim, CancellationToken ct)
     {
-        var hotkey = await Network.RegisterAsync(ledger, wallets, name, ct);
+        var hotkey = await Network.RegisterAsync(ledger, wallets, name, options.Seed, ct);
         var uid = (await ledger.GetRosterAsync(ct)).First(n => n.Hotkey == hotkey.Ss58Address).Uid;
         var miner = new Miner(store, ledger, hotkey, data,
             new MinerOptions($"{name}/delta", Network.BaseRepo, trainer with { Seed = (long)options.Seed + seedOffset, Context = context },
                 PublishSteps: steps, DeltaEncoding: options.DeltaEncoding, Device: options.Device),
-            loggers.CreateLogger<Miner>());
+            loggers.CreateLogger<Miner>(), clock);
         return new TrainedMiner(name, miner, steps, kind, aim) { Uid = uid };
     }
 }

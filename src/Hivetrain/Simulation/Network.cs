@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Diagnostics;
 using Hivetrain.Artifacts;
 using Hivetrain.Data;
@@ -91,8 +93,9 @@ public sealed class Network : IDisposable
         var config = GptConfig.Preset(options.Model);
         int context = Math.Min(options.Context ?? config.Context, config.Context);
         var device = TorchRuntime.Device(options.Device);
-        var store = new LocalStore(Path.Combine(root, "store"));
-        var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), LedgerSetup, null, ct);
+        var clock = new SimulatedClock();
+        var store = new LocalStore(Path.Combine(root, "store"), time: clock);
+        var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(root, "ledger.db"), LedgerSetup, clock, ct);
         var wallets = Path.Combine(root, "wallets");
         var train = corpus.Split(SplitName.Train);
         var eval = corpus.Split(SplitName.Eval);
@@ -103,7 +106,7 @@ public sealed class Network : IDisposable
             MinLearningRate: options.LearningRate / 10, WarmupSteps: options.WarmupSteps,
             DecaySteps: Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound), Context: context, Seed: (long)options.Seed);
 
-        var slots = new MinerSlots(options, store, ledger, train, eval, wallets, trainer, context, loggers);
+        var slots = new MinerSlots(options, store, ledger, train, eval, wallets, trainer, context, loggers, clock);
         var miners = new List<TrainedMiner>();
         for (int i = 0; i < options.HonestMiners; i++) miners.Add(await slots.HonestAsync(i, ct));
         var zoo = options.AdversaryList;
@@ -118,13 +121,13 @@ public sealed class Network : IDisposable
         for (int v = 0; v < options.Validators; v++)
         {
             var name = $"validator-{v + 1}";
-            var hotkey = await RegisterAsync(ledger, wallets, name, ct);
+            var hotkey = await RegisterAsync(ledger, wallets, name, options.Seed, ct);
             await ledger.SetStakeAsync(hotkey.Ss58Address, 1000.0 * (v + 1), validatorPermit: true, ct);
             // Simulated rounds score at the end of the send interval, when the stale grace period is over.
             var validatorOptions = new ValidatorOptions(BaseRepo, Path.Combine(root, "state", name), SampleRows: options.SampleRows,
                 Context: context, EpochLengthBlocks: EpochBlocks, StaleGrace: TimeSpan.Zero, ScorePower: options.ScorePower, Device: options.Device);
             var data = new ValidatorData((seed, ctx) => EvaluationSample.Draw(eval, seed, options.SampleRows, ctx), assignments);
-            validators.Add(new Validator(store, ledger, hotkey, data, validatorOptions, loggers.CreateLogger<Validator>()));
+            validators.Add(new Validator(store, ledger, hotkey, data, validatorOptions, loggers.CreateLogger<Validator>(), clock));
         }
         var averager = new Averager(store, ledger,
             (seed, rows, ctx) => EvaluationSample.Draw(merge, seed, rows, ctx),
@@ -133,7 +136,7 @@ public sealed class Network : IDisposable
                 MergeRows: options.BatchRows, GuardRows: options.SampleRows, Context: context,
                 OuterLearningRate: options.OuterLearningRate, OuterMomentum: options.OuterMomentum, Device: options.Device,
                 DownlinkEncoding: options.DownlinkEncoding, AssignmentSkew: options.ShardSkew),
-            loggers.CreateLogger<Averager>());
+            loggers.CreateLogger<Averager>(), clock);
 
         // The network starts from a model that has learned the basics, as a real one starts from a pretrained checkpoint: from
         // random weights every delta is the same generic learning and no own-data test can tell whose data it came from.
@@ -244,9 +247,11 @@ public sealed class Network : IDisposable
         return rounds;
     }
 
-    internal static async Task<Keypair> RegisterAsync(SqliteLedger ledger, string wallets, string name, CancellationToken ct)
+    /// <summary>Registers the participant's hotkey, derived from the seed and its name so that every run has the same ones.</summary>
+    internal static async Task<Keypair> RegisterAsync(SqliteLedger ledger, string wallets, string name, ulong seed, CancellationToken ct)
     {
-        var hotkey = Wallet.CreateHotkey(wallets, name, "default");
+        var secret = SHA256.HashData(Encoding.UTF8.GetBytes($"hivetrain/simulate/v1\n{seed}\n{name}"));
+        var hotkey = Wallet.ImportHotkey(wallets, name, "default", "0x" + Convert.ToHexStringLower(secret));
         await ledger.RegisterAsync(hotkey, ct);
         return hotkey;
     }

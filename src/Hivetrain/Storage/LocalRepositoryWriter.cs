@@ -9,7 +9,7 @@ namespace Hivetrain.Storage;
 /// before the next: the new blobs, the manifest, then the head. Until the head is replaced nothing
 /// refers to the new files, so a crash leaves only unreferenced files, which the next writer removes.
 /// </summary>
-internal sealed class LocalRepositoryWriter(LocalRepository repo, Action<LocalStoreStep>? stepHook)
+internal sealed class LocalRepositoryWriter(LocalRepository repo, Action<LocalStoreStep>? stepHook, TimeProvider time)
 {
     private const int CopyBufferBytes = 1 << 20;
 
@@ -33,7 +33,7 @@ internal sealed class LocalRepositoryWriter(LocalRepository repo, Action<LocalSt
             entries[file.Path] = await StoreBlobAsync(file, ct).ConfigureAwait(false);
         RejectFileUnderFile(entries.Keys);
 
-        var manifest = LocalStoreManifest.Create(parent, DateTimeOffset.UtcNow, message, entries.Values);
+        var manifest = LocalStoreManifest.Create(parent, time.GetUtcNow(), message, entries.Values);
         var manifestTemp = NewTempPath();
         DurableFile.WriteFlushed(manifestTemp, manifest.ToJsonBytes());
         Step(LocalStoreStep.ManifestTempWritten);

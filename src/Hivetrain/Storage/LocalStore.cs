@@ -12,12 +12,14 @@ public sealed class LocalStore : IModelStore
 {
     private readonly string _root;
     private readonly LocalStoreOptions _options;
+    private readonly TimeProvider _time; // commit times (a simulation passes its own clock, so its revision ids repeat)
 
     /// <summary>Opens (creating if needed) the store rooted at <paramref name="root"/>.</summary>
-    public LocalStore(string root, LocalStoreOptions? options = null)
+    public LocalStore(string root, LocalStoreOptions? options = null, TimeProvider? time = null)
     {
         _root = Path.GetFullPath(root);
         _options = options ?? LocalStoreOptions.Default;
+        _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(Path.Combine(_root, "repos"));
     }
 
@@ -76,7 +78,7 @@ public sealed class LocalStore : IModelStore
     {
         var repo = Open(repoId);
         repo.EnsureExists();
-        var writer = new LocalRepositoryWriter(repo, StepHook);
+        var writer = new LocalRepositoryWriter(repo, StepHook, _time);
         return await writer.CommitAsync(files, message, expectedParent, ct).ConfigureAwait(false);
     }
 
@@ -142,7 +144,7 @@ public sealed class LocalStore : IModelStore
             throw new StoreException(StoreErrorReason.InvalidArgument, $"keepLast must be at least 1 (got {keepLast}): the latest revision is always kept");
         var repo = Open(repoId);
         repo.EnsureExists();
-        await new LocalRepositoryWriter(repo, StepHook).PruneAsync(keepLast, DateTimeOffset.UtcNow - _options.PruneGrace, ct).ConfigureAwait(false);
+        await new LocalRepositoryWriter(repo, StepHook, _time).PruneAsync(keepLast, _time.GetUtcNow() - _options.PruneGrace, ct).ConfigureAwait(false);
     }
 
     private string ResolveBlob(string repoId, string revision, string path, long? maxBytes)

@@ -97,4 +97,15 @@ public sealed class Sr25519SigningTests
     [InlineData("//")]
     public void Invalid_secret_uris_are_named(string uri) =>
         Assert.Equal(WalletErrorReason.InvalidSecretUri, Assert.Throws<WalletException>(() => SecretUri.Parse(uri)).Reason);
+
+    [Fact]
+    public void Deterministic_signatures_repeat_and_verify_and_differ_per_message()
+    {
+        var pair = Hivetrain.Ledger.Keys.Sr25519.FromMiniSecret(Enumerable.Repeat((byte)7, 32).ToArray());
+        var first = Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(pair, "delta"u8);
+        Assert.Equal(first, Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(pair, "delta"u8));
+        Assert.True(Hivetrain.Ledger.Keys.Sr25519.Verify(pair.PublicKey, "delta"u8, first));
+        Assert.NotEqual(first, Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(pair, "delta2"u8));
+        Assert.NotEqual(first, Hivetrain.Ledger.Keys.Sr25519.Sign(pair, "delta"u8)); // hedged signing adds randomness
+    }
 }

@@ -67,4 +67,24 @@ public sealed class OwnDataTestTests
         Assert.True(below.Statistic < 0);
         Assert.Equal(OwnDataTest.Verdict.Disproven, below.Outcome);
     }
+
+    [Fact]
+    public void Own_rows_are_compared_with_held_out_rows_of_their_own_group()
+    {
+        // A blend of deltas trained on group 1 lowers every group-1 row alike: against the mixed sample its own rows (all of
+        // group 1) look favoured; against the group-1 held-out rows they do not.
+        var random = new Random(20);
+        double[] Noise(int n, double mean) => Enumerable.Range(0, n).Select(_ => mean + 0.02 * (random.NextDouble() - 0.5)).ToArray();
+        var ownBase = Enumerable.Repeat(4.0, 16).ToArray();
+        var heldBase = Enumerable.Repeat(4.0, 32).ToArray();
+        var ownWith = Minus(ownBase, Noise(16, 0.3));
+        var heldWith = Minus(heldBase, [.. Noise(16, 0.3), .. Noise(16, 0.0)]);
+        int[] ownGroups = [.. Enumerable.Repeat(1, 16)];
+        int[] heldGroups = [.. Enumerable.Repeat(1, 16), .. Enumerable.Repeat(0, 16)];
+
+        Assert.Equal(OwnDataTest.Verdict.Proven, OwnDataTest.Run(ownBase, ownWith, heldBase, heldWith, 2, 0).Outcome);
+        var stratified = OwnDataTest.Run(ownBase, ownWith, ownGroups, heldBase, heldWith, heldGroups, 2, 0);
+        Assert.NotEqual(OwnDataTest.Verdict.Proven, stratified.Outcome);
+        Assert.Equal(0.3, stratified.HeldOutReduction, 2);
+    }
 }

@@ -88,7 +88,7 @@ internal static class ScreeningNetwork
                 await store.CreateRepositoryAsync(repo, ct);
                 var file = Path.Combine(root, $"delta-{i}.safetensors");
                 WriteDelta(file, step, Quality[i], seed: 100 + i, new DeltaProvenance(baseModel.Revision, key.Ss58Address, 10, 640, DateTimeOffset.UtcNow,
-                    message => Sr25519.Sign(key, message)));
+                    message => Sr25519.SignDeterministic(key, message)));
                 await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, ct);
                 File.Delete(file);
             }

@@ -16,7 +16,7 @@ public sealed class NetworkTests : IDisposable
     public async Task Small_network_learns_and_every_adversary_gets_nothing()
     {
         var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 2, Validators: 2, Rounds: 3, StepsPerRound: 12,
-            Model: "tiny", Data: "synthetic:documents=1500", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 4,
+            Model: "tiny", Data: "synthetic:documents=6000", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 4,
             SampleRows: 32, MergeSteps: 2, Adversaries: Original, CacheDirectory: Path.Combine(_root, "cache"));
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
 
@@ -37,6 +37,25 @@ public sealed class NetworkTests : IDisposable
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "loss.png")));
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "weights.png")));
         Assert.Equal(3, RoundMetrics.ReadAll(Path.Combine(options.OutputDirectory, "metrics.jsonl")).Count);
+    }
+
+    [Fact]
+    public async Task Two_runs_with_the_same_seed_give_the_same_figures()
+    {
+        // The simulation runs on its own clock, so revision ids, seeds and block numbers repeat from run to run.
+        async Task<IReadOnlyList<RoundMetrics>> RunAsync(string name)
+        {
+            var options = new SimulationOptions(Path.Combine(_root, name), Miners: 2, Validators: 1, Rounds: 2, StepsPerRound: 4,
+                Model: "tiny", Data: "synthetic:documents=600", BatchRows: 4, Context: 16, WarmupSteps: 2, SampleRows: 8, MergeSteps: 2,
+                Adversaries: [AdversaryKind.Copier], WarmStartSteps: 10, CacheDirectory: Path.Combine(_root, "cache"));
+            using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+            return await Network.RunAsync(options, corpus, new SilentObserver(), null, CancellationToken.None);
+        }
+
+        var first = await RunAsync("first");
+        var second = await RunAsync("second");
+        Assert.Equal(first.Select(r => (r.BaseRevision, r.BaseLoss, r.BaselineLoss)), second.Select(r => (r.BaseRevision, r.BaseLoss, r.BaselineLoss)));
+        Assert.Equal(first.SelectMany(r => r.Miners.Select(m => (m.Name, m.Score, m.Weight))), second.SelectMany(r => r.Miners.Select(m => (m.Name, m.Score, m.Weight))));
     }
 
     [Fact]

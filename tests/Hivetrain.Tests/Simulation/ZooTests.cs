@@ -28,9 +28,10 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
         public async Task InitializeAsync()
         {
             // Large enough for the own-data test to see one pass of memorization: the tiny model, windows of 32 tokens, 16 steps of
-            // 8 windows per round after a warm start, a held-out sample of 32 windows.
+            // 8 windows per round after a warm start, a held-out sample of 32 windows from an eval split of ~150 documents (with
+            // fewer, the sample's windows overlap and its spread is underestimated).
             var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 3, Validators: 1, Rounds: 3, StepsPerRound: 16,
-                Model: "tiny", Data: "synthetic:documents=1500", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 10,
+                Model: "tiny", Data: "synthetic:documents=6000", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 10,
                 SampleRows: 32, MergeSteps: 2, Adversaries: NewKinds, Baseline: false, CacheDirectory: Path.Combine(_root, "cache"));
             using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
             Rounds = await Network.RunAsync(options, corpus, new SilentObserver(), null, CancellationToken.None);
@@ -129,7 +130,7 @@ public sealed class ZooTests(ZooTests.Run run) : IClassFixture<ZooTests.Run>
     {
         Assert.All(HonestRows, m => Assert.True(m.Rejection is null, $"{m.Name}: {m.Rejection}"));
         // The rest goes to attackers that do real work of their own: the sybil pair and the lazy miner.
-        Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight >= 0.9, $"round {r.Round}: honest {r.HonestWeight:P1}"));
+        Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight >= 0.95, $"round {r.Round}: honest {r.HonestWeight:P1}"));
         var workers = new[] { AdversaryNames.Of(AdversaryKind.Sybil), AdversaryNames.Of(AdversaryKind.Lazy) };
         Assert.All(run.Rounds.Skip(1), r => Assert.True(r.HonestWeight + r.Miners.Where(m => workers.Contains(m.Role)).Sum(m => m.Weight) >= 0.98,
             $"round {r.Round}: freeloaders hold {1 - r.HonestWeight:P1} with the workers"));

@@ -53,13 +53,22 @@ public static class Sr25519
     /// Signs <paramref name="message"/> in Substrate's signing context (<c>"substrate"</c>). The nonce is a
     /// transcript witness over the secret nonce and fresh randomness, so two signatures of one message differ.
     /// </summary>
-    public static byte[] Sign(Keypair pair, ReadOnlySpan<byte> message)
+    public static byte[] Sign(Keypair pair, ReadOnlySpan<byte> message) => Sign(pair, message, hedged: true);
+
+    /// <summary>
+    /// Signs deterministically: the nonce comes from the secret nonce and the message alone, so the same message gives
+    /// the same signature (what a delta's signature needs, so that a published file and its revision id do not depend on
+    /// the moment of signing). As safe as hedged signing while the secret key is secret.
+    /// </summary>
+    public static byte[] SignDeterministic(Keypair pair, ReadOnlySpan<byte> message) => Sign(pair, message, hedged: false);
+
+    private static byte[] Sign(Keypair pair, ReadOnlySpan<byte> message, bool hedged)
     {
         var secret = pair.SecretKey ?? throw new ArgumentException($"{pair.Ss58Address} is watch-only: it has no secret key", nameof(pair));
         var t = SigningTranscript(message);
         t.AppendMessage("proto-name", "Schnorr-sig"u8);
         t.AppendMessage("sign:pk", pair.PublicKey);
-        var r = t.WitnessScalar("signing", secret.AsSpan(32, 32));
+        var r = t.WitnessScalar("signing", secret.AsSpan(32, 32), hedged);
         var bigR = Ristretto.MultiplyBase(r);
         t.AppendMessage("sign:R", bigR);
         var k = t.ChallengeScalar("sign:c");

@@ -47,9 +47,11 @@ internal sealed class Transcript
 
     /// <summary>
     /// A secret nonce scalar bound to the transcript, the witness and fresh randomness (merlin's transcript RNG),
-    /// so a bad RNG alone cannot leak the key.
+    /// so a bad RNG alone cannot leak the key. Without <paramref name="hedged"/> the randomness is 32 zero bytes: the nonce
+    /// is then a deterministic function of the secret witness and the transcript (as in deterministic Schnorr signing),
+    /// so signing the same message twice gives the same signature.
     /// </summary>
-    public byte[] WitnessScalar(string label, ReadOnlySpan<byte> witness)
+    public byte[] WitnessScalar(string label, ReadOnlySpan<byte> witness, bool hedged = true)
     {
         var rng = _strobe.Clone();
         Span<byte> length = stackalloc byte[4];
@@ -58,7 +60,8 @@ internal sealed class Transcript
         rng.MetaAd(length, more: true);
         rng.Key(witness, more: false);
         Span<byte> random = stackalloc byte[32];
-        RandomNumberGenerator.Fill(random);
+        if (hedged) RandomNumberGenerator.Fill(random);
+        else random.Clear();
         rng.MetaAd("rng"u8, more: false);
         rng.Key(random, more: false);
         Span<byte> wide = stackalloc byte[64];
