@@ -172,30 +172,27 @@ public sealed class Averager : IDisposable
 
     private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, double Norm, DeltaFile Reader);
 
+    /// <summary>
+    /// The round's deltas, collected as the validators collect them (ownership by signature, the same checks and bounded
+    /// downloads), then those with positive validator weight when validators have set weights; the files are opened.
+    /// </summary>
     private async Task<(List<MergeInput> Deltas, List<(string, string)> Rejected)> CollectAsync(BaseModel baseModel, CancellationToken ct)
     {
         var neurons = await _ledger.GetRosterAsync(ct);
         var weights = ValidatorConsensus.Compute(neurons, await _ledger.GetWeightsAsync(ct));
-        var roster = neurons.ToDictionary(n => n.Hotkey, n => n.Uid);
-        var claims = RepositoryOwnership.Resolve(await _ledger.GetCommitmentsAsync(ct));
+        var expectation = DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm };
+        var submissions = await new SubmissionCollector(_store).CollectAsync(neurons, await _ledger.GetCommitmentsAsync(ct), expectation, except: null, ct);
         var deltas = new List<MergeInput>();
         var rejected = new List<(string, string)>();
         var seen = new HashSet<string>();
-        foreach (var (hotkey, claim) in claims.OrderBy(c => c.Key, StringComparer.Ordinal))
+        foreach (var s in submissions.OrderBy(s => s.Neuron.Hotkey, StringComparer.Ordinal))
         {
-            if (!claim.IsOwner || !roster.TryGetValue(hotkey, out var uid)) continue;
-            double weight = weights.GetValueOrDefault(uid);
-            if (weights.Count > 0 && weight <= 0) { rejected.Add((hotkey, "no validator weight")); continue; }
-            var commits = await _store.ListRevisionsAsync(claim.RepoId, 1, ct);
-            if (commits.Count == 0) continue;
-            string path;
-            try { path = await _store.GetLocalPathAsync(claim.RepoId, commits[0].Revision, ProtocolFiles.Delta, ct); }
-            catch (StoreException e) { rejected.Add((hotkey, $"no delta file: {e.Reason}")); continue; }
-            var verdict = DeltaCheck.Check(path, DeltaExpectation.For(_model!.NamedParameters, baseModel.Revision) with { MaxNorm = Options.MaxDeltaNorm });
-            if (!verdict.IsValid) { rejected.Add((hotkey, verdict.ToString())); continue; }
-            var file = DeltaFile.Open(path);
-            if (!seen.Add(file.Metadata.Sha256)) { rejected.Add((hotkey, "copy: same content as another delta")); file.Dispose(); continue; }
-            deltas.Add(new MergeInput(hotkey, claim.RepoId, commits[0].Revision, weight, verdict.Norm, file));
+            if (s.Rejection is { Reason: RejectionReason.NoDelta }) continue;
+            if (s.File is not { } file) { rejected.Add((s.Neuron.Hotkey, s.Rejection!.ToString())); continue; }
+            double weight = weights.GetValueOrDefault(s.Neuron.Uid);
+            if (weights.Count > 0 && weight <= 0) { rejected.Add((s.Neuron.Hotkey, "no validator weight")); file.Dispose(); continue; }
+            if (!seen.Add(file.Metadata.Sha256)) { rejected.Add((s.Neuron.Hotkey, "copy: same content as another delta")); file.Dispose(); continue; }
+            deltas.Add(new MergeInput(s.Neuron.Hotkey, s.Repo, s.Revision!, weight, s.Norm, file));
         }
         if (Options.TopK is { } k && deltas.Count > k)
         {

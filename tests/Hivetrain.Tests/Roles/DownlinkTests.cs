@@ -108,7 +108,8 @@ public sealed class DownlinkTests : IDisposable
         var path = Path.Combine(Path.GetTempPath(), $"downlink-delta-{Guid.NewGuid():N}.safetensors");
         try
         {
-            DeltaCodec.Write(path, delta, DeltaEncoding.F32, new DeltaProvenance(parent.Revision, key.Ss58Address, 1, 64, DateTimeOffset.UtcNow));
+            DeltaCodec.Write(path, delta, DeltaEncoding.F32, new DeltaProvenance(parent.Revision, key.Ss58Address, 1, 64, DateTimeOffset.UtcNow,
+                message => Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(key, message)));
             await store.CommitAsync("m1/delta", [CommitFile.FromFile(ProtocolFiles.Delta, path)], "delta", expectedParent: null, ct);
         }
         finally { File.Delete(path); }
