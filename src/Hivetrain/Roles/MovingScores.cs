@@ -5,7 +5,7 @@ namespace Hivetrain.Roles;
 /// <summary>
 /// A validator's moving averages per uid, keyed to the hotkey that held the uid: a uid taken over by another hotkey
 /// starts again from zero. Two averages: of the raw scores, and of the own-data verdict (1 proven, 0 disproven,
-/// unchanged when inconclusive: the "proof"), which multiplies a round's held-out reduction. Each advances once per (base revision, delta) —
+/// unchanged when inconclusive: the "proof"); weights come from their product. Each advances once per (base revision, delta) —
 /// the <c>key</c> of an update — however often the same submission is seen. Non-finite or negative raw scores count as
 /// zero, so no sequence of inputs makes an average NaN, negative or infinite.
 /// </summary>
@@ -40,8 +40,8 @@ public sealed class MovingScores
 
     /// <summary>
     /// Folds an own-data verdict into the proof average (proven pulls it toward 1, disproven toward 0, inconclusive leaves
-    /// it) and the round's raw score into the score average: the held-out reduction × the updated proof, or 0 when
-    /// disproven. Returns that raw score.
+    /// it) and the round's raw score into the score average: the held-out reduction, or 0 when disproven. Returns that
+    /// raw score. Weights come from the product of the two averages (<see cref="Weighted"/>).
     /// </summary>
     public double UpdateProven(int uid, string hotkey, double heldOutReduction, OwnDataTest.Verdict verdict, string key)
     {
@@ -53,10 +53,18 @@ public sealed class MovingScores
             OwnDataTest.Verdict.Disproven => (1 - Alpha) * previous.Proof,
             _ => previous.Proof,
         };
-        double raw = verdict == OwnDataTest.Verdict.Disproven ? 0 : Sanitize(heldOutReduction) * proof;
+        double raw = verdict == OwnDataTest.Verdict.Disproven ? 0 : Sanitize(heldOutReduction);
         _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, proof, key);
         return raw;
     }
+
+    /// <summary>
+    /// The weights: (score average × proof average)^<paramref name="power"/>, normalized to sum to 1; empty when all are 0.
+    /// A miner's weight needs both a record of held-out reductions and a record of proven own-data work; a chance proof
+    /// of a freeloader is one small factor times another.
+    /// </summary>
+    public IReadOnlyDictionary<int, double> Weighted(double power) =>
+        Normalize(_entries.ToDictionary(e => e.Key, e => e.Value.Average * e.Value.Proof), power);
 
     private Entry Current(int uid, string hotkey) =>
         _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry : new Entry(hotkey, 0, 0, null);
@@ -86,13 +94,14 @@ public sealed class MovingScores
     /// Averages raised to <paramref name="power"/> (≥ 1), normalized to sum to 1; empty when all are zero. Scaled by the
     /// largest average first, so the power neither overflows nor underflows the others to 0 needlessly.
     /// </summary>
-    public IReadOnlyDictionary<int, double> Normalized(double power)
+    public IReadOnlyDictionary<int, double> Normalized(double power) => Normalize(Averages, power);
+
+    private static IReadOnlyDictionary<int, double> Normalize(IReadOnlyDictionary<int, double> values, double power)
     {
         if (!(power >= 1) || double.IsInfinity(power)) throw new ArgumentOutOfRangeException(nameof(power), power, "the score power must be finite and at least 1");
-        if (power == 1) return Normalized();
-        double largest = _entries.Values.Select(e => e.Average).DefaultIfEmpty(0).Max();
+        double largest = values.Values.DefaultIfEmpty(0).Max();
         if (!(largest > 0) || double.IsInfinity(largest)) return new Dictionary<int, double>();
-        var raised = _entries.Where(e => e.Value.Average > 0).ToDictionary(e => e.Key, e => Math.Pow(e.Value.Average / largest, power));
+        var raised = values.Where(e => e.Value > 0).ToDictionary(e => e.Key, e => Math.Pow(e.Value / largest, power));
         double total = raised.Values.Sum();
         return raised.Where(e => e.Value > 0).ToDictionary(e => e.Key, e => e.Value / total);
     }

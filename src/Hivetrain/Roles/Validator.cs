@@ -256,7 +256,7 @@ public sealed class Validator : IDisposable
         foreach (var r in results.Where(r => r.Reused is null && r.Rejection is { KeepsAverage: false, Reason: not RejectionReason.ScreenedOut }))
             _logger.LogWarning("uid {Uid} ({Hotkey}) rejected: {Rejection}", r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey, r.Rejection);
 
-        var normalized = Scores.Normalized(Options.ScorePower);
+        var normalized = Scores.Weighted(Options.ScorePower);
         var (weightsSet, note) = await SetWeightsAsync(normalized, chain.Roster, chain.Block, chain.Rules, ct);
         var averages = Scores.Averages;
         var proofs = Scores.Proofs;

@@ -106,16 +106,17 @@ public sealed class MovingScoresTests
         var scores = new MovingScores(0.5);
         double first = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base1/aaa");
         double again = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base1/aaa");
-        Assert.Equal(0.5, first, 12);   // held-out reduction × proof average (½ after one proven round)
-        Assert.Equal(0, again);         // the same submission on the same base: nothing moves
-        Assert.Equal(0.25, scores.Averages[1], 12);
+        Assert.Equal(1.0, first, 12);
+        Assert.Equal(0, again); // the same submission on the same base: nothing moves
+        Assert.Equal(0.5, scores.Averages[1], 12);
+        Assert.Equal(0.5, scores.Proofs[1], 12);
         Assert.True(scores.HasSeen(1, "hk", "base1/aaa"));
         scores.Update(1, "hk", 0, key: "base1/aaa");
-        Assert.Equal(0.25, scores.Averages[1], 12);
+        Assert.Equal(0.5, scores.Averages[1], 12);
 
         scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base2/bbb"); // a new base: it moves again
         Assert.Equal(0.75, scores.Proofs[1], 12);
-        Assert.Equal(0.5 * 0.75 + 0.5 * 0.25, scores.Averages[1], 12);
+        Assert.Equal(0.75, scores.Averages[1], 12);
     }
 
     [Fact]
@@ -126,7 +127,33 @@ public sealed class MovingScoresTests
         double raw = scores.UpdateProven(1, "hk", 2.0, OwnDataTest.Verdict.Disproven, key: "b2/y");
         Assert.Equal(0, raw);
         Assert.Equal(0.25, scores.Proofs[1], 12);
-        Assert.Equal(0.125, scores.Averages[1], 12);
+        Assert.Equal(0.25, scores.Averages[1], 12);
+    }
+
+    [Fact]
+    public void An_inconclusive_verdict_leaves_the_proof_and_keeps_the_score()
+    {
+        var scores = new MovingScores(0.5);
+        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "b1/x");
+        double raw = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b2/y");
+        Assert.Equal(0.5, scores.Proofs[1], 12);
+        Assert.Equal(1.0, raw, 12);
+        Assert.Equal(0.75, scores.Averages[1], 12);
+    }
+
+    [Fact]
+    public void Weights_need_both_a_score_and_a_proof()
+    {
+        var scores = new MovingScores(0.5);
+        scores.UpdateProven(1, "honest", 1.0, OwnDataTest.Verdict.Proven, key: "b1/a");
+        scores.UpdateProven(2, "freeloader", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b1/b"); // never proven
+        scores.UpdateProven(3, "lucky", 1.0, OwnDataTest.Verdict.Proven, key: "b1/c");
+        scores.UpdateProven(3, "lucky", 1.0, OwnDataTest.Verdict.Disproven, key: "b2/c");
+        var weights = scores.Weighted(power: 3);
+        Assert.False(weights.ContainsKey(2));
+        // honest: 0.5 × 0.5; lucky after a chance proof and a disproof: 0.25 × 0.25, cubed: 1/64 of the honest weight.
+        Assert.Equal(1.0 / 65, weights[3], 12);
+        Assert.Equal(64.0 / 65, weights[1], 12);
     }
 
     [Fact]
@@ -138,16 +165,5 @@ public sealed class MovingScoresTests
         Assert.Equal(scores.Proofs[3], restored.Proofs[3]);
         Assert.True(restored.HasSeen(3, "hk3", "b1/z"));
         Assert.Equal(0, restored.UpdateProven(3, "hk3", 0.8, OwnDataTest.Verdict.Proven, key: "b1/z"));
-    }
-
-    [Fact]
-    public void An_inconclusive_verdict_leaves_the_proof_and_earns_by_it()
-    {
-        var scores = new MovingScores(0.5);
-        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "b1/x");
-        double raw = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b2/y");
-        Assert.Equal(0.5, scores.Proofs[1], 12);
-        Assert.Equal(0.5, raw, 12);
-        Assert.Equal(0, new MovingScores(0.5).UpdateProven(2, "new", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b1/z")); // no proof yet: nothing
     }
 }
