@@ -42,7 +42,7 @@ internal static class EfficacyConsole
                 Bytes(s.BytesUpPerRound), Bytes(s.BytesDownPerRound), Ratio(s.YTotal), Ratio(s.YUp), s.Seconds.ToString("F0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"X = L / L_B2 − 1; η = (L_B1 − L) / (L_B1 − L_B3); Y = synchronous data-parallel's bytes (8·P·H per miner per round; 4·P·H up) over this condition's."));
-        var goals = new Table().Border(TableBorder.Rounded).Title("Issue 10 goals").AddColumn("goal").AddColumn(new TableColumn("measured").RightAligned()).AddColumn("met");
+        var goals = new Table().Border(TableBorder.Rounded).Title("Training efficacy goals").AddColumn("goal").AddColumn(new TableColumn("measured").RightAligned()).AddColumn("met");
         foreach (var g in EfficacyGoals.Evaluate(report.Info, report.Summaries))
             goals.AddRow(Markup.Escape(g.Goal), Markup.Escape(g.Figure), g.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "[grey]n/a[/]" });
         AnsiConsole.Write(goals);
