@@ -15,14 +15,10 @@ internal sealed class TokenArraySource(int[] tokens, int seed) : IWindowSource
         return new TokenWindows(ids, rows, context);
     }
 
-    /// <summary>Tokens of the first <paramref name="chars"/> characters of the shared Jane Austen corpus.</summary>
+    /// <summary>Tokens of the first <paramref name="chars"/> characters of the Jane Austen corpus (bench/data).</summary>
     public static int[] AustenTokens(int chars)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hivetrain.slnx"))) dir = dir.Parent;
-        var path = Path.Combine(dir?.FullName ?? ".", "..", "shared", "corpora", "jane_austen.txt");
-        if (!File.Exists(path)) path = "/work/shared/corpora/jane_austen.txt";
-        var text = File.ReadAllText(path);
+        var text = File.ReadAllText(BenchData.AustenPath);
         return Hivetrain.Model.Tokenizer.Gpt2.Encode(text[..Math.Min(chars, text.Length)]);
     }
 }

@@ -5,7 +5,7 @@ using Hivetrain.Model;
 namespace Hivetrain.Bench;
 
 /// <summary>
-/// GPT-2 tokenization throughput on a real corpus (default <c>../shared/corpora/jane_austen.txt</c>), one core
+/// GPT-2 tokenization throughput on a real corpus (default <c>bench/data/jane_austen.txt</c>), one core
 /// and all cores, and opening it through the token cache cold (tokenize and write) and warm (map).
 /// </summary>
 internal sealed class TokenizeBenchmark : IBenchmark
@@ -15,7 +15,7 @@ internal sealed class TokenizeBenchmark : IBenchmark
 
     public async Task RunAsync(string[] args)
     {
-        var path = args.Length > 0 ? args[0] : DefaultCorpus();
+        var path = args.Length > 0 ? args[0] : BenchData.AustenPath;
         double bytes = new FileInfo(path).Length;
         double read = PhysicalReference.FileReadSpeed(path);
         Console.WriteLine($"corpus {path}: {bytes / 1e6:F1} MB; raw read {read / 1e9:F2} GB/s");
@@ -74,13 +74,5 @@ internal sealed class TokenizeBenchmark : IBenchmark
     {
         double speed = bytes / seconds;
         Console.WriteLine($"{what,-40} {seconds * 1e3,9:F1} ms {speed / 1e6,8:F2} MB/s {tokens / seconds / 1e6,7:F2} Mtok/s  {speed / readSpeed:P3} of raw read");
-    }
-
-    private static string DefaultCorpus()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Hivetrain.slnx")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "corpora", "jane_austen.txt"));
-        throw new InvalidOperationException("No Hivetrain.slnx above the benchmark; pass the corpus path.");
     }
 }

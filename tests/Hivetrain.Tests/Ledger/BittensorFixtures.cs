@@ -3,12 +3,10 @@ using Hivetrain.Ledger.Bittensor.Metadata;
 
 namespace Hivetrain.Tests.Ledger;
 
-/// <summary>The recorded Bittensor chain data under shared/fixtures/bittensor (found beside the repository root).</summary>
+/// <summary>The recorded Bittensor chain data under tests/fixtures/bittensor (real finney answers, kept with the project).</summary>
 internal static class BittensorFixtures
 {
-    public static string Root { get; } = FindRoot();
-
-    public static string Folder => Path.Combine(Root, "..", "shared", "fixtures", "bittensor");
+    public static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "fixtures", "bittensor");
 
     private static readonly Lazy<RuntimeMetadata> V14 = new(() => RuntimeMetadata.Parse(Hex(File.ReadAllText(Path.Combine(Folder, "metadata_v14.hex.txt")))));
     private static readonly Lazy<RuntimeMetadata> V15 = new(() => RuntimeMetadata.Parse(Hex(File.ReadAllText(Path.Combine(Folder, "metadata_v15_at_version.hex.txt")))));
@@ -32,12 +30,5 @@ internal static class BittensorFixtures
     {
         text = text.Trim();
         return Convert.FromHexString(text.StartsWith("0x", StringComparison.Ordinal) ? text[2..] : text);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Hivetrain.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"No Hivetrain.slnx above {AppContext.BaseDirectory}.");
     }
 }

@@ -9,7 +9,7 @@ namespace Hivetrain.Tests.Ledger;
 /// </summary>
 internal static class PolkadotReference
 {
-    private static string Folder => Path.Combine(BittensorFixtures.Root, "tests", "reference", "polkadot");
+    private static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "reference", "polkadot");
 
     public static JsonElement[]? Run(params object[] requests)
     {
