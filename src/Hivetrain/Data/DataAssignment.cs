@@ -36,44 +36,15 @@ public sealed class DataAssignment
 
     /// <summary>
     /// The assignment of <paramref name="slot"/> on <paramref name="baseRevision"/> under <paramref name="rule"/>, for
-    /// windows of the rule's context + 1 tokens of <paramref name="train"/>.
+    /// windows of the rule's context + 1 tokens of <paramref name="train"/> (deals the whole round: to serve several
+    /// slots, keep the <see cref="DataDeal"/>).
     /// </summary>
     /// <exception cref="CorpusException">The split is too small to give this slot a page.</exception>
-    public static DataAssignment For(TokenSplit train, string baseRevision, AssignmentRule rule, int slot)
-    {
-        rule.Validate();
-        if ((uint)slot >= (uint)rule.Slots)
-            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"the round deals {rule.Slots} slots; uid {slot} has none this round");
-        int context = rule.Context;
-        train.RequireDocuments();
-        long pageTokens = (long)rule.PageWindows * (context + 1);
-        long pageCount = train.StreamLength / pageTokens;
-        var order = new long[pageCount];
-        for (long p = 0; p < pageCount; p++) order[p] = p;
-        var random = new SeededRandom(Seed(baseRevision));
-        random.Shuffle(order);
+    public static DataAssignment For(TokenSplit train, string baseRevision, AssignmentRule rule, int slot) =>
+        DataDeal.Of(train, baseRevision, rule).For(slot);
 
-        int groups = train.GroupCount;
-        var nextInGroup = new long[groups]; // round-robin position among the slots of each group
-        long nextCommon = 0;
-        var mine = new List<long>();
-        foreach (long page in order)
-        {
-            long start = page * pageTokens;
-            int owner;
-            int group = train.GroupAt(start) % groups;
-            // Slots g, g + G, g + 2G, … below Slots are group g's; a group without slots deals to everyone.
-            long groupSlots = group < rule.Slots ? (rule.Slots - 1 - group) / groups + 1 : 0;
-            bool home = random.NextDouble() < rule.Skew && groupSlots > 0;
-            if (home) owner = group + groups * (int)(nextInGroup[group]++ % groupSlots);
-            else owner = (int)(nextCommon++ % rule.Slots);
-            if (owner == slot) mine.Add(start);
-        }
-        if (mine.Count == 0)
-            throw new CorpusException(CorpusErrorReason.EmptySplit,
-                $"{train.Description}: {pageCount} pages of {pageTokens} tokens are too few to give slot {slot} of {rule.Slots} a page; use a larger corpus or fewer slots.");
-        return new DataAssignment(train, baseRevision, slot, context, rule.PageWindows, [.. mine]);
-    }
+    internal static DataAssignment Of(TokenSplit split, string baseRevision, int slot, AssignmentRule rule, long[] pages) =>
+        new(split, baseRevision, slot, rule.Context, rule.PageWindows, pages);
 
     /// <summary>Window <paramref name="index"/> (0 ≤ index &lt; <see cref="Count"/>) as its stream position.</summary>
     public long WindowStart(long index)

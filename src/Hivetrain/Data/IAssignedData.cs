@@ -13,14 +13,30 @@ public interface IAssignedData
     TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained);
 }
 
-/// <summary>The assigned data of a corpus's train split (what every participant of a network derives alike).</summary>
+/// <summary>
+/// The assigned data of a corpus's train split (what every participant of a network derives alike). Keeps the latest
+/// round's <see cref="DataDeal"/>: a validator samples every miner's assignment of a base from one deal.
+/// </summary>
 public sealed class CorpusAssignments(TokenSplit train) : IAssignedData
 {
+    private readonly Lock _gate = new();
+    private DataDeal? _deal;
+
     public TokenSplit Train { get; } = train;
 
     public IWindowSource Walk(string baseRevision, AssignmentRule rule, int uid, long start) =>
-        Train.Assignment(baseRevision, rule, uid).Walk(start);
+        Deal(baseRevision, rule).For(uid).Walk(start);
 
     public TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained) =>
-        Train.Assignment(baseRevision, rule, uid).Sample(seed, rows, trained);
+        Deal(baseRevision, rule).For(uid).Sample(seed, rows, trained);
+
+    private DataDeal Deal(string baseRevision, AssignmentRule rule)
+    {
+        lock (_gate)
+        {
+            if (_deal is not { } deal || deal.BaseRevision != baseRevision || deal.Rule != rule)
+                _deal = deal = DataDeal.Of(Train, baseRevision, rule);
+            return deal;
+        }
+    }
 }

@@ -83,12 +83,7 @@ public sealed class MovingScores
     }
 
     /// <summary>Averages normalized to sum to 1, or empty when all are zero (then no weights are set).</summary>
-    public IReadOnlyDictionary<int, double> Normalized()
-    {
-        double total = _entries.Values.Sum(e => e.Average);
-        if (!(total > 0) || double.IsInfinity(total)) return new Dictionary<int, double>();
-        return _entries.Where(e => e.Value.Average > 0).ToDictionary(e => e.Key, e => e.Value.Average / total);
-    }
+    public IReadOnlyDictionary<int, double> Normalized() => Normalize(Averages, 1);
 
     /// <summary>
     /// Averages raised to <paramref name="power"/> (≥ 1), normalized to sum to 1; empty when all are zero. Scaled by the
@@ -96,9 +91,16 @@ public sealed class MovingScores
     /// </summary>
     public IReadOnlyDictionary<int, double> Normalized(double power) => Normalize(Averages, power);
 
+    /// <summary>The one normalization behind <see cref="Normalized()"/>, <see cref="Normalized(double)"/> and <see cref="Weighted"/>.</summary>
     private static IReadOnlyDictionary<int, double> Normalize(IReadOnlyDictionary<int, double> values, double power)
     {
         if (!(power >= 1) || double.IsInfinity(power)) throw new ArgumentOutOfRangeException(nameof(power), power, "the score power must be finite and at least 1");
+        if (power == 1)
+        {
+            double sum = values.Values.Sum();
+            if (!(sum > 0) || double.IsInfinity(sum)) return new Dictionary<int, double>();
+            return values.Where(e => e.Value > 0).ToDictionary(e => e.Key, e => e.Value / sum);
+        }
         double largest = values.Values.DefaultIfEmpty(0).Max();
         if (!(largest > 0) || double.IsInfinity(largest)) return new Dictionary<int, double>();
         var raised = values.Where(e => e.Value > 0).ToDictionary(e => e.Key, e => Math.Pow(e.Value / largest, power));

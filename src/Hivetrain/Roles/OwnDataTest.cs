@@ -65,8 +65,15 @@ public static class OwnDataTest
     private static (double, double, double, double)? Stratified(double[] own, IReadOnlyList<int> ownGroups, double[] heldOut, IReadOnlyList<int> heldOutGroups)
     {
         if (ownGroups.Count != own.Length || heldOutGroups.Count != heldOut.Length) throw new ArgumentException("one group per row");
-        var byGroup = Enumerable.Range(0, heldOut.Length).Where(i => heldOutGroups[i] >= 0).GroupBy(i => heldOutGroups[i])
-            .Where(g => g.Count() >= 2).ToDictionary(g => g.Key, g => MeanVariance(g.Select(i => heldOut[i]).ToArray()) is var (m, v) ? (Mean: m, Variance: v / g.Count()) : default);
+        // Each group's held-out mean and the variance of that mean.
+        var byGroup = new Dictionary<int, (double Mean, double Variance)>();
+        foreach (var g in Enumerable.Range(0, heldOut.Length).Where(i => heldOutGroups[i] >= 0).GroupBy(i => heldOutGroups[i]))
+        {
+            var rows = g.Select(i => heldOut[i]).ToArray();
+            if (rows.Length < 2) continue;
+            var (mean, variance) = MeanVariance(rows);
+            byGroup[g.Key] = (mean, variance / rows.Length);
+        }
         var kept = Enumerable.Range(0, own.Length).Where(i => byGroup.ContainsKey(ownGroups[i])).ToList();
         if (kept.Count == 0) return null;
         var (ownMean, ownVariance) = MeanVariance(kept.Select(i => own[i]).ToArray());
