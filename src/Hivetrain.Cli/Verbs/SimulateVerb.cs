@@ -29,7 +29,7 @@ internal static class SimulateVerb
         .Add("averager.outer_momentum", "outer Nesterov momentum μ", 0.0)
         .Add("averager.downlink_encoding", "publish each base also as a delta on its parent in this encoding (e.g. int8); default off")
         .Add("encoding", "delta encoding: " + DeltaEncoding.Syntax, "f32")
-        .Add("adversaries", $"dishonest miners: all (or mixed: the whole zoo), none, or a list of {string.Join(", ", AdversaryNames.All)}", "all")
+        .Add("adversaries", $"dishonest miners: representative (one per defence), all (or mixed: the whole zoo), none, or a list of {string.Join(", ", AdversaryNames.All)}", "representative")
         .Add("adversary_fraction", "fraction of all --miners that are adversaries, drawn round-robin from --adversaries (unset: --miners honest plus one of each listed)", null)
         .Add("shard_overlap", "fraction of each honest miner's batches drawn from its neighbour's shard (0 to 0.9)", 0.0)
         .Add("neuron.score_power", "validators' reward exponent p: weights ∝ moving score^p", ValidatorOptions.DefaultScorePower)

@@ -17,7 +17,7 @@ internal static class ValidatorVerb
             .Add("neuron.moving_average_alpha", "Weight of the newest score in each miner's moving average", 1.0 / 3)
             .Add("neuron.score_power", "Weights are the moving scores raised to this power, normalized (≥ 1; convex: splitting or skimping on work earns less)", ValidatorOptions.DefaultScorePower)
             .Add("neuron.epoch_length", "Blocks between this validator's weight updates (never faster than the ledger's rate limit)", 100)
-            .Add("validator.sample_rows", "Windows in the evaluation sample", 32)
+            .Add("validator.sample_rows", "Windows in the evaluation sample", ValidatorOptions.DefaultSampleRows)
             .Add("validator.seed_window_blocks", "The sample seed changes every this many blocks", 100)
             .Add("validator.poll_seconds", "Score again at least every this many seconds (and at once on a new base)", 60)
             .Add("validator.stale_grace_seconds", "How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval)", 800)
@@ -25,8 +25,8 @@ internal static class ValidatorVerb
             .Add("validator.screen_top", "Screening: rank deltas by the first-order estimate −⟨∇L0, δ⟩ and score exactly only this many best (0: off, every delta scored exactly)", 0)
             .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2)
             .Add("validator.own_data_rows", "Own-data test: windows drawn from each miner's assigned data", 16)
-            .Add("validator.proof_z", "Own-data test: a delta is proven when its reduction on its own data exceeds the held-out one by this many standard errors", ValidatorOptions.DefaultProofZ)
-            .Add("validator.disproof_z", "Own-data test: a delta is disproven (scores 0) when that gap is under this many standard errors", ValidatorOptions.DefaultDisproofZ)
+            .Add("validator.proof_z", "Own-data evidence (accumulated standard errors) from which a miner is paid in full", ProofScale.DefaultProven)
+            .Add("validator.unproven_z", "Own-data evidence at or below which a miner earns nothing (linear between this and --validator.proof_z)", ProofScale.DefaultUnproven)
             .Add("validator.private_data", "A corpus only this validator reads (file or folder, as --data), mixed into the held-out sample; never published", "")
             .Add("validator.private_rows", "Windows of --validator.private_data in each held-out sample", 16);
         var command = new Command("validator", "Score the miners' deltas by loss reduction on a seeded held-out sample and set weights (until Ctrl+C).");
@@ -51,8 +51,8 @@ internal static class ValidatorVerb
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
             VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power,
-            OwnDataRows: s.PositiveInt("validator.own_data_rows"), ProofZ: s.Double("validator.proof_z"), DisproofZ: s.Double("validator.disproof_z"));
-        if (!(options.DisproofZ <= options.ProofZ)) throw new SettingsException($"--validator.disproof_z ({options.DisproofZ}) must not exceed --validator.proof_z ({options.ProofZ})");
+            OwnDataRows: s.PositiveInt("validator.own_data_rows"), ProofZ: s.Double("validator.proof_z"), UnprovenZ: s.Double("validator.unproven_z"));
+        if (!(options.UnprovenZ < options.ProofZ)) throw new SettingsException($"--validator.unproven_z ({options.UnprovenZ}) must be below --validator.proof_z ({options.ProofZ})");
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var eval = corpus.Split(SplitName.Eval);

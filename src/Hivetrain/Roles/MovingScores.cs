@@ -4,8 +4,9 @@ namespace Hivetrain.Roles;
 
 /// <summary>
 /// A validator's moving averages per uid, keyed to the hotkey that held the uid: a uid taken over by another hotkey
-/// starts again from zero. Two averages: of the raw scores, and of the own-data verdict (1 proven, 0 disproven,
-/// unchanged when inconclusive: the "proof"); weights come from their product. Each advances once per (base revision, delta) —
+/// starts again from zero. Two records: the average of the raw scores, and the accumulated own-data evidence
+/// (<see cref="ProofEvidence"/>, decaying as the average does), whose proof factor in [0, 1] multiplies the average in
+/// the weights. Each advances once per (base revision, delta) —
 /// the <c>key</c> of an update — however often the same submission is seen. Non-finite or negative raw scores count as
 /// zero, so no sequence of inputs makes an average NaN, negative or infinite.
 /// </summary>
@@ -13,19 +14,27 @@ public sealed class MovingScores
 {
     private readonly Dictionary<int, Entry> _entries = new();
 
-    public MovingScores(double alpha)
+    public MovingScores(double alpha, ProofScale? proofScale = null)
     {
         if (!(alpha > 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "moving-average alpha must be in (0, 1]");
         Alpha = alpha;
+        ProofScale = proofScale ?? ProofScale.Default;
+        ProofScale.Validate();
     }
 
     public double Alpha { get; }
 
+    /// <summary>Where the accumulated evidence turns into the proof factor.</summary>
+    public ProofScale ProofScale { get; }
+
     /// <summary>The averages by uid.</summary>
     public IReadOnlyDictionary<int, double> Averages => _entries.ToDictionary(e => e.Key, e => e.Value.Average);
 
-    /// <summary>The own-data verdict averages by uid.</summary>
-    public IReadOnlyDictionary<int, double> Proofs => _entries.ToDictionary(e => e.Key, e => e.Value.Proof);
+    /// <summary>The proof factors by uid (from the accumulated own-data evidence).</summary>
+    public IReadOnlyDictionary<int, double> Proofs => _entries.ToDictionary(e => e.Key, e => e.Value.Evidence.Proof(ProofScale));
+
+    /// <summary>The accumulated own-data evidence (Z) by uid.</summary>
+    public IReadOnlyDictionary<int, double> Evidence => _entries.ToDictionary(e => e.Key, e => e.Value.Evidence.Z);
 
     /// <summary>Whether the submission <paramref name="key"/> of this uid and hotkey has already been folded in.</summary>
     public bool HasSeen(int uid, string hotkey, string key) => _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey && entry.LastKey == key;
@@ -39,35 +48,32 @@ public sealed class MovingScores
     }
 
     /// <summary>
-    /// Folds an own-data verdict into the proof average (proven pulls it toward 1, disproven toward 0, inconclusive leaves
-    /// it) and the round's raw score into the score average: the held-out reduction, or 0 when disproven. Returns that
-    /// raw score. Weights come from the product of the two averages (<see cref="Weighted"/>).
+    /// Folds one round's own-data evidence (<see cref="OwnDataTest.Result.Evidence"/>) into the miner's record, then the
+    /// round's raw score into the score average: the held-out reduction, or 0 when the record, with this round, points
+    /// against training on the assigned data (Z ≤ 0: the delta is then rejected as unproven). Returns that raw score, the
+    /// proof factor and Z after this round. Weights come from the product of the score average and the proof factor
+    /// (<see cref="Weighted"/>): a record between 0 and <see cref="ProofScale.Unproven"/> keeps its scores but is not paid yet.
     /// </summary>
-    public double UpdateProven(int uid, string hotkey, double heldOutReduction, OwnDataTest.Verdict verdict, string key)
+    public (double Raw, double Proof, double Evidence) UpdateProven(int uid, string hotkey, double heldOutReduction, double evidence, string key)
     {
         var previous = Current(uid, hotkey);
-        if (previous.LastKey == key) return 0;
-        double proof = verdict switch
-        {
-            OwnDataTest.Verdict.Proven => Alpha + (1 - Alpha) * previous.Proof,
-            OwnDataTest.Verdict.Disproven => (1 - Alpha) * previous.Proof,
-            _ => previous.Proof,
-        };
-        double raw = verdict == OwnDataTest.Verdict.Disproven ? 0 : Sanitize(heldOutReduction);
-        _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, proof, key);
-        return raw;
+        if (previous.LastKey == key) return (0, previous.Evidence.Proof(ProofScale), previous.Evidence.Z);
+        var record = previous.Evidence.Add(double.IsFinite(evidence) ? evidence : -OwnDataTest.MaxEvidence, 1 - Alpha);
+        double raw = record.Z > 0 ? Sanitize(heldOutReduction) : 0;
+        _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, record, key);
+        return (raw, record.Proof(ProofScale), record.Z);
     }
 
     /// <summary>
-    /// The weights: (score average × proof average)^<paramref name="power"/>, normalized to sum to 1; empty when all are 0.
-    /// A miner's weight needs both a record of held-out reductions and a record of proven own-data work; a chance proof
-    /// of a freeloader is one small factor times another.
+    /// The weights: (score average × proof factor)^<paramref name="power"/>, normalized to sum to 1; empty when all are 0.
+    /// A miner's weight needs both a record of held-out reductions and a record of own-data evidence; a freeloader's
+    /// chance evidence is one small factor times another.
     /// </summary>
     public IReadOnlyDictionary<int, double> Weighted(double power) =>
-        Normalize(_entries.ToDictionary(e => e.Key, e => e.Value.Average * e.Value.Proof), power);
+        Normalize(_entries.ToDictionary(e => e.Key, e => e.Value.Average * e.Value.Evidence.Proof(ProofScale)), power);
 
     private Entry Current(int uid, string hotkey) =>
-        _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry : new Entry(hotkey, 0, 0, null);
+        _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry : new Entry(hotkey, 0, ProofEvidence.None, null);
 
     /// <summary>Keeps a uid's average as it is this round (e.g. a stale delta in its grace period).</summary>
     public void Keep(int uid, string hotkey)
@@ -110,16 +116,22 @@ public sealed class MovingScores
 
     /// <summary>Serializes to JSON, for persistence across restarts.</summary>
     public string ToJson() => JsonSerializer.Serialize(new State(Alpha,
-        _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average, e.Value.Proof, e.Value.LastKey)).OrderBy(e => e.Uid).ToList()));
+        _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average, e.Value.Evidence.Sum, e.Value.Evidence.SquaredWeights, e.Value.LastKey)).OrderBy(e => e.Uid).ToList()));
 
-    /// <summary>Restores from <see cref="ToJson"/>; entries that are not finite and non-negative are dropped.</summary>
-    public static MovingScores FromJson(string json, double alpha)
+    /// <summary>
+    /// Restores from <see cref="ToJson"/>; entries whose average is not finite and non-negative are dropped, evidence
+    /// that no sequence of rounds reaches starts again from none.
+    /// </summary>
+    public static MovingScores FromJson(string json, double alpha, ProofScale? proofScale = null)
     {
         var state = JsonSerializer.Deserialize<State>(json) ?? throw new FormatException("moving scores: empty state");
-        var scores = new MovingScores(alpha);
+        var scores = new MovingScores(alpha, proofScale);
         foreach (var e in state.Entries ?? [])
-            if (double.IsFinite(e.Average) && e.Average >= 0 && e.Hotkey is not null)
-                scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average, double.IsFinite(e.Proof) ? Math.Clamp(e.Proof, 0, 1) : 0, e.LastKey);
+        {
+            if (!(double.IsFinite(e.Average) && e.Average >= 0) || e.Hotkey is null) continue;
+            var evidence = new ProofEvidence(e.EvidenceSum, e.EvidenceWeights);
+            scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average, evidence.IsValid ? evidence : ProofEvidence.None, e.LastKey);
+        }
         return scores;
     }
 
@@ -128,7 +140,7 @@ public sealed class MovingScores
     /// <summary>Caps one round's raw score: a loss reduction above this is not a real improvement.</summary>
     public const double MaxRawScore = 1e6;
 
-    private readonly record struct Entry(string Hotkey, double Average, double Proof, string? LastKey);
+    private readonly record struct Entry(string Hotkey, double Average, ProofEvidence Evidence, string? LastKey);
     private sealed record State(double Alpha, List<StateEntry>? Entries);
-    private sealed record StateEntry(int Uid, string? Hotkey, double Average, double Proof = 0, string? LastKey = null);
+    private sealed record StateEntry(int Uid, string? Hotkey, double Average, double EvidenceSum = 0, double EvidenceWeights = 0, string? LastKey = null);
 }

@@ -55,8 +55,8 @@ public sealed class Validator : IDisposable
         _scoresPath = Path.Combine(options.StateDirectory, "scores.json");
         _roundsPath = Path.Combine(options.StateDirectory, "rounds.jsonl");
         Scores = File.Exists(_scoresPath)
-            ? MovingScores.FromJson(File.ReadAllText(_scoresPath), options.MovingAverageAlpha)
-            : new MovingScores(options.MovingAverageAlpha);
+            ? MovingScores.FromJson(File.ReadAllText(_scoresPath), options.MovingAverageAlpha, options.ProofScale)
+            : new MovingScores(options.MovingAverageAlpha, options.ProofScale);
         _screener = options.Screening is { } screening ? new Screener(screening, _logger) : null;
     }
 
@@ -192,12 +192,10 @@ public sealed class Validator : IDisposable
         var ownBase = Evaluate(own);
         var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own);
         var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
-        var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, round.BaseRows, heldOutWith, round.Sample.Groups, Options.ProofZ, Options.DisproofZ);
+        var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, round.BaseRows, heldOutWith, round.Sample.Groups);
         MinerRejection? rejection =
             !double.IsFinite(reduction.MeanWith) ? new(RejectionReason.NonFiniteLoss, "the loss is not finite with the delta applied")
             : !reduction.Significant ? new(RejectionReason.NoReduction, $"no significant loss reduction ({reduction.Reduction:+0.0000;-0.0000} ± {reduction.StandardError:F4})")
-            : proof.Outcome == OwnDataTest.Verdict.Disproven ? new(RejectionReason.Unproven,
-                $"own-data reduction {proof.OwnReduction:+0.0000;-0.0000} vs held-out {proof.HeldOutReduction:+0.0000;-0.0000} (± {proof.StandardError:F4}): not trained on its assigned data")
             : null;
         return new Scored(s, reduction.MeanWith, reduction.Score, proof, rejection, key);
     }
@@ -243,13 +241,7 @@ public sealed class Validator : IDisposable
     private async Task<ValidatorRound> WeighAndRecordAsync(RoundSample round, ChainState chain, List<Scored> results, ScreeningSummary? screening, CancellationToken ct)
     {
         var raw = new Dictionary<int, double>();
-        foreach (var r in results.Where(r => r.Reused is null))
-        {
-            var (uid, hotkey) = (r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey);
-            if (r.Rejection?.KeepsAverage == true) Scores.Keep(uid, hotkey);
-            else if (r.Proof is { } proof) raw[uid] = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Outcome, r.Key);
-            else Scores.Update(uid, hotkey, 0, r.Key);
-        }
+        results = results.Select(r => Fold(r, raw)).ToList();
         Scores.Retain(chain.Roster.ToDictionary(n => n.Uid, n => n.Hotkey));
         await PersistScoresAsync(ct);
         // Screened-out deltas are summarized in one line by the screener rather than warned about one by one.
@@ -260,11 +252,13 @@ public sealed class Validator : IDisposable
         var (weightsSet, note) = await SetWeightsAsync(normalized, chain.Roster, chain.Block, chain.Rules, ct);
         var averages = Scores.Averages;
         var proofs = Scores.Proofs;
+        var evidence = Scores.Evidence;
         var miners = results.Select(r => (r.Reused ?? Result(r, raw.GetValueOrDefault(r.Submission.Neuron.Uid))) with
         {
             MovingAverage = averages.GetValueOrDefault(r.Submission.Neuron.Uid),
             Weight = normalized.GetValueOrDefault(r.Submission.Neuron.Uid),
             Proof = proofs.GetValueOrDefault(r.Submission.Neuron.Uid),
+            Evidence = evidence.GetValueOrDefault(r.Submission.Neuron.Uid),
             Reused = r.Reused is not null,
         }).OrderBy(m => m.Uid).ToList();
         foreach (var m in miners) _lastResults[m.Uid] = m;
@@ -272,6 +266,37 @@ public sealed class Validator : IDisposable
             weightsSet, note, _time.GetUtcNow(), screening);
         await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", ct);
         return record;
+    }
+
+    /// <summary>
+    /// Folds a newly scored submission into the moving records (a reused one is already in). A delta whose own-data
+    /// evidence, with this round's, points against training on its assigned data (Z ≤ 0) scores 0 and is rejected as
+    /// unproven (unless rejected already); one whose evidence is positive but not yet above the unproven threshold keeps
+    /// its score and is not paid yet (proof factor 0).
+    /// </summary>
+    private Scored Fold(Scored r, Dictionary<int, double> raw)
+    {
+        if (r.Reused is not null) return r;
+        var (uid, hotkey) = (r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey);
+        if (r.Rejection?.KeepsAverage == true)
+        {
+            Scores.Keep(uid, hotkey);
+            return r;
+        }
+        if (r.Proof is not { } proof)
+        {
+            Scores.Update(uid, hotkey, 0, r.Key);
+            return r;
+        }
+        var (score, _, evidence) = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Evidence, r.Key);
+        raw[uid] = score;
+        if (evidence > 0 || r.Rejection is not null) return r;
+        return r with
+        {
+            Rejection = new MinerRejection(RejectionReason.Unproven,
+                $"own-data reduction {proof.OwnReduction:+0.0000;-0.0000} vs held-out {proof.HeldOutReduction:+0.0000;-0.0000} (± {proof.StandardError:F4}, " +
+                $"{proof.Statistic:+0.00;-0.00} s.e.); the evidence over its rounds, {evidence:+0.00;-0.00} s.e., points against training on its assigned data"),
+        };
     }
 
     private MinerResult Result(Scored r, double raw)
@@ -283,7 +308,6 @@ public sealed class Validator : IDisposable
             OwnReduction = r.Proof?.OwnReduction,
             HeldOutReduction = r.Proof?.HeldOutReduction,
             ProofStatistic = r.Proof?.Statistic,
-            Verdict = r.Proof?.Outcome,
         };
     }
 

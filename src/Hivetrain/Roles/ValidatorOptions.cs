@@ -10,13 +10,14 @@ namespace Hivetrain.Roles;
 /// several hotkeys, or doing a fraction of the work, earns less than its share (loss reduction is concave in work).
 /// With <see cref="Screening"/>, only the deltas ranked best by their
 /// first-order estimate, and an audit, are scored exactly. The own-data test draws <see cref="OwnDataRows"/> of each
-/// miner's assigned windows: a delta is proven when its reduction there exceeds the held-out one by <see cref="ProofZ"/>
-/// standard errors, disproven (scores 0) below <see cref="DisproofZ"/>, inconclusive in between (see <see cref="OwnDataTest"/>).
+/// miner's assigned windows (see <see cref="OwnDataTest"/>); its statistics accumulate per miner (<see cref="ProofEvidence"/>):
+/// a miner earns nothing while its evidence is at most <see cref="UnprovenZ"/> standard errors, in full from
+/// <see cref="ProofZ"/>.
 /// </summary>
 public sealed record ValidatorOptions(
     string BaseRepoId,
     string StateDirectory,
-    int SampleRows = 32,
+    int SampleRows = ValidatorOptions.DefaultSampleRows,
     int? Context = null,
     int EvaluationBatchRows = 8,
     long SeedWindowBlocks = 100,
@@ -32,8 +33,8 @@ public sealed record ValidatorOptions(
     ScreeningOptions? Screening = null,
     double ScorePower = ValidatorOptions.DefaultScorePower,
     int OwnDataRows = 16,
-    double ProofZ = ValidatorOptions.DefaultProofZ,
-    double DisproofZ = ValidatorOptions.DefaultDisproofZ)
+    double ProofZ = ProofScale.DefaultProven,
+    double UnprovenZ = ProofScale.DefaultUnproven)
 {
     /// <summary>
     /// The reward exponent p (<c>--neuron.score_power</c>), chosen by measurement with <c>simulate</c> (K = 8, half of
@@ -45,13 +46,14 @@ public sealed record ValidatorOptions(
     public const double DefaultScorePower = 3.0;
 
     /// <summary>
-    /// The own-data test's thresholds (<c>--validator.proof_z</c>, <c>--validator.disproof_z</c>), in standard errors of
-    /// the gap between own-data and held-out reductions. Measured with <c>simulate</c> (tiny model, one pass over 240
-    /// assigned windows a round): honest gaps of 1.7 to 6.8 standard errors, with a rare round under 1 late in the
-    /// schedule; freeloaders' gaps spread around 0 (−6 to +2). Proven above 2 (a freeloader by chance ~2% of rounds),
-    /// disproven below 0 (an honest miner well under 1% of rounds); in between the proof average does not move.
+    /// Windows in the held-out sample. Large next to <see cref="OwnDataRows"/>: the own-data test evaluates the base and the
+    /// delta on the own rows, so it costs 2 × own rows / sample rows of an evaluation pass (0.25 here), and the held-out side
+    /// of its comparison is then the smaller part of its standard error.
     /// </summary>
-    public const double DefaultProofZ = 2.0, DefaultDisproofZ = 0.0;
+    public const int DefaultSampleRows = 128;
+
+    /// <summary>Where the accumulated own-data evidence turns into pay.</summary>
+    public ProofScale ProofScale => new(UnprovenZ, ProofZ);
 
     /// <summary>How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval).</summary>
     public TimeSpan EffectiveStaleGrace => StaleGrace ?? TimeSpan.FromSeconds(800);

@@ -29,8 +29,8 @@ public sealed record ValidatorRound(
 
 /// <summary>
 /// One miner in a validator's round: the revision scored and its content hash, its held-out loss and raw score, the
-/// own-data test (reductions on its own assigned rows and on the held-out sample, the statistic and the verdict), its moving averages
-/// and normalized weight after the round, or why it was rejected; with screening, its first-order estimate −⟨∇θL0, δ⟩.
+/// own-data test (reductions on its own assigned rows and on the held-out sample, the round's statistic), its accumulated
+/// evidence and proof factor, moving average and normalized weight after the round, or why it was rejected; with screening, its first-order estimate −⟨∇θL0, δ⟩.
 /// <see cref="Reused"/>: the same delta was scored earlier on this base, so its averages did not move again.
 /// </summary>
 public sealed record MinerResult(
@@ -49,7 +49,8 @@ public sealed record MinerResult(
     public double? OwnReduction { get; init; }
     public double? HeldOutReduction { get; init; }
     public double? ProofStatistic { get; init; }
-    public OwnDataTest.Verdict? Verdict { get; init; }
+    /// <summary>The accumulated own-data evidence after this round, in standard errors (<see cref="ProofEvidence.Z"/>).</summary>
+    public double Evidence { get; init; }
     public double Proof { get; init; }
     public bool Reused { get; init; }
 

@@ -38,6 +38,18 @@ public static class AdversaryNames
         AdversaryKind.HugeNorm, AdversaryKind.Nan, AdversaryKind.WrongShape, AdversaryKind.Malformed,
     ];
 
+    /// <summary>
+    /// <c>simulate</c>'s default: one attacker for each defence, so that the first run shows every defence at work in a few
+    /// minutes — a byte copy (hash), a front-runner (signatures), a free rider, a noised copy and ALIE (blends of others'
+    /// work: the own-data test), an eval-split trainer and an own-data skipper (real training on the wrong data), a lazy
+    /// miner and a sybil pair (less work, or one budget split: the score power), and a malformed file (the strict reader).
+    /// </summary>
+    public static IReadOnlyList<AdversaryKind> Representative { get; } =
+    [
+        AdversaryKind.FreeRider, AdversaryKind.Sybil, AdversaryKind.NoisyCopy, AdversaryKind.Lazy, AdversaryKind.Alie,
+        AdversaryKind.OwnDataSkipper, AdversaryKind.FrontRunner, AdversaryKind.EvalOverfitter, AdversaryKind.Copier, AdversaryKind.Malformed,
+    ];
+
     /// <summary>The kind a command-line name (or a report's role) names.</summary>
     public static bool TryParse(string name, out AdversaryKind kind)
     {
@@ -45,15 +57,16 @@ public static class AdversaryNames
         return Enum.IsDefined(kind);
     }
 
-    /// <summary>Parses a comma-separated list; "all" or "mixed" means the whole <see cref="Zoo"/>.</summary>
+    /// <summary>Parses a comma-separated list; "all" or "mixed" means the whole <see cref="Zoo"/>, "representative" <see cref="Representative"/>.</summary>
     public static IReadOnlyList<AdversaryKind> ParseList(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim() == "none") return [];
         if (text.Trim() is "all" or "mixed") return Zoo;
+        if (text.Trim() == "representative") return Representative;
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
             TryParse(name, out var kind)
                 ? kind
-                : throw new ArgumentException($"unknown adversary '{name}' (known: {string.Join(", ", All)}, all, mixed)")).ToList();
+                : throw new ArgumentException($"unknown adversary '{name}' (known: {string.Join(", ", All)}, all, mixed, representative, none)")).ToList();
     }
 
     /// <summary>

@@ -101,69 +101,94 @@ public sealed class MovingScoresTests
     }
 
     [Fact]
-    public void Averages_advance_once_per_base_and_delta_however_often_it_is_seen()
+    public void Averages_and_evidence_advance_once_per_base_and_delta_however_often_it_is_seen()
     {
         var scores = new MovingScores(0.5);
-        double first = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base1/aaa");
-        double again = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base1/aaa");
-        Assert.Equal(1.0, first, 12);
-        Assert.Equal(0, again); // the same submission on the same base: nothing moves
+        var first = scores.UpdateProven(1, "hk", 1.0, 4, key: "base1/aaa");
+        var again = scores.UpdateProven(1, "hk", 1.0, 4, key: "base1/aaa");
+        Assert.Equal((1.0, 1.0, 4.0), first); // Z = 4 ≥ 3: full proof
+        Assert.Equal(0, again.Raw); // the same submission on the same base: nothing moves
         Assert.Equal(0.5, scores.Averages[1], 12);
-        Assert.Equal(0.5, scores.Proofs[1], 12);
+        Assert.Equal(4, scores.Evidence[1], 12);
         Assert.True(scores.HasSeen(1, "hk", "base1/aaa"));
         scores.Update(1, "hk", 0, key: "base1/aaa");
         Assert.Equal(0.5, scores.Averages[1], 12);
 
-        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "base2/bbb"); // a new base: it moves again
-        Assert.Equal(0.75, scores.Proofs[1], 12);
+        scores.UpdateProven(1, "hk", 1.0, 2, key: "base2/bbb"); // a new base: it moves again
+        Assert.Equal((0.5 * 4 + 2) / Math.Sqrt(0.25 + 1), scores.Evidence[1], 12);
         Assert.Equal(0.75, scores.Averages[1], 12);
     }
 
     [Fact]
-    public void A_disproven_delta_earns_nothing_and_lowers_its_proof()
+    public void Evidence_accumulates_over_rounds_that_each_prove_little()
     {
-        var scores = new MovingScores(0.5);
-        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "b1/x");
-        double raw = scores.UpdateProven(1, "hk", 2.0, OwnDataTest.Verdict.Disproven, key: "b2/y");
-        Assert.Equal(0, raw);
-        Assert.Equal(0.25, scores.Proofs[1], 12);
-        Assert.Equal(0.25, scores.Averages[1], 12);
+        // Five honest rounds at 1.5 standard errors each: none would pass a per-round threshold of 2, together they prove.
+        var scores = new MovingScores(1.0 / 3);
+        var proofs = Enumerable.Range(0, 5).Select(round => scores.UpdateProven(1, "hk", 0.1, 1.5, key: $"b{round}/x").Proof).ToList();
+        Assert.Equal(0.25, proofs[0], 12); // Z = 1.5: a quarter of the way from 1 to 3
+        Assert.True(proofs.Zip(proofs.Skip(1)).All(p => p.Second > p.First));
+        Assert.True(scores.Evidence[1] > 2.5);
     }
 
     [Fact]
-    public void An_inconclusive_verdict_leaves_the_proof_and_keeps_the_score()
+    public void A_record_that_proves_nothing_is_not_paid_one_against_scores_0_and_a_stopped_trainer_loses_its_record()
     {
-        var scores = new MovingScores(0.5);
-        scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Proven, key: "b1/x");
-        double raw = scores.UpdateProven(1, "hk", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b2/y");
-        Assert.Equal(0.5, scores.Proofs[1], 12);
-        Assert.Equal(1.0, raw, 12);
-        Assert.Equal(0.75, scores.Averages[1], 12);
+        var scores = new MovingScores(1.0 / 3);
+        var (raw, proof, _) = scores.UpdateProven(1, "hk", 2.0, 0.8, key: "b1/x");
+        Assert.Equal((2.0, 0.0), (raw, proof)); // Z = 0.8 ≤ 1: its score counts, but it is not paid yet
+        Assert.Empty(scores.Weighted(3));
+        var against = scores.UpdateProven(2, "hk2", 2.0, -0.5, key: "b1/y");
+        Assert.Equal((0.0, 0.0, -0.5), against); // Z ≤ 0: the round scores 0
+        Assert.Equal(0, scores.Averages[2]);
+
+        for (int round = 2; round < 6; round++) scores.UpdateProven(1, "hk", 1.0, 4, key: $"b{round}/x");
+        Assert.Equal(1, scores.Proofs[1]);
+        int unpaidAfter = Enumerable.Range(6, 10).First(round => scores.UpdateProven(1, "hk", 1.0, -1, key: $"b{round}/x").Proof == 0) - 5;
+        Assert.InRange(unpaidAfter, 2, 4); // a few rounds of no own-data work empty a long record
     }
 
     [Fact]
     public void Weights_need_both_a_score_and_a_proof()
     {
         var scores = new MovingScores(0.5);
-        scores.UpdateProven(1, "honest", 1.0, OwnDataTest.Verdict.Proven, key: "b1/a");
-        scores.UpdateProven(2, "freeloader", 1.0, OwnDataTest.Verdict.Inconclusive, key: "b1/b"); // never proven
-        scores.UpdateProven(3, "lucky", 1.0, OwnDataTest.Verdict.Proven, key: "b1/c");
-        scores.UpdateProven(3, "lucky", 1.0, OwnDataTest.Verdict.Disproven, key: "b2/c");
+        scores.UpdateProven(1, "honest", 1.0, 3, key: "b1/a");
+        scores.UpdateProven(2, "freeloader", 1.0, 0.9, key: "b1/b"); // not above 1: a score, no pay
+        scores.UpdateProven(3, "lucky", 1.0, 2, key: "b1/c"); // half a proof
         var weights = scores.Weighted(power: 3);
         Assert.False(weights.ContainsKey(2));
-        // honest: 0.5 × 0.5; lucky after a chance proof and a disproof: 0.25 × 0.25, cubed: 1/64 of the honest weight.
-        Assert.Equal(1.0 / 65, weights[3], 12);
-        Assert.Equal(64.0 / 65, weights[1], 12);
+        // honest: 0.5 × 1; lucky: 0.5 × 0.5, cubed: 1/8 of the honest weight.
+        Assert.Equal(1.0 / 9, weights[3], 12);
+        Assert.Equal(8.0 / 9, weights[1], 12);
     }
 
     [Fact]
-    public void Proofs_and_keys_survive_a_round_trip()
+    public void Non_finite_evidence_counts_fully_against()
     {
         var scores = new MovingScores(0.5);
-        scores.UpdateProven(3, "hk3", 0.8, OwnDataTest.Verdict.Proven, key: "b1/z");
-        var restored = MovingScores.FromJson(scores.ToJson(), 0.5);
+        scores.UpdateProven(1, "hk", 1.0, double.NaN, key: "b1/a");
+        Assert.Equal(-OwnDataTest.MaxEvidence, scores.Evidence[1], 12);
+    }
+
+    [Fact]
+    public void Evidence_and_keys_survive_a_round_trip_and_impossible_evidence_is_dropped()
+    {
+        var scores = new MovingScores(0.5, new ProofScale(0.5, 2));
+        scores.UpdateProven(3, "hk3", 0.8, 1.5, key: "b1/z");
+        var restored = MovingScores.FromJson(scores.ToJson(), 0.5, new ProofScale(0.5, 2));
+        Assert.Equal(scores.Evidence[3], restored.Evidence[3]);
         Assert.Equal(scores.Proofs[3], restored.Proofs[3]);
         Assert.True(restored.HasSeen(3, "hk3", "b1/z"));
-        Assert.Equal(0, restored.UpdateProven(3, "hk3", 0.8, OwnDataTest.Verdict.Proven, key: "b1/z"));
+        Assert.Equal(0, restored.UpdateProven(3, "hk3", 0.8, 1.5, key: "b1/z").Raw);
+
+        var forged = scores.ToJson().Replace("\"EvidenceWeights\":1", "\"EvidenceWeights\":0.0001");
+        Assert.Contains("0.0001", forged);
+        Assert.Equal(0, MovingScores.FromJson(forged, 0.5).Evidence[3]); // weights under one round's: no such history
+    }
+
+    [Fact]
+    public void A_proof_scale_must_rise()
+    {
+        Assert.Throws<ArgumentException>(() => new MovingScores(0.5, new ProofScale(3, 1)));
+        Assert.Throws<ArgumentException>(() => new MovingScores(0.5, new ProofScale(double.NaN, 1)));
     }
 }
