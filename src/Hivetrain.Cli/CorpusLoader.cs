@@ -8,7 +8,7 @@ internal static class CorpusLoader
 {
     public static async Task<TokenCorpus> OpenAsync(string spec, CorpusOptions? options, CancellationToken cancellationToken)
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsErrorRedirected)
+        if (!Terminal.Live)
         {
             long lastLine = 0;
             var lines = new Progress<CorpusProgress>(p =>

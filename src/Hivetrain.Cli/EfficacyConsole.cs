@@ -12,7 +12,7 @@ internal static class EfficacyConsole
     {
         long total = EfficacyRun.TotalUnits(options, conditions);
         AnsiConsole.MarkupLine(Markup.Escape($"efficacy: {conditions.Count} conditions on {corpus.Description} ({corpus.DocumentCount:N0} documents), {total:N0} training micro-batches"));
-        if (!SimulationConsole.Interactive)
+        if (!Terminal.Live)
             return await Task.Run(() => EfficacyRun.Run(options, corpus, conditions, new LineObserver(total), ct), ct);
         EfficacyReport? report = null;
         await AnsiConsole.Progress().AutoClear(false)

@@ -7,13 +7,10 @@ namespace Hivetrain.Cli;
 /// <summary>Shows a simulated round as progress bars in a terminal (plain lines otherwise), and each closed round as a table.</summary>
 internal static class SimulationConsole
 {
-    public static bool Interactive => AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected
-        && Environment.GetEnvironmentVariable("CI") is null;
-
     /// <summary>Runs one round under progress bars (or progress lines) and returns its metrics.</summary>
     public static async Task<RoundMetrics> RunRoundAsync(Network network, CancellationToken ct)
     {
-        if (!Interactive) return await network.RunRoundAsync(new LineObserver(), ct);
+        if (!Terminal.Live) return await network.RunRoundAsync(new LineObserver(), ct);
         RoundMetrics? metrics = null;
         await AnsiConsole.Progress().AutoClear(true).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())

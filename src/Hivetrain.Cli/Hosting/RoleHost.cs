@@ -5,6 +5,7 @@ using Hivetrain.Ledger.Bittensor;
 using Hivetrain.Model;
 using Hivetrain.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using TorchSharp;
 
 namespace Hivetrain.Cli.Hosting;
@@ -179,7 +180,11 @@ internal sealed class RoleHost : IAsyncDisposable
             if (format == "json")
                 builder.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
             else
-                builder.AddSimpleConsole(o => { o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; o.SingleLine = true; });
+                builder.AddSimpleConsole(o =>
+                {
+                    o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; o.SingleLine = true;
+                    o.ColorBehavior = Terminal.Colors ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
+                });
         });
     }
 
