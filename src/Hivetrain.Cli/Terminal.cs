@@ -39,6 +39,16 @@ internal static class Terminal
         return console;
     }
 
+    /// <summary>
+    /// Writes <paramref name="heading"/> as a line of its own, then <paramref name="table"/>. A Spectre.Console title is
+    /// wrapped (and long words cut) to the table's width, which breaks a heading longer than its table over many lines.
+    /// </summary>
+    public static void WriteTable(string heading, Table table)
+    {
+        AnsiConsole.Write(new Text(heading + "\n", new Style(decoration: Decoration.Bold)));
+        AnsiConsole.Write(table);
+    }
+
     private static bool IsLive(bool redirected, Func<string, string?> environment) =>
         !redirected && string.IsNullOrEmpty(environment("CI")) && environment("TERM") != "dumb";
 

@@ -1,5 +1,6 @@
 using Hivetrain.Cli;
 using Hivetrain.Ledger;
+using Hivetrain.Storage;
 using Hivetrain.Tests.Ledger;
 using Hivetrain.Tests.TestSupport;
 using Spectre.Console;
@@ -29,6 +30,20 @@ public sealed class TerminalOutputTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains(output.Split('\n'), line => line.Contains(hotkey.Ss58Address) && line.Contains("a-delta-repository-with-a-long-name"));
         Assert.DoesNotContain('\u001b', output);
+    }
+
+    [Fact]
+    public async Task A_heading_longer_than_its_table_stays_on_one_line()
+    {
+        var storePath = Path.Combine(_scratch.Path, "store");
+        var store = new LocalStore(storePath);
+        await store.CreateRepositoryAsync("miner-1/delta", default);
+        var commit = await store.CommitAsync("miner-1/delta", [CommitFile.FromBytes("a.bin", [1])], "m", null, default);
+
+        var (exit, output, _) = await CliProcess.RunAsync(_scratch.Path, TimeSpan.FromSeconds(60), "store", "ls", "miner-1/delta", "--store.path", storePath);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"miner-1/delta @ {commit.Revision}", output.Split('\n'));
     }
 
     [Theory]
