@@ -58,7 +58,7 @@ internal sealed class RoleHost : IAsyncDisposable
         .Add("subtensor.chain_endpoint", "Subtensor endpoint (ws://, wss://, http:// or https://); overrides --subtensor.network")
         .Add("device", "Torch device: cpu, cuda, cuda:N", "cpu")
         .Add("threads", "Torch CPU threads (default: libtorch's choice)")
-        .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder, or synthetic[:documents=N,dialects=N,seed=N]", "synthetic")
+        .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder, a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH], or synthetic[:documents=N,dialects=N,seed=N]", "synthetic")
         .Add("cache", "Token cache folder (default $HIVETRAIN_CACHE/tokens or ~/.cache/hivetrain/tokens)")
         .Add("context", "Window length in tokens (default: the model's context)")
         .Add("log.level", "Least log level: trace, debug, information, warning, error", "information")
