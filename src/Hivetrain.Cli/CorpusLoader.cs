@@ -1,14 +1,30 @@
 using Hivetrain.Data;
+using Hivetrain.Storage.HuggingFace;
 using Spectre.Console;
 
 namespace Hivetrain.Cli;
 
-/// <summary>Opens a corpus for a verb, showing tokenization progress (a bar in a terminal, plain lines otherwise).</summary>
+/// <summary>
+/// Opens a corpus for a verb: a local spec, or a Hub dataset (<c>hf://datasets/…</c>, downloaded into the Hub cache
+/// first, from <c>HF_ENDPOINT</c> with <c>HF_TOKEN</c> when set), showing tokenization progress (a bar in a terminal,
+/// plain lines otherwise).
+/// </summary>
 internal static class CorpusLoader
 {
     public static async Task<TokenCorpus> OpenAsync(string spec, CorpusOptions? options, CancellationToken cancellationToken)
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsErrorRedirected)
+        if (!HubDatasetSpec.IsHubDataset(spec))
+            return await WithProgressAsync(spec, progress => TokenCorpus.OpenAsync(spec, options, progress, cancellationToken));
+        var dataset = HubDatasetSpec.Parse(spec);
+        Console.Error.WriteLine($"downloading {dataset} into the Hub cache");
+        var files = await HubDatasets.DownloadAsync(dataset, HubSettings.Resolve(null, null, null), cancellationToken);
+        return await WithProgressAsync(spec, progress =>
+            TokenCorpus.OpenFilesAsync(files.Description, files.Root, files.Files, options, progress, cancellationToken));
+    }
+
+    private static async Task<TokenCorpus> WithProgressAsync(string spec, Func<IProgress<CorpusProgress>, Task<TokenCorpus>> open)
+    {
+        if (!Terminal.Live)
         {
             long lastLine = 0;
             var lines = new Progress<CorpusProgress>(p =>
@@ -17,7 +33,7 @@ internal static class CorpusLoader
                 Interlocked.Exchange(ref lastLine, Environment.TickCount64);
                 Console.Error.WriteLine($"tokenizing {spec}: {Describe(p)}");
             });
-            return await TokenCorpus.OpenAsync(spec, options, lines, cancellationToken);
+            return await open(lines);
         }
 
         TokenCorpus? corpus = null;
@@ -29,7 +45,7 @@ internal static class CorpusLoader
                 task.Value = Fraction(p);
                 task.Description = $"tokenizing {Markup.Escape(spec)}: {Markup.Escape(Describe(p))}";
             });
-            corpus = await TokenCorpus.OpenAsync(spec, options, bar, cancellationToken);
+            corpus = await open(bar);
             task.Value = 1;
         });
         return corpus!;

@@ -12,7 +12,7 @@ internal static class EfficacyConsole
     {
         long total = EfficacyRun.TotalUnits(options, conditions);
         AnsiConsole.MarkupLine(Markup.Escape($"efficacy: {conditions.Count} conditions on {corpus.Description} ({corpus.DocumentCount:N0} documents), {total:N0} training micro-batches"));
-        if (!SimulationConsole.Interactive)
+        if (!Terminal.Live)
             return await Task.Run(() => EfficacyRun.Run(options, corpus, conditions, new LineObserver(total), ct), ct);
         EfficacyReport? report = null;
         await AnsiConsole.Progress().AutoClear(false)
@@ -32,7 +32,6 @@ internal static class EfficacyConsole
     {
         var info = report.Info;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title(Markup.Escape($"{info.Model} ({info.Parameters:N0} parameters), K={info.Miners}, H={info.InnerSteps}, R={info.Rounds}, skew {info.Skew:0.##}; initial loss {info.InitialLoss:F4}"))
             .AddColumn("condition").AddColumn(new TableColumn("report loss").RightAligned()).AddColumn(new TableColumn("X vs B2").RightAligned())
             .AddColumn(new TableColumn("η").RightAligned()).AddColumn(new TableColumn("up/round").RightAligned())
             .AddColumn(new TableColumn("down/round").RightAligned()).AddColumn(new TableColumn("Y_total").RightAligned())
@@ -40,12 +39,12 @@ internal static class EfficacyConsole
         foreach (var s in report.Summaries)
             table.AddRow(Markup.Escape(s.Label), s.FinalLoss.ToString("F4", CultureInfo.InvariantCulture), Percent(s.X), Number(s.Eta, "F2"),
                 Bytes(s.BytesUpPerRound), Bytes(s.BytesDownPerRound), Ratio(s.YTotal), Ratio(s.YUp), s.Seconds.ToString("F0", CultureInfo.InvariantCulture));
-        AnsiConsole.Write(table);
+        Terminal.WriteTable($"{info.Model} ({info.Parameters:N0} parameters), K={info.Miners}, H={info.InnerSteps}, R={info.Rounds}, skew {info.Skew:0.##}; initial loss {info.InitialLoss:F4}", table);
         AnsiConsole.MarkupLine(Markup.Escape($"X = L / L_B2 − 1; η = (L_B1 − L) / (L_B1 − L_B3); Y = synchronous data-parallel's bytes (8·P·H per miner per round; 4·P·H up) over this condition's."));
-        var goals = new Table().Border(TableBorder.Rounded).Title("Training efficacy goals").AddColumn("goal").AddColumn(new TableColumn("measured").RightAligned()).AddColumn("met");
+        var goals = new Table().Border(TableBorder.Rounded).AddColumn("goal").AddColumn(new TableColumn("measured").RightAligned()).AddColumn("met");
         foreach (var g in EfficacyGoals.Evaluate(report.Info, report.Summaries))
             goals.AddRow(Markup.Escape(g.Goal), Markup.Escape(g.Figure), g.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "[grey]n/a[/]" });
-        AnsiConsole.Write(goals);
+        Terminal.WriteTable("Training efficacy goals", goals);
         AnsiConsole.MarkupLine(Markup.Escape($"report: {report.LogPath}, {string.Join(", ", report.Plots)} ({report.Seconds:F0} s in all)"));
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hivetrain.Cli;
 using Hivetrain.Cli.Configuration;
 using Hivetrain.Cli.Verbs;
 
@@ -21,6 +22,9 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     NetworkVerb.Create(),
     EfficacyVerb.Create(),
 };
+// Usage lines name the command as users type it, not after the assembly (`dotnet Hivetrain.Cli.dll`).
+root.HelpName = "hivetrain";
+Terminal.Use();
 // Values given to secret flags (--storage.hf_token, --mnemonic, …) never reach stderr, whoever writes there: the parser
 // quotes arguments it does not know, and a mistyped flag's value is one.
 if (SecretArguments.Values(args) is { Count: > 0 } secrets)

@@ -7,13 +7,10 @@ namespace Hivetrain.Cli;
 /// <summary>Shows a simulated round as progress bars in a terminal (plain lines otherwise), and each closed round as a table.</summary>
 internal static class SimulationConsole
 {
-    public static bool Interactive => AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected
-        && Environment.GetEnvironmentVariable("CI") is null;
-
     /// <summary>Runs one round under progress bars (or progress lines) and returns its metrics.</summary>
     public static async Task<RoundMetrics> RunRoundAsync(Network network, CancellationToken ct)
     {
-        if (!Interactive) return await network.RunRoundAsync(new LineObserver(), ct);
+        if (!Terminal.Live) return await network.RunRoundAsync(new LineObserver(), ct);
         RoundMetrics? metrics = null;
         await AnsiConsole.Progress().AutoClear(true).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
@@ -27,7 +24,7 @@ internal static class SimulationConsole
             + (round.BaselineLoss is { } b ? $" (one miner alone: {b:F4})" : "")
             + (round.Published ? "" : $" — not published: {round.SkipReason}")
             + (round.ElapsedSeconds > 0 ? $" [{round.ElapsedSeconds:F0} s]" : "");
-        var table = new Table().Title(Markup.Escape(title)).Border(TableBorder.Rounded)
+        var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("uid").AddColumn("participant").AddColumn(new TableColumn("score").RightAligned())
             .AddColumn(new TableColumn("weight").RightAligned()).AddColumn("verdict");
         foreach (var m in round.Miners)
@@ -35,7 +32,7 @@ internal static class SimulationConsole
             var verdict = m.Rejection is null ? "[green]accepted[/]" : $"[yellow]{Markup.Escape(Describe(m.Rejection))}[/]";
             table.AddRow(m.Uid.ToString(), Markup.Escape(m.Name), m.Score.ToString("F4"), m.Weight.ToString("P1"), verdict);
         }
-        AnsiConsole.Write(table);
+        Terminal.WriteTable(title, table);
     }
 
     /// <summary>The robustness report of a run with adversaries: honest share per round, cumulative rewards, and the goals.</summary>
@@ -43,21 +40,21 @@ internal static class SimulationConsole
     {
         var report = RobustnessReport.From(rounds);
         if (report.Rewards.All(r => r.IsHonest)) return;
-        var share = new Table().Title("Honest miners' weight share").Border(TableBorder.Rounded);
+        var share = new Table().Border(TableBorder.Rounded);
         foreach (var (round, _) in report.HonestShare) share.AddColumn(new TableColumn($"r{round}").RightAligned());
         share.AddRow(report.HonestShare.Select(s => s.HonestWeight.ToString("P1")).ToArray());
-        AnsiConsole.Write(share);
-        var rewards = new Table().Title("Cumulative reward (sum of weights over the rounds)").Border(TableBorder.Rounded)
+        Terminal.WriteTable("Honest miners' weight share", share);
+        var rewards = new Table().Border(TableBorder.Rounded)
             .AddColumn("participant").AddColumn("role").AddColumn(new TableColumn("reward").RightAligned())
             .AddColumn(new TableColumn("rounds rejected").RightAligned()).AddColumn("last rejection");
         foreach (var r in report.Rewards)
             rewards.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Role), r.Reward.ToString("F3"), r.RoundsRejected.ToString(),
                 Markup.Escape(r.LastRejection is null ? "" : Describe(r.LastRejection) is { Length: > 70 } long_ ? long_[..70] + "…" : Describe(r.LastRejection)));
-        AnsiConsole.Write(rewards);
-        var goals = new Table().Title("Incentive goals").Border(TableBorder.Rounded).AddColumn("goal").AddColumn("measured").AddColumn("met");
+        Terminal.WriteTable("Cumulative reward (sum of weights over the rounds)", rewards);
+        var goals = new Table().Border(TableBorder.Rounded).AddColumn("goal").AddColumn("measured").AddColumn("met");
         foreach (var g in report.Goals)
             goals.AddRow(Markup.Escape(g.Goal), Markup.Escape(g.Measured), g.Met ? "[green]yes[/]" : "[red]no[/]");
-        AnsiConsole.Write(goals);
+        Terminal.WriteTable("Incentive goals", goals);
     }
 
     /// <summary>A rejection for people: its reason, the participant it names, and the detail.</summary>

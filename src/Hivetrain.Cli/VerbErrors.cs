@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hivetrain.Cli.Configuration;
 using Hivetrain.Data;
 using Hivetrain.Model;
+using Hivetrain.Storage;
 
 namespace Hivetrain.Cli;
 
@@ -37,6 +38,7 @@ internal static class VerbErrors
     private static string? Describe(Exception e) => e switch
     {
         CheckpointException or CorpusException or SettingsException or IOException or UnauthorizedAccessException => e.Message,
+        StoreException store => $"{store.Message} ({store.Reason})",
         ArgumentException argument => StripParameterName(argument),
         _ => null,
     };

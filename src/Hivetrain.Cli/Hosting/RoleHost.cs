@@ -5,6 +5,7 @@ using Hivetrain.Ledger.Bittensor;
 using Hivetrain.Model;
 using Hivetrain.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using TorchSharp;
 
 namespace Hivetrain.Cli.Hosting;
@@ -57,7 +58,7 @@ internal sealed class RoleHost : IAsyncDisposable
         .Add("subtensor.chain_endpoint", "Subtensor endpoint (ws://, wss://, http:// or https://); overrides --subtensor.network")
         .Add("device", "Torch device: cpu, cuda, cuda:N", "cpu")
         .Add("threads", "Torch CPU threads (default: libtorch's choice)")
-        .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder, or synthetic[:documents=N,dialects=N,seed=N]", "synthetic")
+        .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder, a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH], or synthetic[:documents=N,dialects=N,seed=N]", "synthetic")
         .Add("cache", "Token cache folder (default $HIVETRAIN_CACHE/tokens or ~/.cache/hivetrain/tokens)")
         .Add("context", "Window length in tokens (default: the model's context)")
         .Add("log.level", "Least log level: trace, debug, information, warning, error", "information")
@@ -179,7 +180,11 @@ internal sealed class RoleHost : IAsyncDisposable
             if (format == "json")
                 builder.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
             else
-                builder.AddSimpleConsole(o => { o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; o.SingleLine = true; });
+                builder.AddSimpleConsole(o =>
+                {
+                    o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; o.SingleLine = true;
+                    o.ColorBehavior = Terminal.Colors ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
+                });
         });
     }
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using Hivetrain.Data;
 using Hivetrain.Model;
 using Hivetrain.Training;
-using Spectre.Console;
 
 namespace Hivetrain.Cli.Runs;
 
@@ -105,8 +104,7 @@ internal static class TrainRun
     /// <summary>A live bar when writing to an interactive terminal; plain lines when redirected, under CI, or to another writer.</summary>
     private static Task<int> Display(TextWriter output, long steps, Func<IRunProgress, Task<int>> body)
     {
-        bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
-            && AnsiConsole.Profile.Capabilities.Interactive && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+        bool live = ReferenceEquals(output, Console.Out) && Terminal.Live;
         return live ? BarRunProgress.ShowAsync(steps, body) : body(new PlainRunProgress(output, steps));
     }
 }

@@ -35,7 +35,7 @@ internal static class EfficacyVerb
     {
         var flags = new FlagSet()
             .Add("model", "model preset: tiny, small (~7M, context 128), bench, gpt2", "small")
-            .Add("data", "corpus: synthetic, or a .txt/.jsonl/.parquet file or folder (non-iid by source file)", "synthetic")
+            .Add("data", "corpus: synthetic, a .txt/.jsonl/.parquet file or folder, or a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH] (non-iid by source file)", "synthetic")
             .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
             .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none): int8 per chunk (4× smaller than f32), top-512-of-4096 and top-32-of-4096 with 2-bit values (about 38× and 245×)", "int8,topk512of4096+q2,topk32of4096+q2")
             .Add("dense_encoding", "the dense delta encoding", "bf16")

@@ -12,7 +12,7 @@ internal static class EvalVerb
     {
         var flags = new FlagSet()
             .Add("model", "Checkpoint directory, or a preset (tiny, small, bench, gpt2) for its untrained loss")
-            .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder of them, or synthetic[:documents=N,dialects=N,seed=N]", null, "--corpus")
+            .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder of them, a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH], or synthetic[:documents=N,dialects=N,seed=N]", "synthetic", "--corpus")
             .Add("split", "Split to sample: train, eval, merge, guard or report", "eval")
             .Add("rows", "Windows in the sample", 64)
             .Add("batch_rows", "Windows per forward pass", 16, "--batch-rows", "--batch")

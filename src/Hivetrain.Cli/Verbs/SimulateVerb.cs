@@ -17,7 +17,7 @@ internal static class SimulateVerb
         .Add("rounds", "rounds", 4)
         .Add("steps", "training steps per miner per round", 30)
         .Add("model", "model preset: tiny, small, bench, gpt2", "tiny")
-        .Add("data", "corpus: synthetic, or a .txt/.jsonl/.parquet file or folder", "synthetic")
+        .Add("data", "corpus: synthetic, a .txt/.jsonl/.parquet file or folder, or a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH]", "synthetic")
         .Add("skew", "how non-iid the miners' shards are, 0 (iid) to 1 (one dialect/source each)", 0.5)
         .Add("batch_size", "rows per training batch", 8)
         .Add("context", "tokens per row (at most the model's context)", 64)

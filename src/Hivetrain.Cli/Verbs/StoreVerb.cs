@@ -48,7 +48,8 @@ internal static class StoreVerb
                 table.AddColumns("Path", "Bytes");
                 foreach (var path in await store.ListFilesAsync(repoId, resolved, ct))
                     table.AddRow(Cells(path, new FileInfo(await store.GetLocalPathAsync(repoId, resolved, path, ct)).Length.ToString("N0")));
-                table.Caption($"{repoId} @ {resolved}");
+                Terminal.WriteTable($"{repoId} @ {resolved}", table);
+                return 0;
             }
             AnsiConsole.Write(table);
             return 0;

@@ -14,7 +14,7 @@ internal static class TokenizeVerb
     public static Command Create()
     {
         var decode = new Option<bool>("--decode") { Description = "Read space-separated ids on stdin and print their text." };
-        var corpus = new Option<string?>("--corpus") { Description = "Tokenize a corpus into the token cache (a .txt/.jsonl/.parquet file, a folder, or synthetic[:documents=N,dialects=N,seed=N]) and print its splits." };
+        var corpus = new Option<string?>("--corpus") { Description = "Tokenize a corpus into the token cache (a .txt/.jsonl/.parquet file, a folder, hf://datasets/OWNER/NAME[@REVISION][/PATH], or synthetic[:documents=N,dialects=N,seed=N]) and print its splits." };
         var cache = new Option<string?>("--cache-dir") { Description = "Token cache folder (default $HIVETRAIN_CACHE/tokens or ~/.cache/hivetrain/tokens)." };
         var command = new Command("tokenize", "GPT-2 BPE: text on stdin to ids, or ids to text with --decode; or cache a corpus with --corpus.")
         {

@@ -15,7 +15,7 @@ internal static class TrainVerb
     {
         var flags = new FlagSet()
             .Add("model", "Preset to start from (tiny, small, bench, gpt2) or a checkpoint directory to continue from")
-            .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder of them, or synthetic[:documents=N,dialects=N,seed=N]", null, "--corpus")
+            .Add("data", "Corpus: a .txt/.jsonl/.parquet file, a folder of them, a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH], or synthetic[:documents=N,dialects=N,seed=N]", "synthetic", "--corpus")
             .Add("steps", "Optimizer steps", 1000)
             .Add("out", "Checkpoint directory to write (config.json, model.safetensors, metrics.jsonl); replaced whole")
             .Add("batch_rows", "Windows per micro-batch", 8, "--batch-rows")

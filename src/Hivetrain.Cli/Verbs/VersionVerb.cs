@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hivetrain.Model;
 using TorchSharp;
 
 namespace Hivetrain.Cli.Verbs;
@@ -12,7 +13,9 @@ internal static class VersionVerb
         command.SetAction(_ =>
         {
             Console.WriteLine($"hivetrain {typeof(VersionVerb).Assembly.GetName().Version}");
-            Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}");
+            Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, threads {torch.get_num_threads()}");
+            Console.WriteLine($"libtorch build: {TorchRuntime.Backend}; devices: cpu" +
+                (torch.cuda.is_available() ? string.Concat(Enumerable.Range(0, torch.cuda.device_count()).Select(i => $", cuda:{i}")) : " (no CUDA device visible)"));
             return 0;
         });
         return command;

@@ -49,10 +49,20 @@ internal sealed class CorpusSource
             key, 0, synthetic.Documents, _ => SyntheticCorpus.Documents(synthetic).ToAsyncEnumerable());
     }
 
-    private static async Task<CorpusSource> FilesAsync(string path, CancellationToken cancellationToken)
+    private static Task<CorpusSource> FilesAsync(string path, CancellationToken cancellationToken)
     {
         var files = CorpusFiles.Resolve(path);
         string root = files.Count == 1 && File.Exists(Path.GetFullPath(path)) ? Path.GetDirectoryName(files[0])! : Path.GetFullPath(path);
+        return FilesAsync(path, root, files, cancellationToken);
+    }
+
+    /// <summary>
+    /// Given corpus files (in corpus order, each a group of its own), keyed by their paths under <paramref name="root"/>
+    /// and their contents, so the same files give the same token cache wherever they lie.
+    /// </summary>
+    public static async Task<CorpusSource> FilesAsync(string description, string root, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0) throw new CorpusException(CorpusErrorReason.EmptyCorpus, $"{description}: no corpus file.");
         var inputs = new StringBuilder("files");
         long totalBytes = 0;
         foreach (var file in files)
@@ -61,7 +71,7 @@ internal sealed class CorpusSource
             totalBytes += length;
             inputs.Append('\n').Append(Path.GetRelativePath(root, file).Replace('\\', '/')).Append('\0').Append(length).Append('\0').Append(digest);
         }
-        return new CorpusSource(path, KeyOf(inputs.ToString()), totalBytes, 0, ct => ReadAll(files, ct));
+        return new CorpusSource(description, KeyOf(inputs.ToString()), totalBytes, 0, ct => ReadAll(files, ct));
     }
 
     private static async IAsyncEnumerable<CorpusDocument> ReadAll(IReadOnlyList<string> files, [EnumeratorCancellation] CancellationToken cancellationToken)

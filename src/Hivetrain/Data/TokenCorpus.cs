@@ -51,7 +51,20 @@ public sealed class TokenCorpus : IDisposable
         IProgress<CorpusProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new CorpusOptions();
-        var source = await CorpusSource.ResolveAsync(spec, options, cancellationToken);
+        return await OpenAsync(await CorpusSource.ResolveAsync(spec, options, cancellationToken), options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens corpus <paramref name="files"/> (.txt/.jsonl/.parquet, in this order, each its own group) that lie under
+    /// <paramref name="root"/>, such as a Hub dataset's downloaded files; <paramref name="description"/> names them in messages.
+    /// </summary>
+    /// <exception cref="CorpusException">The files are missing, unreadable, malformed or empty.</exception>
+    public static async Task<TokenCorpus> OpenFilesAsync(string description, string root, IReadOnlyList<string> files, CorpusOptions? options = null,
+        IProgress<CorpusProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        await OpenAsync(await CorpusSource.FilesAsync(description, root, files, cancellationToken), options ?? new CorpusOptions(), progress, cancellationToken);
+
+    private static async Task<TokenCorpus> OpenAsync(CorpusSource source, CorpusOptions options, IProgress<CorpusProgress>? progress, CancellationToken cancellationToken)
+    {
         var path = Path.Combine(options.ResolveCacheDirectory(), source.Key + ".tokens");
         var cached = TryMap(path, source.Description, fromCache: true);
         if (cached is not null) return cached;

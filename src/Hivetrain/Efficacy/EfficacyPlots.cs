@@ -21,16 +21,14 @@ public static class EfficacyPlots
         {
             var points = rounds.Where(r => r.Condition == condition.Id).ToList();
             if (points.Count == 0) continue;
-            var line = plot.Add.Scatter(points.Select(r => r.Tokens / 1e6).ToArray(), points.Select(r => r.Loss).ToArray());
+            var line = plot.Add.Scatter(points.Select(r => r.Tokens / 1e6).ToArray(), points.Select(r => r.Loss).ToArray(), ColorOf(condition, conditions));
             line.LegendText = condition.Label;
             if (condition.Kind != EfficacyConditionKind.Network) line.LinePattern = LinePattern.Dashed;
         }
         plot.Title("Report loss against training tokens (all models together)");
         plot.XLabel("training tokens (millions)");
         plot.YLabel("loss (report split)");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 1000, 600);
-        return path;
+        return Save(plot, path);
     }
 
     private static string LossAgainstBytes(IReadOnlyList<EfficacyRoundRecord> rounds, IReadOnlyList<EfficacyCondition> conditions, string path)
@@ -40,15 +38,26 @@ public static class EfficacyPlots
         {
             var points = rounds.Where(r => r.Condition == condition.Id && r.Round > 0 && r.BytesUp + r.BytesDown > 0).ToList();
             if (points.Count == 0) continue;
-            var line = plot.Add.Scatter(points.Select(r => Math.Log10(r.BytesUp + r.BytesDown)).ToArray(), points.Select(r => r.Loss).ToArray());
+            var line = plot.Add.Scatter(points.Select(r => Math.Log10(r.BytesUp + r.BytesDown)).ToArray(), points.Select(r => r.Loss).ToArray(), ColorOf(condition, conditions));
             line.LegendText = condition.Label;
             if (condition.Kind != EfficacyConditionKind.Network) line.LinePattern = LinePattern.Dashed;
         }
         plot.Title("Report loss against bytes moved per miner (up + down, cumulative)");
         plot.XLabel("log10 bytes per miner");
         plot.YLabel("loss (report split)");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 1000, 600);
+        return Save(plot, path);
+    }
+
+    /// <summary>A condition's colour by its place among all conditions, so that it is the same in both plots.</summary>
+    private static Color ColorOf(EfficacyCondition condition, IReadOnlyList<EfficacyCondition> conditions) =>
+        new ScottPlot.Palettes.Category10().GetColor(conditions.ToList().IndexOf(condition));
+
+    /// <summary>Saves with the legend beside the plot: over it, a legend of ten conditions hides their curves.</summary>
+    private static string Save(Plot plot, string path)
+    {
+        plot.ShowLegend(Edge.Right);
+        plot.Legend.Orientation = Orientation.Vertical;
+        plot.SavePng(path, 1100, 600);
         return path;
     }
 }

@@ -5,6 +5,14 @@ namespace Hivetrain.Model;
 /// <summary>Process-wide TorchSharp setup: thread count and device choice.</summary>
 public static class TorchRuntime
 {
+    /// <summary>
+    /// The libtorch this build references: <c>cpu</c>, or <c>cuda</c> when built with <c>-p:TorchBackend=cuda</c>
+    /// (Directory.Build.props).
+    /// </summary>
+    public static string Backend { get; } =
+        typeof(TorchRuntime).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "TorchBackend")?.Value ?? "cpu";
+
     /// <summary>Parses a device name ("cpu", "cuda", "cuda:1"); CUDA only when libtorch reports it.</summary>
     public static torch.Device Device(string name)
     {

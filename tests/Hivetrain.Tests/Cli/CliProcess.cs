@@ -38,7 +38,11 @@ internal sealed class CliProcess : IDisposable
     public static CliProcess Start(string name, string workingDirectory, params string[] args) => Start(name, workingDirectory, null, args);
 
     /// <summary>Starts the command; <paramref name="input"/>, when given, is piped to its standard input, which is then closed.</summary>
-    public static CliProcess Start(string name, string workingDirectory, string? input, params string[] args)
+    public static CliProcess Start(string name, string workingDirectory, string? input, params string[] args) =>
+        Start(name, workingDirectory, input, new Dictionary<string, string?>(), args);
+
+    /// <summary>As above, with <paramref name="environment"/> set (a null value removes the variable).</summary>
+    public static CliProcess Start(string name, string workingDirectory, string? input, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -52,6 +56,9 @@ internal sealed class CliProcess : IDisposable
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("HIVETRAIN_", StringComparison.OrdinalIgnoreCase)).ToList())
             info.Environment.Remove(key);
+        foreach (var (key, value) in environment)
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
         var process = new Process { StartInfo = info };
         var child = new CliProcess(name, process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) child._output.Enqueue(e.Data); };
@@ -77,10 +84,15 @@ internal sealed class CliProcess : IDisposable
         RunWithInputAsync(workingDirectory, limit, null, args);
 
     /// <summary>As <see cref="RunAsync"/>, with <paramref name="input"/> piped to standard input (null: inherited).</summary>
-    public static async Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunWithInputAsync(string workingDirectory, TimeSpan limit,
-        string? input, params string[] args)
+    public static Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunWithInputAsync(string workingDirectory, TimeSpan limit,
+        string? input, params string[] args) =>
+        RunAsync(workingDirectory, limit, input, new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="RunAsync"/>, with standard input and the environment given (a null value removes a variable).</summary>
+    public static async Task<(int ExitCode, string Output, IReadOnlyList<string> Errors)> RunAsync(string workingDirectory, TimeSpan limit,
+        string? input, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        using var child = Start(args[0], workingDirectory, input, args);
+        using var child = Start(args[0], workingDirectory, input, environment, args);
         using var timeout = new CancellationTokenSource(limit);
         await child._process.WaitForExitAsync(timeout.Token);
         child._process.WaitForExit(); // the end of the redirected output

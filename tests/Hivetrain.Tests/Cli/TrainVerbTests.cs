@@ -75,5 +75,18 @@ public sealed class TrainVerbTests : IDisposable
         Assert.Single(Metrics(Out));
     }
 
+    [Fact]
+    public async Task Without_data_train_and_eval_read_the_synthetic_corpus()
+    {
+        string[] small = ["--model", "tiny", "--cache-dir", _temp.Cache, "--context", "16"];
+
+        var train = await VerbRunner.RunAsync(["train", .. small, "--out", Out, "--steps", "1", "--batch-rows", "2", "--eval-rows", "4"]);
+        var eval = await VerbRunner.RunAsync(["eval", .. small, "--rows", "2"]);
+
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("data synthetic", train.Output);
+        Assert.True(eval.ExitCode == 0, eval.Error);
+    }
+
     public void Dispose() => _temp.Dispose();
 }

@@ -2,12 +2,13 @@ namespace Hivetrain.Storage.HuggingFace;
 
 /// <summary>
 /// The Hub cache in the layout the Python and JS clients share:
-/// <c>models--NS--NAME/{blobs/&lt;etag&gt;, snapshots/&lt;commit&gt;/&lt;path&gt; → ../../blobs/&lt;etag&gt;, refs/&lt;branch&gt;}</c>,
+/// <c>models--NS--NAME/{blobs/&lt;etag&gt;, snapshots/&lt;commit&gt;/&lt;path&gt; → ../../blobs/&lt;etag&gt;, refs/&lt;branch&gt;}</c>
+/// (<c>datasets--NS--NAME</c> for dataset repositories),
 /// with per-blob lock files under <c>.locks/</c> (flock, as Python's filelock takes them). Writes go
 /// through temporary names and renames, so concurrent processes see whole files or none. Eviction
 /// removes only what this instance itself linked or downloaded.
 /// </summary>
-public sealed class HubCache(string root)
+public sealed class HubCache(string root, HubRepoType type = HubRepoType.Model)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<(string Repo, string Commit)> _ownSnapshots = [];
@@ -15,8 +16,8 @@ public sealed class HubCache(string root)
 
     public string Root { get; } = Path.GetFullPath(root);
 
-    /// <summary><c>models--NS--NAME</c> under the root.</summary>
-    public string RepoFolder(string repoId) => Path.Combine(Root, "models--" + repoId.Replace("/", "--", StringComparison.Ordinal));
+    /// <summary><c>models--NS--NAME</c> (or <c>datasets--NS--NAME</c>) under the root.</summary>
+    public string RepoFolder(string repoId) => Path.Combine(Root, type.CachePrefix() + repoId.Replace("/", "--", StringComparison.Ordinal));
 
     public string BlobPath(string repoId, string etag) => Path.Combine(RepoFolder(repoId), "blobs", CheckId(etag));
 

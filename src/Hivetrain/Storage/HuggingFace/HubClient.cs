@@ -8,10 +8,10 @@ using System.Text.RegularExpressions;
 namespace Hivetrain.Storage.HuggingFace;
 
 /// <summary>
-/// The Hub's HTTP API for model repositories, call by call: create, refs, commits, tree, preupload,
-/// LFS batch and transfers, NDJSON commit, super-squash, resolve. No orchestration lives here.
+/// The Hub's HTTP API for the repositories of one type (models, or datasets), call by call: create, refs, commits,
+/// tree, preupload, LFS batch and transfers, NDJSON commit, super-squash, resolve. No orchestration lives here.
 /// </summary>
-internal sealed partial class HubClient(HubHttp http)
+internal sealed partial class HubClient(HubHttp http, HubRepoType type = HubRepoType.Model)
 {
     public const string LfsMediaType = "application/vnd.git-lfs+json";
 
@@ -35,7 +35,7 @@ internal sealed partial class HubClient(HubHttp http)
     /// </summary>
     public async Task<bool> IsPublicAsync(string repoId, CancellationToken ct)
     {
-        var response = await http.SendAsync(HttpMethod.Get, http.Api($"api/models/{Repo(repoId)}"), null,
+        var response = await http.SendAsync(HttpMethod.Get, http.Api($"api/{type.Api()}/{Repo(repoId)}"), null,
             authorize: false, idempotent: true, ct);
         try
         {
@@ -52,14 +52,14 @@ internal sealed partial class HubClient(HubHttp http)
     /// <summary>Makes the repository public through its settings (<c>PUT api/models/{repo}/settings</c>); needs write access.</summary>
     public async Task MakePublicAsync(string repoId, CancellationToken ct)
     {
-        using var response = await http.SendAsync(HttpMethod.Put, http.Api($"api/models/{Repo(repoId)}/settings"),
+        using var response = await http.SendAsync(HttpMethod.Put, http.Api($"api/{type.Api()}/{Repo(repoId)}/settings"),
             JsonContent.Create(new HubWire.VisibilitySettings(Private: false)), authorize: true, idempotent: true, ct);
         await http.EnsureSuccessAsync(response, ct);
     }
 
     public async Task<IReadOnlyList<HubWire.Branch>> ListBranchesAsync(string repoId, CancellationToken ct)
     {
-        using var response = await GetAsync(http.Api($"api/models/{Repo(repoId)}/refs"), ct);
+        using var response = await GetAsync(http.Api($"api/{type.Api()}/{Repo(repoId)}/refs"), ct);
         var refs = await http.ReadJsonAsync<HubWire.Refs>(response, ct);
         return refs.Branches ?? [];
     }
@@ -68,7 +68,7 @@ internal sealed partial class HubClient(HubHttp http)
     public async IAsyncEnumerable<HubWire.Commit> ListCommitsAsync(string repoId, string revision, int pageSize,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        Uri? next = http.Api($"api/models/{Repo(repoId)}/commits/{Uri.EscapeDataString(revision)}?limit={pageSize}");
+        Uri? next = http.Api($"api/{type.Api()}/{Repo(repoId)}/commits/{Uri.EscapeDataString(revision)}?limit={pageSize}");
         while (next is not null)
         {
             using var response = await GetAsync(next, ct);
@@ -81,7 +81,7 @@ internal sealed partial class HubClient(HubHttp http)
     public async IAsyncEnumerable<HubWire.TreeEntry> ListTreeAsync(string repoId, string revision,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        Uri? next = http.Api($"api/models/{Repo(repoId)}/tree/{Uri.EscapeDataString(revision)}?recursive=true&expand=false");
+        Uri? next = http.Api($"api/{type.Api()}/{Repo(repoId)}/tree/{Uri.EscapeDataString(revision)}?recursive=true&expand=false");
         while (next is not null)
         {
             using var response = await GetAsync(next, ct);
@@ -97,7 +97,7 @@ internal sealed partial class HubClient(HubHttp http)
         foreach (var chunk in files.Chunk(256))
         {
             using var response = await http.SendAsync(HttpMethod.Post,
-                http.Api($"api/models/{Repo(repoId)}/preupload/{Uri.EscapeDataString(branch)}"),
+                http.Api($"api/{type.Api()}/{Repo(repoId)}/preupload/{Uri.EscapeDataString(branch)}"),
                 JsonContent.Create(new HubWire.PreuploadRequest(chunk)), authorize: true, idempotent: true, ct);
             await http.EnsureSuccessAsync(response, ct);
             var answer = await http.ReadJsonAsync<HubWire.PreuploadResponse>(response, ct);
@@ -111,7 +111,7 @@ internal sealed partial class HubClient(HubHttp http)
         IReadOnlyList<HubWire.LfsObject> objects, CancellationToken ct)
     {
         var request = new HubWire.LfsBatchRequest("upload", ["basic", "multipart"], objects, "sha256", new HubWire.LfsRef(branch));
-        using var response = await http.SendAsync(HttpMethod.Post, http.Api($"{Repo(repoId)}.git/info/lfs/objects/batch"),
+        using var response = await http.SendAsync(HttpMethod.Post, http.Api($"{type.UrlPrefix()}{Repo(repoId)}.git/info/lfs/objects/batch"),
             LfsJson(request), authorize: true, idempotent: true, ct,
             r => r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(LfsMediaType)));
         await http.EnsureSuccessAsync(response, ct);
@@ -127,7 +127,7 @@ internal sealed partial class HubClient(HubHttp http)
         var content = new StringContent(ndjson, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         using var response = await http.SendAsync(HttpMethod.Post,
-            http.Api($"api/models/{Repo(repoId)}/commit/{Uri.EscapeDataString(branch)}"), content,
+            http.Api($"api/{type.Api()}/{Repo(repoId)}/commit/{Uri.EscapeDataString(branch)}"), content,
             authorize: true, idempotent: false, ct);
         await http.EnsureSuccessAsync(response, ct);
         var answer = await http.ReadJsonAsync<HubWire.CommitResponse>(response, ct);
@@ -140,14 +140,14 @@ internal sealed partial class HubClient(HubHttp http)
     public async Task SuperSquashAsync(string repoId, string branch, string message, CancellationToken ct)
     {
         using var response = await http.SendAsync(HttpMethod.Post,
-            http.Api($"api/models/{Repo(repoId)}/super-squash/{Uri.EscapeDataString(branch)}"),
+            http.Api($"api/{type.Api()}/{Repo(repoId)}/super-squash/{Uri.EscapeDataString(branch)}"),
             JsonContent.Create(new { message }), authorize: true, idempotent: false, ct);
         await http.EnsureSuccessAsync(response, ct);
     }
 
     /// <summary>The resolve URL of a file: <c>{repo}/resolve/{revision}/{path}</c>, each segment escaped.</summary>
     public Uri ResolveUri(string repoId, string revision, string path) =>
-        http.Api($"{Repo(repoId)}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
+        http.Api($"{type.UrlPrefix()}{Repo(repoId)}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
 
     public static StringContent LfsJson<T>(T value)
     {

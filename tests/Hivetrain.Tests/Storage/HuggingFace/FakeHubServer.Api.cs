@@ -39,6 +39,13 @@ internal sealed partial class FakeHubServer
                 if (await ReadableAsync(ctx, ns + "/" + name, caller) is null) return;
                 await ResolveAsync(ctx, ns + "/" + name, rev, string.Join('/', rest));
                 return;
+            case ["datasets", var ns, var name, "resolve", var rev, .. var rest] when rest.Length > 0 && method is "GET" or "HEAD":
+                if (await ReadableAsync(ctx, DatasetKey(ns + "/" + name), caller) is null) return;
+                await ResolveAsync(ctx, DatasetKey(ns + "/" + name), rev, string.Join('/', rest));
+                return;
+            case ["api", "datasets", var ns, var name, var action, .. var rest] when method == "GET":
+                await RepoApiAsync(ctx, DatasetKey(ns + "/" + name), action, rest, caller);
+                return;
             case ["api", "models", var ns, var name] when method == "GET":
                 if (await ReadableAsync(ctx, ns + "/" + name, caller) is { } info) await RepoInfoAsync(ctx, info);
                 return;
@@ -163,7 +170,7 @@ internal sealed partial class FakeHubServer
         var items = all.Skip(page * limit).Take(limit)
             .Select(c => new { id = c.Id, title = c.Title, message = c.Message, date = c.Date, authors = new[] { new { user = "fake", avatar = "" } } });
         if ((page + 1) * limit < all.Count)
-            ctx.Response.Headers["Link"] = $"<{new Uri(Endpoint, $"api/models/{repo.Id}/commits/{Uri.EscapeDataString(revision)}?p={page + 1}&limit={limit}")}>; rel=\"next\"";
+            ctx.Response.Headers["Link"] = $"<{new Uri(Endpoint, $"api/{repo.Api}/{repo.Id}/commits/{Uri.EscapeDataString(revision)}?p={page + 1}&limit={limit}")}>; rel=\"next\"";
         await JsonAsync(ctx, items);
     }
 
@@ -188,7 +195,7 @@ internal sealed partial class FakeHubServer
         entries.InsertRange(0, dirs.Select(d => (object)new { type = "directory", oid = "0000000000000000000000000000000000000000", size = 0, path = d }));
         if (entries.Count == 0 && prefix.Length > 0) { await ErrorAsync(ctx, 404, "EntryNotFound", $"{prefix} does not exist"); return; }
         if (cursor + PageSize < entries.Count)
-            ctx.Response.Headers["Link"] = $"<{new Uri(Endpoint, $"api/models/{repo.Id}/tree/{Uri.EscapeDataString(revision)}{(prefix.Length > 0 ? "/" + prefix : "")}?recursive={recursive.ToString().ToLowerInvariant()}&expand=false&cursor={cursor + PageSize}")}>; rel=\"next\"";
+            ctx.Response.Headers["Link"] = $"<{new Uri(Endpoint, $"api/{repo.Api}/{repo.Id}/tree/{Uri.EscapeDataString(revision)}{(prefix.Length > 0 ? "/" + prefix : "")}?recursive={recursive.ToString().ToLowerInvariant()}&expand=false&cursor={cursor + PageSize}")}>; rel=\"next\"";
         await JsonAsync(ctx, entries.Skip(cursor).Take(PageSize));
     }
 

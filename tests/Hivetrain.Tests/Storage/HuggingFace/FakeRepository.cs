@@ -21,6 +21,8 @@ internal sealed class FakeRepository
     }
 
     public string Id { get; }
+    /// <summary>The API segment of its type: <c>models</c>, or <c>datasets</c> for the datasets added by <c>AddDataset</c>.</summary>
+    public string Api { get; init; } = "models";
     /// <summary>Private repositories are visible to their namespace's accounts only.</summary>
     public bool Private { get; set; }
     public Dictionary<string, string> Branches { get; } = new(StringComparer.Ordinal);
