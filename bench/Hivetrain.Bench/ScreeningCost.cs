@@ -24,7 +24,7 @@ internal static class ScreeningCost
     public static async Task<Figures> MeasureAsync(RolesNetwork network, ScreeningOptions screening, int repeats, bool measureCold, CancellationToken ct)
     {
         int k = network.DeltaPaths.Count;
-        var warm = new ValidatorOptions(RolesNetwork.BaseRepo, Path.Combine(network.Root, "exact"), SeedWindowBlocks: long.MaxValue, StaleGrace: TimeSpan.Zero);
+        var warm = new ValidatorOptions(RolesNetwork.BaseRepo, Path.Combine(network.Root, "exact"), SeedWindowBlocks: long.MaxValue, StaleGrace: TimeSpan.Zero, Proof: ProofScale.Everything);
         using var model = await network.Base.LoadAsync(network.Store, RolesNetwork.BaseRepo, null, torch.CPU, ct);
         var sample = network.Windows(EvaluationSample.Seed(network.Base.Revision, 0), warm.SampleRows, network.Config.Context);
         var passes = new List<double>();

@@ -23,7 +23,7 @@ internal static class ValidatorCost
     public static async Task<double> MeasureAsync(RolesNetwork network, int repeats, CancellationToken ct)
     {
         var options = new ValidatorOptions(RolesNetwork.BaseRepo, Path.Combine(network.Root, "validator"),
-            SeedWindowBlocks: long.MaxValue, StaleGrace: TimeSpan.Zero);
+            SeedWindowBlocks: long.MaxValue, StaleGrace: TimeSpan.Zero, Proof: ProofScale.Everything); // the deltas are not trained on assignments
         var seed = EvaluationSample.Seed(network.Base.Revision, 0);
         var sample = network.Windows(seed, options.SampleRows, network.Config.Context);
         using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(options.SampleRows), options);

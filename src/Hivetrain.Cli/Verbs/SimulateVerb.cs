@@ -22,7 +22,7 @@ internal static class SimulateVerb
         .Add("batch_size", "rows per training batch", 8)
         .Add("context", "tokens per row (at most the model's context)", 64)
         .Add("lr", "peak learning rate", 3e-3)
-        .Add("sample_rows", "rows in the validators' evaluation sample and the report sample", 32)
+        .Add("sample_rows", "rows in the validators' evaluation sample and the report sample", ValidatorOptions.DefaultSampleRows)
         .Add("averager.method", "merge: learned (λ per miner and tensor) or score_weighted", "learned")
         .Add("averager.merge_steps", "λ optimization steps per round", 8)
         .Add("averager.outer_lr", "outer Nesterov learning rate η on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
@@ -36,6 +36,7 @@ internal static class SimulateVerb
         .Add("compare_clean", "also run an adversary-free twin network and report its loss", false)
         .Add("baseline", "also train one miner alone with the same compute, for comparison", true)
         .Add("warm_start", "steps the initial model trains on the train split before round 0 is published (0: from random weights)", 100)
+        .Add("compact_vocab", "renumber the corpus's tokens to the ones it uses, so the model's output layer has that many rows (same text, same tokens; the synthetic corpus uses 385 of GPT-2's 50,257); in-process only", true)
         .Add("processes", "run the roles as separate hivetrain processes (no adversaries or baseline there)", false)
         .Add("round_seconds", "with --processes: seconds from one base to the next round's close", 90)
         .Add("seed", "seed of everything", 0)
@@ -72,8 +73,11 @@ internal static class SimulateVerb
             ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"), WarmStartSteps: s.Int("warm_start"));
         options.Validate();
 
-        using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
-        AnsiConsole.MarkupLine(Markup.Escape($"corpus {corpus.Description}: {corpus.DocumentCount:N0} documents, {corpus.TokenCount:N0} tokens"));
+        using var opened = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
+        using var compacted = s.Bool("compact_vocab") && !s.Bool("processes") ? await opened.CompactAsync(ct) : null;
+        var corpus = compacted ?? opened;
+        AnsiConsole.MarkupLine(Markup.Escape($"corpus {opened.Description}: {corpus.DocumentCount:N0} documents, {corpus.TokenCount:N0} tokens, " +
+            (compacted is null ? $"GPT-2's {corpus.VocabularySize:N0} ids" : $"{corpus.VocabularySize:N0} distinct tokens (renumbered: --compact_vocab)")));
         if (s.Bool("processes"))
         {
             if (options.AdversaryList.Count > 0 || options.Baseline)

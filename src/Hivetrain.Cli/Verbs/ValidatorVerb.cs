@@ -51,8 +51,11 @@ internal static class ValidatorVerb
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
             VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power,
-            OwnDataRows: s.PositiveInt("validator.own_data_rows"), ProofZ: s.Double("validator.proof_z"), UnprovenZ: s.Double("validator.unproven_z"));
-        if (!(options.UnprovenZ < options.ProofZ)) throw new SettingsException($"--validator.unproven_z ({options.UnprovenZ}) must be below --validator.proof_z ({options.ProofZ})");
+            OwnDataRows: s.PositiveInt("validator.own_data_rows"), Proof: new ProofScale(s.Double("validator.unproven_z"), s.Double("validator.proof_z")));
+        if (!(options.ProofScale.Unproven < options.ProofScale.Proven))
+            throw new SettingsException($"--validator.unproven_z ({options.ProofScale.Unproven}) must be below --validator.proof_z ({options.ProofScale.Proven})");
+        if (!(options.ProofScale.Against <= options.ProofScale.Unproven))
+            throw new SettingsException($"--validator.unproven_z ({options.ProofScale.Unproven}) must not be negative: a record at or below 0 points against its miner");
 
         using var corpus = await host.OpenCorpusAsync(ct);
         var eval = corpus.Split(SplitName.Eval);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Hivetrain.Model;
 
 namespace Hivetrain.Data;
 
@@ -11,14 +12,28 @@ internal static class TokenCacheLayout
 
     public static long RecordsOffset(long tokens) => (HeaderBytes + tokens * 2 + 7) / 8 * 8;
 
-    public static byte[] Header(long documents, long tokens)
+    /// <summary>
+    /// The header; <paramref name="vocabulary"/> and <paramref name="endOfText"/> are set (non-zero) only in a compacted
+    /// cache, whose ids are renumbered (<see cref="TokenCorpus.CompactAsync"/>); 0 means GPT-2's own ids.
+    /// </summary>
+    public static byte[] Header(long documents, long tokens, int vocabulary = 0, int endOfText = 0)
     {
         var header = new byte[HeaderBytes];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), CorpusSource.FormatVersion);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), documents);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), tokens);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(32), vocabulary);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), endOfText);
         return header;
+    }
+
+    /// <summary>The vocabulary size and end-of-text id of a header: GPT-2's unless the cache is compacted.</summary>
+    public static (int Vocabulary, int EndOfText) ReadVocabulary(ReadOnlySpan<byte> header)
+    {
+        int vocabulary = BinaryPrimitives.ReadInt32LittleEndian(header[32..]);
+        int endOfText = BinaryPrimitives.ReadInt32LittleEndian(header[36..]);
+        return vocabulary > 0 && endOfText >= 0 && endOfText < vocabulary ? (vocabulary, endOfText) : (Tokenizer.VocabularySize, Tokenizer.EndOfText);
     }
 
     /// <summary>Document and token counts of a well-formed header for a file of <paramref name="fileLength"/> bytes, else null.</summary>

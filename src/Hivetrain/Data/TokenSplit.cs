@@ -112,7 +112,7 @@ public sealed class TokenSplit
         for (int i = 0; i < count; i++) destination[i] = tokens[offset + i];
         if (count < destination.Length && offset + count == tokens.Length)
         {
-            destination[count] = Tokenizer.EndOfText;
+            destination[count] = _corpus.EndOfText;
             count++;
         }
         return count;

@@ -98,8 +98,9 @@ public sealed record GptConfig(
             ["embd_pdrop"] = Dropout,
             ["attn_pdrop"] = Dropout,
             ["initializer_range"] = 0.02,
-            ["bos_token_id"] = 50256,
-            ["eos_token_id"] = 50256,
+            // <|endoftext|> is the last id: 50256 in GPT-2's vocabulary, and in a compacted one (TokenCorpus.CompactAsync).
+            ["bos_token_id"] = Vocab - 1,
+            ["eos_token_id"] = Vocab - 1,
             ["tie_word_embeddings"] = true,
             ["scale_attn_weights"] = true,
             ["torch_dtype"] = "float32",

@@ -50,7 +50,7 @@ public sealed class MovingScores
     /// <summary>
     /// Folds one round's own-data evidence (<see cref="OwnDataTest.Result.Evidence"/>) into the miner's record, then the
     /// round's raw score into the score average: the held-out reduction, or 0 when the record, with this round, points
-    /// against training on the assigned data (Z ≤ 0: the delta is then rejected as unproven). Returns that raw score, the
+    /// against training on the assigned data (Z ≤ <see cref="ProofScale.Against"/>, 0: the delta is then rejected as unproven). Returns that raw score, the
     /// proof factor and Z after this round. Weights come from the product of the score average and the proof factor
     /// (<see cref="Weighted"/>): a record between 0 and <see cref="ProofScale.Unproven"/> keeps its scores but is not paid yet.
     /// </summary>
@@ -59,7 +59,7 @@ public sealed class MovingScores
         var previous = Current(uid, hotkey);
         if (previous.LastKey == key) return (0, previous.Evidence.Proof(ProofScale), previous.Evidence.Z);
         var record = previous.Evidence.Add(double.IsFinite(evidence) ? evidence : -OwnDataTest.MaxEvidence, 1 - Alpha);
-        double raw = record.Z > 0 ? Sanitize(heldOutReduction) : 0;
+        double raw = record.Z > ProofScale.Against ? Sanitize(heldOutReduction) : 0;
         _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, record, key);
         return (raw, record.Proof(ProofScale), record.Z);
     }

@@ -290,7 +290,7 @@ public sealed class Validator : IDisposable
         }
         var (score, _, evidence) = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Evidence, r.Key);
         raw[uid] = score;
-        if (evidence > 0 || r.Rejection is not null) return r;
+        if (evidence > Scores.ProofScale.Against || r.Rejection is not null) return r;
         return r with
         {
             Rejection = new MinerRejection(RejectionReason.Unproven,

@@ -11,8 +11,8 @@ namespace Hivetrain.Roles;
 /// With <see cref="Screening"/>, only the deltas ranked best by their
 /// first-order estimate, and an audit, are scored exactly. The own-data test draws <see cref="OwnDataRows"/> of each
 /// miner's assigned windows (see <see cref="OwnDataTest"/>); its statistics accumulate per miner (<see cref="ProofEvidence"/>):
-/// a miner earns nothing while its evidence is at most <see cref="UnprovenZ"/> standard errors, in full from
-/// <see cref="ProofZ"/>.
+/// a miner earns nothing while its evidence is at most <see cref="ProofScale.Unproven"/> standard errors, in full from
+/// <see cref="ProofScale.Proven"/> (<see cref="Proof"/>; the defaults when null).
 /// </summary>
 public sealed record ValidatorOptions(
     string BaseRepoId,
@@ -33,8 +33,7 @@ public sealed record ValidatorOptions(
     ScreeningOptions? Screening = null,
     double ScorePower = ValidatorOptions.DefaultScorePower,
     int OwnDataRows = 16,
-    double ProofZ = ProofScale.DefaultProven,
-    double UnprovenZ = ProofScale.DefaultUnproven)
+    ProofScale? Proof = null)
 {
     /// <summary>
     /// The reward exponent p (<c>--neuron.score_power</c>), chosen by measurement with <c>simulate</c> (K = 8, half of
@@ -53,7 +52,7 @@ public sealed record ValidatorOptions(
     public const int DefaultSampleRows = 128;
 
     /// <summary>Where the accumulated own-data evidence turns into pay.</summary>
-    public ProofScale ProofScale => new(UnprovenZ, ProofZ);
+    public ProofScale ProofScale => Proof ?? ProofScale.Default;
 
     /// <summary>How long after a new base a delta on its parent is skipped rather than scored 0 (one send interval).</summary>
     public TimeSpan EffectiveStaleGrace => StaleGrace ?? TimeSpan.FromSeconds(800);

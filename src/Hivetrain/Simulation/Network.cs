@@ -90,7 +90,8 @@ public sealed class Network : IDisposable
             throw new ArgumentException($"output directory {root} is not empty; choose another or remove it");
         Directory.CreateDirectory(root);
 
-        var config = GptConfig.Preset(options.Model);
+        // A compacted corpus renumbers its tokens: the model's vocabulary is the corpus's.
+        var config = GptConfig.Preset(options.Model) with { Vocab = corpus.VocabularySize };
         int context = Math.Min(options.Context ?? config.Context, config.Context);
         var device = TorchRuntime.Device(options.Device);
         var clock = new SimulatedClock();

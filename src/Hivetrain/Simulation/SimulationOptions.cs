@@ -25,7 +25,7 @@ public sealed record SimulationOptions(
     int? Context = null,
     double LearningRate = 2e-3,
     int WarmupSteps = 10,
-    int SampleRows = 32,
+    int SampleRows = ValidatorOptions.DefaultSampleRows,
     MergeMethod Merge = MergeMethod.Learned,
     int MergeSteps = 8,
     double OuterLearningRate = 1.0,

@@ -50,7 +50,7 @@ internal static class ScreeningNetwork
     /// </summary>
     public static ValidatorOptions Options(string root, string name, ScreeningOptions? screening) =>
         new(BaseRepo, Path.Combine(root, name), SampleRows: SampleRows, SeedWindowBlocks: long.MaxValue / 4, EpochLengthBlocks: 1,
-            StaleGrace: TimeSpan.Zero, Screening: screening, ProofZ: -999, UnprovenZ: -1000);
+            StaleGrace: TimeSpan.Zero, Screening: screening, Proof: ProofScale.Everything);
 
     public static Keypair ValidatorKey(string root, string name) => Wallet.LoadHotkey(Path.Combine(root, "wallets"), name, "default");
 
