@@ -22,6 +22,8 @@ namespace Hivetrain.Roles;
 /// file (θ_at_last_publish = θ_base + decode(file)), so after a rebase θ − θ_new_base is exactly what compression
 /// dropped plus the unpublished steps, and goes out with the next delta (tested: Σ sent + kept = Σ trained).
 /// A restart resumes from θ_base + decode(file) and so drops that residual, like the unpublished steps.
+/// <see cref="RunAsync"/> survives every failed round (<see cref="RoundBoundary"/>): a failure while the model was being
+/// loaded starts the miner again from the store, as a restart would.
 /// </summary>
 public sealed class Miner : IDisposable
 {
@@ -33,7 +35,10 @@ public sealed class Miner : IDisposable
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly DeltaEncoding _encoding;
+    private readonly StateFolder _scratch;
+    private readonly RoundBoundary _boundary;
     private Gpt? _model;
+    private bool _loading; // a base load began and did not complete: the model holds neither base nor progress
     private Trainer? _trainer;
     private ParameterSnapshot? _base;
     private ParameterSnapshot? _published;
@@ -51,7 +56,13 @@ public sealed class Miner : IDisposable
         _logger = logger ?? NullLogger<Miner>.Instance;
         _device = TorchRuntime.Device(options.Device);
         _encoding = DeltaEncoding.Parse(options.DeltaEncoding);
+        // Without a folder of its own (a simulation, a test) the miner takes a new one in the temporary folder, removed on dispose.
+        _scratch = new StateFolder(options.StateDirectory ?? Path.Combine(Path.GetTempPath(), $"hivetrain-miner-{Guid.NewGuid():N}"), _logger, _time);
+        _boundary = new RoundBoundary("miner", options.EffectivePollInterval, _logger, _time);
     }
+
+    /// <summary>Rounds of <see cref="RunAsync"/> (a poll, a step, a publish) that failed (each logged and tried again).</summary>
+    public int FailedRounds => _boundary.Failures;
 
     public Keypair Hotkey { get; }
     public MinerOptions Options { get; }
@@ -98,6 +109,7 @@ public sealed class Miner : IDisposable
         }
         WarnAboutOtherClaims(commitments);
         await _store.CreateRepositoryAsync(Options.RepoId, ct);
+        UnpublishedSteps = 0; // a start (or a start again after a failed load) keeps only what was published
 
         BaseModel? latest;
         while ((latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct)) is null)
@@ -145,7 +157,7 @@ public sealed class Miner : IDisposable
     {
         EnsureStarted();
         if (UnpublishedSteps == 0) return null;
-        var file = Path.Combine(Path.GetTempPath(), $"hivetrain-delta-{Environment.ProcessId}-{Guid.NewGuid():N}.safetensors");
+        var file = _scratch.NewScratch("delta"); // removed below, or by the next start after a kill
         try
         {
             using (var scope = torch.NewDisposeScope())
@@ -173,33 +185,45 @@ public sealed class Miner : IDisposable
         }
     }
 
-    /// <summary>Trains and publishes until cancelled, polling for new bases.</summary>
+    /// <summary>
+    /// Trains and publishes until cancelled, polling for new bases. A failure (a store or ledger error that outlasted its
+    /// retries, a malformed base) is logged and the loop goes on after a backoff (<see cref="RoundBoundary"/>); one during a
+    /// base load first starts the miner again from the store. Only cancellation ends the loop.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        if (_model is null) await StartAsync(ct);
         var sincePoll = Stopwatch.StartNew();
         while (!ct.IsCancellationRequested)
         {
-            if (sincePoll.Elapsed >= Options.EffectivePollInterval)
+            await _boundary.RunAsync(async ct =>
             {
-                await SyncBaseAsync(ct);
-                sincePoll.Restart();
-            }
-            if (!HasAssignment)
-            {
-                await Task.Delay(Options.EffectivePollInterval, ct);
-                await SyncBaseAsync(ct);
-                continue;
-            }
-            var step = TrainStep();
-            if (step.Step % 10 == 0)
-                _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
-            if (PublishDue) await PublishAsync(ct);
+                if (_model is null || _loading) await StartAsync(ct);
+                while (!ct.IsCancellationRequested)
+                {
+                    if (sincePoll.Elapsed >= Options.EffectivePollInterval)
+                    {
+                        await SyncBaseAsync(ct);
+                        sincePoll.Restart();
+                    }
+                    if (!HasAssignment)
+                    {
+                        await Task.Delay(Options.EffectivePollInterval, ct);
+                        await SyncBaseAsync(ct);
+                        continue;
+                    }
+                    var step = TrainStep();
+                    if (step.Step % 10 == 0)
+                        _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
+                    if (PublishDue) await PublishAsync(ct);
+                }
+            }, ct);
         }
+        ct.ThrowIfCancellationRequested();
     }
 
     private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
     {
+        _loading = true;
         var previousConfig = _model?.Config;
         // The base snapshot holds the parent bit for bit, so a downlink delta can be applied to it.
         var held = Base is not null && _base is not null ? new HeldBase(Base.Revision, _base.Tensors) : null;
@@ -219,6 +243,7 @@ public sealed class Miner : IDisposable
         StepsOnBase = 0;
         TokensOnBase = 0;
         await AssignAsync(latest, start: 0, ct);
+        _loading = false;
         _logger.LogInformation("Training on base {Revision} (round {Round})", latest.Revision, latest.Manifest.Round);
     }
 
@@ -312,5 +337,6 @@ public sealed class Miner : IDisposable
         _model?.Dispose();
         _base?.Dispose();
         _published?.Dispose();
+        if (Options.StateDirectory is null && Directory.Exists(_scratch.Path)) Directory.Delete(_scratch.Path, recursive: true);
     }
 }

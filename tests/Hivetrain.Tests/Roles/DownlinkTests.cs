@@ -53,7 +53,7 @@ public sealed class DownlinkTests : IDisposable
             Assert.Equal(("topk64of1024+q4", parent.Revision), (latest.Manifest.DownlinkEncoding, latest.Manifest.ParentRevision));
             using (var baseDelta = DeltaFile.Open(await store.GetLocalPathAsync(BaseRepo, latest.Revision, ProtocolFiles.BaseDelta, ct)))
                 Assert.Equal((DeltaFormat.ChunkTopK, parent.Revision), (baseDelta.Metadata.Format, baseDelta.Metadata.BaseRevision));
-            Assert.True(File.Exists(Path.Combine(state, "downlink-residual.safetensors")));
+            Assert.True(File.Exists(Path.Combine(state, AveragerState.FileName)));
 
             long before = miner.BaseBytesRead;
             Assert.True(await miner.SyncBaseAsync(ct));
