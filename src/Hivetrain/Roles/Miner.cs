@@ -186,39 +186,37 @@ public sealed class Miner : IDisposable
     }
 
     /// <summary>
-    /// Trains and publishes until cancelled, polling for new bases. A failure (a store or ledger error that outlasted its
-    /// retries, a malformed base) is logged and the loop goes on after a backoff (<see cref="RoundBoundary"/>); one during a
-    /// base load first starts the miner again from the store. Only cancellation ends the loop.
+    /// Trains and publishes until cancelled, polling for new bases. A failed step (a store or ledger error that outlasted
+    /// its retries, a malformed base) is logged and the loop goes on after a backoff (<see cref="RoundBoundary"/>); after
+    /// one during a base load the miner first starts again from the store. Only cancellation ends the loop.
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         var sincePoll = Stopwatch.StartNew();
         while (!ct.IsCancellationRequested)
-        {
-            await _boundary.RunAsync(async ct =>
-            {
-                if (_model is null || _loading) await StartAsync(ct);
-                while (!ct.IsCancellationRequested)
-                {
-                    if (sincePoll.Elapsed >= Options.EffectivePollInterval)
-                    {
-                        await SyncBaseAsync(ct);
-                        sincePoll.Restart();
-                    }
-                    if (!HasAssignment)
-                    {
-                        await Task.Delay(Options.EffectivePollInterval, ct);
-                        await SyncBaseAsync(ct);
-                        continue;
-                    }
-                    var step = TrainStep();
-                    if (step.Step % 10 == 0)
-                        _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
-                    if (PublishDue) await PublishAsync(ct);
-                }
-            }, ct);
-        }
+            await _boundary.RunAsync(ct => StepOnceAsync(sincePoll, ct), ct);
         ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One turn of <see cref="RunAsync"/>: (re)start if needed, look for a new base when the poll is due, train a step, publish when due.</summary>
+    private async Task StepOnceAsync(Stopwatch sincePoll, CancellationToken ct)
+    {
+        if (_model is null || _loading) await StartAsync(ct);
+        if (sincePoll.Elapsed >= Options.EffectivePollInterval)
+        {
+            await SyncBaseAsync(ct);
+            sincePoll.Restart();
+        }
+        if (!HasAssignment)
+        {
+            await Task.Delay(Options.EffectivePollInterval, ct);
+            await SyncBaseAsync(ct);
+            return;
+        }
+        var step = TrainStep();
+        if (step.Step % 10 == 0)
+            _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
+        if (PublishDue) await PublishAsync(ct);
     }
 
     private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
