@@ -59,8 +59,9 @@ internal sealed class TinyNetwork : IDisposable
     public AveragerOptions AveragerOptions(TimeSpan? round = null, double momentum = 0, MergeMethod method = MergeMethod.ScoreWeighted) =>
         new(BaseRepo, AveragerState, method, MergeSteps: 2, MergeRows: 4, GuardRows: 4, OuterMomentum: momentum, RoundDuration: round);
 
-    public Averager NewAverager(AveragerOptions options, Func<ulong, int, int, TokenWindows>? mergeBatch = null) =>
-        new(Store, Ledger, mergeBatch ?? Sample, Sample, options);
+    public Averager NewAverager(AveragerOptions options, Func<ulong, int, int, TokenWindows>? mergeBatch = null,
+        Func<ulong, int, int, TokenWindows>? guardSample = null) =>
+        new(Store, Ledger, mergeBatch ?? Sample, guardSample ?? Sample, options);
 
     /// <summary>The averager's round 0.</summary>
     public async Task InitializeAsync(Averager averager)
@@ -69,8 +70,8 @@ internal sealed class TinyNetwork : IDisposable
         await averager.InitializeAsync(initial, default);
     }
 
-    public Validator NewValidator(Keypair key, Func<ulong, int, TokenWindows>? sample = null, TimeSpan? poll = null) =>
-        new(Store, Ledger, key, new ValidatorData(sample ?? ((seed, context) => Sample(seed, 8, context)), TestAssignments.Default()),
+    public Validator NewValidator(Keypair key, Func<ulong, int, TokenWindows>? sample = null, TimeSpan? poll = null, IAssignedData? assigned = null) =>
+        new(Store, Ledger, key, new ValidatorData(sample ?? ((seed, context) => Sample(seed, 8, context)), assigned ?? TestAssignments.Default()),
             new ValidatorOptions(BaseRepo, ValidatorState, SampleRows: 8, StaleGrace: TimeSpan.Zero, PollInterval: poll ?? TimeSpan.FromMilliseconds(200)));
 
     public Miner NewMiner(Keypair key, string repo, string? stateDirectory = null) =>
