@@ -38,7 +38,7 @@ public sealed class Miner : IDisposable
     private readonly StateFolder _scratch;
     private readonly RoundBoundary _boundary;
     private Gpt? _model;
-    private bool _loading; // a base load began and did not complete: the model holds neither base nor progress
+    private bool _mustStart; // a start or a rebase began and did not complete: the model's state is unknown until a start from the store
     private Trainer? _trainer;
     private ParameterSnapshot? _base;
     private ParameterSnapshot? _published;
@@ -201,7 +201,12 @@ public sealed class Miner : IDisposable
     /// <summary>One turn of <see cref="RunAsync"/>: (re)start if needed, look for a new base when the poll is due, train a step, publish when due.</summary>
     private async Task StepOnceAsync(Stopwatch sincePoll, CancellationToken ct)
     {
-        if (_model is null || _loading) await StartAsync(ct);
+        if (_model is null || _mustStart)
+        {
+            _mustStart = true;
+            await StartAsync(ct);
+            _mustStart = false;
+        }
         if (sincePoll.Elapsed >= Options.EffectivePollInterval)
         {
             await SyncBaseAsync(ct);
@@ -221,7 +226,6 @@ public sealed class Miner : IDisposable
 
     private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
     {
-        _loading = true;
         var previousConfig = _model?.Config;
         // The base snapshot holds the parent bit for bit, so a downlink delta can be applied to it.
         var held = Base is not null && _base is not null ? new HeldBase(Base.Revision, _base.Tensors) : null;
@@ -241,7 +245,6 @@ public sealed class Miner : IDisposable
         StepsOnBase = 0;
         TokensOnBase = 0;
         await AssignAsync(latest, start: 0, ct);
-        _loading = false;
         _logger.LogInformation("Training on base {Revision} (round {Round})", latest.Revision, latest.Manifest.Round);
     }
 
@@ -287,10 +290,16 @@ public sealed class Miner : IDisposable
         try
         {
             long unpublished = UnpublishedSteps;
+            _mustStart = true; // until the new base and the progress are both in place
             await LoadBaseAsync(latest, ct);
-            if (_model.Config != config) return; // a new architecture: progress on the old one does not carry over
+            if (_model.Config != config) // a new architecture: progress on the old one does not carry over
+            {
+                _mustStart = false;
+                return;
+            }
             using (torch.no_grad())
                 foreach (var (name, d) in progress) _model.NamedParameters[name].add_(d);
+            _mustStart = false;
             UnpublishedSteps = unpublished;
             _logger.LogInformation("Rebased onto {Revision}, keeping {Steps} unpublished steps", latest.Revision, unpublished);
         }

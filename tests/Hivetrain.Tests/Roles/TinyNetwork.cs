@@ -86,13 +86,22 @@ internal sealed class TinyNetwork : IDisposable
     {
         await Local.CreateRepositoryAsync(repo, default);
         using var model = await parent.LoadAsync(Local, BaseRepo, null, torch.CPU, default);
+        var bytes = GradientStep(model, new DeltaProvenance(parent.Revision, key.Ss58Address, 1, 64, DateTimeOffset.UtcNow,
+            message => Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(key, message)));
+        await Local.CommitAsync(repo, [CommitFile.FromBytes(ProtocolFiles.Delta, bytes)], "delta", expectedParent: null, default);
+    }
+
+    /// <summary>
+    /// The bytes of a delta that is a small gradient step of <paramref name="model"/> on the samples (so a merge of it beats
+    /// the base). Synchronous on purpose: a dispose scope belongs to its thread and must not span an await.
+    /// </summary>
+    public static byte[] GradientStep(Gpt model, DeltaProvenance provenance)
+    {
         using var scope = torch.NewDisposeScope();
         model.Loss(Sample(0, 4, Config.Context)).backward();
         Dictionary<string, torch.Tensor> delta;
         using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * -0.5f);
-        var bytes = DeltaCodec.ToBytes(delta, DeltaEncoding.F32, new DeltaProvenance(parent.Revision, key.Ss58Address, 1, 64, DateTimeOffset.UtcNow,
-            message => Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(key, message)));
-        await Local.CommitAsync(repo, [CommitFile.FromBytes(ProtocolFiles.Delta, bytes)], "delta", expectedParent: null, default);
+        return DeltaCodec.ToBytes(delta, DeltaEncoding.F32, provenance);
     }
 
     /// <summary>Replaces the latest base's round.json with bytes that are not one (the weights stay).</summary>
