@@ -57,6 +57,14 @@ public sealed class ErrorFeedback : IDisposable
         return true;
     }
 
+    /// <summary>Replaces the residual with copies of <paramref name="residual"/> (absent: zero), e.g. the one kept with the averager's base.</summary>
+    public void Restore(IReadOnlyDictionary<string, torch.Tensor>? residual)
+    {
+        Clear();
+        foreach (var (name, e) in residual ?? new Dictionary<string, torch.Tensor>())
+            _residual[name] = e.detach().to(torch.ScalarType.Float32, torch.CPU, copy: true).DetachFromDisposeScope();
+    }
+
     /// <summary>Drops the residual (e = 0).</summary>
     public void Clear()
     {

@@ -25,28 +25,11 @@ public static class SafeTensorsWriter
     }
 
     /// <summary>
-    /// Writes <paramref name="path"/> atomically: a temporary file in the same folder, flushed to disk,
-    /// then renamed over the target, so readers see the old file or the whole new one.
+    /// Writes <paramref name="path"/> atomically and durably (<see cref="Storage.DurableFile"/>), so readers see the old
+    /// file or the whole new one, also after a power loss.
     /// </summary>
-    public static void WriteFile(string path, IEnumerable<SafeTensorsWriteEntry> entries, IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Write(stream, entries, metadata);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+    public static void WriteFile(string path, IEnumerable<SafeTensorsWriteEntry> entries, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Storage.DurableFile.Write(path, stream => Write(stream, entries, metadata));
 
     /// <summary>Lowercase hex SHA-256 of the payload <see cref="Write"/> would produce for <paramref name="entries"/>.</summary>
     public static string PayloadSha256(IEnumerable<SafeTensorsWriteEntry> entries)

@@ -24,6 +24,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private readonly Gpt _server;
     private readonly ParameterSnapshot _base;
     private readonly OuterOptimizer? _outer;
+    private Dictionary<string, TorchSharp.torch.Tensor>? _momentum; // the outer momentum of the current base
     private readonly string _stateDirectory;
     private readonly SeededRandom _churn;
     private readonly ErrorFeedback? _downlink;
@@ -45,9 +46,7 @@ internal sealed class MinerRoundsCondition : IDisposable
         if (condition.Kind == EfficacyConditionKind.Network)
         {
             Directory.CreateDirectory(_stateDirectory);
-            var momentumFile = Path.Combine(_stateDirectory, "outer-momentum.safetensors");
-            File.Delete(momentumFile);
-            _outer = new OuterOptimizer(momentumFile, condition.OuterLearningRate, condition.OuterMomentum);
+            _outer = new OuterOptimizer(condition.OuterLearningRate, condition.OuterMomentum);
             if (o.Downlink is { } downlink) _downlink = new ErrorFeedback(DeltaEncoding.Parse(downlink));
         }
         _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)o.Seed));
@@ -142,7 +141,7 @@ internal sealed class MinerRoundsCondition : IDisposable
                     EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}", step), o.MergeRows, _setup.Context))
                 : null;
             merge.Compose(lambda);
-            _outer!.Apply(_server.NamedParameters, _base);
+            var momentum = _outer!.Apply(_server.NamedParameters, _base, _momentum);
             string? residualBefore = SaveDownlinkResidual();
             long down = 0;
             double lambdaSum = Enumerable.Range(0, files.Count).Sum(i => lambda.MeanOf(i) * clip[i]);
@@ -156,9 +155,11 @@ internal sealed class MinerRoundsCondition : IDisposable
                 // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
                 // and the miners keep training on the old base; their next deltas carry this round's work.
                 if (residualBefore is not null) _downlink!.Load(residualBefore);
+                if (momentum is not null) Dispose(momentum);
                 return new RoundTraffic(up / participants.Count, 0, lambdaSum, mergeLoss, Published: false);
             }
-            _outer.Commit();
+            if (_momentum is not null) Dispose(_momentum);
+            _momentum = momentum;
 
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
@@ -228,7 +229,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     public void Dispose()
     {
         _downlink?.Dispose();
-        _outer?.Dispose();
+        if (_momentum is not null) Dispose(_momentum);
         _base.Dispose();
         _server.Dispose();
         foreach (var m in _miners) m.Dispose();

@@ -19,6 +19,9 @@ namespace Hivetrain.Roles;
 /// it beats the base on the guard sample, at the full step or, backtracking, at ½ or ¼ of it (<see cref="GuardedStep"/>).
 /// With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
 /// (the new base against its parent, with error feedback), and the new base is exactly parent + that decoded delta.
+/// Its outer momentum and downlink residual are kept with the base they belong to (<see cref="AveragerState"/>), so a kill
+/// at any instant, even between a commit and the state's save, is recovered on restart. <see cref="RunAsync"/> survives
+/// every failed round (<see cref="RoundBoundary"/>).
 /// </summary>
 public sealed class Averager : IDisposable
 {
@@ -31,7 +34,8 @@ public sealed class Averager : IDisposable
     private readonly torch.Device _device;
     private readonly OuterOptimizer _outer;
     private readonly ErrorFeedback? _downlink;
-    private readonly string _downlinkPath;
+    private readonly StateFolder _state;
+    private readonly RoundBoundary _boundary;
     private Gpt? _model;
 
     /// <summary>
@@ -49,17 +53,21 @@ public sealed class Averager : IDisposable
         Options = options;
         _logger = logger ?? NullLogger<Averager>.Instance;
         _device = TorchRuntime.Device(options.Device);
-        Directory.CreateDirectory(options.StateDirectory);
-        _outer = new OuterOptimizer(Path.Combine(options.StateDirectory, "outer-momentum.safetensors"), options.OuterLearningRate, options.OuterMomentum);
-        _downlinkPath = Path.Combine(options.StateDirectory, "downlink-residual.safetensors");
-        if (options.DownlinkEncoding is { } encoding)
-        {
-            _downlink = new ErrorFeedback(DeltaEncoding.Parse(encoding));
-            _downlink.Load(_downlinkPath);
-        }
+        _state = new StateFolder(options.StateDirectory, _logger, _time);
+        _outer = new OuterOptimizer(options.OuterLearningRate, options.OuterMomentum);
+        if (options.DownlinkEncoding is { } encoding) _downlink = new ErrorFeedback(DeltaEncoding.Parse(encoding));
+        // The first retry after a failed round: the round length, at most a minute (then doubling, RoundBoundary.MaxDelay at most).
+        var retry = options.EffectiveRoundDuration < TimeSpan.FromMinutes(1) ? options.EffectiveRoundDuration : TimeSpan.FromMinutes(1);
+        _boundary = new RoundBoundary("averager", retry, _logger, _time);
     }
 
     public AveragerOptions Options { get; }
+
+    /// <summary>Rounds of <see cref="RunAsync"/> that failed (each logged and tried again).</summary>
+    public int FailedRounds => _boundary.Failures;
+
+    /// <summary>Whether a round keeps state between rounds (an outer momentum or a downlink residual).</summary>
+    private bool HasState => !_outer.IsPlain || _downlink is not null;
 
     /// <summary>Publishes <paramref name="initial"/> as round 0 when the base repository is empty; returns the latest base.</summary>
     public async Task<BaseModel> InitializeAsync(Gpt initial, CancellationToken ct)
@@ -70,7 +78,7 @@ public sealed class Averager : IDisposable
         {
             Assignment = await AssignmentRuleAsync(initial.Config, ct),
         };
-        await PublishAsync(initial, manifest, expectedParent: "", ct);
+        await PublishAsync(initial, manifest.ToJsonBytes(), manifest.Round, expectedParent: "", ct);
         _logger.LogInformation("Published the initial base model (round 0) to {Repo}", Options.BaseRepoId);
         return (await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct))!;
     }
@@ -82,7 +90,9 @@ public sealed class Averager : IDisposable
             ?? throw new InvalidOperationException($"no base model in {Options.BaseRepoId}: initialize it first");
         _model = await baseModel.LoadAsync(_store, Options.BaseRepoId, _model, _device, ct);
         int round = baseModel.Manifest.Round;
+        using var state = HasState ? AveragerState.LoadFor(_state, baseModel, _logger) : AveragerState.Empty();
         var (deltas, rejected) = await CollectAsync(baseModel, ct);
+        Dictionary<string, Tensor>? momentum = null;
         try
         {
             if (deltas.Count == 0)
@@ -94,37 +104,41 @@ public sealed class Averager : IDisposable
             var lambda = new MergeCoefficients(InitialLambda(deltas), names.Count, Options.MergeLearningRate);
             int context = Options.Context ?? _model.Config.Context;
             var merge = new DeltaMerge(_model, baseParams, deltas.Select(d => d.Reader).ToList(), clip);
+            // Each step and each guard evaluation first checks for cancellation: the role stops within one of them.
             double? mergeLoss = Options.Method == MergeMethod.Learned
-                ? merge.Learn(lambda, Options.MergeSteps,
-                    step => _mergeBatch(EvaluationSample.Seed(baseModel.Revision + "/merge", step), Options.MergeRows, context))
+                ? merge.Learn(lambda, Options.MergeSteps, step =>
+                {
+                    ct.ThrowIfCancellationRequested();
+                    return _mergeBatch(EvaluationSample.Seed(baseModel.Revision + "/merge", step), Options.MergeRows, context);
+                })
                 : null;
             merge.Compose(lambda);
-            _outer.Apply(_model.NamedParameters, baseParams);
+            momentum = _outer.Apply(_model.NamedParameters, baseParams, state.Momentum);
 
             var guardSeed = EvaluationSample.Seed(baseModel.Revision + "/guard", 0);
             var guard = _guardSample(guardSeed, Options.GuardRows, context);
             byte[]? baseDelta = null;
-            var (scale, before, after) = GuardedStep.Search(_model.NamedParameters, baseParams, () => Evaluate(guard), () =>
+            var (scale, before, after) = GuardedStep.Search(_model.NamedParameters, baseParams, () => Evaluate(guard, ct), () =>
             {
-                _downlink?.Load(_downlinkPath); // every try encodes against the residual of the last published round
+                _downlink?.Restore(state.Residual); // every try encodes against the residual of the base
                 baseDelta = Downlink(baseParams, baseModel.Revision);
             });
             var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, lambda.MeanOf(i) * clip[i], d.ValidatorWeight)).ToList();
             if (scale is null)
-            {
-                _downlink?.Load(_downlinkPath); // the residual of an unpublished round is not kept
                 return Skip(round, baseModel, $"merged model does not beat the base on the guard sample, even at ¼ of the step ({after:F4} ≥ {before:F4})",
                     contributors, rejected, mergeLoss, before, after);
-            }
 
             var manifest = new RoundManifest(round + 1, baseModel.Revision, _time.GetUtcNow(), contributors, mergeLoss, before, after)
             {
                 DownlinkEncoding = _downlink?.Encoding.ToString(),
                 Assignment = await AssignmentRuleAsync(_model.Config, ct),
             };
-            var commit = await PublishAsync(_model, manifest, baseModel.Revision, ct, baseDelta);
-            _outer.Commit();
-            _downlink?.Save(_downlinkPath);
+            var roundJson = manifest.ToJsonBytes();
+            ct.ThrowIfCancellationRequested();
+            // The new base's state is saved before its commit and promoted after: a kill in between is recovered (AveragerState).
+            if (HasState) AveragerState.WriteNext(_state, momentum, _downlink?.Residual, roundJson);
+            var commit = await PublishAsync(_model, roundJson, manifest.Round, baseModel.Revision, ct, baseDelta);
+            if (HasState) AveragerState.PromoteNext(_state);
             _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas at {Scale:0.##} of the step, guard loss {Before:F4} → {After:F4}",
                 round + 1, commit.Revision, deltas.Count, scale, before, after);
             return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
@@ -132,21 +146,29 @@ public sealed class Averager : IDisposable
         finally
         {
             foreach (var d in deltas) d.Reader.Dispose();
+            foreach (var m in momentum?.Values ?? Enumerable.Empty<Tensor>()) m.Dispose();
         }
     }
 
-    /// <summary>Closes a round every <see cref="AveragerOptions.RoundDuration"/> after its base was published, until cancelled.</summary>
+    /// <summary>
+    /// Closes a round every <see cref="AveragerOptions.RoundDuration"/> after its base was published, until cancelled. A
+    /// round that fails is logged and tried again after a backoff (<see cref="RoundBoundary"/>); only cancellation ends the loop.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            var current = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
-            var due = (current?.CommittedAt ?? _time.GetUtcNow()) + Options.EffectiveRoundDuration;
-            var wait = due - _time.GetUtcNow();
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
-            var result = await PublishOnceAsync(ct);
-            if (!result.Published) await Task.Delay(Options.EffectiveRoundDuration, ct);
+            await _boundary.RunAsync(async ct =>
+            {
+                var current = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
+                var due = (current?.CommittedAt ?? _time.GetUtcNow()) + Options.EffectiveRoundDuration;
+                var wait = due - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+                var result = await PublishOnceAsync(ct);
+                if (!result.Published) await Task.Delay(Options.EffectiveRoundDuration, ct);
+            }, ct);
         }
+        ct.ThrowIfCancellationRequested();
     }
 
     /// <summary>
@@ -211,19 +233,24 @@ public sealed class Averager : IDisposable
             : deltas.Select(_ => 1.0 / deltas.Count).ToList();
     }
 
-    private double Evaluate(TokenWindows sample) =>
-        Evaluator.Evaluate(_model!, TokenWindowBatches.Split(sample, Options.EvaluationBatchRows)).MeanLoss;
+    private double Evaluate(TokenWindows sample, CancellationToken ct) =>
+        Evaluator.Evaluate(_model!, TokenWindowBatches.Split(sample, Options.EvaluationBatchRows).Select(batch =>
+        {
+            ct.ThrowIfCancellationRequested();
+            return batch;
+        })).MeanLoss;
 
     private AveragerRound Skip(int round, BaseModel baseModel, string reason, IReadOnlyList<Contributor> contributors,
         List<(string, string)> rejected, double? mergeLoss, double? before, double? after)
     {
         _logger.LogWarning("Round {Round} not published: {Reason}", round, reason);
+        foreach (var (hotkey, why) in rejected) _logger.LogInformation("Round {Round}: {Hotkey} left out: {Why}", round, hotkey, why);
         return new AveragerRound(round, baseModel.Revision, null, reason, contributors, rejected, mergeLoss, before, after);
     }
 
-    private async Task<CommitInfo> PublishAsync(Gpt model, RoundManifest manifest, string expectedParent, CancellationToken ct, byte[]? baseDelta = null)
+    private async Task<CommitInfo> PublishAsync(Gpt model, byte[] roundJson, int round, string expectedParent, CancellationToken ct, byte[]? baseDelta = null)
     {
-        var folder = Path.Combine(Options.StateDirectory, $"publish-{Guid.NewGuid():N}");
+        var folder = _state.NewScratch("publish"); // removed below, or by the next start after a kill
         try
         {
             Checkpoint.Save(model, folder);
@@ -231,9 +258,9 @@ public sealed class Averager : IDisposable
             [
                 CommitFile.FromFile(Checkpoint.ConfigFile, Path.Combine(folder, Checkpoint.ConfigFile)),
                 CommitFile.FromFile(Checkpoint.WeightsFile, Path.Combine(folder, Checkpoint.WeightsFile)),
-                CommitFile.FromBytes(RoundManifest.FileName, manifest.ToJsonBytes()),
+                CommitFile.FromBytes(RoundManifest.FileName, roundJson),
                 .. baseDelta is null ? Array.Empty<CommitFile>() : [CommitFile.FromBytes(ProtocolFiles.BaseDelta, baseDelta)],
-            ], $"round {manifest.Round}", expectedParent, ct);
+            ], $"round {round}", expectedParent, ct);
         }
         finally
         {
@@ -243,7 +270,6 @@ public sealed class Averager : IDisposable
 
     public void Dispose()
     {
-        _outer.Dispose();
         _downlink?.Dispose();
         _model?.Dispose();
     }

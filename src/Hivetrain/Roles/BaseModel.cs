@@ -11,6 +11,9 @@ namespace Hivetrain.Roles;
 /// </summary>
 public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTimeOffset CommittedAt)
 {
+    /// <summary>The SHA-256 of this revision's round.json as stored (what the averager tags its state with); null when not read from a store.</summary>
+    public string? ManifestSha256 { get; init; }
+
     /// <summary>The latest base in <paramref name="repoId"/>, or null while none is published (or the repository does not exist yet).</summary>
     public static async Task<BaseModel?> LatestAsync(IModelStore store, string repoId, CancellationToken ct)
     {
@@ -20,18 +23,32 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
         return commits.Count == 0 ? null : await AtAsync(store, repoId, commits[0], ct);
     }
 
-    /// <summary>The base at a given commit.</summary>
+    /// <summary>Longest round.json read: far above any real one (a contributor line is ~300 bytes), far below harm.</summary>
+    public const long MaxManifestBytes = 16 << 20;
+
+    /// <summary>
+    /// The base at a given commit; a round.json that is not one is a <see cref="StoreErrorReason.ProtocolError"/> naming
+    /// the repository and revision.
+    /// </summary>
     public static async Task<BaseModel> AtAsync(IModelStore store, string repoId, CommitInfo commit, CancellationToken ct)
     {
-        await using var stream = await store.OpenReadAsync(repoId, commit.Revision, RoundManifest.FileName, ct);
+        await using var stream = await store.OpenReadAsync(repoId, commit.Revision, RoundManifest.FileName, ct, MaxManifestBytes);
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, ct);
-        return new BaseModel(commit.Revision, RoundManifest.Parse(buffer.ToArray()), commit.CreatedAt);
+        try
+        {
+            var bytes = buffer.ToArray();
+            return new BaseModel(commit.Revision, RoundManifest.Parse(bytes), commit.CreatedAt) { ManifestSha256 = RoundManifest.Sha256(bytes) };
+        }
+        catch (FormatException e)
+        {
+            throw new StoreException(StoreErrorReason.ProtocolError, $"base {repoId} revision {commit.Revision}: {e.Message}", e);
+        }
     }
 
     /// <summary>
     /// Loads this revision's weights into <paramref name="model"/> when its config matches, else into a new
-    /// model (disposing the old one); returns the model holding the weights.
+    /// model (disposing the old one once the new one is loaded); returns the model holding the weights.
     /// </summary>
     public async Task<Gpt> LoadAsync(IModelStore store, string repoId, Gpt? model, torch.Device device, CancellationToken ct) =>
         (await LoadAsync(store, repoId, model, device, held: null, ct)).Model;
@@ -48,17 +65,23 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
         long bytes = new FileInfo(configPath).Length;
         var config = GptConfig.FromHuggingFaceJson(await File.ReadAllTextAsync(configPath, ct));
         bool sameArchitecture = model is not null && model.Config == config;
-        if (model is null || !sameArchitecture)
-        {
-            model?.Dispose();
-            model = new Gpt(config, seed: 0, device);
-        }
         if (sameArchitecture && held is not null && held.Revision == Manifest.ParentRevision && Manifest.DownlinkEncoding is not null
-            && await TryLoadFromParentAsync(store, repoId, model, held, ct) is { } deltaBytes)
-            return new BaseLoad(model, bytes + deltaBytes, FromParent: true);
+            && await TryLoadFromParentAsync(store, repoId, model!, held, ct) is { } deltaBytes)
+            return new BaseLoad(model!, bytes + deltaBytes, FromParent: true);
         var weights = await store.GetLocalPathAsync(repoId, Revision, Checkpoint.WeightsFile, ct);
-        Checkpoint.LoadWeights(model, weights);
-        return new BaseLoad(model, bytes + new FileInfo(weights).Length, FromParent: false);
+        // A new architecture gets a new model; the caller's stays alive (and theirs) until the new one has its weights.
+        var target = sameArchitecture ? model! : new Gpt(config, seed: 0, device);
+        try
+        {
+            Checkpoint.LoadWeights(target, weights);
+        }
+        catch
+        {
+            if (!sameArchitecture) target.Dispose();
+            throw;
+        }
+        if (!sameArchitecture) model?.Dispose();
+        return new BaseLoad(target, bytes + new FileInfo(weights).Length, FromParent: false);
     }
 
     /// <summary>model ← held + base delta, when the delta is a valid delta on the parent; returns its size, or null.</summary>

@@ -22,6 +22,8 @@ namespace Hivetrain.Roles;
 /// file (θ_at_last_publish = θ_base + decode(file)), so after a rebase θ − θ_new_base is exactly what compression
 /// dropped plus the unpublished steps, and goes out with the next delta (tested: Σ sent + kept = Σ trained).
 /// A restart resumes from θ_base + decode(file) and so drops that residual, like the unpublished steps.
+/// <see cref="RunAsync"/> survives every failed round (<see cref="RoundBoundary"/>): a failure while the model was being
+/// loaded starts the miner again from the store, as a restart would.
 /// </summary>
 public sealed class Miner : IDisposable
 {
@@ -33,7 +35,10 @@ public sealed class Miner : IDisposable
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly DeltaEncoding _encoding;
+    private readonly StateFolder _scratch;
+    private readonly RoundBoundary _boundary;
     private Gpt? _model;
+    private bool _mustStart; // a start or a rebase began and did not complete: the model's state is unknown until a start from the store
     private Trainer? _trainer;
     private ParameterSnapshot? _base;
     private ParameterSnapshot? _published;
@@ -51,7 +56,13 @@ public sealed class Miner : IDisposable
         _logger = logger ?? NullLogger<Miner>.Instance;
         _device = TorchRuntime.Device(options.Device);
         _encoding = DeltaEncoding.Parse(options.DeltaEncoding);
+        // Without a folder of its own (a simulation, a test) the miner takes a new one in the temporary folder, removed on dispose.
+        _scratch = new StateFolder(options.StateDirectory ?? Path.Combine(Path.GetTempPath(), $"hivetrain-miner-{Guid.NewGuid():N}"), _logger, _time);
+        _boundary = new RoundBoundary("miner", options.EffectivePollInterval, _logger, _time);
     }
+
+    /// <summary>Rounds of <see cref="RunAsync"/> (a poll, a step, a publish) that failed (each logged and tried again).</summary>
+    public int FailedRounds => _boundary.Failures;
 
     public Keypair Hotkey { get; }
     public MinerOptions Options { get; }
@@ -98,6 +109,7 @@ public sealed class Miner : IDisposable
         }
         WarnAboutOtherClaims(commitments);
         await _store.CreateRepositoryAsync(Options.RepoId, ct);
+        UnpublishedSteps = 0; // a start (or a start again after a failed load) keeps only what was published
 
         BaseModel? latest;
         while ((latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct)) is null)
@@ -145,7 +157,7 @@ public sealed class Miner : IDisposable
     {
         EnsureStarted();
         if (UnpublishedSteps == 0) return null;
-        var file = Path.Combine(Path.GetTempPath(), $"hivetrain-delta-{Environment.ProcessId}-{Guid.NewGuid():N}.safetensors");
+        var file = _scratch.NewScratch("delta"); // removed below, or by the next start after a kill
         try
         {
             using (var scope = torch.NewDisposeScope())
@@ -173,29 +185,43 @@ public sealed class Miner : IDisposable
         }
     }
 
-    /// <summary>Trains and publishes until cancelled, polling for new bases.</summary>
+    /// <summary>
+    /// Trains and publishes until cancelled, polling for new bases. A failed step (a store or ledger error that outlasted
+    /// its retries, a malformed base) is logged and the loop goes on after a backoff (<see cref="RoundBoundary"/>); after
+    /// one during a base load the miner first starts again from the store. Only cancellation ends the loop.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        if (_model is null) await StartAsync(ct);
         var sincePoll = Stopwatch.StartNew();
         while (!ct.IsCancellationRequested)
+            await _boundary.RunAsync(ct => StepOnceAsync(sincePoll, ct), ct);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One turn of <see cref="RunAsync"/>: (re)start if needed, look for a new base when the poll is due, train a step, publish when due.</summary>
+    private async Task StepOnceAsync(Stopwatch sincePoll, CancellationToken ct)
+    {
+        if (_model is null || _mustStart)
         {
-            if (sincePoll.Elapsed >= Options.EffectivePollInterval)
-            {
-                await SyncBaseAsync(ct);
-                sincePoll.Restart();
-            }
-            if (!HasAssignment)
-            {
-                await Task.Delay(Options.EffectivePollInterval, ct);
-                await SyncBaseAsync(ct);
-                continue;
-            }
-            var step = TrainStep();
-            if (step.Step % 10 == 0)
-                _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
-            if (PublishDue) await PublishAsync(ct);
+            _mustStart = true;
+            await StartAsync(ct);
+            _mustStart = false;
         }
+        if (sincePoll.Elapsed >= Options.EffectivePollInterval)
+        {
+            await SyncBaseAsync(ct);
+            sincePoll.Restart();
+        }
+        if (!HasAssignment)
+        {
+            await Task.Delay(Options.EffectivePollInterval, ct);
+            await SyncBaseAsync(ct);
+            return;
+        }
+        var step = TrainStep();
+        if (step.Step % 10 == 0)
+            _logger.LogInformation("step {Step} loss {Loss:F4} lr {Lr:E2}", step.Step, step.Loss, step.LearningRate);
+        if (PublishDue) await PublishAsync(ct);
     }
 
     private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
@@ -264,10 +290,16 @@ public sealed class Miner : IDisposable
         try
         {
             long unpublished = UnpublishedSteps;
+            _mustStart = true; // until the new base and the progress are both in place
             await LoadBaseAsync(latest, ct);
-            if (_model.Config != config) return; // a new architecture: progress on the old one does not carry over
+            if (_model.Config != config) // a new architecture: progress on the old one does not carry over
+            {
+                _mustStart = false;
+                return;
+            }
             using (torch.no_grad())
                 foreach (var (name, d) in progress) _model.NamedParameters[name].add_(d);
+            _mustStart = false;
             UnpublishedSteps = unpublished;
             _logger.LogInformation("Rebased onto {Revision}, keeping {Steps} unpublished steps", latest.Revision, unpublished);
         }
@@ -312,5 +344,6 @@ public sealed class Miner : IDisposable
         _model?.Dispose();
         _base?.Dispose();
         _published?.Dispose();
+        if (Options.StateDirectory is null && Directory.Exists(_scratch.Path)) Directory.Delete(_scratch.Path, recursive: true);
     }
 }

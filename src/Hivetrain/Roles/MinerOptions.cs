@@ -5,6 +5,8 @@ namespace Hivetrain.Roles;
 /// <summary>
 /// How a miner trains and publishes. It publishes every <see cref="PublishSteps"/> optimizer steps or every
 /// <see cref="SendInterval"/>, whichever comes first, and looks for a new base every <see cref="PollInterval"/>.
+/// <see cref="StateDirectory"/> is its own scratch folder, where what a killed miner left is removed when it starts again
+/// (default: a new folder in the system's temporary folder, removed when the miner is disposed).
 /// </summary>
 public sealed record MinerOptions(
     string RepoId,
@@ -14,7 +16,8 @@ public sealed record MinerOptions(
     TimeSpan? SendInterval = null,
     TimeSpan? PollInterval = null,
     string DeltaEncoding = "f32",
-    string Device = "cpu")
+    string Device = "cpu",
+    string? StateDirectory = null)
 {
     public TimeSpan EffectiveSendInterval => SendInterval ?? TimeSpan.FromSeconds(800);
     public TimeSpan EffectivePollInterval => PollInterval ?? TimeSpan.FromSeconds(60);

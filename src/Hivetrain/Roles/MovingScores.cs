@@ -124,7 +124,10 @@ public sealed class MovingScores
     /// </summary>
     public static MovingScores FromJson(string json, double alpha, ProofScale? proofScale = null)
     {
-        var state = JsonSerializer.Deserialize<State>(json) ?? throw new FormatException("moving scores: empty state");
+        State? state;
+        try { state = JsonSerializer.Deserialize<State>(json); }
+        catch (JsonException e) { throw new FormatException($"moving scores: not valid JSON: {e.Message}", e); }
+        if (state is null) throw new FormatException("moving scores: empty state");
         var scores = new MovingScores(alpha, proofScale);
         foreach (var e in state.Entries ?? [])
         {

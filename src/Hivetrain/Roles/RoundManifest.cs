@@ -37,6 +37,9 @@ public sealed record RoundManifest(
 
     public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
+    /// <summary>Lowercase hex SHA-256 of round.json bytes: identifies a base before its commit has a revision id.</summary>
+    public static string Sha256(ReadOnlySpan<byte> json) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json));
+
     /// <summary>Parses a round.json; throws <see cref="FormatException"/> naming what is wrong.</summary>
     public static RoundManifest Parse(ReadOnlySpan<byte> json)
     {

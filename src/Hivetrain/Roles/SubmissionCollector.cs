@@ -9,7 +9,8 @@ namespace Hivetrain.Roles;
 /// Collects the round's submissions from the committed repositories, once per repository, and decides who owns each
 /// (DESIGN.md, Ownership): a delta belongs to the hotkey whose signature it carries, and counts only when that hotkey is
 /// on the roster and committed the repository; the other hotkeys that committed the same id gain nothing. Commitments of
-/// hotkeys off the roster are ignored. A participant's missing repository or unreadable file is its own rejection.
+/// hotkeys off the roster are ignored. A participant's missing repository, unreadable or oversize file is its own
+/// rejection (<see cref="RejectionReason.Unavailable"/>, <see cref="RejectionReason.InvalidDelta"/>), never the round's end.
 /// </summary>
 public sealed class SubmissionCollector(IModelStore store)
 {
@@ -43,21 +44,30 @@ public sealed class SubmissionCollector(IModelStore store)
             if (commits.Count == 0) return All(new MinerRejection(RejectionReason.NoDelta, $"nothing published in {repo} yet"));
             latest = commits[0];
         }
-        catch (StoreException e)
+        catch (Exception e) when (IsParticipantFailure(e))
         {
-            return All(new MinerRejection(RejectionReason.Unavailable, $"repository {repo}: {e.Reason}: {e.Message}"));
+            return All(new MinerRejection(RejectionReason.Unavailable, $"repository {repo}: {Describe(e)}"));
         }
         try
         {
             // Bounded by the largest valid delta for the model: an oversize file is refused before it is downloaded.
             path = await store.GetLocalPathAsync(repo, latest.Revision, ProtocolFiles.Delta, ct, expectation.MaxFileBytes);
         }
-        catch (StoreException e)
+        catch (Exception e) when (IsParticipantFailure(e))
         {
-            return All(new MinerRejection(RejectionReason.Unavailable, $"no readable {ProtocolFiles.Delta} in {latest.Revision}: {e.Reason}"), latest.Revision, latest.CreatedAt);
+            return All(new MinerRejection(RejectionReason.Unavailable, $"no readable {ProtocolFiles.Delta} in {latest.Revision}: {Describe(e)}"), latest.Revision, latest.CreatedAt);
         }
 
-        var file = DeltaCheck.TryOpen(path, expectation, out var unreadable);
+        DeltaFile? file;
+        DeltaVerdict? unreadable;
+        try
+        {
+            file = DeltaCheck.TryOpen(path, expectation, out unreadable);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return All(new MinerRejection(RejectionReason.Unavailable, $"{ProtocolFiles.Delta} of {latest.Revision} cannot be opened: {Describe(e)}"), latest.Revision, latest.CreatedAt);
+        }
         if (file is null)
             return All(Invalid(unreadable!), latest.Revision, latest.CreatedAt);
         var owner = Owner(file.Metadata, committers, out var ownership);
@@ -79,6 +89,11 @@ public sealed class SubmissionCollector(IModelStore store)
         }
         return others.Append(new Submission(owner, repo, latest.Revision, latest.CreatedAt, file, verdict.Norm, null) { DeltaBaseRevision = file.Metadata.BaseRevision });
     }
+
+    /// <summary>What reading one participant's repository can fail with: the store's answer for it, or the file system's.</summary>
+    private static bool IsParticipantFailure(Exception e) => e is StoreException or IOException or UnauthorizedAccessException;
+
+    private static string Describe(Exception e) => e is StoreException store ? $"{store.Reason}: {store.Message}" : $"{e.GetType().Name}: {e.Message}";
 
     private static MinerRejection Invalid(DeltaVerdict verdict) => new(RejectionReason.InvalidDelta, verdict.Message, Check: verdict.Rejection);
 

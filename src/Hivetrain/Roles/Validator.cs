@@ -29,7 +29,8 @@ public sealed class Validator : IDisposable
     private readonly SubmissionCollector _collector;
     private readonly ILogger _logger;
     private readonly torch.Device _device;
-    private readonly string _scoresPath;
+    private readonly StateFolder _state;
+    private readonly RoundBoundary _boundary;
     private readonly string _roundsPath;
     private readonly Screener? _screener;
     private readonly Dictionary<int, MinerResult> _lastResults = new();
@@ -51,12 +52,10 @@ public sealed class Validator : IDisposable
         Options = options;
         _logger = logger ?? NullLogger<Validator>.Instance;
         _device = TorchRuntime.Device(options.Device);
-        Directory.CreateDirectory(options.StateDirectory);
-        _scoresPath = Path.Combine(options.StateDirectory, "scores.json");
-        _roundsPath = Path.Combine(options.StateDirectory, "rounds.jsonl");
-        Scores = File.Exists(_scoresPath)
-            ? MovingScores.FromJson(File.ReadAllText(_scoresPath), options.MovingAverageAlpha, options.ProofScale)
-            : new MovingScores(options.MovingAverageAlpha, options.ProofScale);
+        _state = new StateFolder(options.StateDirectory, _logger, _time);
+        _roundsPath = _state.File("rounds.jsonl");
+        Scores = LoadScores();
+        _boundary = new RoundBoundary("validator", options.EffectivePollInterval, _logger, _time);
         _screener = options.Screening is { } screening ? new Screener(screening, _logger) : null;
     }
 
@@ -87,10 +86,10 @@ public sealed class Validator : IDisposable
             var seed = EvaluationSeed.For(baseModel.Revision, chain.Block / Math.Max(1, Options.SeedWindowBlocks),
                 submissions.Select(s => (s.Neuron.Uid, s.Sha256)));
             var sample = _data.Sample(seed, Options.Context ?? _model!.Config.Context);
-            var baseRows = BaseRows(baseModel.Revision, seed, sample);
+            var baseRows = BaseRows(baseModel.Revision, seed, sample, ct);
             var round = new RoundSample(baseModel, seed, sample, baseRows);
             var ranking = Screen(round, submissions);
-            var results = submissions.Select(s => ScoreAndProve(round, s, ranking) with
+            var results = submissions.Select(s => ScoreAndProve(round, s, ranking, ct) with
             {
                 Estimate = ranking?.Estimates.TryGetValue(s.Neuron.Uid, out var estimate) == true ? estimate : null,
             }).ToList();
@@ -106,16 +105,26 @@ public sealed class Validator : IDisposable
         }
     }
 
-    /// <summary>Runs rounds until cancelled: after each, waits for a new base or the poll interval.</summary>
+    /// <summary>
+    /// Runs rounds until cancelled: after each, waits for a new base or the poll interval. A round that fails is logged
+    /// and tried again after a backoff (<see cref="RoundBoundary"/>); only cancellation ends the loop.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            var round = await RunRoundAsync(ct);
-            if (round is null) await Task.Delay(Options.EffectivePollInterval, ct);
-            else await _store.WaitForChangeAsync(Options.BaseRepoId, round.BaseRevision, Options.EffectivePollInterval, ct);
+            await _boundary.RunAsync(async ct =>
+            {
+                var round = await RunRoundAsync(ct);
+                if (round is null) await Task.Delay(Options.EffectivePollInterval, ct);
+                else await _store.WaitForChangeAsync(Options.BaseRepoId, round.BaseRevision, Options.EffectivePollInterval, ct);
+            }, ct);
         }
+        ct.ThrowIfCancellationRequested();
     }
+
+    /// <summary>Rounds of <see cref="RunAsync"/> that failed (each logged and tried again).</summary>
+    public int FailedRounds => _boundary.Failures;
 
     private sealed record ChainState(long Block, LedgerRules Rules, IReadOnlyList<Neuron> Roster, IReadOnlyList<Commitment> Commitments);
 
@@ -173,8 +182,9 @@ public sealed class Validator : IDisposable
         _screener?.Rank(_model!, round.Base.Revision, round.Seed, round.Sample, Options.EvaluationBatchRows,
             submissions.Where(s => s.Accepted).Select(s => (s.Neuron.Uid, s.File!, s.Norm)).ToList());
 
-    private Scored ScoreAndProve(RoundSample round, Submission s, Screener.Ranking? ranking)
+    private Scored ScoreAndProve(RoundSample round, Submission s, Screener.Ranking? ranking, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var key = KeyOf(round.Base.Revision, s);
         if (!s.Accepted) return new Scored(s, null, 0, null, s.Rejection, key);
         int uid = s.Neuron.Uid;
@@ -189,8 +199,8 @@ public sealed class Validator : IDisposable
 
         long trained = s.File!.Metadata.Tokens / rule.Context;
         var own = _data.Assigned.Sample(round.Base.Revision, rule, uid, SeededRandom.Derive(round.Seed, (ulong)uid), Options.OwnDataRows, trained);
-        var ownBase = Evaluate(own);
-        var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own);
+        var ownBase = Evaluate(own, ct);
+        var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own, ct);
         var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
         var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, round.BaseRows, heldOutWith, round.Sample.Groups);
         MinerRejection? rejection =
@@ -205,12 +215,12 @@ public sealed class Validator : IDisposable
         s.Sha256 is { } sha ? $"{baseRevision}/{sha}" : s.Revision is { } revision ? $"{baseRevision}/revision/{revision}" : $"{baseRevision}/none";
 
     /// <summary>The per-row losses of both samples with the delta applied in place; the model is reverted bitwise afterwards.</summary>
-    private (double[] HeldOut, double[] Own) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own)
+    private (double[] HeldOut, double[] Own) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own, CancellationToken ct)
     {
         try
         {
             _applier!.Apply(delta);
-            return (Evaluate(heldOut), Evaluate(own));
+            return (Evaluate(heldOut, ct), Evaluate(own, ct));
         }
         finally
         {
@@ -243,7 +253,7 @@ public sealed class Validator : IDisposable
         var raw = new Dictionary<int, double>();
         results = results.Select(r => Fold(r, raw)).ToList();
         Scores.Retain(chain.Roster.ToDictionary(n => n.Uid, n => n.Hotkey));
-        await PersistScoresAsync(ct);
+        PersistScores();
         // Screened-out deltas are summarized in one line by the screener rather than warned about one by one.
         foreach (var r in results.Where(r => r.Reused is null && r.Rejection is { KeepsAverage: false, Reason: not RejectionReason.ScreenedOut }))
             _logger.LogWarning("uid {Uid} ({Hotkey}) rejected: {Rejection}", r.Submission.Neuron.Uid, r.Submission.Neuron.Hotkey, r.Rejection);
@@ -264,7 +274,7 @@ public sealed class Validator : IDisposable
         foreach (var m in miners) _lastResults[m.Uid] = m;
         var record = new ValidatorRound(round.Base.Revision, round.Base.Manifest.Round, chain.Block, round.Seed, round.BaseLoss, miners,
             weightsSet, note, _time.GetUtcNow(), screening);
-        await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", ct);
+        await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", CancellationToken.None); // never cancelled half-way through a line
         return record;
     }
 
@@ -318,6 +328,9 @@ public sealed class Validator : IDisposable
         if (_baseLoss?.Revision == baseModel.Revision && _model is not null) return;
         // Between deltas the model holds its base bit for bit, so a downlink delta can be applied to it.
         var held = _model is not null && _loadedRevision is not null && _applier?.IsApplied != true ? new HeldBase(_loadedRevision, _model.NamedParameters) : null;
+        // Until the load completes the model holds no known base: a load that fails half-way is never taken for one.
+        _loadedRevision = null;
+        _baseLoss = null;
         var load = await baseModel.LoadAsync(_store, Options.BaseRepoId, _model, _device, held, ct);
         _model = load.Model;
         _loadedRevision = baseModel.Revision;
@@ -328,16 +341,16 @@ public sealed class Validator : IDisposable
         _lastResults.Clear();
     }
 
-    private double[] BaseRows(string revision, ulong seed, TokenWindows sample)
+    private double[] BaseRows(string revision, ulong seed, TokenWindows sample, CancellationToken ct)
     {
         if (_baseLoss is { } known && known.Revision == revision && known.Seed == seed) return known.Rows;
-        var rows = Evaluate(sample);
+        var rows = Evaluate(sample, ct);
         _baseLoss = (revision, seed, rows);
         _logger.LogInformation("Base {Revision}: loss {Loss:F4} on sample seed {Seed}", revision, rows.Average(), seed);
         return rows;
     }
 
-    private double[] Evaluate(TokenWindows sample) => RowLosses.Evaluate(_model!, sample, Options.EvaluationBatchRows);
+    private double[] Evaluate(TokenWindows sample, CancellationToken ct) => RowLosses.Evaluate(_model!, sample, Options.EvaluationBatchRows, ct);
 
     private async Task<(bool Set, string Note)> SetWeightsAsync(IReadOnlyDictionary<int, double> normalized, IReadOnlyList<Neuron> roster,
         long block, LedgerRules rules, CancellationToken ct)
@@ -362,12 +375,25 @@ public sealed class Validator : IDisposable
         }
     }
 
-    private async Task PersistScoresAsync(CancellationToken ct)
+    private const string ScoresFile = "scores.json";
+
+    /// <summary>The moving averages saved by the last run; a file that cannot be read is set aside and the averages start afresh.</summary>
+    private MovingScores LoadScores()
     {
-        var temp = _scoresPath + ".tmp";
-        await File.WriteAllTextAsync(temp, Scores.ToJson(), ct);
-        File.Move(temp, _scoresPath, overwrite: true);
+        var path = _state.File(ScoresFile);
+        if (!File.Exists(path)) return new MovingScores(Options.MovingAverageAlpha, Options.ProofScale);
+        try
+        {
+            return MovingScores.FromJson(File.ReadAllText(path), Options.MovingAverageAlpha, Options.ProofScale);
+        }
+        catch (FormatException e)
+        {
+            _state.SetAside(ScoresFile, e.Message);
+            return new MovingScores(Options.MovingAverageAlpha, Options.ProofScale);
+        }
     }
+
+    private void PersistScores() => _state.Write(ScoresFile, System.Text.Encoding.UTF8.GetBytes(Scores.ToJson()));
 
     public void Dispose()
     {

@@ -11,7 +11,8 @@ namespace Hivetrain.Training;
 /// </summary>
 public static class RowLosses
 {
-    public static double[] Evaluate(Gpt model, TokenWindows sample, int batchRows)
+    /// <summary>The per-row losses; <paramref name="ct"/> is checked between batches (a role stops within one batch).</summary>
+    public static double[] Evaluate(Gpt model, TokenWindows sample, int batchRows, CancellationToken ct = default)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -21,6 +22,7 @@ public static class RowLosses
             var losses = new List<double>(sample.Rows);
             foreach (var batch in TokenWindowBatches.Split(sample, batchRows))
             {
+                ct.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var (inputs, targets) = model.ToTensors(batch);
                 var logits = model.forward(inputs);

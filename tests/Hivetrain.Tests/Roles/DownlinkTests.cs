@@ -53,7 +53,7 @@ public sealed class DownlinkTests : IDisposable
             Assert.Equal(("topk64of1024+q4", parent.Revision), (latest.Manifest.DownlinkEncoding, latest.Manifest.ParentRevision));
             using (var baseDelta = DeltaFile.Open(await store.GetLocalPathAsync(BaseRepo, latest.Revision, ProtocolFiles.BaseDelta, ct)))
                 Assert.Equal((DeltaFormat.ChunkTopK, parent.Revision), (baseDelta.Metadata.Format, baseDelta.Metadata.BaseRevision));
-            Assert.True(File.Exists(Path.Combine(state, "downlink-residual.safetensors")));
+            Assert.True(File.Exists(Path.Combine(state, AveragerState.FileName)));
 
             long before = miner.BaseBytesRead;
             Assert.True(await miner.SyncBaseAsync(ct));
@@ -101,17 +101,8 @@ public sealed class DownlinkTests : IDisposable
     private static async Task CommitGradientStepAsync(LocalStore store, BaseModel parent, Keypair key, CancellationToken ct)
     {
         using var model = await parent.LoadAsync(store, BaseRepo, null, torch.CPU, ct);
-        using var scope = torch.NewDisposeScope();
-        model.Loss(Sample(0, 4, Config.Context)).backward();
-        Dictionary<string, torch.Tensor> delta;
-        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * -0.5f);
-        var path = Path.Combine(Path.GetTempPath(), $"downlink-delta-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            DeltaCodec.Write(path, delta, DeltaEncoding.F32, new DeltaProvenance(parent.Revision, key.Ss58Address, 1, 64, DateTimeOffset.UtcNow,
-                message => Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(key, message)));
-            await store.CommitAsync("m1/delta", [CommitFile.FromFile(ProtocolFiles.Delta, path)], "delta", expectedParent: null, ct);
-        }
-        finally { File.Delete(path); }
+        var bytes = TinyNetwork.GradientStep(model, new DeltaProvenance(parent.Revision, key.Ss58Address, 1, 64, DateTimeOffset.UtcNow,
+            message => Hivetrain.Ledger.Keys.Sr25519.SignDeterministic(key, message)));
+        await store.CommitAsync("m1/delta", [CommitFile.FromBytes(ProtocolFiles.Delta, bytes)], "delta", expectedParent: null, ct);
     }
 }

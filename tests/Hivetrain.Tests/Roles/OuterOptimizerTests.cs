@@ -3,61 +3,52 @@ using TorchSharp;
 
 namespace Hivetrain.Tests.Roles;
 
-public sealed class OuterOptimizerTests : IDisposable
+public sealed class OuterOptimizerTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("outer").FullName;
-    private string State => Path.Combine(_dir, "momentum.safetensors");
-
     private static Dictionary<string, torch.Tensor> Params(params float[] values) => new() { ["w"] = torch.tensor(values) };
 
     [Fact]
-    public void Plain_merge_leaves_the_merged_model_as_it_is()
+    public void Plain_merge_leaves_the_merged_model_as_it_is_and_keeps_no_momentum()
     {
-        using var outer = new OuterOptimizer(State, 1.0, 0.0);
+        var outer = new OuterOptimizer(1.0, 0.0);
         var p = Params(3f);
         using var @base = ParameterSnapshot.Of(Params(1f));
-        outer.Apply(p, @base);
-        outer.Commit();
+        Assert.Null(outer.Apply(p, @base, momentum: null));
         Assert.Equal(3f, p["w"].item<float>());
-        Assert.False(File.Exists(State));
     }
 
     [Fact]
-    public void Nesterov_momentum_accumulates_and_survives_a_restart()
+    public void Nesterov_momentum_accumulates_from_the_momentum_it_is_given()
     {
+        var outer = new OuterOptimizer(1.0, 0.5);
         using var @base = ParameterSnapshot.Of(Params(0f));
-        using (var outer = new OuterOptimizer(State, 1.0, 0.5))
-        {
-            var p = Params(2f); // Δ = 2, m = 2, θ = 0 + (2 + 0.5·2) = 3
-            outer.Apply(p, @base);
-            Assert.Equal(3f, p["w"].item<float>());
-            outer.Commit();
-        }
-        using (var restarted = new OuterOptimizer(State, 1.0, 0.5))
-        {
-            var p = Params(1f); // Δ = 1, m = 0.5·2 + 1 = 2, θ = 0 + (1 + 0.5·2) = 2
-            restarted.Apply(p, @base);
-            Assert.Equal(2f, p["w"].item<float>());
-        }
-    }
+        var p = Params(2f); // Δ = 2, m = 2, θ = 0 + (2 + 0.5·2) = 3
+        var first = outer.Apply(p, @base, momentum: null)!;
+        Assert.Equal(3f, p["w"].item<float>());
+        Assert.Equal(2f, first["w"].item<float>());
 
-    [Fact]
-    public void Momentum_of_a_round_that_was_not_published_is_dropped()
-    {
-        using var @base = ParameterSnapshot.Of(Params(0f));
-        using var outer = new OuterOptimizer(State, 2.0, 0.0);
-        var p = Params(1f);
-        outer.Apply(p, @base); // skipped round: no Commit
+        p = Params(1f); // Δ = 1, m = 0.5·2 + 1 = 2, θ = 0 + (1 + 0.5·2) = 2
+        var second = outer.Apply(p, @base, first)!;
         Assert.Equal(2f, p["w"].item<float>());
-        Assert.False(File.Exists(State));
+        Assert.Equal(2f, second["w"].item<float>());
+        Assert.Equal(2f, first["w"].item<float>()); // the caller's momentum is left as it was
+    }
+
+    [Fact]
+    public void A_momentum_of_another_shape_counts_as_zero()
+    {
+        var outer = new OuterOptimizer(1.0, 0.5);
+        using var @base = ParameterSnapshot.Of(Params(0f));
+        var p = Params(2f);
+        var next = outer.Apply(p, @base, Params(7f, 7f))!;
+        Assert.Equal(3f, p["w"].item<float>());
+        Assert.Equal(2f, next["w"].item<float>());
     }
 
     [Fact]
     public void Out_of_range_settings_are_rejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new OuterOptimizer(State, 0, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new OuterOptimizer(State, 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OuterOptimizer(0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OuterOptimizer(1, 1));
     }
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Hivetrain.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Hivetrain.Roles;
+
+/// <summary>
+/// A role's own folder on this machine (its state and scratch files), and the rules for what is in it: every state
+/// file is replaced atomically and durably (<see cref="DurableFile"/>); every scratch or temporary item is named
+/// <c>*.tmp</c>, so that what a killed process left is swept when the role starts again; a state file that cannot be
+/// read is set aside as <c>NAME.corrupt-TIMESTAMP</c> with a warning, and the role rebuilds it. Nothing outside the
+/// folder is ever touched.
+/// </summary>
+public sealed class StateFolder
+{
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <summary>Opens (creating) <paramref name="path"/> and sweeps the leftovers of a killed process.</summary>
+    public StateFolder(string path, ILogger logger, TimeProvider? time = null)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        Directory.CreateDirectory(Path);
+        SweepLeftovers();
+    }
+
+    public string Path { get; }
+
+    /// <summary>The path of the state file <paramref name="name"/>.</summary>
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>A new scratch path in this folder (<c>PREFIX-GUID.tmp</c>): removed by the next start if the process dies first.</summary>
+    public string NewScratch(string prefix) => System.IO.Path.Combine(Path, $"{prefix}-{Guid.NewGuid():N}{DurableFile.TempSuffix}");
+
+    /// <summary>Replaces the state file <paramref name="name"/> atomically and durably.</summary>
+    public void Write(string name, Action<Stream> write) => DurableFile.Write(File(name), write);
+
+    /// <summary>Replaces the state file <paramref name="name"/> atomically and durably with <paramref name="content"/>.</summary>
+    public void Write(string name, byte[] content) => DurableFile.Write(File(name), content);
+
+    /// <summary>
+    /// Renames the unreadable state file <paramref name="name"/> to <c>NAME.corrupt-TIMESTAMP</c> (kept for a person to
+    /// look at) and logs a warning saying <paramref name="why"/>; returns the new path.
+    /// </summary>
+    public string SetAside(string name, string why)
+    {
+        var stamp = _time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var aside = File($"{name}.corrupt-{stamp}");
+        for (int n = 2; System.IO.File.Exists(aside); n++) aside = File($"{name}.corrupt-{stamp}-{n}");
+        System.IO.File.Move(File(name), aside);
+        _logger.LogWarning("State file {File} is unreadable ({Why}): set aside as {Aside}; starting it afresh", File(name), why, System.IO.Path.GetFileName(aside));
+        return aside;
+    }
+
+    /// <summary>Removes every <c>*.tmp</c> file or folder at the top of this folder: scratch and interrupted writes of a killed process.</summary>
+    private void SweepLeftovers()
+    {
+        int swept = 0;
+        foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos("*" + DurableFile.TempSuffix))
+        {
+            if (entry is DirectoryInfo folder) folder.Delete(recursive: true);
+            else entry.Delete();
+            swept++;
+        }
+        if (swept > 0) _logger.LogInformation("Removed {Count} leftovers of an interrupted run from {Folder}", swept, Path);
+    }
+}
