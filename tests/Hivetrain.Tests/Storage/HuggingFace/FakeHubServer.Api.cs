@@ -39,6 +39,9 @@ internal sealed partial class FakeHubServer
                 if (await ReadableAsync(ctx, ns + "/" + name, caller) is null) return;
                 await ResolveAsync(ctx, ns + "/" + name, rev, string.Join('/', rest));
                 return;
+            case ["api", "models"] when method == "GET":
+                await ListModelsAsync(ctx, caller);
+                return;
             case ["api", "models", var ns, var name] when method == "GET":
                 if (await ReadableAsync(ctx, ns + "/" + name, caller) is { } info) await RepoInfoAsync(ctx, info);
                 return;
