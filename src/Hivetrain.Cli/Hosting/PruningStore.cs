@@ -51,5 +51,7 @@ internal sealed class PruningStore(IModelStore inner, string ownRepoId, int keep
     public Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct) =>
         inner.WaitForChangeAsync(repoId, knownRevision, timeout, ct);
 
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct) => inner.EvictUnusedDownloadsAsync(ct);
+
     public Task PruneAsync(string repoId, int keep, CancellationToken ct) => inner.PruneAsync(repoId, keep, ct);
 }

@@ -132,6 +132,8 @@ public sealed class Averager : IDisposable
         finally
         {
             foreach (var d in deltas) d.Reader.Dispose();
+            // What this round did not read (the previous base, last round's deltas) leaves this process's download cache.
+            await _store.EvictUnusedDownloadsAsync(ct);
         }
     }
 

@@ -104,6 +104,8 @@ public sealed class Validator : IDisposable
         finally
         {
             foreach (var s in submissions) s.File?.Dispose();
+            // What this round did not read (superseded deltas, an old base) leaves this process's download cache.
+            await _store.EvictUnusedDownloadsAsync(ct);
         }
     }
 

@@ -71,6 +71,13 @@ public interface IModelStore
     /// </summary>
     Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct);
 
+    /// <summary>
+    /// Ends a round of reads (DESIGN.md, Retention and caches): removes this process's downloaded copies of every revision
+    /// it did not read since the previous call, never another process's files. The local store downloads nothing.
+    /// Roles call it after each round; failures to delete are logged, never thrown.
+    /// </summary>
+    Task EvictUnusedDownloadsAsync(CancellationToken ct);
+
     /// <summary>Removes all but the newest <paramref name="keepLast"/> revisions.</summary>
     Task PruneAsync(string repoId, int keepLast, CancellationToken ct);
 }

@@ -148,6 +148,9 @@ public sealed class LocalStore : IModelStore
         }
     }
 
+    /// <summary>Reads go to the store's own files: there is nothing downloaded to evict.</summary>
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>
     /// Removes all but the newest <paramref name="keepLast"/> revisions, sparing those replaced less than
     /// <see cref="LocalStoreOptions.PruneGrace"/> ago. Readers with an open stream keep reading (POSIX).

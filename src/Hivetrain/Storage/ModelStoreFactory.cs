@@ -23,6 +23,7 @@ public static class ModelStoreFactory
                     {
                         SquashHistory = settings.SquashHistory,
                         NetworkTag = settings.NetworkTag ?? HubSettings.DefaultNetworkTag,
+                        CacheBudgetBytes = settings.CacheBudgetBytes,
                     };
                 return new HuggingFaceStore(hub, (loggers ?? NullLoggerFactory.Instance).CreateLogger<HuggingFaceStore>());
             default:

@@ -33,6 +33,9 @@ public sealed record HubSettings(Uri Endpoint, string? Token, string CacheDirect
     /// <summary>At most this many pages of the network's listing are read per poll (the Hub's pages hold up to 1,000).</summary>
     public int MaxListingPages { get; init; } = 20;
 
+    /// <summary>The most bytes of downloads this process keeps in the cache at once (null: no bound).</summary>
+    public long? CacheBudgetBytes { get; init; }
+
     /// <summary>When set, pruning a repository squashes its history on the Hub (miners only).</summary>
     public bool SquashHistory { get; init; }
 

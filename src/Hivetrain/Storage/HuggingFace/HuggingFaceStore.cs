@@ -35,7 +35,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _http = new HubHttp(settings, _logger, transport);
         _client = new HubClient(_http);
-        Cache = new HubCache(settings.CacheDirectory);
+        Cache = new HubCache(settings.CacheDirectory, settings.CacheBudgetBytes);
         _committer = new HubCommitter(_client, _logger);
         _downloader = new HubDownloader(_client, Cache, _logger);
     }
@@ -267,5 +267,17 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         return (branch.TargetCommit, isRoot);
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>Removes this process's downloads of the revisions it did not read since the previous call (see <see cref="HubCache.EvictUnused"/>).</summary>
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct)
+    {
+        try { Cache.EvictUnused(); }
+        catch (IOException e) { _logger.LogWarning("Evicting unused downloads from {Cache} failed: {Error}", Cache.Root, e.Message); }
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        Cache.Dispose();
+        _http.Dispose();
+    }
 }
