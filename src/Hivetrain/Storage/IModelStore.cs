@@ -24,7 +24,7 @@ public interface IModelStore
     Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct);
 
     /// <summary>
-    /// The heads of the network's repositories, from one listing whatever their number (DESIGN.md, Watching many
+    /// The heads of the network's repositories, from one listing whatever their number (docs/storage-huggingface.md, Watching many
     /// repositories): the Hub lists the repositories tagged with the network's tag (one API call per page of them), the
     /// local store reads every repository's head. A repository that is missing, not readable by everyone, or (on the Hub)
     /// not tagged is absent. A listed head may hold none of the protocol's files yet (a repository's first commit).

@@ -10,7 +10,7 @@ namespace Hivetrain.Tests.Roles;
 
 /// <summary>
 /// A validator's poll on the Hub costs one listing, whatever the number of miners, and downloads only the deltas that
-/// changed (DESIGN.md, Watching many repositories); a revision already checked is not checked again.
+/// changed (docs/storage-huggingface.md, Watching many repositories); a revision already checked is not checked again.
 /// </summary>
 public sealed class SubmissionCollectorHubTests
 {

@@ -9,7 +9,7 @@ namespace Hivetrain.Storage.HuggingFace;
 /// branch, commits are atomic NDJSON commits guarded by <c>parentCommit</c>, reads go through the
 /// shared Hub cache. The Hub's creation commit (the root commit holding nothing but
 /// <c>.gitattributes</c>) is not a revision, and <c>.gitattributes</c> is not listed as a file; nor is <c>README.md</c>,
-/// the model card that carries the network's tag (DESIGN.md, Watching many repositories), which the store adds to its
+/// the model card that carries the network's tag (docs/storage-huggingface.md, Watching many repositories), which the store adds to its
 /// first commit to a repository whose card lacks the tag.
 /// </summary>
 public sealed class HuggingFaceStore : IModelStore, IDisposable

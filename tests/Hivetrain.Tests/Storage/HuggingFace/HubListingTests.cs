@@ -3,7 +3,7 @@ using Hivetrain.Storage;
 namespace Hivetrain.Tests.Storage.HuggingFace;
 
 /// <summary>
-/// Watching many repositories within the Hub's rate limits (DESIGN.md, Watching many repositories): every repository a
+/// Watching many repositories within the Hub's rate limits (docs/storage-huggingface.md, Watching many repositories): every repository a
 /// store commits to carries the network tag, and one listing by that tag gives every head, one API call per page.
 /// </summary>
 public sealed class HubListingTests
