@@ -4,14 +4,15 @@ using TorchSharp;
 namespace Hivetrain.Bench;
 
 /// <summary>
-/// <c>roles [--model small] [--miners 8] [--repeats 3] [--steps 8] [--part both|validator|averager]</c>: the validator's cost per miner against one
-/// evaluation pass, and the averager's cost per λ step against one forward/backward plus one read of all deltas,
-/// each with a breakdown, on a network of K miners in one process (local store, SQLite ledger).
+/// <c>roles [--model small] [--miners 8] [--repeats 3] [--steps 8] [--part both|validator|averager|copies] [--elements 262144]</c>: the
+/// validator's cost per miner against one evaluation pass, and the averager's cost per λ step against one forward/backward
+/// plus one read of all deltas, each with a breakdown, on a network of K miners in one process (local store, SQLite
+/// ledger); <c>copies</c>: copy detection per poll at K miners against one dot product (<see cref="CopyDetectionCost"/>).
 /// </summary>
 internal sealed class RolesBenchmark : IBenchmark
 {
     public string Name => "roles";
-    public string Description => "validator cost per miner vs an evaluation pass; averager cost per λ step vs forward/backward + delta read [--model small] [--miners 8]";
+    public string Description => "validator cost per miner vs an evaluation pass; averager cost per λ step vs forward/backward + delta read [--model small] [--miners 8] [--part both|validator|averager|copies]";
 
     public async Task RunAsync(string[] args)
     {
@@ -22,6 +23,11 @@ internal sealed class RolesBenchmark : IBenchmark
         string part = Option(args, "--part", "both");
         var config = GptConfig.Preset(preset);
         var ct = CancellationToken.None;
+        if (part == "copies")
+        {
+            CopyDetectionCost.Measure(miners, long.Parse(Option(args, "--elements", "262144")), repeats);
+            return;
+        }
 
         Console.WriteLine($"model {preset}: {config.Layers} layers, width {config.Width}, context {config.Context}, {config.ParameterCount / 1e6:F2} M parameters; " +
                           $"{miners} miners; torch threads {torch.get_num_threads()}; load average {LoadAverage()}");

@@ -81,6 +81,8 @@ internal sealed class StopBenchmark : IBenchmark
         public Task CreateRepositoryAsync(string repoId, CancellationToken ct) => inner.CreateRepositoryAsync(repoId, ct);
         public Task EnsurePublicAsync(string repoId, CancellationToken ct) => inner.EnsurePublicAsync(repoId, ct);
         public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct) => inner.ListRepositoriesAsync(ct);
+        public Task<IReadOnlyDictionary<string, RepositoryHead>> ListHeadsAsync(CancellationToken ct) => inner.ListHeadsAsync(ct);
+        public Task EvictUnusedDownloadsAsync(CancellationToken ct) => inner.EvictUnusedDownloadsAsync(ct);
         public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct) => inner.GetLatestRevisionAsync(repoId, ct);
         public Task<IReadOnlyList<CommitInfo>> ListRevisionsAsync(string repoId, int? limit, CancellationToken ct) => inner.ListRevisionsAsync(repoId, limit, ct);
         public Task<IReadOnlyList<string>> ListFilesAsync(string repoId, string revision, CancellationToken ct) => inner.ListFilesAsync(repoId, revision, ct);

@@ -74,6 +74,9 @@ internal sealed class Settings(IReadOnlyDictionary<string, string?> values)
 
     public double Double(string name) => Parse(name, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
 
+    /// <summary>A size in bytes (<see cref="ByteSize"/>: <c>50GB</c>, <c>500MiB</c>, <c>123</c>).</summary>
+    public long Bytes(string name) => Parse(name, ByteSize.Parse, "size (e.g. 50GB, 500MiB, 123)");
+
     public bool Bool(string name) => Parse(name, s => s.ToLowerInvariant() switch
     {
         "true" or "1" or "yes" or "on" => true,
@@ -81,14 +84,14 @@ internal sealed class Settings(IReadOnlyDictionary<string, string?> values)
         _ => throw new FormatException(),
     });
 
-    private T Parse<T>(string name, Func<string, T> parse)
+    private T Parse<T>(string name, Func<string, T> parse, string? kind = null)
     {
         var text = Required(name);
         try { return parse(text.Trim()); }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
             var shown = SecretArguments.IsSecretFlag(name) ? SecretArguments.Redacted : $"'{text}'";
-            throw new SettingsException($"--{name}: {shown} is not a valid {typeof(T).Name.ToLowerInvariant()}");
+            throw new SettingsException($"--{name}: {shown} is not a valid {kind ?? typeof(T).Name.ToLowerInvariant()}");
         }
     }
 }

@@ -34,6 +34,8 @@ internal sealed class PruningStore(IModelStore inner, string ownRepoId, int keep
 
     public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct) => inner.ListRepositoriesAsync(ct);
 
+    public Task<IReadOnlyDictionary<string, RepositoryHead>> ListHeadsAsync(CancellationToken ct) => inner.ListHeadsAsync(ct);
+
     public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct) => inner.GetLatestRevisionAsync(repoId, ct);
 
     public Task<IReadOnlyList<CommitInfo>> ListRevisionsAsync(string repoId, int? limit, CancellationToken ct) => inner.ListRevisionsAsync(repoId, limit, ct);
@@ -48,6 +50,8 @@ internal sealed class PruningStore(IModelStore inner, string ownRepoId, int keep
 
     public Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct) =>
         inner.WaitForChangeAsync(repoId, knownRevision, timeout, ct);
+
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct) => inner.EvictUnusedDownloadsAsync(ct);
 
     public Task PruneAsync(string repoId, int keep, CancellationToken ct) => inner.PruneAsync(repoId, keep, ct);
 }

@@ -53,6 +53,10 @@ internal sealed class RoleHost : IAsyncDisposable
         .Add("storage.cache_dir", "Hub download cache (default HF_HUB_CACHE or ~/.cache/huggingface/hub)")
         .Add("storage.squash_history", "On the Hub, a miner squashes its repository's history when it prunes", false)
         .Add("storage.averaged_model_repo_id", "The averager's base model repository", "averager/base")
+        .Add("storage.network_tag", "On the Hub, the tag of the network's repositories: each role tags its own, validators list them by it " +
+            "(default: hivetrain-NS--NAME of --storage.averaged_model_repo_id)")
+        .Add("storage.cache_budget", "Most bytes of Hub downloads this process keeps in its cache (e.g. 50GB, 500MiB); " +
+            "after each round it removes its downloads of revisions it no longer uses", "50GB")
         .Add("ledger.backend", "Ledger: local (DIR/ledger.db) or bittensor (subtensor over JSON-RPC)", "local")
         .Add("subtensor.network", "Bittensor network: finney, test or local", "finney")
         .Add("subtensor.chain_endpoint", "Subtensor endpoint (ws://, wss://, http:// or https://); overrides --subtensor.network")
@@ -83,7 +87,17 @@ internal sealed class RoleHost : IAsyncDisposable
     public static StorageSettings StorageSettingsOf(Settings settings, NetworkLayout layout) => new(
         settings.Required("storage.backend"), layout.Store, settings.String("storage.hf_endpoint"),
         settings.String("storage.hf_token") is { } token && !string.IsNullOrWhiteSpace(token) ? token.Trim() : null,
-        settings.String("storage.cache_dir"), settings.Bool("storage.squash_history"));
+        settings.String("storage.cache_dir"), settings.Bool("storage.squash_history"), NetworkTagOf(settings), settings.Bytes("storage.cache_budget"));
+
+    /// <summary><c>--storage.network_tag</c>, else one named after the base repository: every network on the Hub lists only its own.</summary>
+    private static string NetworkTagOf(Settings settings)
+    {
+        var tag = settings.String("storage.network_tag") is { Length: > 0 } given
+            ? given.Trim()
+            : "hivetrain-" + settings.Required("storage.averaged_model_repo_id").Trim().Replace("/", "--", StringComparison.Ordinal);
+        return Storage.HuggingFace.ModelCardTags.IsValid(tag) ? tag
+            : throw new SettingsException($"--storage.network_tag: '{tag}' is not a tag (letters, digits, '-', '_', '.', ':'; at most 128)");
+    }
 
     /// <summary>The hotkey named by <c>--wallet.*</c>, which must be registered on the ledger.</summary>
     public async Task<Keypair> RegisteredHotkeyAsync(CancellationToken ct)

@@ -147,6 +147,8 @@ public sealed class Averager : IDisposable
         {
             foreach (var d in deltas) d.Reader.Dispose();
             foreach (var m in momentum?.Values ?? Enumerable.Empty<Tensor>()) m.Dispose();
+            // What this round did not read (the previous base, last round's deltas) leaves this process's download cache.
+            await _store.EvictUnusedDownloadsAsync(ct);
         }
     }
 

@@ -122,15 +122,20 @@ public sealed class Miner : IDisposable
         _sinceLastPublish.Restart();
     }
 
-    /// <summary>Moves onto a newer base if one is published; returns whether it moved.</summary>
+    /// <summary>Moves onto a newer base if one is published; returns whether it moved. Evicts the downloads no longer read.</summary>
     public async Task<bool> SyncBaseAsync(CancellationToken ct)
     {
         EnsureStarted();
         var latest = await BaseModel.LatestAsync(_store, Options.BaseRepoId, ct);
-        if (latest is null || latest.Revision == Base!.Revision) return false;
-        await RebaseAsync(latest, ct);
-        WarnAboutOtherClaims(await _ledger.GetCommitmentsAsync(ct));
-        return true;
+        bool moved = latest is not null && latest.Revision != Base!.Revision;
+        if (moved)
+        {
+            await RebaseAsync(latest!, ct);
+            WarnAboutOtherClaims(await _ledger.GetCommitmentsAsync(ct));
+        }
+        // A poll is the miner's round: what it did not read since the last one (a superseded base) leaves its download cache.
+        await _store.EvictUnusedDownloadsAsync(ct);
+        return moved;
     }
 
     /// <summary>One optimizer step on the miner's assigned windows.</summary>

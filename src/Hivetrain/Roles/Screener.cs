@@ -9,11 +9,14 @@ namespace Hivetrain.Roles;
 /// <summary>
 /// A validator's screening step (see <see cref="Screening"/>): ranks a round's deltas by −⟨∇θL0, δ⟩ and says which to
 /// score exactly; afterwards, compares the estimates with the exact reductions. The gradient is kept for the base revision
-/// and sample seed it was computed on, like the base loss, so rounds on the same sample pay only the dots.
+/// and sample seed it was computed on, like the base loss, and so is each delta's estimate, by content: rounds on the same
+/// sample pay only the dots of new deltas.
 /// </summary>
 public sealed class Screener(ScreeningOptions options, ILogger logger)
 {
     private (string Revision, ulong Seed, BaseGradient Gradient)? _gradient;
+    // Estimates by content (CopyDetector.ContentKey), for the gradient above: a delta polled again costs no dot.
+    private readonly Dictionary<string, double> _estimates = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Deltas are ranked as clipped to this multiple of the round's median norm. At 1 (the averager's clip) honest deltas
@@ -36,16 +39,22 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
     }
 
     /// <summary>The ranking, or null when there are no more deltas than exact evaluations (then every delta is scored exactly).</summary>
-    public Ranking? Rank(Gpt model, string revision, ulong seed, TokenWindows sample, int batchRows, IReadOnlyList<(int Uid, DeltaFile File, double Norm)> deltas)
+    public Ranking? Rank(Gpt model, string revision, ulong seed, TokenWindows sample, int batchRows,
+        IReadOnlyList<(int Uid, string ContentKey, DeltaFile File, double Norm)> deltas)
     {
         if (deltas.Count <= Options.ExactCount) return null;
         var clock = Stopwatch.StartNew();
         bool cached = _gradient is { } known && known.Revision == revision && known.Seed == seed;
-        if (!cached) _gradient = (revision, seed, BaseGradient.Compute(model, sample, batchRows));
+        if (!cached)
+        {
+            _gradient = (revision, seed, BaseGradient.Compute(model, sample, batchRows));
+            _estimates.Clear();
+        }
         double gradientSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var gradient = _gradient!.Value.Gradient;
-        var estimates = deltas.Select(d => (d.Uid, Estimate: gradient.Estimate(d.File))).ToList();
+        var estimates = deltas.Select(d => (d.Uid, Estimate: EstimateOf(gradient, d.ContentKey, d.File))).ToList();
+        foreach (var gone in _estimates.Keys.Except(deltas.Select(d => d.ContentKey)).ToList()) _estimates.Remove(gone);
         double estimateSeconds = clock.Elapsed.TotalSeconds;
         // Ranked as clipped to a multiple of the median norm: scaling a delta up scales its estimate but not, past a point,
         // its exact reduction (curvature), so an inflated delta must not push honest ones out of the top.
@@ -54,6 +63,12 @@ public sealed class Screener(ScreeningOptions options, ILogger logger)
         var plan = Screening.Select(keys, Options, seed);
         return new Ranking(plan, estimates.ToDictionary(e => e.Uid, e => e.Estimate), keys.ToDictionary(k => k.Uid, k => k.Key),
             cached, gradientSeconds, estimateSeconds);
+    }
+
+    private double EstimateOf(BaseGradient gradient, string contentKey, DeltaFile file)
+    {
+        if (_estimates.TryGetValue(contentKey, out var estimate)) return estimate;
+        return _estimates[contentKey] = gradient.Estimate(file);
     }
 
     /// <summary>Why a delta below the cut was not scored exactly (its rejection note for the round).</summary>

@@ -13,6 +13,9 @@ public sealed record Submission(Neuron Neuron, string Repo, string? Revision, Da
     /// <summary>The base revision the delta names, when its file could be read (a stale delta's tells how stale).</summary>
     public string? DeltaBaseRevision { get; init; }
 
+    /// <summary>What names an accepted delta's values (<see cref="CopyDetector.ContentKey"/>): the key of the per-delta work kept across polls.</summary>
+    public string? ContentKey { get; init; }
+
     public bool Accepted => Rejection is null;
 
     /// <summary>The payload's SHA-256 (content hash) of an accepted delta.</summary>

@@ -27,6 +27,7 @@ public sealed class Validator : IDisposable
     private readonly ValidatorData _data;
     private readonly TimeProvider _time;
     private readonly SubmissionCollector _collector;
+    private readonly CopyDetector _copies = new();
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly StateFolder _state;
@@ -102,6 +103,8 @@ public sealed class Validator : IDisposable
         finally
         {
             foreach (var s in submissions) s.File?.Dispose();
+            // What this round did not read (superseded deltas, an old base) leaves this process's download cache.
+            await _store.EvictUnusedDownloadsAsync(ct);
         }
     }
 
@@ -163,7 +166,7 @@ public sealed class Validator : IDisposable
     private List<Submission> WithCopiesRejected(List<Submission> submissions)
     {
         var accepted = submissions.Where(s => s.Accepted).OrderBy(s => s.CommittedAt ?? DateTimeOffset.MaxValue).ThenBy(s => s.Neuron.Uid).ToList();
-        var copies = CopyDetector.Find(accepted.Select(s => new CopyDetector.Entry(s.Neuron.Hotkey, s.Sha256!, s.File!, s.Norm)).ToList());
+        var copies = _copies.Find(accepted.Select(s => new CopyDetector.Entry(s.Neuron.Hotkey, s.Sha256!, s.ContentKey!, s.File!, s.Norm)).ToList());
         var rejected = new Dictionary<int, MinerRejection>();
         for (int i = 0; i < accepted.Count; i++)
             if (copies[i] is { } copy)
@@ -180,7 +183,7 @@ public sealed class Validator : IDisposable
 
     private Screener.Ranking? Screen(RoundSample round, List<Submission> submissions) =>
         _screener?.Rank(_model!, round.Base.Revision, round.Seed, round.Sample, Options.EvaluationBatchRows,
-            submissions.Where(s => s.Accepted).Select(s => (s.Neuron.Uid, s.File!, s.Norm)).ToList());
+            submissions.Where(s => s.Accepted).Select(s => (s.Neuron.Uid, s.ContentKey!, s.File!, s.Norm)).ToList());
 
     private Scored ScoreAndProve(RoundSample round, Submission s, Screener.Ranking? ranking, CancellationToken ct)
     {

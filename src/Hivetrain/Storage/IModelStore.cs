@@ -23,6 +23,15 @@ public interface IModelStore
     /// <summary>Repository ids known to the store (for inspection; the Hub adapter may list only its own).</summary>
     Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct);
 
+    /// <summary>
+    /// The heads of the network's repositories, from one listing whatever their number (docs/storage-huggingface.md, Watching many
+    /// repositories): the Hub lists the repositories tagged with the network's tag (one API call per page of them), the
+    /// local store reads every repository's head. A repository that is missing, not readable by everyone, or (on the Hub)
+    /// not tagged is absent. A listed head may hold none of the protocol's files yet (a repository's first commit).
+    /// Keys compare case-insensitively, as repository ids do on the Hub.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, RepositoryHead>> ListHeadsAsync(CancellationToken ct);
+
     /// <summary>The newest revision id, or null when the repository has no commits yet.</summary>
     Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct);
 
@@ -62,6 +71,13 @@ public interface IModelStore
     /// </summary>
     Task<string?> WaitForChangeAsync(string repoId, string? knownRevision, TimeSpan timeout, CancellationToken ct);
 
+    /// <summary>
+    /// Ends a round of reads (DESIGN.md, Retention and caches): removes this process's downloaded copies of every revision
+    /// it did not read since the previous call, never another process's files. The local store downloads nothing.
+    /// Roles call it after each round; failures to delete are logged, never thrown.
+    /// </summary>
+    Task EvictUnusedDownloadsAsync(CancellationToken ct);
+
     /// <summary>Removes all but the newest <paramref name="keepLast"/> revisions.</summary>
     Task PruneAsync(string repoId, int keepLast, CancellationToken ct);
 }
@@ -75,6 +91,9 @@ public sealed record CommitFile(string Path, Func<Stream> OpenRead)
     /// <summary>A file whose content is a local file.</summary>
     public static CommitFile FromFile(string path, string localFile) => new(path, () => File.OpenRead(localFile));
 }
+
+/// <summary>A repository's head as listed: the newest revision and when it was committed (both null before the first commit).</summary>
+public sealed record RepositoryHead(string RepoId, string? Revision, DateTimeOffset? CommittedAt);
 
 /// <summary>A commit: revision id, parent revision (null for the first), time and message.</summary>
 public sealed record CommitInfo(string Revision, string? Parent, DateTimeOffset CreatedAt, string Message);

@@ -62,6 +62,20 @@ public sealed class LocalStore : IModelStore
         return Task.FromResult<IReadOnlyList<string>>(ids);
     }
 
+    /// <summary>Every readable repository's head, from its HEAD file and manifest (a local disk needs no listing).</summary>
+    public async Task<IReadOnlyDictionary<string, RepositoryHead>> ListHeadsAsync(CancellationToken ct)
+    {
+        var heads = new Dictionary<string, RepositoryHead>(StringComparer.OrdinalIgnoreCase);
+        foreach (var id in await ListRepositoriesAsync(ct))
+        {
+            List<LocalStoreManifest> history;
+            try { history = Open(id).ReadHistory(1); }
+            catch (StoreException) { continue; } // removed meanwhile, or unreadable: not listed, like a missing repository
+            heads[id] = history.Count == 0 ? new RepositoryHead(id, null, null) : new RepositoryHead(id, history[0].Revision, history[0].ToCommitInfo().CreatedAt);
+        }
+        return heads;
+    }
+
     public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct) =>
         Task.FromResult(Open(repoId).ReadHead());
 
@@ -133,6 +147,9 @@ public sealed class LocalStore : IModelStore
             await Task.Delay(left < _options.PollInterval ? left : _options.PollInterval, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Reads go to the store's own files: there is nothing downloaded to evict.</summary>
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>
     /// Removes all but the newest <paramref name="keepLast"/> revisions, sparing those replaced less than

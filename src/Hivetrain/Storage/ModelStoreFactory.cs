@@ -19,7 +19,12 @@ public static class ModelStoreFactory
                 return createLocal(settings.LocalDirectory);
             case "hf" or "huggingface":
                 var hub = HubSettings.Resolve(settings.HubEndpoint, settings.HubToken, settings.CacheDirectory)
-                    with { SquashHistory = settings.SquashHistory };
+                    with
+                    {
+                        SquashHistory = settings.SquashHistory,
+                        NetworkTag = settings.NetworkTag ?? HubSettings.DefaultNetworkTag,
+                        CacheBudgetBytes = settings.CacheBudgetBytes,
+                    };
                 return new HuggingFaceStore(hub, (loggers ?? NullLoggerFactory.Instance).CreateLogger<HuggingFaceStore>());
             default:
                 throw new StoreException(StoreErrorReason.InvalidArgument,

@@ -80,7 +80,7 @@ public sealed class ScreeningTests
         try
         {
             var screener = new Screener(new ScreeningOptions(Top: 1, Audit: 0), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-            var ranking = screener.Rank(model, "rev", 1, sample, 4, files.Select((f, i) => (i, f, DeltaMath.Norm(f))).ToList())!;
+            var ranking = screener.Rank(model, "rev", 1, sample, 4, files.Select((f, i) => (i, CopyDetector.ContentKey(f), f, DeltaMath.Norm(f))).ToList())!;
 
             Assert.True(ranking.Plan.Top.SetEquals([0]), string.Join(", ", ranking.Keys.Select(k => $"{k.Key}: {k.Value} ({ranking.Estimates[k.Key]})")));
             Assert.True(ranking.Estimates[3] > ranking.Estimates[0], "unclipped, the inflated delta has the largest estimate");

@@ -40,6 +40,14 @@ internal sealed class FaultyStore(IModelStore inner) : IModelStore
 
     public Task<IReadOnlyList<string>> ListRepositoriesAsync(CancellationToken ct) => inner.ListRepositoriesAsync(ct);
 
+    public Task<IReadOnlyDictionary<string, RepositoryHead>> ListHeadsAsync(CancellationToken ct)
+    {
+        Check(nameof(ListHeadsAsync), "");
+        return inner.ListHeadsAsync(ct);
+    }
+
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct) => inner.EvictUnusedDownloadsAsync(ct);
+
     public Task<string?> GetLatestRevisionAsync(string repoId, CancellationToken ct)
     {
         Check(nameof(GetLatestRevisionAsync), repoId);

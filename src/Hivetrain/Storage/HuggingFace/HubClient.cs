@@ -90,6 +90,23 @@ internal sealed partial class HubClient(HubHttp http, HubRepoType type = HubRepo
         }
     }
 
+    /// <summary>
+    /// The model repositories carrying <paramref name="tag"/>, with each one's head commit and its time, page by page
+    /// (<c>GET api/models?filter=TAG&amp;expand=sha&amp;expand=lastModified</c>, following <c>Link: rel="next"</c>):
+    /// one API call per page, however many repositories a page holds.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<HubWire.ModelListing>> ListModelPagesAsync(string tag,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        Uri? next = http.Api($"api/models?filter={Uri.EscapeDataString(tag)}&expand=sha&expand=lastModified");
+        while (next is not null)
+        {
+            using var response = await GetAsync(next, ct);
+            yield return await http.ReadJsonAsync<List<HubWire.ModelListing>>(response, ct);
+            next = NextPage(response, next);
+        }
+    }
+
     public async Task<IReadOnlyList<HubWire.PreuploadVerdict>> PreuploadAsync(string repoId, string branch,
         IReadOnlyList<HubWire.PreuploadFile> files, CancellationToken ct)
     {

@@ -27,7 +27,7 @@ public static class HubDatasets
         logger ??= NullLogger.Instance;
         using var http = new HubHttp(settings, logger, transport);
         var client = new HubClient(http, HubRepoType.Dataset);
-        var cache = new HubCache(settings.CacheDirectory, HubRepoType.Dataset);
+        using var cache = new HubCache(settings.CacheDirectory, HubRepoType.Dataset);
         var (commit, paths) = await ListAsync(client, dataset, dataset.Revision ?? "main", ct);
         if (paths.Count == 0 && dataset.Revision is null)
             (commit, paths) = await ListAsync(client, dataset, ParquetConversion, ct);

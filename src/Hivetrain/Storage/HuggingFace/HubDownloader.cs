@@ -18,13 +18,16 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
 
     public async Task<string> GetLocalPathAsync(string repoId, string revision, string path, long? maxBytes, CancellationToken ct)
     {
-        if (HubHashes.IsSha1Hex(revision) && cache.TryGetCachedBlob(repoId, revision, path) is { } cached)
+        if (HubHashes.IsSha1Hex(revision) && cache.TryGetCachedBlob(repoId, revision, path) is { } cached
+            && await ClaimedAsync(repoId, revision, path, cached, ct))
             return Bounded(cached, repoId, revision, path, maxBytes);
         var (commit, etag, size) = await GetMetadataAsync(repoId, revision, path, ct);
         if (size > maxBytes)
             throw new StoreException(StoreErrorReason.TooLarge,
                 $"{repoId}@{commit}/{path} is advertised at {size} bytes, more than the bound of {maxBytes}; not downloaded");
         if (!string.Equals(revision, commit, StringComparison.OrdinalIgnoreCase)) cache.WriteRef(repoId, revision, commit);
+        // Claimed before it is looked for: an eviction by another process cannot remove it from under this read.
+        await cache.UseAsync(repoId, commit, path, etag, ct);
         if (cache.TryGetCachedBlob(repoId, commit, path) is { } pinned) return Bounded(pinned, repoId, commit, path, maxBytes);
 
         var blob = cache.BlobPath(repoId, etag);
@@ -32,12 +35,22 @@ internal sealed class HubDownloader(HubClient client, HubCache cache, ILogger lo
         {
             if (!File.Exists(blob))
             {
+                cache.MakeRoom(repoId, etag, size);
                 await DownloadAsync(client.ResolveUri(repoId, commit, path), blob, etag, size, ct);
-                cache.Own(repoId, etag);
+                cache.Own(repoId, etag, size);
             }
             cache.Link(repoId, commit, path, etag);
         }
         return Bounded(blob, repoId, commit, path, maxBytes);
+    }
+
+    /// <summary>Claims a cached blob for this round; false when it vanished before the claim (evicted meanwhile): fetch it again.</summary>
+    private async Task<bool> ClaimedAsync(string repoId, string commit, string path, string cached, CancellationToken ct)
+    {
+        // A file outside blobs/ (a copy another client made instead of a link) has no id to claim; it is never evicted here.
+        if (Path.GetFileName(Path.GetDirectoryName(cached)) != "blobs") return true;
+        await cache.UseAsync(repoId, commit, path, Path.GetFileName(cached), ct);
+        return File.Exists(cached);
     }
 
     /// <summary>A cached copy counts with its length on disk (it may have been fetched earlier under a larger bound).</summary>

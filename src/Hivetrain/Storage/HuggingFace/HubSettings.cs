@@ -21,6 +21,21 @@ public sealed record HubSettings(Uri Endpoint, string? Token, string CacheDirect
     /// <summary>Retries of an idempotent call before its failure is surfaced.</summary>
     public int MaxRetries { get; init; } = 5;
 
+    /// <summary>
+    /// The network's tag: every repository this store creates carries it in its model card (README.md), and
+    /// <see cref="HuggingFaceStore.ListHeadsAsync"/> lists the repositories that carry it.
+    /// </summary>
+    public string NetworkTag { get; init; } = DefaultNetworkTag;
+
+    /// <summary>The tag of a network that names none.</summary>
+    public const string DefaultNetworkTag = "hivetrain";
+
+    /// <summary>At most this many pages of the network's listing are read per poll (the Hub's pages hold up to 1,000).</summary>
+    public int MaxListingPages { get; init; } = 20;
+
+    /// <summary>The most bytes of downloads this process keeps in the cache at once (null: no bound).</summary>
+    public long? CacheBudgetBytes { get; init; }
+
     /// <summary>When set, pruning a repository squashes its history on the Hub (miners only).</summary>
     public bool SquashHistory { get; init; }
 

@@ -100,5 +100,11 @@ internal static class HubWire
         [property: JsonPropertyName("oid")] string Oid,
         [property: JsonPropertyName("size")] long Size);
 
+    /// <summary>One repository of <c>GET api/models?filter=…&amp;expand=sha&amp;expand=lastModified</c>.</summary>
+    internal sealed record ModelListing(
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("sha")] string? Sha,
+        [property: JsonPropertyName("lastModified")] DateTimeOffset? LastModified);
+
     internal sealed record ErrorBody([property: JsonPropertyName("error")] string? Error);
 }

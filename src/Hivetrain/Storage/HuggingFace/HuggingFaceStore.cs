@@ -8,12 +8,16 @@ namespace Hivetrain.Storage.HuggingFace;
 /// <see cref="IModelStore"/> on the Hugging Face Hub: revisions are the commits of the <c>main</c>
 /// branch, commits are atomic NDJSON commits guarded by <c>parentCommit</c>, reads go through the
 /// shared Hub cache. The Hub's creation commit (the root commit holding nothing but
-/// <c>.gitattributes</c>) is not a revision, and <c>.gitattributes</c> is not listed as a file.
+/// <c>.gitattributes</c>) is not a revision, and <c>.gitattributes</c> is not listed as a file; nor is <c>README.md</c>,
+/// the model card that carries the network's tag (docs/storage-huggingface.md, Watching many repositories), which the store adds to its
+/// first commit to a repository whose card lacks the tag.
 /// </summary>
 public sealed class HuggingFaceStore : IModelStore, IDisposable
 {
     private const string Branch = "main";
     private const string HubBookkeeping = ".gitattributes";
+    private const string ModelCard = "README.md";
+    private const long MaxModelCardBytes = 1 << 20;
 
     private readonly HubSettings _settings;
     private readonly HubHttp _http;
@@ -23,6 +27,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _creationCommits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _tagged = new(StringComparer.OrdinalIgnoreCase);
 
     public HuggingFaceStore(HubSettings settings, ILogger<HuggingFaceStore>? logger = null, HttpMessageHandler? transport = null)
     {
@@ -30,7 +35,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _http = new HubHttp(settings, _logger, transport);
         _client = new HubClient(_http);
-        Cache = new HubCache(settings.CacheDirectory);
+        Cache = new HubCache(settings.CacheDirectory, budgetBytes: settings.CacheBudgetBytes);
         _committer = new HubCommitter(_client, _logger);
         _downloader = new HubDownloader(_client, Cache, _logger);
     }
@@ -44,6 +49,30 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         await _client.CreateRepositoryAsync(repoId, ct);
         _touched.TryAdd(repoId, 0);
         await EnsurePublicAsync(repoId, ct);
+    }
+
+    /// <summary>
+    /// The network's repositories, from the listing of those tagged <see cref="HubSettings.NetworkTag"/>: one API call per
+    /// page (of up to 1,000), at most <see cref="HubSettings.MaxListingPages"/> pages. The listing gives each head
+    /// commit and its time; nothing is read from the repositories themselves.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, RepositoryHead>> ListHeadsAsync(CancellationToken ct)
+    {
+        var heads = new Dictionary<string, RepositoryHead>(StringComparer.OrdinalIgnoreCase);
+        int pages = 0;
+        await foreach (var page in _client.ListModelPagesAsync(_settings.NetworkTag, ct))
+        {
+            foreach (var model in page)
+                if (model.Sha is { } sha && HubHashes.IsSha1Hex(sha))
+                    heads[model.Id] = new RepositoryHead(model.Id, sha.ToLowerInvariant(), model.LastModified);
+            if (++pages == _settings.MaxListingPages)
+            {
+                _logger.LogWarning("The listing of tag {Tag} stopped after {Pages} pages ({Count} repositories); the rest are not watched",
+                    _settings.NetworkTag, pages, heads.Count);
+                break;
+            }
+        }
+        return heads;
     }
 
     /// <summary>
@@ -104,12 +133,17 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Commits the files (and, the first time this store commits to the repository, a model card carrying the network's
+    /// tag when the repository's card does not carry it yet, so that the network's listing finds the repository).
+    /// </summary>
     public async Task<CommitInfo> CommitAsync(string repoId, IReadOnlyList<CommitFile> files, string message,
         string? expectedParent, CancellationToken ct)
     {
         if (files.Count == 0) throw new StoreException(StoreErrorReason.InvalidArgument, "a commit needs at least one file");
         if (files.Select(f => f.Path).Distinct(StringComparer.Ordinal).Count() != files.Count)
             throw new StoreException(StoreErrorReason.InvalidArgument, "a commit names the same path twice");
+        files = await WithNetworkTagAsync(repoId, files, ct);
         // Every commit carries parentCommit, so a resend can never duplicate it. Without an expected parent
         // the caller asked for no compare-and-swap: a branch that moved meanwhile just means another try.
         for (var attempt = 1; ; attempt++)
@@ -122,6 +156,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
             try
             {
                 var id = await _committer.CommitAsync(repoId, Branch, files, message, head, ct);
+                _tagged.TryAdd(repoId, 0);
                 _logger.LogInformation("Committed {Files} files to {Repo} as {Revision}", files.Count, repoId, id);
                 return new CommitInfo(id, isRoot ? null : head, DateTimeOffset.UtcNow, message);
             }
@@ -137,7 +172,7 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         _touched.TryAdd(repoId, 0);
         var paths = new List<string>();
         await foreach (var entry in _client.ListTreeAsync(repoId, revision, ct))
-            if (entry.Type == "file" && entry.Path != HubBookkeeping) paths.Add(entry.Path);
+            if (entry.Type == "file" && entry.Path != HubBookkeeping && entry.Path != ModelCard) paths.Add(entry.Path);
         return paths;
     }
 
@@ -184,6 +219,29 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         if (_settings.SquashHistory) await _client.SuperSquashAsync(repoId, Branch, "Squash history (hivetrain)", ct);
     }
 
+    /// <summary>
+    /// The files, plus a README.md whose front matter carries the network tag when the repository's card lacks it: read
+    /// once per repository and process (one resolver call), so the tag rides along with the first commit.
+    /// </summary>
+    private async Task<IReadOnlyList<CommitFile>> WithNetworkTagAsync(string repoId, IReadOnlyList<CommitFile> files, CancellationToken ct)
+    {
+        if (_tagged.ContainsKey(repoId) || files.Any(f => f.Path == ModelCard)) return files;
+        string? card = null;
+        try
+        {
+            var path = await _downloader.GetLocalPathAsync(repoId, Branch, ModelCard, MaxModelCardBytes, ct);
+            card = await File.ReadAllTextAsync(path, ct);
+        }
+        catch (StoreException e) when (e.Reason == StoreErrorReason.EntryNotFound) { }
+        if (ModelCardTags.WithTag(card, _settings.NetworkTag) is not { } tagged)
+        {
+            _tagged.TryAdd(repoId, 0);
+            return files;
+        }
+        _logger.LogInformation("Tagging {Repo} with {Tag} in its model card, so that the network's listing finds it", repoId, _settings.NetworkTag);
+        return [.. files, CommitFile.FromBytes(ModelCard, System.Text.Encoding.UTF8.GetBytes(tagged))];
+    }
+
     /// <summary>Whether a root commit is the Hub's creation commit (only <c>.gitattributes</c>), not a publish.</summary>
     private async Task<bool> IsCreationCommitAsync(string repoId, string commit, CancellationToken ct)
     {
@@ -209,5 +267,17 @@ public sealed class HuggingFaceStore : IModelStore, IDisposable
         return (branch.TargetCommit, isRoot);
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>Removes this process's downloads of the revisions it did not read since the previous call (see <see cref="HubCache.EvictUnused"/>).</summary>
+    public Task EvictUnusedDownloadsAsync(CancellationToken ct)
+    {
+        try { Cache.EvictUnused(); }
+        catch (IOException e) { _logger.LogWarning("Evicting unused downloads from {Cache} failed: {Error}", Cache.Root, e.Message); }
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        Cache.Dispose();
+        _http.Dispose();
+    }
 }

@@ -46,6 +46,9 @@ internal sealed partial class FakeHubServer
             case ["api", "datasets", var ns, var name, var action, .. var rest] when method == "GET":
                 await RepoApiAsync(ctx, DatasetKey(ns + "/" + name), action, rest, caller);
                 return;
+            case ["api", "models"] when method == "GET":
+                await ListModelsAsync(ctx, caller);
+                return;
             case ["api", "models", var ns, var name] when method == "GET":
                 if (await ReadableAsync(ctx, ns + "/" + name, caller) is { } info) await RepoInfoAsync(ctx, info);
                 return;

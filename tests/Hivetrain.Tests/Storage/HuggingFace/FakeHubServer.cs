@@ -17,7 +17,7 @@ namespace Hivetrain.Tests.Storage.HuggingFace;
 /// shared/reference/huggingface-hub-api.md (create, refs, commits, tree, preupload, LFS batch with basic
 /// and multipart, NDJSON commit with the 412 guard, resolve with a redirect to a CDN on a second port,
 /// ranged reads, X-Error-Code, Link pagination), per-account tokens and repository visibility (see
-/// FakeHubServer.Accounts.cs), plus fault injection. The CDN, like presigned S3 URLs, refuses requests that carry an
+/// FakeHubServer.Accounts.cs), the listing by tag and calls counted per account (FakeHubServer.Listing.cs), plus fault injection. The CDN, like presigned S3 URLs, refuses requests that carry an
 /// Authorization header.
 /// </summary>
 internal sealed partial class FakeHubServer : IAsyncDisposable
@@ -109,6 +109,7 @@ internal sealed partial class FakeHubServer : IAsyncDisposable
         var isCdn = ctx.Connection.LocalPort != _hubPort;
         Requests.Enqueue(new LoggedRequest(ctx.Request.Method, pathPart, ctx.Request.QueryString.Value ?? "", isCdn,
             ctx.Request.Headers.Authorization.ToString(), ctx.Request.Headers.Range.ToString()));
+        if (!isCdn) Count(ctx, segments);
 
         if (TakeFault(ctx.Request.Method, pathPart) is { } fault)
         {
