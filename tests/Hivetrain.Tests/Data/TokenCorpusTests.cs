@@ -117,4 +117,35 @@ public sealed class TokenCorpusTests : IDisposable
             return Enumerable.Range(0, split.DocumentCount).Select(i => Tokenizer.Gpt2.Decode(split.Document(i).ToArray().Select(t => (int)t))).ToList();
         });
     }
+
+    [Fact]
+    public async Task A_compacted_corpus_holds_the_same_tokens_renumbered_in_order_with_end_of_text_last()
+    {
+        var file = _folder.Write("a.txt", "the cat sat on the mat\n\nthe dog sat on the log\n\na cat and a dog");
+        var options = new CorpusOptions(_folder.Cache);
+        using var corpus = await TokenCorpus.OpenAsync(file, options);
+        Assert.False(corpus.IsCompacted);
+        Assert.Equal((Tokenizer.VocabularySize, Tokenizer.EndOfText), (corpus.VocabularySize, corpus.EndOfText));
+
+        using var compact = await corpus.CompactAsync();
+        var used = Enumerable.Range(0, corpus.DocumentCount).SelectMany(d => corpus.Tokens(d).ToArray()).Append((ushort)Tokenizer.EndOfText)
+            .Distinct().Order().ToList();
+        Assert.True(compact.IsCompacted);
+        Assert.Equal(used.Count, compact.VocabularySize);
+        Assert.Equal(used.Count - 1, compact.EndOfText);
+        Assert.Equal(corpus.DocumentCount, compact.DocumentCount);
+        for (int d = 0; d < corpus.DocumentCount; d++)
+            Assert.Equal(corpus.Tokens(d).ToArray().Select(t => (ushort)used.IndexOf(t)), compact.Tokens(d).ToArray());
+
+        // Packed windows separate documents with the compacted end-of-text, and every id fits the vocabulary.
+        var split = Enum.GetValues<SplitName>().Select(compact.Split).First(s => s.DocumentCount > 0);
+        var windows = split.Windows(1).Next(4, 8);
+        Assert.All(windows.Ids, id => Assert.InRange(id, 0, compact.VocabularySize - 1));
+        Assert.Contains(compact.EndOfText, windows.Ids);
+
+        // A second compaction maps the cache written by the first; a compacted corpus is not compacted again.
+        using var again = await corpus.CompactAsync();
+        Assert.True(again.FromCache);
+        Assert.Throws<InvalidOperationException>(() => compact.CompactAsync().GetAwaiter().GetResult());
+    }
 }
