@@ -103,7 +103,7 @@ public sealed class MovingScoresTests
     [Fact]
     public void Averages_and_evidence_advance_once_per_base_and_delta_however_often_it_is_seen()
     {
-        var scores = new MovingScores(0.5);
+        var scores = new MovingScores(0.5, new ProofScale(1, 3));
         var first = scores.UpdateProven(1, "hk", 1.0, 4, key: "base1/aaa");
         var again = scores.UpdateProven(1, "hk", 1.0, 4, key: "base1/aaa");
         Assert.Equal((1.0, 1.0, 4.0), first); // Z = 4 ≥ 3: full proof
@@ -123,7 +123,7 @@ public sealed class MovingScoresTests
     public void Evidence_accumulates_over_rounds_that_each_prove_little()
     {
         // Five honest rounds at 1.5 standard errors each: none would pass a per-round threshold of 2, together they prove.
-        var scores = new MovingScores(1.0 / 3);
+        var scores = new MovingScores(1.0 / 3, new ProofScale(1, 3));
         var proofs = Enumerable.Range(0, 5).Select(round => scores.UpdateProven(1, "hk", 0.1, 1.5, key: $"b{round}/x").Proof).ToList();
         Assert.Equal(0.25, proofs[0], 12); // Z = 1.5: a quarter of the way from 1 to 3
         Assert.True(proofs.Zip(proofs.Skip(1)).All(p => p.Second > p.First));
@@ -133,7 +133,7 @@ public sealed class MovingScoresTests
     [Fact]
     public void A_record_that_proves_nothing_is_not_paid_one_against_scores_0_and_a_stopped_trainer_loses_its_record()
     {
-        var scores = new MovingScores(1.0 / 3);
+        var scores = new MovingScores(1.0 / 3, new ProofScale(1, 3));
         var (raw, proof, _) = scores.UpdateProven(1, "hk", 2.0, 0.8, key: "b1/x");
         Assert.Equal((2.0, 0.0), (raw, proof)); // Z = 0.8 ≤ 1: its score counts, but it is not paid yet
         Assert.Empty(scores.Weighted(3));
@@ -150,7 +150,7 @@ public sealed class MovingScoresTests
     [Fact]
     public void Weights_need_both_a_score_and_a_proof()
     {
-        var scores = new MovingScores(0.5);
+        var scores = new MovingScores(0.5, new ProofScale(1, 3));
         scores.UpdateProven(1, "honest", 1.0, 3, key: "b1/a");
         scores.UpdateProven(2, "freeloader", 1.0, 0.9, key: "b1/b"); // not above 1: a score, no pay
         scores.UpdateProven(3, "lucky", 1.0, 2, key: "b1/c"); // half a proof

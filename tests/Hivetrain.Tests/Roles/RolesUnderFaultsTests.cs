@@ -27,7 +27,7 @@ public sealed class RolesUnderFaultsTests
         Assert.Equal(honest.Ss58Address, Assert.Single(round.Contributors).Hotkey);
         var (hotkey, why) = Assert.Single(round.Rejected);
         Assert.Equal(ghost.Ss58Address, hotkey);
-        Assert.Contains("RepositoryNotFound", why);
+        Assert.Contains("Unavailable: repository ghost/repo is not among the store's repositories", why);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class RolesUnderFaultsTests
         var running = validator.RunAsync(stop.Token);
 
         await TinyNetwork.EventuallyAsync(() => Task.FromResult(validator.FailedRounds >= 1), running, "a failed round");
-        net.Store.Fault = (method, _, _) => method == nameof(IModelStore.ListRevisionsAsync) ? Unavailable() : null;
+        net.Store.Fault = (method, _, _) => method is nameof(IModelStore.ListRevisionsAsync) or nameof(IModelStore.ListHeadsAsync) ? Unavailable() : null;
         await TinyNetwork.EventuallyAsync(() => Task.FromResult(validator.FailedRounds >= 2), running, "a failed round with the store down");
         net.Store.Fault = null;
         await net.RepairRoundJsonAsync(round: 1);
@@ -79,7 +79,7 @@ public sealed class RolesUnderFaultsTests
 
         stop.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-        Assert.Contains("RepositoryNotFound", File.ReadAllText(rounds)); // the ghost's rejection, in the same round
+        Assert.Contains("repository ghost/repo is not among the store", File.ReadAllText(rounds)); // the ghost's rejection, in the same round
     }
 
     [Fact]
