@@ -10,4 +10,8 @@ internal sealed class SampleAssignments(Func<ulong, int, int, TokenWindows> draw
 
     public TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained) =>
         draw(SeededRandom.Derive(seed, (ulong)uid), rows, rule.Context);
+
+    /// <summary>The control: as many more windows of the same kind (so the benchmark pays for them as a validator does).</summary>
+    public TokenWindows? Control(string baseRevision, AssignmentRule rule, int uid, ulong seed, IReadOnlyList<int> groups) =>
+        draw(seed, groups.Count, rule.Context);
 }

@@ -54,19 +54,7 @@ public sealed class DataAssignment
     }
 
     /// <summary>The windows at <paramref name="indices"/>, as rows.</summary>
-    public TokenWindows Rows(IReadOnlyList<long> indices)
-    {
-        int rowLength = Context + 1;
-        var ids = new int[checked(indices.Count * rowLength)];
-        var groups = new int[indices.Count];
-        for (int r = 0; r < indices.Count; r++)
-        {
-            long start = WindowStart(indices[r]);
-            _split.CopyStream(start, ids.AsSpan(r * rowLength, rowLength));
-            groups[r] = _split.GroupAt(start);
-        }
-        return new TokenWindows(ids, indices.Count, Context) { Groups = groups };
-    }
+    public TokenWindows Rows(IReadOnlyList<long> indices) => _split.Rows(indices.Select(WindowStart).ToArray(), Context);
 
     /// <summary>
     /// <paramref name="rows"/> windows drawn with <paramref name="seed"/> from the first <paramref name="trained"/>

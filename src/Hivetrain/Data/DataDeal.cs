@@ -9,10 +9,12 @@ public sealed class DataDeal
 {
     private readonly TokenSplit _train;
     private readonly List<long>?[] _pages; // stream positions of each slot's pages, in training order
+    private readonly (long Start, int Slot)[] _dealt; // every page and its slot, in deal order
 
-    private DataDeal(TokenSplit train, string baseRevision, AssignmentRule rule, List<long>?[] pages, long pageCount)
+    private DataDeal(TokenSplit train, string baseRevision, AssignmentRule rule, List<long>?[] pages, long pageCount, (long, int)[] dealt)
     {
         _train = train;
+        _dealt = dealt;
         BaseRevision = baseRevision;
         Rule = rule;
         _pages = pages;
@@ -39,6 +41,8 @@ public sealed class DataDeal
         var nextInGroup = new long[groups]; // round-robin position among the slots of each group
         long nextCommon = 0;
         var pages = new List<long>?[rule.Slots];
+        var dealt = new (long, int)[pageCount];
+        long next = 0;
         foreach (long page in order)
         {
             long start = page * pageTokens;
@@ -48,9 +52,40 @@ public sealed class DataDeal
             bool home = random.NextDouble() < rule.Skew && groupSlots > 0;
             int owner = home ? group + groups * (int)(nextInGroup[group]++ % groupSlots) : (int)(nextCommon++ % rule.Slots);
             (pages[owner] ??= []).Add(start);
+            dealt[next++] = (start, owner);
         }
-        return new DataDeal(train, baseRevision, rule, pages, pageCount);
+        return new DataDeal(train, baseRevision, rule, pages, pageCount, dealt);
     }
+
+    /// <summary>
+    /// For each of <paramref name="groups"/>, a window of that group drawn with <paramref name="seed"/> from the pages
+    /// dealt to other slots (any other slot's window when 256 draws find none of the group); null when every page is
+    /// <paramref name="slot"/>'s. The own-data test's control: data of the same kind as the slot's own, from the same
+    /// split and deal, that this slot's miner did not train on — and that other miners did, so a blend of their deltas
+    /// lowers the loss on the control at least as much as on the blender's own windows.
+    /// </summary>
+    public TokenWindows? Control(int slot, ulong seed, IReadOnlyList<int> groups)
+    {
+        if (Array.TrueForAll(_dealt, page => page.Slot == slot)) return null;
+        var random = new SeededRandom(seed);
+        var starts = new long[groups.Count];
+        for (int r = 0; r < groups.Count; r++)
+        {
+            long fallback = -1;
+            for (int draw = 0; draw < 256 && starts[r] == 0; draw++)
+            {
+                var (page, owner) = _dealt[(long)random.NextBelow((ulong)_dealt.Length)];
+                if (owner == slot) continue;
+                long start = page + (long)random.NextBelow((ulong)Rule.PageWindows) * (Rule.Context + 1);
+                if (_train.GroupAt(start) == groups[r]) starts[r] = start + 1; // + 1: 0 means none yet
+                else if (fallback < 0) fallback = start;
+            }
+            starts[r] = starts[r] > 0 ? starts[r] - 1 : fallback >= 0 ? fallback : FirstOtherPage(slot);
+        }
+        return _train.Rows(starts, Rule.Context);
+    }
+
+    private long FirstOtherPage(int slot) => Array.Find(_dealt, page => page.Slot != slot).Start;
 
     /// <summary>The assignment of <paramref name="slot"/>.</summary>
     /// <exception cref="CorpusException">The split is too small to give this slot a page.</exception>

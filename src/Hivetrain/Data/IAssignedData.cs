@@ -11,6 +11,13 @@ public interface IAssignedData
 
     /// <summary><paramref name="rows"/> windows drawn with <paramref name="seed"/> from the first <paramref name="trained"/> windows of the uid's assignment.</summary>
     TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained);
+
+    /// <summary>
+    /// The own-data test's control: one window assigned to another uid this round for each of <paramref name="groups"/>
+    /// (of the same group where one is found), drawn with <paramref name="seed"/>; null when there is no other uid's data
+    /// (the test then compares with the held-out sample).
+    /// </summary>
+    TokenWindows? Control(string baseRevision, AssignmentRule rule, int uid, ulong seed, IReadOnlyList<int> groups) => null;
 }
 
 /// <summary>
@@ -29,6 +36,9 @@ public sealed class CorpusAssignments(TokenSplit train) : IAssignedData
 
     public TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained) =>
         Deal(baseRevision, rule).For(uid).Sample(seed, rows, trained);
+
+    public TokenWindows? Control(string baseRevision, AssignmentRule rule, int uid, ulong seed, IReadOnlyList<int> groups) =>
+        Deal(baseRevision, rule).Control(uid, seed, groups);
 
     private DataDeal Deal(string baseRevision, AssignmentRule rule)
     {

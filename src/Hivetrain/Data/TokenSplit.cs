@@ -90,6 +90,20 @@ public sealed class TokenSplit
         return document < 0 ? ~document - 1 : document;
     }
 
+    /// <summary>The windows of <paramref name="context"/> + 1 tokens starting at stream positions <paramref name="starts"/>, with their groups.</summary>
+    internal TokenWindows Rows(IReadOnlyList<long> starts, int context)
+    {
+        int rowLength = context + 1;
+        var ids = new int[checked(starts.Count * rowLength)];
+        var groups = new int[starts.Count];
+        for (int r = 0; r < starts.Count; r++)
+        {
+            CopyStream(starts[r], ids.AsSpan(r * rowLength, rowLength));
+            groups[r] = GroupAt(starts[r]);
+        }
+        return new TokenWindows(ids, starts.Count, context) { Groups = groups };
+    }
+
     /// <summary>Copies the stream from <paramref name="position"/> on, wrapping to its start, into <paramref name="destination"/>.</summary>
     internal void CopyStream(long position, Span<int> destination)
     {

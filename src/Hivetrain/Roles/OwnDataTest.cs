@@ -2,8 +2,12 @@ namespace Hivetrain.Roles;
 
 /// <summary>
 /// The own-data test (DESIGN.md, Scoring; templar's Gauntlet idea): a delta trained on its miner's assigned windows lowers
-/// the loss on a sample of them more than on the held-out sample. The statistic is the gap between the mean per-row
-/// reductions on the two samples in standard errors of the difference (Welch's two-sample statistic). One round decides
+/// the loss on a sample of them more than on a control sample: as many windows dealt to other uids this round, of the
+/// same groups (<see cref="Hivetrain.Data.IAssignedData.Control"/>; the held-out sample where there is no other uid). The
+/// control is data of the same split, deal and kind that this miner did not train on and other miners did, so a copy or
+/// blend of their deltas lowers it at least as much as the blender's own windows (against the held-out eval split, such
+/// blends gained up to 3.5 s.e. on their own windows: rows of one document or topic are not independent). The statistic
+/// is the gap between the mean per-row reductions on the two samples in standard errors of the difference (Welch). One round decides
 /// nothing: one pass of training leaves an honest gap of only 1–5 standard errors at these sample sizes, and a
 /// freeloader's gap spreads around 0 (measured with <c>simulate</c>), so any single threshold would either reject honest
 /// work or pass freeloaders by chance. The round's statistic is therefore <see cref="Result.Evidence"/>, which the
@@ -17,17 +21,17 @@ public static class OwnDataTest
     /// <summary>The most one round's statistic counts for either way: no single lucky (or unlucky) round decides a record.</summary>
     public const double MaxEvidence = 4;
 
-    public sealed record Result(double OwnReduction, double HeldOutReduction, double StandardError)
+    public sealed record Result(double OwnReduction, double ControlReduction, double StandardError)
     {
         /// <summary>The gap in standard errors (the test statistic), 0 when undefined.</summary>
-        public double Statistic => StandardError > 0 ? (OwnReduction - HeldOutReduction) / StandardError : 0;
+        public double Statistic => StandardError > 0 ? (OwnReduction - ControlReduction) / StandardError : 0;
 
         /// <summary>
         /// The round's evidence of training on the assigned data: the statistic within ±<see cref="MaxEvidence"/>; the most
         /// negative when the losses are not finite or the own-data loss does not drop at all (an honest delta always lowers
         /// the loss on the windows it trained on).
         /// </summary>
-        public double Evidence => double.IsFinite(OwnReduction) && double.IsFinite(HeldOutReduction) && double.IsFinite(StandardError) && OwnReduction > 0
+        public double Evidence => double.IsFinite(OwnReduction) && double.IsFinite(ControlReduction) && double.IsFinite(StandardError) && OwnReduction > 0
             ? Math.Clamp(Statistic, -MaxEvidence, MaxEvidence)
             : -MaxEvidence;
     }

@@ -202,10 +202,14 @@ public sealed class Validator : IDisposable
 
         long trained = s.File!.Metadata.Tokens / rule.Context;
         var own = _data.Assigned.Sample(round.Base.Revision, rule, uid, SeededRandom.Derive(round.Seed, (ulong)uid), Options.OwnDataRows, trained);
+        // The control: as many windows dealt to other uids, of the same groups (the held-out sample when there are none).
+        var control = _data.Assigned.Control(round.Base.Revision, rule, uid, SeededRandom.Derive(round.Seed, ControlStream ^ (ulong)uid),
+            own.Groups ?? new int[own.Rows]);
         var ownBase = Evaluate(own, ct);
-        var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own, ct);
+        var controlBase = control is null ? round.BaseRows : Evaluate(control, ct);
+        var (heldOutWith, ownWith, controlWith) = WithDelta(s.File, round.Sample, own, control, ct);
         var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
-        var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, round.BaseRows, heldOutWith, round.Sample.Groups);
+        var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, controlBase, controlWith ?? heldOutWith, (control ?? round.Sample).Groups);
         MinerRejection? rejection =
             !double.IsFinite(reduction.MeanWith) ? new(RejectionReason.NonFiniteLoss, "the loss is not finite with the delta applied")
             : !reduction.Significant ? new(RejectionReason.NoReduction, $"no significant loss reduction ({reduction.Reduction:+0.0000;-0.0000} ± {reduction.StandardError:F4})")
@@ -217,13 +221,17 @@ public sealed class Validator : IDisposable
     private static string KeyOf(string baseRevision, Submission s) =>
         s.Sha256 is { } sha ? $"{baseRevision}/{sha}" : s.Revision is { } revision ? $"{baseRevision}/revision/{revision}" : $"{baseRevision}/none";
 
-    /// <summary>The per-row losses of both samples with the delta applied in place; the model is reverted bitwise afterwards.</summary>
-    private (double[] HeldOut, double[] Own) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own, CancellationToken ct)
+    /// <summary>The seed stream of the own-data test's control windows (distinct from the own rows' <c>Derive(seed, uid)</c>).</summary>
+    private const ulong ControlStream = 0xC0417201UL << 32;
+
+    /// <summary>The per-row losses of the samples with the delta applied in place; the model is reverted bitwise afterwards.</summary>
+    private (double[] HeldOut, double[] Own, double[]? Control) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own, TokenWindows? control,
+        CancellationToken ct)
     {
         try
         {
             _applier!.Apply(delta);
-            return (Evaluate(heldOut, ct), Evaluate(own, ct));
+            return (Evaluate(heldOut, ct), Evaluate(own, ct), control is null ? null : Evaluate(control, ct));
         }
         finally
         {
@@ -307,7 +315,7 @@ public sealed class Validator : IDisposable
         return r with
         {
             Rejection = new MinerRejection(RejectionReason.Unproven,
-                $"own-data reduction {proof.OwnReduction:+0.0000;-0.0000} vs held-out {proof.HeldOutReduction:+0.0000;-0.0000} (± {proof.StandardError:F4}, " +
+                $"own-data reduction {proof.OwnReduction:+0.0000;-0.0000} vs control {proof.ControlReduction:+0.0000;-0.0000} (± {proof.StandardError:F4}, " +
                 $"{proof.Statistic:+0.00;-0.00} s.e.); the evidence over its rounds, {evidence:+0.00;-0.00} s.e., points against training on its assigned data"),
         };
     }
@@ -319,7 +327,7 @@ public sealed class Validator : IDisposable
         {
             Sha256 = s.Sha256,
             OwnReduction = r.Proof?.OwnReduction,
-            HeldOutReduction = r.Proof?.HeldOutReduction,
+            ControlReduction = r.Proof?.ControlReduction,
             ProofStatistic = r.Proof?.Statistic,
         };
     }

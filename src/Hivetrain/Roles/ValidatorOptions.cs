@@ -46,10 +46,10 @@ public sealed record ValidatorOptions(
 
     /// <summary>
     /// Windows in the held-out sample. Large next to <see cref="OwnDataRows"/>: the own-data test evaluates the base and the
-    /// delta on the own rows, so it costs 2 × own rows / sample rows of an evaluation pass (0.25 here), and the held-out side
-    /// of its comparison is then the smaller part of its standard error.
+    /// delta on the own rows and on as many control rows (other uids' assigned windows), so it costs
+    /// 4 × own rows / sample rows of an evaluation pass (0.25 here).
     /// </summary>
-    public const int DefaultSampleRows = 128;
+    public const int DefaultSampleRows = 256;
 
     /// <summary>Where the accumulated own-data evidence turns into pay.</summary>
     public ProofScale ProofScale => Proof ?? ProofScale.Default;

@@ -47,7 +47,7 @@ public sealed record MinerResult(
 {
     public string? Sha256 { get; init; }
     public double? OwnReduction { get; init; }
-    public double? HeldOutReduction { get; init; }
+    public double? ControlReduction { get; init; }
     public double? ProofStatistic { get; init; }
     /// <summary>The accumulated own-data evidence after this round, in standard errors (<see cref="ProofEvidence.Z"/>).</summary>
     public double Evidence { get; init; }

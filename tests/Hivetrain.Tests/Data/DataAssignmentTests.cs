@@ -97,6 +97,33 @@ public sealed class DataAssignmentTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_control_is_other_slots_windows_of_the_asked_groups_the_same_for_everyone()
+    {
+        var rule = new AssignmentRule(Slots: 6, Context: 16, PageWindows: 4, Skew: 0.5);
+        var deal = DataDeal.Of(_train, "rev-a", rule);
+        int[] groups = [0, 1, 2, 3, 0, 1, 2, 3];
+        var control = deal.Control(2, seed: 7, groups)!;
+        Assert.Equal(groups, control.Groups);
+        var others = Enumerable.Range(0, 6).Where(s => s != 2).SelectMany(s => Starts(deal.For(s))).ToHashSet();
+        for (int r = 0; r < control.Rows; r++)
+        {
+            // The row is a window of another slot: its tokens are those of one of that slot's windows.
+            var row = control.Ids.AsSpan(r * 17, 17).ToArray();
+            Assert.Contains(others, start => Window(start).SequenceEqual(row));
+        }
+        Assert.Equal(control.Ids, DataDeal.Of(_train, "rev-a", rule).Control(2, 7, groups)!.Ids);
+        Assert.NotEqual(control.Ids, deal.Control(2, 8, groups)!.Ids);
+        Assert.Null(DataDeal.Of(_train, "rev-a", rule with { Slots = 1 }).Control(0, 7, groups)); // nobody else's data
+    }
+
+    private int[] Window(long start)
+    {
+        var ids = new int[17];
+        _train.CopyStream(start, ids);
+        return ids;
+    }
+
     public void Dispose()
     {
         _corpus.Dispose();

@@ -86,6 +86,6 @@ public sealed class OwnDataTestTests
         Assert.True(OwnDataTest.Run(ownBase, ownWith, heldBase, heldWith).Evidence > 2);
         var stratified = OwnDataTest.Run(ownBase, ownWith, ownGroups, heldBase, heldWith, heldGroups);
         Assert.InRange(stratified.Evidence, -2, 2);
-        Assert.Equal(0.3, stratified.HeldOutReduction, 2);
+        Assert.Equal(0.3, stratified.ControlReduction, 2);
     }
 }
