@@ -58,15 +58,26 @@ public sealed class DataAssignment
 
     /// <summary>
     /// <paramref name="rows"/> windows drawn with <paramref name="seed"/> from the first <paramref name="trained"/>
-    /// windows (what a delta reporting that many says it trained on; at least <paramref name="rows"/>, at most all).
+    /// windows (what a delta reporting that many says it trained on; at least <paramref name="rows"/>, at most all), at
+    /// most one per page while there are pages left: windows of one page are consecutive text, so two of them would
+    /// count as two independent rows what is nearly one (the test's standard error assumes independent rows).
     /// </summary>
     public TokenWindows Sample(ulong seed, int rows, long trained)
     {
         if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "At least one row.");
         long range = Math.Clamp(trained, Math.Min(rows, Count), Count);
+        long pages = (range + PageWindows - 1) / PageWindows;
         var random = new SeededRandom(seed);
         var indices = new long[rows];
-        for (int r = 0; r < rows; r++) indices[r] = (long)random.NextBelow((ulong)range);
+        var used = new HashSet<long>();
+        for (int r = 0; r < rows; r++)
+        {
+            if (used.Count == pages) used.Clear(); // every page drawn once: start another round of pages
+            long page;
+            do page = (long)random.NextBelow((ulong)pages); while (!used.Add(page));
+            long first = page * PageWindows, last = Math.Min(first + PageWindows, range);
+            indices[r] = first + (long)random.NextBelow((ulong)(last - first));
+        }
         return Rows(indices);
     }
 

@@ -98,6 +98,24 @@ public sealed class DataAssignmentTests : IDisposable
     }
 
     [Fact]
+    public void The_sample_takes_at_most_one_window_per_page_while_pages_last()
+    {
+        var assignment = _train.Assignment("rev-a", new AssignmentRule(Slots: 2, Context: 16, PageWindows: 4), 0);
+        var pageOf = Enumerable.Range(0, 64).ToDictionary(i => Window(assignment.WindowStart(i)), i => i / 4, new RowComparer());
+        var rows = assignment.Sample(seed: 3, rows: 16, trained: 64); // 16 pages of 4 windows
+        var pages = Enumerable.Range(0, 16).Select(r => pageOf[rows.Ids.AsSpan(r * 17, 17).ToArray()]).ToList();
+        Assert.Equal(16, pages.Distinct().Count());
+        var more = assignment.Sample(seed: 3, rows: 24, trained: 64); // more rows than pages: every page once, then again
+        Assert.Equal(16, Enumerable.Range(0, 16).Select(r => pageOf[more.Ids.AsSpan(r * 17, 17).ToArray()]).Distinct().Count());
+    }
+
+    private sealed class RowComparer : IEqualityComparer<int[]>
+    {
+        public bool Equals(int[]? a, int[]? b) => a!.SequenceEqual(b!);
+        public int GetHashCode(int[] row) => row.Aggregate(17, (h, v) => h * 31 + v);
+    }
+
+    [Fact]
     public void The_control_is_other_slots_windows_of_the_asked_groups_the_same_for_everyone()
     {
         var rule = new AssignmentRule(Slots: 6, Context: 16, PageWindows: 4, Skew: 0.5);
