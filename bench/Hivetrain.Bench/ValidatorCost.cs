@@ -72,7 +72,8 @@ internal static class ValidatorCost
                           $"(weights set every round: {weightsEveryRound})");
         Console.WriteLine($"  evaluation pass (reference)  {evaluation * 1e3,9:F1} ms   mean of {k} back-to-back passes, best of {repeats}");
         Console.WriteLine($"  single isolated pass         {single * 1e3,9:F1} ms   (per miner / it: {round / k / single:F3})");
-        Console.WriteLine($"  round (base loss cached)     {round * 1e3,9:F1} ms");
+        // New content draws a new sample (the seed follows the content hashes): each round includes the base's pass on it.
+        Console.WriteLine($"  round (with the base's pass) {round * 1e3,9:F1} ms");
         Console.WriteLine($"  per miner                    {perMiner * 1e3,9:F1} ms   ratio {ratio:F3} (best round / best reference)");
         double median = paired[paired.Count / 2];
         Console.WriteLine($"  paired per round (per miner / adjacent passes): median {median:F3}, range {paired[0]:F3}–{paired[^1]:F3} " +
