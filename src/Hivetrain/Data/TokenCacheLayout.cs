@@ -47,6 +47,21 @@ internal static class TokenCacheLayout
         return RecordsOffset(tokens) + documents * RecordBytes == fileLength ? (documents, tokens) : null;
     }
 
+    /// <summary>
+    /// Ends a cache whose <paramref name="tokens"/> tokens have just been written to <paramref name="output"/>: pads to the
+    /// records' offset and writes <paramref name="records"/>.
+    /// </summary>
+    public static void WriteRecords(Stream output, long tokens, IEnumerable<DocumentRecord> records)
+    {
+        output.Write(new byte[RecordsOffset(tokens) - output.Position]);
+        var record = new byte[RecordBytes];
+        foreach (var r in records)
+        {
+            WriteRecord(record, r);
+            output.Write(record);
+        }
+    }
+
     public static void WriteRecord(Span<byte> destination, DocumentRecord record)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(destination, record.ShardKey);

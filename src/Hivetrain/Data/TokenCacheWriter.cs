@@ -107,14 +107,7 @@ internal sealed class TokenCacheWriter
 
     private void WriteTrailer()
     {
-        long recordsOffset = TokenCacheLayout.RecordsOffset(_tokens);
-        _output.Write(new byte[recordsOffset - _output.Position]);
-        var record = new byte[TokenCacheLayout.RecordBytes];
-        foreach (var r in _records)
-        {
-            TokenCacheLayout.WriteRecord(record, r);
-            _output.Write(record);
-        }
+        TokenCacheLayout.WriteRecords(_output, _tokens, _records);
         _output.Position = 0;
         _output.Write(TokenCacheLayout.Header(_records.Count, _tokens));
     }

@@ -1,6 +1,7 @@
-using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using Hivetrain.Model;
+using Hivetrain.Storage;
 
 namespace Hivetrain.Data;
 
@@ -111,35 +112,27 @@ public sealed class TokenCorpus : IDisposable
 
     private unsafe void WriteCompacted(string path)
     {
-        var tokens = new ReadOnlySpan<ushort>(_tokens, checked((int)TokenCount));
         var used = new bool[ushort.MaxValue + 1];
-        foreach (var token in tokens) used[token] = true;
+        for (long i = 0; i < TokenCount; i++) used[_tokens[i]] = true;
         used[Tokenizer.EndOfText] = true;
         var renumbered = new ushort[used.Length];
         int vocabulary = 0;
         for (int id = 0; id < used.Length; id++)
             if (used[id]) renumbered[id] = (ushort)vocabulary++;
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        long count = TokenCount;
+        ushort* source = _tokens;
+        DurableFile.Write(path, stream =>
         {
-            stream.Write(TokenCacheLayout.Header(_records.Length, TokenCount, vocabulary, renumbered[Tokenizer.EndOfText]));
-            var buffer = new byte[2 * 65536];
-            for (int start = 0; start < tokens.Length; start += 65536)
+            stream.Write(TokenCacheLayout.Header(_records.Length, count, vocabulary, renumbered[Tokenizer.EndOfText]));
+            var chunk = new ushort[65536];
+            for (long start = 0; start < count; start += chunk.Length)
             {
-                var chunk = tokens.Slice(start, Math.Min(65536, tokens.Length - start));
-                for (int i = 0; i < chunk.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(2 * i), renumbered[chunk[i]]);
-                stream.Write(buffer, 0, 2 * chunk.Length);
+                int n = (int)Math.Min(chunk.Length, count - start);
+                for (int i = 0; i < n; i++) chunk[i] = renumbered[source[start + i]];
+                stream.Write(MemoryMarshal.AsBytes(chunk.AsSpan(0, n))); // native order, as the cache is mapped
             }
-            stream.Write(new byte[TokenCacheLayout.RecordsOffset(TokenCount) - TokenCacheLayout.HeaderBytes - 2 * TokenCount]);
-            var record = new byte[TokenCacheLayout.RecordBytes];
-            foreach (var r in _records)
-            {
-                TokenCacheLayout.WriteRecord(record, r);
-                stream.Write(record);
-            }
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+            TokenCacheLayout.WriteRecords(stream, count, _records);
+        });
     }
 
     /// <summary>The documents of one split, in corpus order.</summary>
