@@ -37,6 +37,8 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
             Start("averager", logs, ["averager", .. common, "--model", options.Model, "--seed", $"{options.Seed}",
                 "--averager.round_seconds", $"{roundSeconds}", "--averager.merge_steps", $"{options.MergeSteps}",
                 "--averager.guard_rows", $"{options.SampleRows}",
+                "--averager.warm_start_steps", $"{options.WarmStartSteps}",
+                "--averager.warm_start_lr", options.LearningRate.ToString(CultureInfo.InvariantCulture),
                 "--averager.outer_lr", options.OuterLearningRate.ToString(CultureInfo.InvariantCulture),
                 "--averager.outer_momentum", options.OuterMomentum.ToString(CultureInfo.InvariantCulture),
                 .. options.DownlinkEncoding is { } downlink ? ["--averager.downlink_encoding", downlink] : Array.Empty<string>()]);

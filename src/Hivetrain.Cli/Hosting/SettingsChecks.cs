@@ -11,6 +11,12 @@ internal static class SettingsChecks
         return value > 0 ? value : throw new SettingsException($"--{name} must be positive (got {value})");
     }
 
+    public static int NonNegativeInt(this Settings s, string name)
+    {
+        int value = s.Int(name);
+        return value >= 0 ? value : throw new SettingsException($"--{name} must be 0 or more (got {value})");
+    }
+
     public static TimeSpan Seconds(this Settings s, string name)
     {
         double value = s.Double(name);

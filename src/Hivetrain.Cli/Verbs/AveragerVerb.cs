@@ -5,6 +5,7 @@ using Hivetrain.Cli.Hosting;
 using Hivetrain.Data;
 using Hivetrain.Model;
 using Hivetrain.Roles;
+using Hivetrain.Training;
 using Microsoft.Extensions.Logging;
 
 namespace Hivetrain.Cli.Verbs;
@@ -17,6 +18,9 @@ internal static class AveragerVerb
         var flags = RoleHost.DeclareCommonFlags(new FlagSet())
             .Add("model", "Initial base when the base repository is empty: a preset (tiny, small, bench, gpt2) or a checkpoint folder", "tiny")
             .Add("seed", "Seed of a preset's initial weights", 0)
+            .Add("averager.warm_start_steps", "Steps a preset's fresh weights train on the train split before they are published as round 0 " +
+                "(from random weights no own-data test can tell whose data a delta came from); 0: publish random weights; ignored with a checkpoint", 100)
+            .Add("averager.warm_start_lr", "Learning rate of the warm start", 3e-3)
             .Add("batch_size", "Windows per evaluation batch", 8)
             .Add("averager.round_seconds", "A round closes this many seconds after its base was published", 1200)
             .Add("averager.method", "Merge: learned (λ per miner and tensor, fitted on the merge split) or score_weighted", "learned")
@@ -70,12 +74,30 @@ internal static class AveragerVerb
             (seed, rows, context) => EvaluationSample.Draw(guard, seed, rows, context), options, logger);
         using (var initial = InitialModel(s.Required("model"), host.Context, s.Long("seed"), host.Device))
         {
+            if (!Directory.Exists(s.Required("model")) && await BaseModel.LatestAsync(host.Store, host.BaseRepoId, ct) is null)
+                WarmStartModel(initial, corpus.Split(SplitName.Train), s.NonNegativeInt("averager.warm_start_steps"),
+                    s.Double("averager.warm_start_lr"), s.PositiveInt("batch_size"), host.Context, s.Long("seed"), logger, ct);
             var current = await averager.InitializeAsync(initial, ct);
             logger.LogInformation("Base {Repo} at round {Round} ({Revision}); rounds close {Seconds} s after each publish",
                 host.BaseRepoId, current.Manifest.Round, current.Revision, options.EffectiveRoundDuration.TotalSeconds);
         }
         await averager.RunAsync(ct);
         ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Trains the fresh initial model on the train split (<see cref="WarmStart"/>), logging every 10 steps.</summary>
+    private static void WarmStartModel(Gpt model, TokenSplit train, int steps, double learningRate, int batchRows, int? context, long seed,
+        ILogger logger, CancellationToken ct)
+    {
+        if (steps == 0) return;
+        if (!(learningRate > 0 && double.IsFinite(learningRate)))
+            throw new SettingsException($"--averager.warm_start_lr must be a positive number (got {learningRate})");
+        int ctx = Math.Min(context ?? model.Config.Context, model.Config.Context);
+        logger.LogInformation("Warm start: {Steps} steps on the train split before round 0", steps);
+        WarmStart.Run(model, train.Windows((ulong)seed ^ 0x3A3A), WarmStart.Schedule(steps, learningRate, batchRows, ctx, seed), steps, (step, loss) =>
+        {
+            if (step % 10 == 0 || step == steps) logger.LogInformation("Warm start: step {Step}/{Steps}, loss {Loss:F3}", step, steps, loss);
+        }, ct);
     }
 
     /// <summary>A preset with fresh weights (its context shortened to <paramref name="context"/>), or a checkpoint folder.</summary>

@@ -145,12 +145,11 @@ public sealed class Network : IDisposable
         if (options.WarmStartSteps > 0)
         {
             observer.PhaseStarted("warm start", options.WarmStartSteps);
-            using var warm = new Trainer(initial, train.Windows(options.Seed ^ 0x3A3A), trainer with
+            WarmStart.Run(initial, train.Windows(options.Seed ^ 0x3A3A), trainer with
             {
                 WarmupSteps = Math.Min(trainer.WarmupSteps, options.WarmStartSteps), DecaySteps = options.WarmStartSteps,
                 MinLearningRate = trainer.LearningRate,
-            });
-            for (int s = 0; s < options.WarmStartSteps; s++) observer.PhaseProgress("warm start", $"loss {warm.Step().Loss:F3}");
+            }, options.WarmStartSteps, (_, loss) => observer.PhaseProgress("warm start", $"loss {loss:F3}"), ct);
         }
         await averager.InitializeAsync(initial, ct);
         foreach (var miner in miners) await miner.Miner.StartAsync(ct);

@@ -38,7 +38,7 @@ public sealed class RoleProcessesTests : IDisposable
 
     private CliProcess StartAverager(int roundSeconds) => Start("averager", ["averager",
         .. Common("--model", "tiny", "--averager.round_seconds", roundSeconds.ToString(), "--averager.merge_steps", "2",
-            "--averager.merge_rows", "4", "--averager.guard_rows", "16")]);
+            "--averager.merge_rows", "4", "--averager.guard_rows", "16", "--averager.warm_start_steps", "2")]);
 
     private async Task InitAsync(int miners, int validators)
     {

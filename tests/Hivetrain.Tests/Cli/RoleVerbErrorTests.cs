@@ -48,6 +48,8 @@ public sealed class RoleVerbErrorTests : IDisposable
         Assert.Contains("--storage.my_repo_id is required", await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "miner-1"));
         Assert.Contains("--batch_size: 'x'", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--batch_size", "x"));
         Assert.Contains("--validator.screen_top must be 0 (off) or positive", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--validator.screen_top", "-1"));
+        Assert.Contains("--averager.warm_start_steps must be 0 or more (got -1)",
+            await FailsWithOneLineAsync("averager", "--network", Network, "--averager.warm_start_steps", "-1"));
         Assert.Contains("--averager.method 'median'", await FailsWithOneLineAsync("averager", "--network", Network, "--averager.method", "median"));
         Assert.Contains("--ledger.backend 'chain'", await FailsWithOneLineAsync("averager", "--network", Network, "--ledger.backend", "chain"));
     }
