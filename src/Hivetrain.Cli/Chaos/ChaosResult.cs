@@ -12,6 +12,7 @@ internal sealed record ChaosResult(
     IReadOnlyList<string> HostileFailures,
     StoreAuditResult Store,
     LedgerAuditResult Ledger,
+    StateAuditResult State,
     PublicationAuditResult Publications,
     LogAuditResult Logs);
 

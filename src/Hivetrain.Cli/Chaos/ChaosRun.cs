@@ -64,6 +64,7 @@ internal sealed class ChaosRun(ChaosOptions options, string root, bool kills)
             hostile.Done, _hostileFailures,
             await new StoreAudit(store, Network.BaseRepo, minerHotkeys).RunAsync(ct),
             await LedgerAudit.RunAsync(ledger.Path, ct),
+            StateAudit.Run(Path.Combine(_network, "state")),
             PublicationAudit.Check(watch.Publications),
             LogAudit.Scan(roles.Select(r => (r.Name, r.LogPath))));
     }
@@ -88,33 +89,61 @@ internal sealed class ChaosRun(ChaosOptions options, string root, bool kills)
         var clock = Stopwatch.StartNew();
         AnsiConsole.MarkupLine(Markup.Escape($"{(kills ? "chaos" : "reference")} phase: {options.Duration.TotalMinutes:0.##} min from round {first}" +
             (kills ? $", a SIGKILL every {options.KillInterval.TotalSeconds:0.##} s" : ", no kills") + $"; logs in {_logs}"));
-        for (int tick = 1; clock.Elapsed + options.KillInterval <= options.Duration; tick++)
+        using var stopAttacks = new CancellationTokenSource();
+        // On its own clock: a large file takes seconds to commit on a busy disk, and must not hold up the kills.
+        var attacks = Task.Run(() => AttackAsync(hostile, clock, stopAttacks.Token), CancellationToken.None);
+        try
         {
-            var wait = options.KillInterval * tick - clock.Elapsed;
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
-            RestartExited(roles);
-            string? victim = null;
-            if (kills)
+            int shown = first;
+            for (int tick = 1; clock.Elapsed + options.KillInterval <= options.Duration; tick++)
             {
+                await UntilAsync(clock, options.KillInterval * tick, ct);
+                RestartExited(roles);
+                if (!kills)
+                {
+                    if (await LatestRoundAsync(store, ct) is { } round && round != shown)
+                        AnsiConsole.MarkupLine(Markup.Escape($"[{clock.Elapsed.TotalSeconds,6:0.0} s] base round {shown = round}"));
+                    continue;
+                }
                 var role = random.Pick(roles);
                 role.Kill();
                 role.Start();
                 _kills[role.Name] = _kills.GetValueOrDefault(role.Name) + 1;
-                victim = role.Name;
+                AnsiConsole.MarkupLine(Markup.Escape($"[{clock.Elapsed.TotalSeconds,6:0.0} s] SIGKILL {role.Name}, restarted; base round {await LatestRoundAsync(store, ct)}"));
             }
-            string attack;
-            try { attack = await hostile.ActAsync(MinerRepositories, ct); }
+            await UntilAsync(clock, options.Duration, ct);
+            RestartExited(roles);
+            return new RoundsPublished(first, await LatestRoundAsync(store, ct) ?? first, clock.Elapsed);
+        }
+        finally
+        {
+            await stopAttacks.CancelAsync();
+            await attacks;
+        }
+    }
+
+    /// <summary>One attack of the hostile participant every kill interval, until <paramref name="ct"/> is cancelled.</summary>
+    private async Task AttackAsync(HostileParticipant hostile, Stopwatch clock, CancellationToken ct)
+    {
+        for (int tick = 1; !ct.IsCancellationRequested; tick++)
+        {
+            try
+            {
+                await UntilAsync(clock, options.KillInterval * (tick - 0.5), ct);
+                await hostile.ActAsync(MinerRepositories, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e) when (e is StoreException or LedgerException or IOException or InvalidOperationException)
             {
-                attack = $"failed: {e.Message}";
-                _hostileFailures.Add(attack);
+                lock (_hostileFailures) _hostileFailures.Add(e.Message);
+                AnsiConsole.MarkupLine(Markup.Escape($"[{clock.Elapsed.TotalSeconds,6:0.0} s] the hostile participant's attack failed: {e.Message}"));
             }
-            AnsiConsole.MarkupLine(Markup.Escape($"[{clock.Elapsed.TotalSeconds,6:0.0} s] {(victim is null ? "" : $"SIGKILL {victim}, restarted; ")}" +
-                $"hostile {attack}; base round {await LatestRoundAsync(store, ct)}"));
         }
-        if (options.Duration - clock.Elapsed is var rest && rest > TimeSpan.Zero) await Task.Delay(rest, ct);
-        RestartExited(roles);
-        return new RoundsPublished(first, await LatestRoundAsync(store, ct) ?? first, clock.Elapsed);
+    }
+
+    private static async Task UntilAsync(Stopwatch clock, TimeSpan at, CancellationToken ct)
+    {
+        if (at - clock.Elapsed is var wait && wait > TimeSpan.Zero) await Task.Delay(wait, ct);
     }
 
     /// <summary>Starts again every role that ended on its own (the exit is recorded by the role).</summary>
