@@ -31,6 +31,8 @@ internal static class ChaosVerb
         .Add("sample_rows", "windows in the validators' sample and the averager's guard sample", 32)
         .Add("warm_start", "steps the initial model trains before round 0", 10)
         .Add("encoding", "the miners' delta encoding", "f32")
+        .Add("averager.outer_momentum", "the averager's outer momentum (kept in its state folder, so kills test its recovery)", 0.0)
+        .Add("averager.downlink_encoding", "the averager also publishes each base as a delta on its parent in this encoding (a residual in its state folder); default off")
         .Add("start_seconds", "how long the network may take to publish its first base", 300)
         .Add("device", "cpu or cuda", "cpu")
         .Add("out", "output folder (network, logs, chaos.json; reference/ with --reference)", null)
@@ -54,7 +56,8 @@ internal static class ChaosVerb
         var network = new SimulationOptions(output, Miners: s.Int("miners"), Validators: s.Int("validators"),
             Rounds: Math.Max(1, (int)(minutes * 60 / Math.Max(1, roundSeconds)) + 1), StepsPerRound: publishSteps,
             Model: s.Required("model"), Data: s.Required("data"), BatchRows: s.Int("batch_size"), Context: s.Int("context"),
-            SampleRows: s.Int("sample_rows"), MergeSteps: 2, DeltaEncoding: s.Required("encoding"), Seed: (ulong)s.Long("seed"),
+            SampleRows: s.Int("sample_rows"), MergeSteps: 2, DeltaEncoding: s.Required("encoding"),
+            OuterMomentum: s.Double("averager.outer_momentum"), DownlinkEncoding: AveragerVerb.DownlinkEncoding(s.String("averager.downlink_encoding")), Seed: (ulong)s.Long("seed"),
             Device: s.Required("device"), CacheDirectory: s.String("cache"), WarmStartSteps: s.Int("warm_start"));
         var options = new ChaosOptions(output, network, roundSeconds, TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(s.Double("kill_seconds")),
             (ulong)s.Long("seed"), s.Bool("reference"), s.Double("min_progress"), TimeSpan.FromSeconds(s.Int("start_seconds")), null);
