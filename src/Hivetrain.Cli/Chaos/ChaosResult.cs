@@ -4,8 +4,6 @@ namespace Hivetrain.Cli.Chaos;
 
 /// <summary>Everything one <see cref="ChaosRun"/> observed and audited, for <see cref="ChaosReport"/> to judge.</summary>
 internal sealed record ChaosResult(
-    string Root,
-    bool Kills,
     RoundsPublished Rounds,
     IReadOnlyList<RoleRecord> Roles,
     IReadOnlyDictionary<string, int> HostileAttacks,

@@ -57,17 +57,20 @@ internal sealed class ChaosRun(ChaosOptions options, string root, bool kills)
             foreach (var role in roles) role.Dispose();
         }
 
-        var minerHotkeys = MinerHotkeys();
-        return new ChaosResult(
-            root, kills, rounds,
-            roles.Select(r => new RoleRecord(r.Name, r.Starts, _kills.GetValueOrDefault(r.Name), r.UnexpectedExits, Path.GetRelativePath(root, r.LogPath))).ToList(),
-            hostile.Done, _hostileFailures,
-            await new StoreAudit(store, Network.BaseRepo, minerHotkeys).RunAsync(ct),
-            await LedgerAudit.RunAsync(ledger.Path, ct),
-            StateAudit.Run(Path.Combine(_network, "state")),
-            PublicationAudit.Check(watch.Publications),
-            LogAudit.Scan(roles.Select(r => (r.Name, r.LogPath))));
+        return await AuditAsync(store, ledger, roles, rounds, hostile, watch.Publications, ct);
     }
+
+    /// <summary>Audits what the run left (store, ledger, state, publications, logs) once no role runs any more.</summary>
+    private async Task<ChaosResult> AuditAsync(LocalStore store, SqliteLedger ledger, List<RoleProcess> roles, RoundsPublished rounds,
+        HostileParticipant hostile, IReadOnlyList<Publication> publications, CancellationToken ct) => new(
+        rounds,
+        roles.Select(r => new RoleRecord(r.Name, r.Starts, _kills.GetValueOrDefault(r.Name), r.UnexpectedExits, Path.GetRelativePath(root, r.LogPath))).ToList(),
+        hostile.Done, _hostileFailures,
+        await new StoreAudit(store, Network.BaseRepo, MinerHotkeys()).RunAsync(ct),
+        await LedgerAudit.RunAsync(ledger.Path, ct),
+        StateAudit.Run(Path.Combine(_network, "state")),
+        PublicationAudit.Check(publications),
+        LogAudit.Scan(roles.Select(r => (r.Name, r.LogPath))));
 
     /// <summary>Waits for round 0 (restarting any role that ends meanwhile); returns the round the chaos phase starts from.</summary>
     private async Task<int> WaitForFirstBaseAsync(LocalStore store, List<RoleProcess> roles, CancellationToken ct)
