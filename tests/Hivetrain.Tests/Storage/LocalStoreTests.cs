@@ -111,7 +111,7 @@ public sealed class LocalStoreTests : IDisposable
         var damaged = await Commit(("b.txt", "two"));
         await _store.VerifyAsync(Repo, damaged.Revision, default);
         var blob = await _store.GetLocalPathAsync(Repo, damaged.Revision, "b.txt", default);
-        File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Delete(blob); // blobs are read-only: replaced rather than written over
         await File.WriteAllTextAsync(blob, "tw0");
 
         await _store.VerifyAsync(Repo, intact.Revision, default);
