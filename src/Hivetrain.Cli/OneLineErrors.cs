@@ -12,7 +12,7 @@ internal static class OneLineErrors
         {
             return await body();
         }
-        catch (Exception e) when (e is StoreException or LedgerException or WalletException or Hivetrain.Data.CorpusException or Hivetrain.Model.CheckpointException or Configuration.SettingsException or ProcessNetworkException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is StoreException or LedgerException or WalletException or Hivetrain.Data.CorpusException or Hivetrain.Model.CheckpointException or Configuration.SettingsException or Processes.ProcessNetworkException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             var reason = e switch
             {

@@ -21,6 +21,7 @@ var root = new RootCommand("Hivetrain: incentivized, decentralized training of l
     AveragerVerb.Create(),
     NetworkVerb.Create(),
     EfficacyVerb.Create(),
+    ChaosVerb.Create(),
 };
 // Usage lines name the command as users type it, not after the assembly (`dotnet Hivetrain.Cli.dll`).
 root.HelpName = "hivetrain";

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hivetrain.Artifacts;
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Processes;
 using Hivetrain.Data;
 using Hivetrain.Roles;
 using Hivetrain.Simulation;

@@ -165,6 +165,22 @@ public sealed class SqliteLedger : ILedger, IDisposable
         return Task.FromResult<IReadOnlyList<ValidatorWeights>>(SqliteLedgerQueries.Weights(connection));
     }
 
+    /// <summary>
+    /// SQLite's own check of the file (<c>PRAGMA integrity_check</c>): an empty list when the database is sound, else
+    /// each problem it found (a process killed mid-transaction must leave none: the journal rolls it back).
+    /// </summary>
+    public Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken ct)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check";
+        var problems = new List<string>();
+        using (var reader = command.ExecuteReader())
+            while (reader.Read())
+                if (reader.GetString(0) is var line && line != "ok") problems.Add(line);
+        return Task.FromResult<IReadOnlyList<string>>(problems);
+    }
+
     /// <summary>Moves the clock forward by <paramref name="blocks"/> for every process sharing the file (tests, the simulator).</summary>
     public Task AdvanceBlocksAsync(long blocks, CancellationToken ct)
     {

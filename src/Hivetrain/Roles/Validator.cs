@@ -32,7 +32,6 @@ public sealed class Validator : IDisposable
     private readonly torch.Device _device;
     private readonly StateFolder _state;
     private readonly RoundBoundary _boundary;
-    private readonly string _roundsPath;
     private readonly Screener? _screener;
     private readonly Dictionary<int, MinerResult> _lastResults = new();
     private Gpt? _model;
@@ -54,7 +53,6 @@ public sealed class Validator : IDisposable
         _logger = logger ?? NullLogger<Validator>.Instance;
         _device = TorchRuntime.Device(options.Device);
         _state = new StateFolder(options.StateDirectory, _logger, _time);
-        _roundsPath = _state.File("rounds.jsonl");
         Scores = LoadScores();
         _boundary = new RoundBoundary("validator", options.EffectivePollInterval, _logger, _time);
         _screener = options.Screening is { } screening ? new Screener(screening, _logger) : null;
@@ -285,7 +283,7 @@ public sealed class Validator : IDisposable
         foreach (var m in miners) _lastResults[m.Uid] = m;
         var record = new ValidatorRound(round.Base.Revision, round.Base.Manifest.Round, chain.Block, round.Seed, round.BaseLoss, miners,
             weightsSet, note, _time.GetUtcNow(), screening);
-        await File.AppendAllTextAsync(_roundsPath, record.ToJsonLine() + "\n", CancellationToken.None); // never cancelled half-way through a line
+        await _state.AppendRecordAsync(RoundsFile, record.ToJsonLine());
         return record;
     }
 
@@ -387,6 +385,9 @@ public sealed class Validator : IDisposable
     }
 
     private const string ScoresFile = "scores.json";
+
+    /// <summary>One record per round (<see cref="ValidatorRound"/>), appended.</summary>
+    public const string RoundsFile = "rounds.jsonl";
 
     /// <summary>The moving averages saved by the last run; a file that cannot be read is set aside and the averages start afresh.</summary>
     private MovingScores LoadScores()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 
 namespace Hivetrain.Storage;
 
@@ -162,6 +163,31 @@ public sealed class LocalStore : IModelStore
         var repo = Open(repoId);
         repo.EnsureExists();
         await new LocalRepositoryWriter(repo, StepHook, _time).PruneAsync(keepLast, _time.GetUtcNow() - _options.PruneGrace, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks that every file of a revision reads back whole: its blob is there with the size and SHA-256 its commit
+    /// recorded. A file that does not is an <see cref="StoreErrorReason.IntegrityError"/> naming it; a revision that is
+    /// gone (never made, or pruned) is <see cref="StoreErrorReason.RevisionNotFound"/>.
+    /// </summary>
+    public async Task VerifyAsync(string repoId, string revision, CancellationToken ct)
+    {
+        var repo = Open(repoId);
+        foreach (var file in repo.ReadManifest(revision).Files)
+        {
+            var blob = new FileInfo(repo.BlobPath(file.Sha256));
+            if (!blob.Exists)
+                throw new StoreException(StoreErrorReason.IntegrityError, $"repository '{repoId}' revision {revision}: the content of '{file.Path}' is missing");
+            if (blob.Length != file.Size)
+                throw new StoreException(StoreErrorReason.IntegrityError,
+                    $"repository '{repoId}' revision {revision}: '{file.Path}' is {blob.Length} bytes, its commit recorded {file.Size}");
+            await using var stream = new FileStream(blob.FullName, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false));
+            if (sha256 != file.Sha256)
+                throw new StoreException(StoreErrorReason.IntegrityError,
+                    $"repository '{repoId}' revision {revision}: the bytes of '{file.Path}' hash to {sha256}, its commit recorded {file.Sha256}");
+        }
     }
 
     private string ResolveBlob(string repoId, string revision, string path, long? maxBytes)

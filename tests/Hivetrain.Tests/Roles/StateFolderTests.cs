@@ -27,6 +27,23 @@ public sealed class StateFolderTests
     }
 
     [Fact]
+    public async Task Opening_cuts_a_record_a_kill_interrupted_off_the_end_of_a_log_and_the_next_record_is_whole()
+    {
+        using var dir = new ScratchDirectory();
+        var log = Path.Combine(dir.Path, "rounds.jsonl");
+        // More than one read buffer (64 KiB) after the last whole record: the cut must look back that far.
+        var whole = "{\"round\":1}\n{\"pad\":\"" + new string('x', 70_000) + "\"}\n";
+        File.WriteAllText(log, whole + "{\"round\":3,\"miners\":[" + new string(' ', 70_000));
+        File.WriteAllText(Path.Combine(dir.Path, "torn.jsonl"), "{\"no line break at all");
+
+        var folder = new StateFolder(dir.Path, NullLogger.Instance);
+        await folder.AppendRecordAsync("rounds.jsonl", "{\"round\":4}");
+
+        Assert.Equal(whole + "{\"round\":4}\n", File.ReadAllText(log));
+        Assert.Equal("", File.ReadAllText(Path.Combine(dir.Path, "torn.jsonl")));
+    }
+
+    [Fact]
     public void An_unreadable_file_is_set_aside_under_a_timestamped_name()
     {
         using var dir = new ScratchDirectory();

@@ -104,6 +104,25 @@ public sealed class LocalStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_finds_a_file_whose_bytes_changed_and_passes_the_untouched_revision()
+    {
+        await _store.CreateRepositoryAsync(Repo, default);
+        var intact = await Commit(("a.txt", "one"));
+        var damaged = await Commit(("b.txt", "two"));
+        await _store.VerifyAsync(Repo, damaged.Revision, default);
+        var blob = await _store.GetLocalPathAsync(Repo, damaged.Revision, "b.txt", default);
+        File.Delete(blob); // blobs are read-only: replaced rather than written over
+        await File.WriteAllTextAsync(blob, "tw0");
+
+        await _store.VerifyAsync(Repo, intact.Revision, default);
+        var error = await Fails(() => _store.VerifyAsync(Repo, damaged.Revision, default));
+        Assert.Equal(StoreErrorReason.IntegrityError, error.Reason);
+        Assert.Contains("'b.txt'", error.Message);
+        File.Delete(blob);
+        Assert.Contains("missing", (await Fails(() => _store.VerifyAsync(Repo, damaged.Revision, default))).Message);
+    }
+
+    [Fact]
     public async Task Wait_for_change_returns_the_new_revision_or_the_old_one_at_timeout()
     {
         await _store.CreateRepositoryAsync(Repo, default);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
 using Hivetrain.Model;
@@ -8,7 +6,7 @@ using Hivetrain.Simulation;
 using Hivetrain.Storage;
 using Spectre.Console;
 
-namespace Hivetrain.Cli;
+namespace Hivetrain.Cli.Processes;
 
 /// <summary>
 /// <c>simulate --processes</c>: the same network as separate <c>hivetrain</c> processes (averager, miners, validators)
@@ -18,7 +16,7 @@ namespace Hivetrain.Cli;
 /// </summary>
 internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds)
 {
-    private readonly List<(string Name, Process Process)> _children = [];
+    private readonly List<RoleProcess> _children = [];
 
     public async Task<IReadOnlyList<RoundMetrics>> RunAsync(TokenCorpus corpus, CancellationToken ct)
     {
@@ -28,35 +26,24 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
         var logs = Path.Combine(root, "logs");
         Directory.CreateDirectory(logs);
         var cache = corpus.CachePath is { } path ? Path.GetDirectoryName(path)! : null;
+        var commands = new RoleCommands(options, roundSeconds, root, cache);
         try
         {
-            await RunChildAsync("init", logs, ["network", "init", "--network", root, "--miners", $"{options.Miners}", "--validators", $"{options.Validators}",
-                "--ledger.seconds_per_block", "1", "--ledger.weights_rate_limit", "1"], ct);
-            string[] common = ["--network", root, "--data", options.Data, "--context", $"{options.Context ?? GptConfig.Preset(options.Model).Context}",
-                "--batch_size", $"{options.BatchRows}", "--threads", "1", "--device", options.Device, .. cache is null ? Array.Empty<string>() : ["--cache", cache]];
-            Start("averager", logs, ["averager", .. common, "--model", options.Model, "--seed", $"{options.Seed}",
-                "--averager.round_seconds", $"{roundSeconds}", "--averager.merge_steps", $"{options.MergeSteps}",
-                "--averager.guard_rows", $"{options.SampleRows}",
-                "--averager.warm_start_steps", $"{options.WarmStartSteps}",
-                "--averager.warm_start_lr", options.LearningRate.ToString(CultureInfo.InvariantCulture),
-                "--averager.outer_lr", options.OuterLearningRate.ToString(CultureInfo.InvariantCulture),
-                "--averager.outer_momentum", options.OuterMomentum.ToString(CultureInfo.InvariantCulture),
-                .. options.DownlinkEncoding is { } downlink ? ["--averager.downlink_encoding", downlink] : Array.Empty<string>()]);
-            for (int i = 1; i <= options.Miners; i++)
-                Start($"miner-{i}", logs, ["miner", .. common, "--wallet.hotkey", $"miner-{i}", "--storage.my_repo_id", $"miner-{i}/delta",
-                    "--miner.publish_steps", $"{options.StepsPerRound}", "--miner.poll_seconds", "2", "--miner.delta_encoding", options.DeltaEncoding,
-                    "--miner.learning_rate", options.LearningRate.ToString(CultureInfo.InvariantCulture), "--miner.warmup_steps", $"{options.WarmupSteps}",
-                    "--miner.decay_steps", $"{Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound)}"]);
-            for (int v = 1; v <= options.Validators; v++)
-                Start($"validator-{v}", logs, ["validator", .. common, "--wallet.hotkey", $"validator-{v}", "--neuron.epoch_length", "1",
-                    "--validator.poll_seconds", "5", "--validator.sample_rows", $"{options.SampleRows}",
-                    "--validator.stale_grace_seconds", $"{roundSeconds}"]);
+            using (var init = new RoleProcess("init", commands.Init(), logs))
+                if (await init.RunToEndAsync(ct) is var code and not 0)
+                    throw new ProcessNetworkException($"network init failed with exit code {code}; see logs/init.log");
+            foreach (var (name, args) in commands.Roles())
+            {
+                var child = new RoleProcess(name, args, logs);
+                _children.Add(child);
+                child.Start();
+            }
             AnsiConsole.MarkupLine(Markup.Escape($"started {_children.Count} processes (logs in {logs}); rounds close every {roundSeconds} s"));
             await WaitForRoundsAsync(root, ct);
         }
         finally
         {
-            StopAll();
+            foreach (var child in _children) child.Dispose();
         }
         return await MeasureAsync(root, corpus, ct);
     }
@@ -70,8 +57,9 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
         {
             ct.ThrowIfCancellationRequested();
             if (DateTime.UtcNow > deadline) throw new ProcessNetworkException($"the network did not reach round {options.Rounds} in time; see the logs");
-            foreach (var (name, process) in _children)
-                if (process.HasExited) throw new ProcessNetworkException($"{name} exited with code {process.ExitCode}; see logs/{name}.log");
+            foreach (var child in _children)
+                if (child.ExitedOnItsOwn())
+                    throw new ProcessNetworkException($"{child.Name} exited with code {child.UnexpectedExits[^1].ExitCode}; see logs/{child.Name}.log");
             var latest = await BaseModel.LatestAsync(store, Network.BaseRepo, ct);
             while (latest is not null && shown < latest.Manifest.Round && shown < options.Rounds)
             {
@@ -127,39 +115,6 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
     }
 
     private sealed record ValidatorRoundLine(string BaseRevision, IReadOnlyList<MinerResult> Miners);
-
-    private async Task RunChildAsync(string name, string logs, string[] args, CancellationToken ct)
-    {
-        var process = Spawn(name, logs, args);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0) throw new ProcessNetworkException($"{name} failed with exit code {process.ExitCode}; see logs/{name}.log");
-    }
-
-    private void Start(string name, string logs, string[] args) => _children.Add((name, Spawn(name, logs, args)));
-
-    private static Process Spawn(string name, string logs, string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Hivetrain.Cli.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        var process = Process.Start(start) ?? throw new ProcessNetworkException($"could not start {name}");
-        var log = new StreamWriter(Path.Combine(logs, $"{name}.log")) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void StopAll()
-    {
-        foreach (var (_, process) in _children)
-        {
-            try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
-            catch (InvalidOperationException) { } // already gone
-            process.WaitForExit(10_000);
-        }
-    }
 }
 
 /// <summary>A role process of <see cref="ProcessNetwork"/> failed or the network did not progress; the message says where to look.</summary>
