@@ -3,7 +3,6 @@ using Hivetrain.Artifacts;
 using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Model;
-using Hivetrain.Roles;
 using TorchSharp;
 
 namespace Hivetrain.Efficacy;
