@@ -56,7 +56,6 @@ public sealed class DeltaMerge
     public double Learn(MergeCoefficients lambda, int steps, Func<int, TokenWindows> batch)
     {
         double loss = double.NaN;
-        _model.train(false);
         for (int step = 0; step < steps; step++)
         {
             (loss, var gradient) = LossAndGradient(lambda, batch(step));
@@ -69,10 +68,11 @@ public sealed class DeltaMerge
     /// <summary>
     /// The merged model's loss on <paramref name="windows"/> at <paramref name="lambda"/> and its exact gradient
     /// ∂L/∂λ[i,t] = clip_i·⟨∇θ_t L, δ_i[t]⟩: one forward/backward, then one streaming pass over the deltas. Leaves the
-    /// model composed with <paramref name="lambda"/> and its parameters' gradients set.
+    /// model composed with <paramref name="lambda"/>, in eval mode (no dropout), and its parameters' gradients set.
     /// </summary>
     public (double Loss, double[,] Gradient) LossAndGradient(MergeCoefficients lambda, TokenWindows windows)
     {
+        _model.train(false);
         Compose(lambda);
         using var scope = torch.NewDisposeScope();
         _model.zero_grad();
