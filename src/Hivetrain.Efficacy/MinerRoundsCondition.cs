@@ -125,7 +125,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             }
             var outcome = _merge!.Run(_server, new MergeInputs(files,
                 step => EvaluationSample.Draw(_setup.Merge, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}", step), o.MergeRows, _setup.Context),
-                GuardSample(round), new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch)), ct);
+                GuardSample(round), () => new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch)), ct);
             if (!outcome.Published)
             {
                 // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
@@ -149,11 +149,11 @@ internal sealed class MinerRoundsCondition : IDisposable
     }
 
     /// <summary>The averager's guard sample for <paramref name="round"/>, drawn from the guard split; null with <c>--guard_rows 0</c> (no guard).</summary>
-    private TokenWindows? GuardSample(int round)
+    private Func<TokenWindows>? GuardSample(int round)
     {
         int rows = _setup.Options.GuardRows;
         return rows == 0 ? null
-            : EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
+            : () => EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
     }
 
     /// <summary><paramref name="delta"/> −= decoded <paramref name="file"/>, in place: what the encoding did not carry.</summary>

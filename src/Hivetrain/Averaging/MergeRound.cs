@@ -123,16 +123,18 @@ public sealed class MergeRound : IDisposable
 
     /// <summary>
     /// The guard: the merged model in <paramref name="model"/>, after <paramref name="publishAs"/> (the downlink), is kept at
-    /// the full step or ½ or ¼ of it, whichever first beats the base on <paramref name="sample"/>; without a sample, the
-    /// full step is kept unjudged.
+    /// the full step or ½ or ¼ of it, whichever first beats the base on the sample <paramref name="guardSample"/> draws;
+    /// without one, the full step is kept unjudged.
     /// </summary>
-    private GuardedStep.Outcome Guard(Gpt model, ParameterSnapshot baseParameters, TokenWindows? sample, Action publishAs, CancellationToken ct)
+    private GuardedStep.Outcome Guard(Gpt model, ParameterSnapshot baseParameters, Func<TokenWindows>? guardSample, Action publishAs, CancellationToken ct)
     {
-        if (sample is null)
+        if (guardSample is null)
         {
             publishAs();
             return new GuardedStep.Outcome(1.0, double.NaN, double.NaN);
         }
+        ct.ThrowIfCancellationRequested();
+        var sample = guardSample();
         return GuardedStep.Search(model.NamedParameters, baseParameters, () => Evaluator.Evaluate(model,
             TokenWindowBatches.Split(sample, Options.GuardBatchRows).Select(batch =>
             {
@@ -145,11 +147,11 @@ public sealed class MergeRound : IDisposable
     /// With a downlink: encodes θ − base plus the residual of the current base (every try starts from it) and leaves θ at
     /// base + decoded, as participants build it from the file; returns the file's bytes.
     /// </summary>
-    private byte[]? Downlink(Gpt model, ParameterSnapshot baseParameters, DeltaProvenance provenance)
+    private byte[]? Downlink(Gpt model, ParameterSnapshot baseParameters, Func<DeltaProvenance> provenance)
     {
         if (_downlink is null) return null;
         _downlink.Restore(_state.Residual);
-        return BaseDownlink.Encode(_downlink, model.NamedParameters, baseParameters, provenance);
+        return BaseDownlink.Encode(_downlink, model.NamedParameters, baseParameters, provenance());
     }
 
     private static Dictionary<string, torch.Tensor> Copy(IReadOnlyDictionary<string, torch.Tensor> tensors) =>

@@ -94,8 +94,8 @@ public sealed class Averager : IDisposable
             int context = Options.Context ?? _model.Config.Context;
             var inputs = new MergeInputs(deltas.Select(d => d.Reader).ToList(),
                 step => _mergeBatch(EvaluationSample.Seed(baseModel.Revision + "/merge", step), Options.MergeRows, context),
-                _guardSample(EvaluationSample.Seed(baseModel.Revision + "/guard", 0), Options.GuardRows, context),
-                new DeltaProvenance(baseModel.Revision, "averager", 0, 0, _time.GetUtcNow()), InitialLambda(deltas));
+                () => _guardSample(EvaluationSample.Seed(baseModel.Revision + "/guard", 0), Options.GuardRows, context),
+                () => new DeltaProvenance(baseModel.Revision, "averager", 0, 0, _time.GetUtcNow()), InitialLambda(deltas));
             var outcome = _merge.Run(_model, inputs, ct);
             var (mergeLoss, before, after) = (outcome.MergeLoss, outcome.GuardLossBefore, outcome.GuardLossAfter);
             var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, outcome.Lambda[i], d.ValidatorWeight)).ToList();

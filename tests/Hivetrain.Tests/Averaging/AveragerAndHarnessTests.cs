@@ -45,7 +45,8 @@ public sealed class AveragerAndHarnessTests
 
             var published = await averager.PublishOnceAsync(default);
             var sample = TinyNetwork.Sample(0, 4, TinyNetwork.Config.Context); // what the test's averager draws for every seed
-            var outcome = harness.Run(server, new MergeInputs(files, _ => sample, sample, new DeltaProvenance(parent.Revision, "averager", 0, 0, DateTimeOffset.UnixEpoch)));
+            var outcome = harness.Run(server, new MergeInputs(files, _ => sample, () => sample,
+                () => new DeltaProvenance(parent.Revision, "averager", 0, 0, DateTimeOffset.UnixEpoch)));
             foreach (var f in files) f.Dispose();
 
             Assert.True(published.Published, published.SkipReason);

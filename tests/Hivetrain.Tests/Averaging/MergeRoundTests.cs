@@ -18,7 +18,7 @@ public sealed class MergeRoundTests
     {
         float step = helpful ? -0.5f : 5f;
         var deltas = Enumerable.Range(0, 3).Select(i => MergeFixtures.Delta(model, step * (1 + 0.3f * i), 1e-3f, seed + i)).ToList();
-        return new MergeInputs(deltas, s => MergeFixtures.Windows(4, seed: 100 + s), MergeFixtures.Windows(4), MergeFixtures.Provenance);
+        return new MergeInputs(deltas, s => MergeFixtures.Windows(4, seed: 100 + s), () => MergeFixtures.Windows(4), () => MergeFixtures.Provenance);
     }
 
     private static void Dispose(MergeInputs inputs)
