@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Model;
 using Hivetrain.Roles;
@@ -12,7 +13,7 @@ namespace Hivetrain.Bench;
 /// The averager's cost per λ step, timed inside <see cref="Averager.PublishOnceAsync"/> as the interval between
 /// consecutive draws of the merge batch (one draw per step: compose, forward/backward, dot products, Adam), as a
 /// ratio to one forward/backward on the merge batch plus one streaming read of all K delta files. The breakdown
-/// repeats compose, forward/backward and the dot products on a second copy of the model with the averager's calls.
+/// repeats compose (<see cref="DeltaMerge.Compose"/>), forward/backward and the dot products on a second copy of the model.
 /// </summary>
 internal static class AveragerCost
 {
@@ -57,10 +58,11 @@ internal static class AveragerCost
         try
         {
             using var baseParams = ParameterSnapshot.Of(model.NamedParameters);
-            var lambda = 1.0 / k;
+            var merge = new DeltaMerge(model, baseParams, files, files.Select(_ => 1.0).ToArray());
+            var lambda = new MergeCoefficients(files.Select(_ => 1.0 / k).ToList(), model.ParameterNames.Count);
             for (int r = 0; r < repeats; r++)
             {
-                compose = Math.Min(compose, ValidatorCost.Seconds(() => Compose(model, baseParams, files, lambda)));
+                compose = Math.Min(compose, ValidatorCost.Seconds(() => merge.Compose(lambda)));
                 ForwardBackward(model, batch);
                 dots = Math.Min(dots, ValidatorCost.Seconds(() => Dots(model, files)));
             }
@@ -105,18 +107,6 @@ internal static class AveragerCost
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             while (stream.Read(buffer, 0, buffer.Length) > 0) { }
-        }
-    }
-
-    /// <summary>The averager's compose: copy the base tensor back, then add each miner's scaled delta in place.</summary>
-    private static void Compose(Gpt model, ParameterSnapshot baseParams, List<DeltaFile> files, double lambda)
-    {
-        using var noGrad = torch.no_grad();
-        foreach (var name in model.ParameterNames)
-        {
-            var target = model.NamedParameters[name];
-            target.copy_(baseParams[name]);
-            foreach (var file in files) file.AddTo(file[name], MemoryMarshal.Cast<byte, float>(target.bytes), (float)lambda);
         }
     }
 

@@ -41,8 +41,16 @@ public static class DeltaMath
         return Math.Sqrt(total);
     }
 
-    /// <summary>L2 norm of a delta file, streaming one parameter at a time (NaN if any value is not finite).</summary>
-    public static double Norm(DeltaFile delta) => Math.Sqrt(TensorNorms(delta).Values.Sum(n => n * n));
+    /// <summary>
+    /// L2 norm of a delta file, streaming one parameter at a time (NaN if any value is not finite): the sums of squares
+    /// added in file order, as <see cref="DeltaCheck"/> measures it, so both give the same bits.
+    /// </summary>
+    public static double Norm(DeltaFile delta)
+    {
+        double total = 0;
+        foreach (var t in delta.Tensors) total += delta.SumOfSquares(t).SumOfSquares;
+        return Math.Sqrt(total);
+    }
 
     /// <summary>L2 norm per parameter, streaming.</summary>
     public static IReadOnlyDictionary<string, double> TensorNorms(DeltaFile delta) =>

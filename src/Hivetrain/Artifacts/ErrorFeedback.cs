@@ -5,11 +5,11 @@ namespace Hivetrain.Artifacts;
 /// <summary>
 /// Error feedback for a lossy <see cref="DeltaEncoding"/>: each delta sent is compress(δ + e), and what compression
 /// dropped is kept, e ← (δ + e) − decode(compress(δ + e)), to be sent later. Over any number of rounds
-/// Σ sent + e = Σ δ, so nothing is lost. The residual can be saved and loaded (a restart keeps it).
+/// Σ sent + e = Σ δ, so nothing is lost. <see cref="Restore"/> puts back a residual kept elsewhere (the averager's merge
+/// round keeps the one of each base, saved with its state, and starts every try from it).
 /// </summary>
 public sealed class ErrorFeedback : IDisposable
 {
-    private const string Kind = "hivetrain/error-feedback";
     private readonly Dictionary<string, torch.Tensor> _residual = new(StringComparer.Ordinal);
 
     public ErrorFeedback(DeltaEncoding encoding) => Encoding = encoding;
@@ -39,22 +39,6 @@ public sealed class ErrorFeedback : IDisposable
         foreach (var (name, c) in corrected) _residual[name] = (c - decoded[name]).DetachFromDisposeScope();
         foreach (var d in decoded.Values) d.DetachFromDisposeScope();
         return (bytes, decoded);
-    }
-
-    /// <summary>Writes the residual to <paramref name="path"/> (safetensors, F32).</summary>
-    public void Save(string path) =>
-        SafeTensorsWriter.WriteFile(path, _residual.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => SafeTensorsWriteEntry.FromTensor(p.Key, p.Value)),
-            new Dictionary<string, string> { ["kind"] = Kind, ["encoding"] = Encoding.ToString() });
-
-    /// <summary>Replaces the residual with the one saved at <paramref name="path"/>; returns false (residual zero) when there is none.</summary>
-    public bool Load(string path)
-    {
-        Clear();
-        if (!File.Exists(path)) return false;
-        using var reader = SafeTensorsReader.Open(path);
-        if (reader.Metadata.GetValueOrDefault("kind") != Kind) return false;
-        foreach (var entry in reader.Entries) _residual[entry.Name] = reader.ToTensor(entry).DetachFromDisposeScope();
-        return true;
     }
 
     /// <summary>Replaces the residual with copies of <paramref name="residual"/> (absent: zero), e.g. the one kept with the averager's base.</summary>

@@ -68,7 +68,8 @@ public sealed class TokenSplit
         return new PackedWindowSource(this, seed);
     }
 
-    internal void RequireDocuments()
+    /// <summary>Throws <see cref="CorpusException"/> (<see cref="CorpusErrorReason.EmptySplit"/>) when the split has no document.</summary>
+    public void RequireDocuments()
     {
         if (DocumentCount == 0)
             throw new CorpusException(CorpusErrorReason.EmptySplit, $"{Description}: no document in this split (the corpus is too small).");

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
 using Hivetrain.Model;
@@ -12,16 +13,14 @@ using static TorchSharp.torch;
 namespace Hivetrain.Roles;
 
 /// <summary>
-/// The averager: at the close of round R it takes the valid deltas on base R, clips them to the median norm, learns
-/// merge coefficients λ[miner, tensor] on the merge split with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one
-/// forward/backward, then one streaming pass over the memory-mapped deltas per step), and publishes
-/// θ_base + Σ λ δ (after the outer step) as base R+1 (config.json, model.safetensors, round.json in one commit) only if
-/// it beats the base on the guard sample, at the full step or, backtracking, at ½ or ¼ of it (<see cref="GuardedStep"/>).
-/// With a downlink encoding the commit also holds <c>base-delta.safetensors</c>
-/// (the new base against its parent, with error feedback), and the new base is exactly parent + that decoded delta.
-/// Its outer momentum and downlink residual are kept with the base they belong to (<see cref="AveragerState"/>), so a kill
-/// at any instant, even between a commit and the state's save, is recovered on restart. <see cref="RunAsync"/> survives
-/// every failed round (<see cref="RoundBoundary"/>).
+/// The averager: collect → merge → publish. At the close of round R it collects the valid deltas on base R (memory-mapped),
+/// merges them with its <see cref="MergeRound"/> (median-norm clip, λ[miner, tensor] learned on the merge split, outer
+/// step, guard with backtracking, downlink) and publishes the result as base R+1 (config.json, model.safetensors,
+/// round.json in one commit) when the guard accepts it. With a downlink encoding the commit also holds
+/// <c>base-delta.safetensors</c> (the new base against its parent, with error feedback), and the new base is exactly
+/// parent + that decoded delta. The merge's outer momentum and downlink residual are kept with the base they belong to
+/// (<see cref="AveragerState"/>), so a kill at any instant, even between a commit and the state's save, is recovered on
+/// restart. <see cref="RunAsync"/> survives every failed round (<see cref="RoundBoundary"/>).
 /// </summary>
 public sealed class Averager : IDisposable
 {
@@ -32,8 +31,7 @@ public sealed class Averager : IDisposable
     private readonly Func<ulong, int, int, TokenWindows> _guardSample;
     private readonly ILogger _logger;
     private readonly torch.Device _device;
-    private readonly OuterOptimizer _outer;
-    private readonly ErrorFeedback? _downlink;
+    private readonly MergeRound _merge;
     private readonly StateFolder _state;
     private readonly RoundBoundary _boundary;
     private Gpt? _model;
@@ -54,8 +52,7 @@ public sealed class Averager : IDisposable
         _logger = logger ?? NullLogger<Averager>.Instance;
         _device = TorchRuntime.Device(options.Device);
         _state = new StateFolder(options.StateDirectory, _logger, _time);
-        _outer = new OuterOptimizer(options.OuterLearningRate, options.OuterMomentum);
-        if (options.DownlinkEncoding is { } encoding) _downlink = new ErrorFeedback(DeltaEncoding.Parse(encoding));
+        _merge = new MergeRound(options.MergeOptions);
         // The first retry after a failed round: the round length, at most a minute (then doubling, RoundBoundary.MaxDelay at most).
         var retry = options.EffectiveRoundDuration < TimeSpan.FromMinutes(1) ? options.EffectiveRoundDuration : TimeSpan.FromMinutes(1);
         _boundary = new RoundBoundary("averager", retry, _logger, _time);
@@ -65,9 +62,6 @@ public sealed class Averager : IDisposable
 
     /// <summary>Rounds of <see cref="RunAsync"/> that failed (each logged and tried again).</summary>
     public int FailedRounds => _boundary.Failures;
-
-    /// <summary>Whether a round keeps state between rounds (an outer momentum or a downlink residual).</summary>
-    private bool HasState => !_outer.IsPlain || _downlink is not null;
 
     /// <summary>Publishes <paramref name="initial"/> as round 0 when the base repository is empty; returns the latest base.</summary>
     public async Task<BaseModel> InitializeAsync(Gpt initial, CancellationToken ct)
@@ -90,63 +84,45 @@ public sealed class Averager : IDisposable
             ?? throw new InvalidOperationException($"no base model in {Options.BaseRepoId}: initialize it first");
         _model = await baseModel.LoadAsync(_store, Options.BaseRepoId, _model, _device, ct);
         int round = baseModel.Manifest.Round;
-        using var state = HasState ? AveragerState.LoadFor(_state, baseModel, _logger) : AveragerState.Empty();
+        _merge.Restore(_merge.HasState ? AveragerState.LoadFor(_state, baseModel, _logger) : MergeState.Empty());
         var (deltas, rejected) = await CollectAsync(baseModel, ct);
-        Dictionary<string, Tensor>? momentum = null;
         try
         {
             if (deltas.Count == 0)
                 return Skip(round, baseModel, "no valid deltas on this base", [], rejected, null, null, null);
 
-            using var baseParams = ParameterSnapshot.Of(_model.NamedParameters);
-            var names = _model.ParameterNames;
-            var clip = DeltaMerge.MedianNormClip(deltas.Select(d => d.Norm).ToList());
-            var lambda = new MergeCoefficients(InitialLambda(deltas), names.Count, Options.MergeLearningRate);
             int context = Options.Context ?? _model.Config.Context;
-            var merge = new DeltaMerge(_model, baseParams, deltas.Select(d => d.Reader).ToList(), clip);
-            // Each step and each guard evaluation first checks for cancellation: the role stops within one of them.
-            double? mergeLoss = Options.Method == MergeMethod.Learned
-                ? merge.Learn(lambda, Options.MergeSteps, step =>
-                {
-                    ct.ThrowIfCancellationRequested();
-                    return _mergeBatch(EvaluationSample.Seed(baseModel.Revision + "/merge", step), Options.MergeRows, context);
-                })
-                : null;
-            merge.Compose(lambda);
-            momentum = _outer.Apply(_model.NamedParameters, baseParams, state.Momentum);
-
-            var guardSeed = EvaluationSample.Seed(baseModel.Revision + "/guard", 0);
-            var guard = _guardSample(guardSeed, Options.GuardRows, context);
-            byte[]? baseDelta = null;
-            var (scale, before, after) = GuardedStep.Search(_model.NamedParameters, baseParams, () => Evaluate(guard, ct), () =>
-            {
-                _downlink?.Restore(state.Residual); // every try encodes against the residual of the base
-                baseDelta = Downlink(baseParams, baseModel.Revision);
-            });
-            var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, lambda.MeanOf(i) * clip[i], d.ValidatorWeight)).ToList();
-            if (scale is null)
+            var inputs = new MergeInputs(deltas.Select(d => d.Reader).ToList(),
+                step => _mergeBatch(EvaluationSample.Seed(baseModel.Revision + "/merge", step), Options.MergeRows, context),
+                () => _guardSample(EvaluationSample.Seed(baseModel.Revision + "/guard", 0), Options.GuardRows, context),
+                () => new DeltaProvenance(baseModel.Revision, "averager", 0, 0, _time.GetUtcNow()), InitialLambda(deltas));
+            var outcome = _merge.Run(_model, inputs, ct);
+            var (mergeLoss, before, after) = (outcome.MergeLoss, outcome.GuardLossBefore, outcome.GuardLossAfter);
+            var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, outcome.Lambda[i], d.ValidatorWeight)).ToList();
+            if (!outcome.Published)
                 return Skip(round, baseModel, $"merged model does not beat the base on the guard sample, even at ¼ of the step ({after:F4} ≥ {before:F4})",
                     contributors, rejected, mergeLoss, before, after);
 
             var manifest = new RoundManifest(round + 1, baseModel.Revision, _time.GetUtcNow(), contributors, mergeLoss, before, after)
             {
-                DownlinkEncoding = _downlink?.Encoding.ToString(),
+                DownlinkEncoding = _merge.DownlinkEncoding?.ToString(),
                 Assignment = await AssignmentRuleAsync(_model.Config, ct),
             };
             var roundJson = manifest.ToJsonBytes();
             ct.ThrowIfCancellationRequested();
             // The new base's state is saved before its commit and promoted after: a kill in between is recovered (AveragerState).
-            if (HasState) AveragerState.WriteNext(_state, momentum, _downlink?.Residual, roundJson);
-            var commit = await PublishAsync(_model, roundJson, manifest.Round, baseModel.Revision, ct, baseDelta);
-            if (HasState) AveragerState.PromoteNext(_state);
+            if (_merge.HasState) AveragerState.WriteNext(_state, _merge.Pending!, roundJson);
+            var commit = await PublishAsync(_model, roundJson, manifest.Round, baseModel.Revision, ct, outcome.BaseDelta);
+            if (_merge.HasState) AveragerState.PromoteNext(_state);
+            _merge.Commit();
             _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas at {Scale:0.##} of the step, guard loss {Before:F4} → {After:F4}",
-                round + 1, commit.Revision, deltas.Count, scale, before, after);
+                round + 1, commit.Revision, deltas.Count, outcome.StepScale, before, after);
             return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
         }
         finally
         {
+            _merge.Rollback(); // a round that did not get to its commit leaves the state of the current base
             foreach (var d in deltas) d.Reader.Dispose();
-            foreach (var m in momentum?.Values ?? Enumerable.Empty<Tensor>()) m.Dispose();
             // What this round did not read (the previous base, last round's deltas) leaves this process's download cache.
             await _store.EvictUnusedDownloadsAsync(ct);
         }
@@ -184,17 +160,7 @@ public sealed class Averager : IDisposable
         return new AssignmentRule(slots, Options.Context ?? config.Context, Skew: Options.AssignmentSkew);
     }
 
-    /// <summary>
-    /// With a downlink encoding: compresses θ_new − θ_parent (plus the kept residual), and makes θ_new exactly
-    /// θ_parent + decoded delta, built the way participants build it from the file; returns the file's bytes.
-    /// </summary>
-    private byte[]? Downlink(ParameterSnapshot parent, string parentRevision)
-    {
-        if (_downlink is null) return null;
-        return BaseDownlink.Encode(_downlink, _model!.NamedParameters, parent, new DeltaProvenance(parentRevision, "averager", 0, 0, _time.GetUtcNow()));
-    }
-
-    private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, double Norm, DeltaFile Reader);
+    private sealed record MergeInput(string Hotkey, string Repo, string Revision, double ValidatorWeight, DeltaFile Reader);
 
     /// <summary>
     /// The round's deltas, collected as the validators collect them (ownership by signature, the same checks and bounded
@@ -216,7 +182,7 @@ public sealed class Averager : IDisposable
             double weight = weights.GetValueOrDefault(s.Neuron.Uid);
             if (weights.Count > 0 && weight <= 0) { rejected.Add((s.Neuron.Hotkey, "no validator weight")); file.Dispose(); continue; }
             if (!seen.Add(file.Metadata.Sha256)) { rejected.Add((s.Neuron.Hotkey, "copy: same content as another delta")); file.Dispose(); continue; }
-            deltas.Add(new MergeInput(s.Neuron.Hotkey, s.Repo, s.Revision!, weight, s.Norm, file));
+            deltas.Add(new MergeInput(s.Neuron.Hotkey, s.Repo, s.Revision!, weight, file));
         }
         if (Options.TopK is { } k && deltas.Count > k)
         {
@@ -234,13 +200,6 @@ public sealed class Averager : IDisposable
             ? deltas.Select(d => d.ValidatorWeight / total).ToList()
             : deltas.Select(_ => 1.0 / deltas.Count).ToList();
     }
-
-    private double Evaluate(TokenWindows sample, CancellationToken ct) =>
-        Evaluator.Evaluate(_model!, TokenWindowBatches.Split(sample, Options.EvaluationBatchRows).Select(batch =>
-        {
-            ct.ThrowIfCancellationRequested();
-            return batch;
-        })).MeanLoss;
 
     private AveragerRound Skip(int round, BaseModel baseModel, string reason, IReadOnlyList<Contributor> contributors,
         List<(string, string)> rejected, double? mergeLoss, double? before, double? after)
@@ -272,7 +231,7 @@ public sealed class Averager : IDisposable
 
     public void Dispose()
     {
-        _downlink?.Dispose();
+        _merge.Dispose();
         _model?.Dispose();
     }
 }

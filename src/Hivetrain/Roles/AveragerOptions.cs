@@ -1,3 +1,5 @@
+using Hivetrain.Averaging;
+
 namespace Hivetrain.Roles;
 
 /// <summary>How the averager merges deltas: the original's learned coefficients, or plain score-weighted averaging.</summary>
@@ -41,4 +43,8 @@ public sealed record AveragerOptions(
 {
     /// <summary>How long a round lasts after its base is published (<c>--averager.round_seconds</c>, default 1200 s).</summary>
     public TimeSpan EffectiveRoundDuration => RoundDuration ?? TimeSpan.FromSeconds(1200);
+
+    /// <summary>The merge each round runs: λ learned only by <see cref="MergeMethod.Learned"/> (else the validator weights stay), deltas clipped to the median norm.</summary>
+    public MergeOptions MergeOptions => new(MergeSteps: Method == MergeMethod.Learned ? MergeSteps : 0, MergeLearningRate, ClipToMedian: true,
+        OuterLearningRate, OuterMomentum, DownlinkEncoding, GuardBatchRows: EvaluationBatchRows);
 }

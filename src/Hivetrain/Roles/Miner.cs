@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
 using Hivetrain.Ledger.Keys;
@@ -278,20 +279,11 @@ public sealed class Miner : IDisposable
                 "validators pay the hotkey whose signature the deltas carry ({Hotkey})", other.Hotkey, Options.RepoId, other.Block, Hotkey.Ss58Address);
     }
 
-    /// <summary>θ ← θ_new_base + (θ − θ_at_last_publish): keeps the unpublished progress only.</summary>
+    /// <summary>θ ← θ_new_base + (θ − θ_at_last_publish): keeps the unpublished progress only (<see cref="MinerRebase"/>).</summary>
     private async Task RebaseAsync(BaseModel latest, CancellationToken ct)
     {
         var config = _model!.Config;
-        Dictionary<string, torch.Tensor> progress;
-        using (torch.no_grad())
-        {
-            progress = _model.NamedParameters.ToDictionary(p => p.Key, p =>
-            {
-                var d = p.Value - _published![p.Key];
-                d.DetachFromDisposeScope();
-                return d;
-            });
-        }
+        var progress = MinerRebase.Unpublished(_model.NamedParameters, _published!.Tensors);
         try
         {
             long unpublished = UnpublishedSteps;
@@ -302,8 +294,7 @@ public sealed class Miner : IDisposable
                 _mustStart = false;
                 return;
             }
-            using (torch.no_grad())
-                foreach (var (name, d) in progress) _model.NamedParameters[name].add_(d);
+            MinerRebase.Onto(_model.NamedParameters, _base!.Tensors, progress);
             _mustStart = false;
             UnpublishedSteps = unpublished;
             _logger.LogInformation("Rebased onto {Revision}, keeping {Steps} unpublished steps", latest.Revision, unpublished);

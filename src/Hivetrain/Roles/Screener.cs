@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Model;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Hivetrain.Averaging;
 using Hivetrain.Ledger;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
@@ -28,7 +29,7 @@ public sealed class AveragerStateTests
     /// The momentum of round 1 is its merged pseudo-gradient Δ (the momentum before was zero), which for one delta merged
     /// with weight 1 is that delta: m1's first.
     /// </summary>
-    private static async Task AssertMomentumOfRoundOneAsync(TinyNetwork net, AveragerState state)
+    private static async Task AssertMomentumOfRoundOneAsync(TinyNetwork net, MergeState state)
     {
         var first = (await net.Local.ListRevisionsAsync("m1/delta", null, default))[^1];
         using var delta = Hivetrain.Artifacts.DeltaFile.Open(await net.Local.GetLocalPathAsync("m1/delta", first.Revision, ProtocolFiles.Delta, default));

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Model;
 using Hivetrain.Roles;
 using Hivetrain.Training;

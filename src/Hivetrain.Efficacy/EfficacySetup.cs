@@ -1,6 +1,5 @@
 using Hivetrain.Data;
 using Hivetrain.Model;
-using Hivetrain.Roles;
 using Hivetrain.Training;
 using TorchSharp;
 
@@ -28,7 +27,6 @@ public sealed class EfficacySetup : IDisposable
         Merge = corpus.Split(SplitName.Merge);
         Guard = corpus.Split(SplitName.Guard);
         ReportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.ReportRows, Context);
-        StateDirectory = Path.Combine(Path.GetFullPath(options.OutputDirectory), "state");
     }
 
     public EfficacyOptions Options { get; }
@@ -42,9 +40,6 @@ public sealed class EfficacySetup : IDisposable
     /// <summary>The averager's guard split: a merged model becomes the base only if it beats the base on a sample of it.</summary>
     public TokenSplit Guard { get; }
     public TokenWindows ReportSample { get; }
-    /// <summary>Scratch folder for per-condition state (the outer optimizer's momentum).</summary>
-    public string StateDirectory { get; }
-
     /// <summary>Parameters P of the model.</summary>
     public long Parameters => Config.ParameterCount;
 
@@ -72,7 +67,10 @@ public sealed class EfficacySetup : IDisposable
     public double Evaluate(Gpt model) => Evaluate(model, ReportSample);
 
     /// <summary>Loss of <paramref name="model"/> on <paramref name="windows"/>.</summary>
-    public static double Evaluate(Gpt model, TokenWindows windows) => Evaluator.Evaluate(model, TokenWindowBatches.Split(windows, 16)).MeanLoss;
+    public static double Evaluate(Gpt model, TokenWindows windows) => Evaluator.Evaluate(model, TokenWindowBatches.Split(windows, EvaluationBatchRows)).MeanLoss;
+
+    /// <summary>Windows per forward pass when the harness evaluates a model (the report sample, the averager's guard sample).</summary>
+    public const int EvaluationBatchRows = 16;
 
     public void Dispose() => Initial.Dispose();
 }

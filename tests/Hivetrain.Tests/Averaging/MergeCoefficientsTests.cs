@@ -1,6 +1,6 @@
-using Hivetrain.Roles;
+using Hivetrain.Averaging;
 
-namespace Hivetrain.Tests.Roles;
+namespace Hivetrain.Tests.Averaging;
 
 public sealed class MergeCoefficientsTests
 {

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hivetrain.Roles;
+namespace Hivetrain.Model;
 
 /// <summary>A detached copy of named parameters (a base model, or the point of the last publish), owned until disposed.</summary>
 public sealed class ParameterSnapshot : IDisposable

@@ -1,12 +1,13 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hivetrain.Roles;
+namespace Hivetrain.Averaging;
 
 /// <summary>
 /// The averager's outer step (DiLoCo): with the merged pseudo-gradient Δ = θ_merged − θ_base, Nesterov momentum
 /// m ← μ·m + Δ and θ_new = θ_base + η·(Δ + μ·m). η = 1, μ = 0 is the plain merge. The momentum is the caller's state
-/// (the averager keeps it with its base, <see cref="AveragerState"/>): the step takes the old one and returns the new.
+/// (<see cref="MergeRound"/> keeps it with its base): the step takes the old one and returns the new.
 /// </summary>
 public sealed class OuterOptimizer
 {

@@ -1,12 +1,13 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Model;
 using TorchSharp;
 
-namespace Hivetrain.Roles;
+namespace Hivetrain.Averaging;
 
 /// <summary>
 /// The averager's downlink: the new base in <c>parameters</c> is sent as a delta against its parent, encoded with error
 /// feedback, and the base becomes exactly parent + that decoded delta, added the way a miner holding the parent adds it.
-/// Shared by <see cref="Averager"/> and the efficacy benchmark.
+/// A stage of <see cref="MergeRound"/>.
 /// </summary>
 public static class BaseDownlink
 {

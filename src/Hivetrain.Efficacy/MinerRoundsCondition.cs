@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Model;
-using Hivetrain.Roles;
 using TorchSharp;
 
 namespace Hivetrain.Efficacy;
@@ -10,8 +10,9 @@ namespace Hivetrain.Efficacy;
 /// <summary>
 /// K miners training apart for R rounds of H steps, meeting at each round's end: B4 averages their models; the
 /// network encodes each delta (<see cref="DeltaCodec.ToBytes"/>), reads it back through the strict reader
-/// (<see cref="DeltaFile.FromBytes"/>), merges with the averager's <see cref="DeltaMerge"/> (median-norm clip, λ learned
-/// on the merge split) and <see cref="OuterOptimizer"/>, and each miner keeps what its encoding dropped (error feedback).
+/// (<see cref="DeltaFile.FromBytes"/>), merges with the averager's <see cref="MergeRound"/> (median-norm clip, λ learned
+/// on the merge split, outer step, guard, downlink), and each miner rebases keeping what its encoding dropped (error
+/// feedback, <see cref="MinerRebase"/>).
 /// </summary>
 internal sealed class MinerRoundsCondition : IDisposable
 {
@@ -23,11 +24,8 @@ internal sealed class MinerRoundsCondition : IDisposable
     private readonly List<MinerReplica> _miners;
     private readonly Gpt _server;
     private readonly ParameterSnapshot _base;
-    private readonly OuterOptimizer? _outer;
-    private Dictionary<string, TorchSharp.torch.Tensor>? _momentum; // the outer momentum of the current base
-    private readonly string _stateDirectory;
+    private readonly MergeRound? _merge;
     private readonly SeededRandom _churn;
-    private readonly ErrorFeedback? _downlink;
 
     public MinerRoundsCondition(EfficacySetup setup, EfficacyCondition condition, IEfficacyObserver observer)
     {
@@ -42,13 +40,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             .ToList();
         _server = setup.NewModel();
         _base = ParameterSnapshot.Of(_server.NamedParameters);
-        _stateDirectory = Path.Combine(setup.StateDirectory, condition.Id);
-        if (condition.Kind == EfficacyConditionKind.Network)
-        {
-            Directory.CreateDirectory(_stateDirectory);
-            _outer = new OuterOptimizer(condition.OuterLearningRate, condition.OuterMomentum);
-            if (o.Downlink is { } downlink) _downlink = new ErrorFeedback(DeltaEncoding.Parse(downlink));
-        }
+        if (condition.Kind == EfficacyConditionKind.Network) _merge = new MergeRound(condition.MergeOptions(o));
         _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)o.Seed));
     }
 
@@ -81,7 +73,7 @@ internal sealed class MinerRoundsCondition : IDisposable
                 }
             }
             RoundTraffic traffic = participants.Count == 0 ? new RoundTraffic(0, 0, null, null, _condition.Kind == EfficacyConditionKind.Network ? false : null)
-                : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round);
+                : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round, ct);
             bytesUp += traffic.Up;
             bytesDown += traffic.Down;
             var record = new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
@@ -109,13 +101,13 @@ internal sealed class MinerRoundsCondition : IDisposable
             }
         }
         _base.CopyFrom(_server.NamedParameters);
-        foreach (var miner in _miners) miner.Rebase(_base.Tensors, null);
+        foreach (var miner in _miners) MinerRebase.Onto(miner.Model.NamedParameters, _base.Tensors, kept: null);
         long bytes = 4 * _setup.Parameters;
         return new RoundTraffic(bytes, bytes, 1.0, null);
     }
 
-    /// <summary>The network's round: encode, read back, clip, learn λ, compose, outer step, downlink, error feedback.</summary>
-    private RoundTraffic Merge(List<int> participants, int round)
+    /// <summary>The network's round: encode and read back each delta, merge (<see cref="MergeRound"/>), then error feedback and rebase.</summary>
+    private RoundTraffic Merge(List<int> participants, int round, CancellationToken ct)
     {
         var o = _setup.Options;
         var encoding = DeltaEncoding.Parse(_condition.Encoding ?? o.DenseEncoding);
@@ -131,40 +123,23 @@ internal sealed class MinerRoundsCondition : IDisposable
                 up += bytes.Length;
                 files.Add(DeltaFile.FromBytes(bytes));
             }
-            var clip = _condition.ClipToMedian
-                ? DeltaMerge.MedianNormClip(files.Select(DeltaMath.Norm).ToList())
-                : files.Select(_ => 1.0).ToArray();
-            var lambda = new MergeCoefficients(files.Select(_ => 1.0 / files.Count).ToList(), _server.ParameterNames.Count, o.MergeLearningRate);
-            var merge = new DeltaMerge(_server, _base, files, clip);
-            double? mergeLoss = _condition.LearnLambda && o.MergeSteps > 0
-                ? merge.Learn(lambda, o.MergeSteps, step => EvaluationSample.Draw(_setup.Merge,
-                    EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}", step), o.MergeRows, _setup.Context))
-                : null;
-            merge.Compose(lambda);
-            var momentum = _outer!.Apply(_server.NamedParameters, _base, _momentum);
-            string? residualBefore = SaveDownlinkResidual();
-            long down = 0;
-            double lambdaSum = Enumerable.Range(0, files.Count).Sum(i => lambda.MeanOf(i) * clip[i]);
-            double? scale = Guard(round, () =>
-            {
-                if (residualBefore is not null) _downlink!.Load(residualBefore);
-                down = Downlink(round);
-            });
-            if (scale is null)
+            var outcome = _merge!.Run(_server, new MergeInputs(files,
+                step => EvaluationSample.Draw(_setup.Merge, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}", step), o.MergeRows, _setup.Context),
+                GuardSample(round), () => new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch)), ct);
+            if (!outcome.Published)
             {
                 // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
                 // and the miners keep training on the old base; their next deltas carry this round's work.
-                if (residualBefore is not null) _downlink!.Load(residualBefore);
-                if (momentum is not null) Dispose(momentum);
-                return new RoundTraffic(up / participants.Count, 0, lambdaSum, mergeLoss, Published: false);
+                return new RoundTraffic(up / participants.Count, 0, outcome.LambdaSum, outcome.MergeLoss, Published: false);
             }
-            if (_momentum is not null) Dispose(_momentum);
-            _momentum = momentum;
+            _merge.Commit(); // nothing to write: the new base is the base at once
 
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
-            for (int i = 0; i < _miners.Count; i++) _miners[i].Rebase(_base.Tensors, deltas[i]);
-            return new RoundTraffic(up / participants.Count, down, lambdaSum, mergeLoss, Published: true, StepScale: scale);
+            for (int i = 0; i < _miners.Count; i++) MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, deltas[i]);
+            // Without a downlink encoding every miner downloads the whole model in bf16.
+            long down = outcome.BaseDelta?.LongLength ?? 2 * _setup.Parameters;
+            return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale);
         }
         finally
         {
@@ -173,41 +148,12 @@ internal sealed class MinerRoundsCondition : IDisposable
         }
     }
 
-    /// <summary>
-    /// The averager's guard (<see cref="GuardedStep"/>): the merged model in the server, after <paramref name="publishAs"/>
-    /// (the downlink), becomes the base at the full step or ½ or ¼ of it, whichever first beats the base on a sample of
-    /// the guard split drawn for this round; returns that scale, or null (the server back at the base). With no guard
-    /// rows the full step is published.
-    /// </summary>
-    private double? Guard(int round, Action publishAs)
+    /// <summary>The averager's guard sample for <paramref name="round"/>, drawn from the guard split; null with <c>--guard_rows 0</c> (no guard).</summary>
+    private Func<TokenWindows>? GuardSample(int round)
     {
         int rows = _setup.Options.GuardRows;
-        if (rows == 0)
-        {
-            publishAs();
-            return 1.0;
-        }
-        var sample = EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
-        return GuardedStep.Search(_server.NamedParameters, _base, () => EfficacySetup.Evaluate(_server, sample), publishAs).Scale;
-    }
-
-    /// <summary>Saves the averager's downlink residual (to put back if the guard refuses the round); null without a downlink.</summary>
-    private string? SaveDownlinkResidual()
-    {
-        if (_downlink is null) return null;
-        var path = Path.Combine(_stateDirectory, "downlink-residual.safetensors");
-        _downlink.Save(path);
-        return path;
-    }
-
-    /// <summary>
-    /// Bytes a miner downloads for the new base: the whole model in bf16, or with <c>--downlink ENC</c> the encoded
-    /// base delta, in which case the published base is what that delta decodes to and the averager keeps the rest.
-    /// </summary>
-    private long Downlink(int round)
-    {
-        if (_downlink is null) return 2 * _setup.Parameters;
-        return BaseDownlink.Encode(_downlink, _server.NamedParameters, _base, new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch)).Length;
+        return rows == 0 ? null
+            : () => EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
     }
 
     /// <summary><paramref name="delta"/> −= decoded <paramref name="file"/>, in place: what the encoding did not carry.</summary>
@@ -228,11 +174,9 @@ internal sealed class MinerRoundsCondition : IDisposable
 
     public void Dispose()
     {
-        _downlink?.Dispose();
-        if (_momentum is not null) Dispose(_momentum);
+        _merge?.Dispose();
         _base.Dispose();
         _server.Dispose();
         foreach (var m in _miners) m.Dispose();
-        if (Directory.Exists(_stateDirectory)) Directory.Delete(_stateDirectory, recursive: true);
     }
 }

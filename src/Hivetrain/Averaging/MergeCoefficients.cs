@@ -1,4 +1,4 @@
-namespace Hivetrain.Roles;
+namespace Hivetrain.Averaging;
 
 /// <summary>
 /// The averager's merge coefficients λ[miner, tensor], kept in [0, 1] and optimized with Adam on the

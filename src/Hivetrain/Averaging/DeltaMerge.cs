@@ -5,12 +5,12 @@ using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hivetrain.Roles;
+namespace Hivetrain.Averaging;
 
 /// <summary>
 /// The averager's merge θ_t = θ_base,t + Σ_i λ[i,t]·clip_i·δ_i[t] over a model whose parameters it overwrites, and the
 /// λ fit on held-out batches with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one forward/backward, then one streaming pass
-/// over the deltas per step). Used by <see cref="Averager"/> and by the efficacy benchmark, so both merge the same way.
+/// over the deltas per step). A stage of <see cref="MergeRound"/>.
 /// </summary>
 public sealed class DeltaMerge
 {
@@ -56,33 +56,43 @@ public sealed class DeltaMerge
     public double Learn(MergeCoefficients lambda, int steps, Func<int, TokenWindows> batch)
     {
         double loss = double.NaN;
-        _model.train(false);
         for (int step = 0; step < steps; step++)
         {
-            Compose(lambda);
-            var windows = batch(step);
-            using var scope = torch.NewDisposeScope();
-            _model.zero_grad();
-            var value = _model.Loss(windows);
-            value.backward();
-            loss = value.item<float>();
-            var gradient = new double[_deltas.Count, _names.Count];
-            using (torch.no_grad())
-            {
-                for (int t = 0; t < _names.Count; t++)
-                {
-                    var grad = _model.NamedParameters[_names[t]].grad;
-                    if (grad is null) continue;
-                    using var gradOnCpu = grad.to(ScalarType.Float32, torch.CPU).contiguous();
-                    var values = MemoryMarshal.Cast<byte, float>(gradOnCpu.bytes);
-                    for (int i = 0; i < _deltas.Count; i++)
-                        gradient[i, t] = _clip[i] * _deltas[i].Dot(_deltas[i][_names[t]], values);
-                }
-            }
+            (loss, var gradient) = LossAndGradient(lambda, batch(step));
             lambda.Step(gradient);
         }
         _model.zero_grad();
         return loss;
+    }
+
+    /// <summary>
+    /// The merged model's loss on <paramref name="windows"/> at <paramref name="lambda"/> and its exact gradient
+    /// ∂L/∂λ[i,t] = clip_i·⟨∇θ_t L, δ_i[t]⟩: one forward/backward, then one streaming pass over the deltas. Leaves the
+    /// model composed with <paramref name="lambda"/>, in eval mode (no dropout), and its parameters' gradients set.
+    /// </summary>
+    public (double Loss, double[,] Gradient) LossAndGradient(MergeCoefficients lambda, TokenWindows windows)
+    {
+        _model.train(false);
+        Compose(lambda);
+        using var scope = torch.NewDisposeScope();
+        _model.zero_grad();
+        var value = _model.Loss(windows);
+        value.backward();
+        double loss = value.item<float>();
+        var gradient = new double[_deltas.Count, _names.Count];
+        using (torch.no_grad())
+        {
+            for (int t = 0; t < _names.Count; t++)
+            {
+                var grad = _model.NamedParameters[_names[t]].grad;
+                if (grad is null) continue;
+                using var gradOnCpu = grad.to(ScalarType.Float32, torch.CPU).contiguous();
+                var values = MemoryMarshal.Cast<byte, float>(gradOnCpu.bytes);
+                for (int i = 0; i < _deltas.Count; i++)
+                    gradient[i, t] = _clip[i] * _deltas[i].Dot(_deltas[i][_names[t]], values);
+            }
+        }
+        return (loss, gradient);
     }
 
     /// <summary>θ_t = θ_base,t + Σ_i λ[i,t]·clip_i·δ_i[t], one tensor at a time.</summary>

@@ -5,7 +5,7 @@ using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hivetrain.Roles;
+namespace Hivetrain.Averaging;
 
 /// <summary>
 /// ∇θL0, the gradient of the base model's mean loss on an evaluation sample (eval mode: no dropout), held on the CPU as

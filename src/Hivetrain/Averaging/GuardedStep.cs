@@ -1,7 +1,8 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hivetrain.Roles;
+namespace Hivetrain.Averaging;
 
 /// <summary>
 /// The averager's guard, with backtracking: the merged update (the parameters on entry, against the base) is published

@@ -1,3 +1,5 @@
+using Hivetrain.Averaging;
+
 namespace Hivetrain.Efficacy;
 
 /// <summary>
@@ -16,6 +18,14 @@ public sealed record EfficacyCondition(
     double OuterMomentum = 0.0,
     double Churn = 0)
 {
+    /// <summary>
+    /// The network's merge under <paramref name="options"/>: the averager's, with λ learned only when <see cref="LearnLambda"/>,
+    /// this condition's clip and outer step, <c>--downlink</c>, and the guard sample evaluated as the harness evaluates.
+    /// </summary>
+    public MergeOptions MergeOptions(EfficacyOptions options) => new(
+        MergeSteps: LearnLambda ? options.MergeSteps : 0, options.MergeLearningRate, ClipToMedian, OuterLearningRate, OuterMomentum,
+        options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows);
+
     /// <summary>Whether its participants exchange anything (bytes are counted).</summary>
     public bool Communicates => Kind is EfficacyConditionKind.Synchronous or EfficacyConditionKind.PlainAverage or EfficacyConditionKind.Network;
 

@@ -1,7 +1,8 @@
-using Hivetrain.Roles;
+using Hivetrain.Averaging;
+using Hivetrain.Model;
 using TorchSharp;
 
-namespace Hivetrain.Tests.Roles;
+namespace Hivetrain.Tests.Averaging;
 
 public sealed class OuterOptimizerTests
 {

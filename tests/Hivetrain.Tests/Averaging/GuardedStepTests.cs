@@ -1,7 +1,8 @@
-using Hivetrain.Roles;
+using Hivetrain.Averaging;
+using Hivetrain.Model;
 using TorchSharp;
 
-namespace Hivetrain.Tests.Roles;
+namespace Hivetrain.Tests.Averaging;
 
 /// <summary>The averager's guard with backtracking, on a one-parameter "model" with the guard loss (θ − 1)².</summary>
 public sealed class GuardedStepTests

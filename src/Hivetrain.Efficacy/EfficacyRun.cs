@@ -54,7 +54,6 @@ public static class EfficacyRun
         }
         var allRounds = results.SelectMany(r => r.Item2).ToList();
         var plots = EfficacyPlots.Render(allRounds, conditions, folder);
-        if (Directory.Exists(setup.StateDirectory)) Directory.Delete(setup.StateDirectory, recursive: true);
         return new EfficacyReport(folder, log.Path, info, allRounds, summaries, plots, clock.Elapsed.TotalSeconds);
     }
 

@@ -1,0 +1,24 @@
+namespace Hivetrain.Averaging;
+
+/// <summary>
+/// What a <see cref="MergeRound"/> did: the fraction <see cref="StepScale"/> of the merged step it published (1, ½ or ¼;
+/// null: refused, the model is back at the base), the merge loss at the last λ step (null: λ not learned), the guard
+/// losses of the base and of the last try (null without a guard), per delta its mean λ over tensors times its clip
+/// factor (<see cref="Lambda"/>, in the order of the inputs), and the downlink file (null without a downlink or when refused).
+/// </summary>
+public sealed record MergeOutcome(
+    double? StepScale,
+    double? MergeLoss,
+    double? GuardLossBefore,
+    double? GuardLossAfter,
+    IReadOnlyList<double> Lambda,
+    byte[]? BaseDelta)
+{
+    public bool Published => StepScale is not null;
+
+    /// <summary>Σ over the deltas of mean λ × clip: how much of the deltas' sum the merge took.</summary>
+    public double LambdaSum => Lambda.Sum();
+
+    /// <summary>Bytes of the downlink file (0 without one).</summary>
+    public long DownlinkBytes => BaseDelta?.LongLength ?? 0;
+}

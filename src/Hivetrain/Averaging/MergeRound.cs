@@ -1,0 +1,171 @@
+using Hivetrain.Artifacts;
+using Hivetrain.Data;
+using Hivetrain.Model;
+using Hivetrain.Training;
+using TorchSharp;
+
+namespace Hivetrain.Averaging;
+
+/// <summary>
+/// One merge round, apart from transport (DESIGN.md, Averaging): each delta clipped to the median norm, λ[delta, tensor]
+/// learned on merge batches with the exact gradient (<see cref="DeltaMerge"/>), θ_base + Σ λ·clip·δ composed, the outer
+/// Nesterov step taken (<see cref="OuterOptimizer"/>), and the result published only at the largest of the full step, ½ or
+/// ¼ of it that beats the base on the guard sample (<see cref="GuardedStep"/>), the downlink encoded at each try
+/// (<see cref="BaseDownlink"/>). It owns what carries from base to base (<see cref="MergeState"/>: the outer momentum and
+/// the downlink residual): a published round leaves the new base's state <see cref="Pending"/> until the caller has made
+/// that base durable and calls <see cref="Commit"/> (or <see cref="Rollback"/> when it could not); a refused round leaves
+/// the state as it was. The averager and the efficacy harness both merge through it.
+/// </summary>
+public sealed class MergeRound : IDisposable
+{
+    private readonly OuterOptimizer _outer;
+    private readonly ErrorFeedback? _downlink;
+    private MergeState _state = MergeState.Empty();
+    private MergeState? _pending;
+
+    public MergeRound(MergeOptions options)
+    {
+        if (options.MergeSteps < 0) throw new ArgumentOutOfRangeException(nameof(options), options.MergeSteps, "merge steps must be non-negative");
+        if (options.GuardBatchRows < 1) throw new ArgumentOutOfRangeException(nameof(options), options.GuardBatchRows, "guard batch rows must be at least 1");
+        Options = options;
+        _outer = new OuterOptimizer(options.OuterLearningRate, options.OuterMomentum);
+        if (options.DownlinkEncoding is { } encoding) _downlink = new ErrorFeedback(DeltaEncoding.Parse(encoding));
+    }
+
+    public MergeOptions Options { get; }
+
+    /// <summary>The downlink's encoding (null: none).</summary>
+    public DeltaEncoding? DownlinkEncoding => _downlink?.Encoding;
+
+    /// <summary>Whether rounds carry state from base to base (an outer momentum or a downlink residual).</summary>
+    public bool HasState => !_outer.IsPlain || _downlink is not null;
+
+    /// <summary>The state of the current base (owned by this round).</summary>
+    public MergeState State => _state;
+
+    /// <summary>The state of the base the last round published, until <see cref="Commit"/> or <see cref="Rollback"/>; else null.</summary>
+    public MergeState? Pending => _pending;
+
+    /// <summary>
+    /// Merges <paramref name="inputs"/> into <paramref name="model"/>, which holds the base on entry. Published: the model
+    /// holds the new base (with a downlink, exactly parent + decoded base delta) and <see cref="Pending"/> its state.
+    /// Refused: the model is back at the base, bit for bit, and the state is as it was.
+    /// </summary>
+    public MergeOutcome Run(Gpt model, MergeInputs inputs, CancellationToken ct = default)
+    {
+        if (_pending is not null) throw new InvalidOperationException("the last published round was neither committed nor rolled back");
+        var deltas = inputs.Deltas;
+        if (deltas.Count == 0) throw new ArgumentException("a merge round needs at least one delta", nameof(inputs));
+        if (inputs.InitialLambda is { } initial && initial.Count != deltas.Count)
+            throw new ArgumentException($"{deltas.Count} deltas but {initial.Count} initial λ values", nameof(inputs));
+
+        using var baseParameters = ParameterSnapshot.Of(model.NamedParameters);
+        var clip = Options.ClipToMedian ? DeltaMerge.MedianNormClip(deltas.Select(DeltaMath.Norm).ToList()) : deltas.Select(_ => 1.0).ToArray();
+        var lambda = new MergeCoefficients(inputs.InitialLambda ?? deltas.Select(_ => 1.0 / deltas.Count).ToList(), model.ParameterNames.Count,
+            Options.MergeLearningRate);
+        var merge = new DeltaMerge(model, baseParameters, deltas, clip);
+        // Each λ step and each guard batch first checks for cancellation: a role stops within one of them.
+        double? mergeLoss = Options.MergeSteps > 0
+            ? merge.Learn(lambda, Options.MergeSteps, step =>
+            {
+                ct.ThrowIfCancellationRequested();
+                return inputs.MergeBatch(step);
+            })
+            : null;
+        merge.Compose(lambda);
+        var lambdaMeans = clip.Select((c, i) => lambda.MeanOf(i) * c).ToArray();
+
+        var momentum = _outer.Apply(model.NamedParameters, baseParameters, _state.Momentum);
+        try
+        {
+            byte[]? baseDelta = null;
+            var guard = Guard(model, baseParameters, inputs.GuardSample, () => baseDelta = Downlink(model, baseParameters, inputs.DownlinkProvenance), ct);
+            double? before = inputs.GuardSample is null ? null : guard.Before, after = inputs.GuardSample is null ? null : guard.After;
+            if (guard.Scale is null)
+            {
+                Dispose(momentum);
+                return new MergeOutcome(null, mergeLoss, before, after, lambdaMeans, null);
+            }
+            _pending = new MergeState(momentum, _downlink is null ? null : Copy(_downlink.Residual));
+            return new MergeOutcome(guard.Scale, mergeLoss, before, after, lambdaMeans, baseDelta);
+        }
+        catch
+        {
+            Dispose(momentum);
+            throw;
+        }
+    }
+
+    /// <summary>The published base is durable: its state (<see cref="Pending"/>) becomes the state.</summary>
+    public void Commit()
+    {
+        var pending = _pending ?? throw new InvalidOperationException("nothing to commit: no published round is pending");
+        _state.Dispose();
+        _state = pending;
+        _pending = null;
+    }
+
+    /// <summary>The published base did not become the base (its commit failed): its state is dropped. Does nothing when none is pending.</summary>
+    public void Rollback()
+    {
+        _pending?.Dispose();
+        _pending = null;
+    }
+
+    /// <summary>Makes <paramref name="state"/> (which this round now owns) the state of the current base, e.g. one read back after a restart.</summary>
+    public void Restore(MergeState state)
+    {
+        if (_pending is not null) throw new InvalidOperationException("a published round is pending: commit or roll it back first");
+        if (ReferenceEquals(state, _state)) return;
+        _state.Dispose();
+        _state = state;
+    }
+
+    /// <summary>
+    /// The guard: the merged model in <paramref name="model"/>, after <paramref name="publishAs"/> (the downlink), is kept at
+    /// the full step or ½ or ¼ of it, whichever first beats the base on the sample <paramref name="guardSample"/> draws;
+    /// without one, the full step is kept unjudged.
+    /// </summary>
+    private GuardedStep.Outcome Guard(Gpt model, ParameterSnapshot baseParameters, Func<TokenWindows>? guardSample, Action publishAs, CancellationToken ct)
+    {
+        if (guardSample is null)
+        {
+            publishAs();
+            return new GuardedStep.Outcome(1.0, double.NaN, double.NaN);
+        }
+        ct.ThrowIfCancellationRequested();
+        var sample = guardSample();
+        return GuardedStep.Search(model.NamedParameters, baseParameters, () => Evaluator.Evaluate(model,
+            TokenWindowBatches.Split(sample, Options.GuardBatchRows).Select(batch =>
+            {
+                ct.ThrowIfCancellationRequested();
+                return batch;
+            })).MeanLoss, publishAs);
+    }
+
+    /// <summary>
+    /// With a downlink: encodes θ − base plus the residual of the current base (every try starts from it) and leaves θ at
+    /// base + decoded, as participants build it from the file; returns the file's bytes.
+    /// </summary>
+    private byte[]? Downlink(Gpt model, ParameterSnapshot baseParameters, Func<DeltaProvenance> provenance)
+    {
+        if (_downlink is null) return null;
+        _downlink.Restore(_state.Residual);
+        return BaseDownlink.Encode(_downlink, model.NamedParameters, baseParameters, provenance());
+    }
+
+    private static Dictionary<string, torch.Tensor> Copy(IReadOnlyDictionary<string, torch.Tensor> tensors) =>
+        tensors.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+
+    private static void Dispose(Dictionary<string, torch.Tensor>? tensors)
+    {
+        foreach (var t in tensors?.Values ?? Enumerable.Empty<torch.Tensor>()) t.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Rollback();
+        _state.Dispose();
+        _downlink?.Dispose();
+    }
+}
