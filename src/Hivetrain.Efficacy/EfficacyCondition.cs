@@ -6,6 +6,9 @@ namespace Hivetrain.Efficacy;
 /// One condition of the comparison. For <see cref="EfficacyConditionKind.Network"/>: the delta <see cref="Encoding"/>
 /// (a <see cref="Artifacts.DeltaEncoding.Parse"/> string), whether λ is learned (else uniform 1/K), whether deltas
 /// are clipped to the median norm, the outer step (η, μ), and the chance <see cref="Churn"/> that a miner misses a round.
+/// DiLoCo is the network with uniform weights, no clip and its published outer step; <see cref="EfficacyConditionKind.SparseLoCo"/>
+/// sends <see cref="Encoding"/> from its error buffers. <see cref="Guard"/>: whether a merged step must beat the base on
+/// the guard sample (the averager's <c>GuardedStep</c>) to be published.
 /// </summary>
 public sealed record EfficacyCondition(
     string Id,
@@ -16,7 +19,8 @@ public sealed record EfficacyCondition(
     bool ClipToMedian = true,
     double OuterLearningRate = 1.0,
     double OuterMomentum = 0.0,
-    double Churn = 0)
+    double Churn = 0,
+    bool Guard = true)
 {
     /// <summary>
     /// The network's merge under <paramref name="options"/>: the averager's, with λ learned only when <see cref="LearnLambda"/>,
@@ -27,9 +31,16 @@ public sealed record EfficacyCondition(
         options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows);
 
     /// <summary>Whether its participants exchange anything (bytes are counted).</summary>
-    public bool Communicates => Kind is EfficacyConditionKind.Synchronous or EfficacyConditionKind.PlainAverage or EfficacyConditionKind.Network;
+    public bool Communicates => Kind is EfficacyConditionKind.Synchronous or EfficacyConditionKind.PlainAverage or EfficacyConditionKind.Network
+        or EfficacyConditionKind.SparseLoCo;
 
-    /// <summary>The standard set for <paramref name="options"/>: B1–B4, the network with learned λ, with λ and the outer step, each compressed encoding, and churn.</summary>
+    /// <summary>DiLoCo's published outer step (Douillard et al. 2023): Nesterov with η = 0.7, μ = 0.9.</summary>
+    public const double DiLoCoOuterLearningRate = 0.7, DiLoCoOuterMomentum = 0.9;
+
+    /// <summary>
+    /// The standard set for <paramref name="options"/>: B1–B4, the network with learned λ, with λ and the outer step, each
+    /// compressed encoding, churn, and the field's baselines: DiLoCo (dense) and SparseLoCo, each with the guard off and on.
+    /// </summary>
     public static IReadOnlyList<EfficacyCondition> Standard(EfficacyOptions options)
     {
         double eta = options.OuterLearningRate, mu = options.OuterMomentum;
@@ -48,8 +59,25 @@ public sealed record EfficacyCondition(
         if (options.Churn > 0)
             list.Add(new($"net-outer-{dense}-churn", $"network λ+outer {dense}, churn {options.Churn:0.##}", EfficacyConditionKind.Network, dense,
                 OuterLearningRate: eta, OuterMomentum: mu, Churn: options.Churn));
+        list.AddRange(Baselines(dense));
         return list;
     }
+
+    /// <summary>
+    /// DiLoCo (uniform mean of the K pseudo-gradients in <paramref name="dense"/>, no λ, no clip, outer Nesterov η = 0.7,
+    /// μ = 0.9) and SparseLoCo (templar's density and decay), each without and with the guard.
+    /// </summary>
+    public static IEnumerable<EfficacyCondition> Baselines(string dense) =>
+    [
+        DiLoCo("diloco", $"DiLoCo {dense}", dense, guard: false),
+        DiLoCo("diloco-guard", $"DiLoCo {dense} + guard", dense, guard: true),
+        new("sparseloco", $"SparseLoCo {SparseLoCoCondition.Encoding}", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding, Guard: false),
+        new("sparseloco-guard", $"SparseLoCo {SparseLoCoCondition.Encoding} + guard", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding),
+    ];
+
+    private static EfficacyCondition DiLoCo(string id, string label, string dense, bool guard) =>
+        new(id, label, EfficacyConditionKind.Network, dense, LearnLambda: false, ClipToMedian: false,
+            OuterLearningRate: DiLoCoOuterLearningRate, OuterMomentum: DiLoCoOuterMomentum, Guard: guard);
 
     /// <summary>
     /// The conditions of <paramref name="all"/> named in <paramref name="ids"/>, in the standard order; throws

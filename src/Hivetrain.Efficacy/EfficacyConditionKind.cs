@@ -13,4 +13,6 @@ public enum EfficacyConditionKind
     PlainAverage,
     /// <summary>The network: encoded deltas, median-norm clip, λ per miner and tensor, optional outer Nesterov step.</summary>
     Network,
+    /// <summary>SparseLoCo as templar runs it: per-miner decaying error buffer, top-k + 2-bit, per-entry mean over senders, outer SGD at lr 1, miners reset to each base.</summary>
+    SparseLoCo,
 }

@@ -103,6 +103,11 @@ public static class EfficacyRun
     {
         if (condition.Kind is EfficacyConditionKind.Alone or EfficacyConditionKind.Synchronous or EfficacyConditionKind.Centralized)
             return SingleModelCondition.Run(setup, condition, initialLoss, observer, ct);
+        if (condition.Kind == EfficacyConditionKind.SparseLoCo)
+        {
+            using var sparse = new SparseLoCoCondition(setup, condition, observer);
+            return sparse.Run(initialLoss, ct);
+        }
         using var run = new MinerRoundsCondition(setup, condition, observer);
         return run.Run(initialLoss, ct);
     }

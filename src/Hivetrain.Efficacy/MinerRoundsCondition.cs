@@ -148,11 +148,11 @@ internal sealed class MinerRoundsCondition : IDisposable
         }
     }
 
-    /// <summary>The averager's guard sample for <paramref name="round"/>, drawn from the guard split; null with <c>--guard_rows 0</c> (no guard).</summary>
+    /// <summary>The averager's guard sample for <paramref name="round"/>, drawn from the guard split; null with <c>--guard_rows 0</c> or a condition without the guard.</summary>
     private Func<TokenWindows>? GuardSample(int round)
     {
         int rows = _setup.Options.GuardRows;
-        return rows == 0 ? null
+        return rows == 0 || !_condition.Guard ? null
             : () => EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
     }
 

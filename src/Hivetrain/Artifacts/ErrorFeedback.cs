@@ -6,21 +6,31 @@ namespace Hivetrain.Artifacts;
 /// Error feedback for a lossy <see cref="DeltaEncoding"/>: each delta sent is compress(δ + e), and what compression
 /// dropped is kept, e ← (δ + e) − decode(compress(δ + e)), to be sent later. Over any number of rounds
 /// Σ sent + e = Σ δ, so nothing is lost. <see cref="Restore"/> puts back a residual kept elsewhere (the averager's merge
-/// round keeps the one of each base, saved with its state, and starts every try from it).
+/// round keeps the one of each base, saved with its state, and starts every try from it). With a <see cref="Decay"/>
+/// β &lt; 1 the residual fades before each round, compress(δ + β·e): SparseLoCo's error buffer (β = 0.95), which lets
+/// what was never sent age out instead of arriving rounds late at full weight.
 /// </summary>
 public sealed class ErrorFeedback : IDisposable
 {
     private readonly Dictionary<string, torch.Tensor> _residual = new(StringComparer.Ordinal);
 
-    public ErrorFeedback(DeltaEncoding encoding) => Encoding = encoding;
+    public ErrorFeedback(DeltaEncoding encoding, double decay = 1.0)
+    {
+        if (!(decay is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(decay), decay, "error feedback decay must be in [0, 1]");
+        Encoding = encoding;
+        Decay = decay;
+    }
 
     public DeltaEncoding Encoding { get; }
+
+    /// <summary>β: the residual is scaled by it before the next delta is added (1: kept whole).</summary>
+    public double Decay { get; }
 
     /// <summary>What has been dropped and not yet sent (f32 CPU, by parameter name); empty before the first round.</summary>
     public IReadOnlyDictionary<string, torch.Tensor> Residual => _residual;
 
     /// <summary>
-    /// Encodes <paramref name="delta"/> + residual; returns the file's bytes and the decoded delta (new f32 CPU tensors the
+    /// Encodes <paramref name="delta"/> + β·residual; returns the file's bytes and the decoded delta (new f32 CPU tensors the
     /// caller owns: exactly what a reader of the bytes decodes), and keeps the new residual.
     /// </summary>
     public (byte[] Bytes, Dictionary<string, torch.Tensor> Decoded) Compress(IReadOnlyDictionary<string, torch.Tensor> delta, DeltaProvenance provenance)
@@ -30,7 +40,8 @@ public sealed class ErrorFeedback : IDisposable
         var corrected = delta.ToDictionary(p => p.Key, p =>
         {
             var d = p.Value.detach().to(torch.ScalarType.Float32, torch.CPU);
-            return _residual.TryGetValue(p.Key, out var e) && e.shape.SequenceEqual(d.shape) ? d + e : d.clone();
+            if (!_residual.TryGetValue(p.Key, out var e) || !e.shape.SequenceEqual(d.shape)) return d.clone();
+            return Decay == 1.0 ? d + e : d + e * Decay;
         }, StringComparer.Ordinal);
         var bytes = DeltaCodec.ToBytes(corrected, Encoding, provenance);
         Dictionary<string, torch.Tensor> decoded;
