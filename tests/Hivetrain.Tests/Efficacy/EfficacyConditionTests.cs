@@ -245,5 +245,27 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.Contains("200× smaller than f32", goals[3].Goal);
     }
 
+    [Fact]
+    public void The_standard_set_holds_DiLoCo_and_SparseLoCo_each_with_the_guard_off_and_on()
+    {
+        var ids = EfficacyCondition.Standard(Options(miners: 2)).Select(c => c.Id).ToList();
+        Assert.Subset(ids.ToHashSet(), new HashSet<string> { "diloco", "diloco-guard", "sparseloco", "sparseloco-guard" });
+    }
+
+    [Fact]
+    public async Task SparseLoCo_moves_the_base_and_each_miner_downloads_the_rounds_uploads()
+    {
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2));
+        using (corpus) using (initial) using (setup)
+        {
+            var records = Run(setup, new EfficacyCondition("sparseloco", "SparseLoCo", EfficacyConditionKind.SparseLoCo, "topk4of64+q2", Guard: false));
+
+            Assert.Equal(3, records.Count);
+            Assert.All(records.Skip(1), r => Assert.Equal(2 * r.BytesUp, r.BytesDown));
+            Assert.All(records.Skip(1), r => Assert.True(r.Published));
+            Assert.NotEqual(InitialLoss(setup), records[^1].Loss);
+        }
+    }
+
     public void Dispose() => _temp.Dispose();
 }
