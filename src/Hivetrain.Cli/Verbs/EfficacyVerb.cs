@@ -49,7 +49,7 @@ internal static class EfficacyVerb
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
-            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn; default: all)")
+            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, sparseloco, sparseloco-guard; default: all)")
             .Add("parallel", "conditions run side by side (0 = one per core, at most the number of conditions)", 0)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
