@@ -72,5 +72,13 @@ public sealed class EfficacySetup : IDisposable
     /// <summary>Windows per forward pass when the harness evaluates a model (the report sample, the averager's guard sample).</summary>
     public const int EvaluationBatchRows = 16;
 
+    /// <summary>
+    /// The averager's guard sample of <paramref name="condition"/> for <paramref name="round"/>, drawn from the guard split;
+    /// null with <c>--guard_rows 0</c> or for a condition without the guard.
+    /// </summary>
+    public TokenWindows? GuardSample(EfficacyCondition condition, int round) =>
+        Options.GuardRows == 0 || !condition.Guard ? null
+            : EvaluationSample.Draw(Guard, EvaluationSample.Seed($"efficacy/{condition.Id}/{round}/guard", 0), Options.GuardRows, Context);
+
     public void Dispose() => Initial.Dispose();
 }

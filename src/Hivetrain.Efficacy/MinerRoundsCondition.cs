@@ -148,13 +148,9 @@ internal sealed class MinerRoundsCondition : IDisposable
         }
     }
 
-    /// <summary>The averager's guard sample for <paramref name="round"/>, drawn from the guard split; null with <c>--guard_rows 0</c> or a condition without the guard.</summary>
-    private Func<TokenWindows>? GuardSample(int round)
-    {
-        int rows = _setup.Options.GuardRows;
-        return rows == 0 || !_condition.Guard ? null
-            : () => EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
-    }
+    /// <summary>The guard sample of <paramref name="round"/>, drawn when the guard starts (as the averager draws it); null without a guard.</summary>
+    private Func<TokenWindows>? GuardSample(int round) =>
+        _setup.Options.GuardRows == 0 || !_condition.Guard ? null : () => _setup.GuardSample(_condition, round)!;
 
     /// <summary><paramref name="delta"/> −= decoded <paramref name="file"/>, in place: what the encoding did not carry.</summary>
     private static void SubtractDecoded(Dictionary<string, torch.Tensor> delta, DeltaFile file)

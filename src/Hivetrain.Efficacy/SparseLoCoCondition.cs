@@ -108,7 +108,7 @@ internal sealed class SparseLoCoCondition : IDisposable
             }
             aggregate = SparseLoCoAggregation.Aggregate(decoded);
             ApplyOuterStep(aggregate);
-            double? scale = GuardSample(round) is { } sample
+            double? scale = _setup.GuardSample(_condition, round) is { } sample
                 ? GuardedStep.Search(_server.NamedParameters, _base, () => EfficacySetup.Evaluate(_server, sample)).Scale
                 : 1.0;
             _base.CopyFrom(_server.NamedParameters);
@@ -130,14 +130,6 @@ internal sealed class SparseLoCoCondition : IDisposable
             using var scope = torch.NewDisposeScope();
             p.copy_(_base[name] + aggregate[name].to(p.dtype, p.device));
         }
-    }
-
-    /// <summary>The guard sample for <paramref name="round"/>, drawn as the network's; null for the guard-off condition or with <c>--guard_rows 0</c>.</summary>
-    private TokenWindows? GuardSample(int round)
-    {
-        int rows = _setup.Options.GuardRows;
-        return rows == 0 || !_condition.Guard ? null
-            : EvaluationSample.Draw(_setup.Guard, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}/guard", 0), rows, _setup.Context);
     }
 
     public void Dispose()

@@ -51,7 +51,7 @@ public sealed class DiLoCoConditionTests
         try
         {
             var mean = deltas[0].ToTensors().ToDictionary(p => p.Key, p => (p.Value + deltas[1].ToTensors()[p.Key]) / 2);
-            var outcome = round.Run(model, new MergeInputs(deltas, _ => throw new InvalidOperationException("no λ steps"), null, MergeFixtures.Provenance));
+            var outcome = round.Run(model, new MergeInputs(deltas, _ => throw new InvalidOperationException("no λ steps"), null, () => MergeFixtures.Provenance));
             Assert.Equal([0.5, 0.5], outcome.Lambda);
             round.Commit();
             return mean;
