@@ -30,7 +30,8 @@ internal static class ChaosReport
             new("the ledger is consistent", run.Ledger.Problems.Count == 0,
                 $"{run.Ledger.Neurons} neurons, {run.Ledger.Commitments} commitments, {run.Ledger.WeightVectors} weight vectors", run.Ledger.Problems),
             new("state files survive the kills", run.State.Problems.Count == 0, $"{run.State.Files} state files read", run.State.Problems),
-            new("the base advanced", run.Rounds.Count >= 1 && ratio >= options.MinProgress,
+            // With --min_progress 0 progress is reported, not judged: how far a loaded machine gets in a short run is timing.
+            new("the base advanced", (options.MinProgress == 0 || run.Rounds.Count >= 1) && ratio >= options.MinProgress,
                 $"{run.Rounds.Count} rounds of {expected} expected ({ratio:P0}; goal ≥ {options.MinProgress:P0}), " +
                 (reference is null ? "expected: the phase's length / round length" : "expected: the reference run without kills"), []),
             new("no miner published the same work twice", publications.DoublePublishes.Count == 0 && publications.Unobserved.Count == 0,

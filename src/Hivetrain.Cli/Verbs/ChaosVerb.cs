@@ -19,7 +19,7 @@ internal static class ChaosVerb
         .Add("kill_seconds", "a random role is killed with SIGKILL (and restarted) this often; the hostile participant attacks at the same pace", 10.0)
         .Add("seed", "seed of the kills' draw and of the initial model", 0)
         .Add("reference", "first run the same network without kills, and measure the rounds published against it", false)
-        .Add("min_progress", "least fraction of the expected rounds the chaos run must publish", 0.8)
+        .Add("min_progress", "least fraction of the expected rounds the chaos run must publish (0: progress reported, not judged)", 0.8)
         .Add("miners", "honest miners", 2)
         .Add("validators", "validators", 1)
         .Add("round_seconds", "a round closes this many seconds after its base was published", 30)
