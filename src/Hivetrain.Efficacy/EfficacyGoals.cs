@@ -19,14 +19,14 @@ public static class EfficacyGoals
         string K = info.Miners.ToString(CultureInfo.InvariantCulture);
         if (dense is null) return goals;
         double limit = info.Miners >= 8 ? 0.04 : 0.02;
-        goals.Add(new($"X ≤ +{limit:P0} with dense deltas (K={K}, λ+outer)", Spread(dense.X, Percent), dense.X?.Mean <= limit));
-        goals.Add(new("η ≥ 0.8 (λ+outer, dense)", Spread(dense.Eta, Fixed), dense.Eta?.Mean >= 0.8));
+        goals.Add(new($"X ≤ +{limit:P0} with dense deltas (K={K}, λ+outer)", EfficacyFormat.Spread(dense.X, EfficacyFormat.Percent), dense.X?.Mean <= limit));
+        goals.Add(new("η ≥ 0.8 (λ+outer, dense)", EfficacyFormat.Spread(dense.Eta, EfficacyFormat.Fixed), dense.Eta?.Mean >= 0.8));
         if (lambdaOnly is not null && best != dense)
-            goals.Add(new("(learned λ without the outer step)", $"X {Spread(lambdaOnly.X, Percent)}, η {Spread(lambdaOnly.Eta, Fixed)}", null));
+            goals.Add(new("(learned λ without the outer step)", $"X {EfficacyFormat.Spread(lambdaOnly.X, EfficacyFormat.Percent)}, η {EfficacyFormat.Spread(lambdaOnly.Eta, EfficacyFormat.Fixed)}", null));
         if (b4 is not null)
         {
             double gain = 1 - dense.Loss.Mean / b4.Loss.Mean;
-            var noise = dense.Loss.InsideNoiseOf(b4);
+            var noise = dense.Loss.InsideNoiseOf(b4.Loss);
             goals.Add(new("learned λ + outer step beats B4 by ≥ 2% loss",
                 $"{gain:+0.00%;-0.00%} ({dense.Loss.Mean:F4} vs {b4.Loss.Mean:F4}){Verdict(noise)}", noise == true ? null : gain >= 0.02));
         }
@@ -38,7 +38,7 @@ public static class EfficacyGoals
             double tier = ratio >= 150 ? 0.01 : ratio >= 32 ? 0.005 : 0.001;
             goals.Add(new($"compression {c.Encoding}: {ratio:F0}× smaller than f32, within {tier:P1} of dense",
                 $"{cost:+0.00%;-0.00%}{Verdict(c.Loss.InsideNoiseOf(dense.Loss))}", cost <= tier));
-            goals.Add(new($"compression {c.Encoding}: η > 0.5", Spread(c.Eta, Fixed), c.Eta?.Mean > 0.5));
+            goals.Add(new($"compression {c.Encoding}: η > 0.5", EfficacyFormat.Spread(c.Eta, EfficacyFormat.Fixed), c.Eta?.Mean > 0.5));
         }
         var churn = conditions.FirstOrDefault(s => s.Condition.EndsWith("-churn", StringComparison.Ordinal));
         if (churn is not null)
@@ -60,15 +60,4 @@ public static class EfficacyGoals
         false => "",
         null => " (one seed: noise unknown)",
     };
-
-    /// <summary>"mean ± sd" (just the mean from one seed).</summary>
-    internal static string Spread(SeedSpread? spread, Func<double, string> format) => spread switch
-    {
-        null => "—",
-        { StandardDeviation: { } sd } => $"{format(spread.Mean)} ± {format(sd).TrimStart('+')}",
-        _ => format(spread.Mean),
-    };
-
-    internal static string Percent(double x) => x.ToString("+0.00%;-0.00%", CultureInfo.InvariantCulture);
-    internal static string Fixed(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
 }

@@ -33,13 +33,16 @@ public static class EfficacyResults
     }
 
     /// <summary>
-    /// η = (L_ref − L) / (L_ref − L_B3), L_ref = max(L_B1, L_0): the share of centralized training's gain over the
-    /// better of one miner alone and not training at all. Null without B1 or B3, or when B3 gained nothing over L_ref.
+    /// η = (L_ref − L) / (L_ref − L_B3), L_ref = min(L_B1, L_0): the share of centralized training's gain over the
+    /// better of one miner alone and not training at all, so that a lone miner ending above the initial loss (it overfits
+    /// its shard on a mixed report split) does not count its own loss of ground as the others' gain. (Issue 19 writes
+    /// max(L_B1, L_0), but its own figures, 0.69 inflated against 0.54 from the initial loss, are this definition's: the
+    /// reference is the lower loss, the better baseline.) Null without B1 or B3, or when B3 gained nothing over L_ref.
     /// </summary>
     public static double? Eta(double loss, double? alone, double? centralized, double initialLoss)
     {
         if (alone is not { } l1 || centralized is not { } l3) return null;
-        double reference = Math.Max(l1, initialLoss);
+        double reference = Math.Min(l1, initialLoss);
         return reference - l3 > 0 ? (reference - loss) / (reference - l3) : null;
     }
 

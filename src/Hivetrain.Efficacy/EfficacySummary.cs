@@ -2,7 +2,7 @@ namespace Hivetrain.Efficacy;
 
 /// <summary>
 /// A condition's result from one seed (<c>"type": "summary"</c> in <c>efficacy.jsonl</c>): final loss on the report
-/// split, X = L / L_B2 − 1, η = (L_ref − L) / (L_ref − L_B3) with L_ref = max(L_B1, L_0), bytes per miner per round
+/// split, X = L / L_B2 − 1, η = (L_ref − L) / (L_ref − L_B3) with L_ref = min(L_B1, L_0), bytes per miner per round
 /// each way, the traffic ratios to synchronous data-parallel: Y_total = 8·P·H / (up + down), Y_up = 4·P·H / up, and
 /// <see cref="HeldOutWindows"/>: windows of the merge and guard splits the condition's merges saw (the network's λ and
 /// guard; 0 for the baselines). <see cref="EfficacyAggregate"/> gathers the seeds.
