@@ -23,7 +23,7 @@ internal static class EfficacyVerb
         ("warm_start_steps", "steps of a shared warm start on the train split before every condition (0 = from scratch)", "100", "20"),
         ("merge_steps", "λ optimization steps per round (the averager's)", "8", "3"),
         ("report_rows", "windows in the report sample", "64", "16"),
-        ("seeds", "runs of every condition, seeds --seed + 0 … N − 1 (data order and miners' streams; the same warm start); the table gives mean ± sd", "1", "2"),
+        ("seeds", "runs of every condition, seeds --seed + 0 … N − 1 (data order and miners' streams; the same warm start); the table gives mean ± sd", "1", "1"),
         ("churn", "chance that a miner's delta misses a round; it keeps training and sends the work later (0 = no churn condition)", "0.5", "0.5"),
     ];
 

@@ -54,7 +54,8 @@ public sealed class EfficacyVerbTests
         Assert.Equal((10, 5, 64), (quick.InnerSteps, quick.Rounds, quick.Context));
         Assert.Equal((30, 1.0), (full.InnerSteps, quick.Skew));
         Assert.Equal(0, full.Skew);
-        Assert.Equal((2, 1), (quick.Seeds, full.Seeds));
+        Assert.Equal((1, 1), (quick.Seeds, full.Seeds));
+        Assert.Equal(3, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--seeds", "3"])).Seeds);
         Assert.Null(full.LearningRateSweep);
         Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
         await Task.CompletedTask;
