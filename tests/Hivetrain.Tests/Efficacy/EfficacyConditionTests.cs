@@ -129,7 +129,7 @@ public sealed class EfficacyConditionTests : IDisposable
             (new("net", "net", EfficacyConditionKind.Network, "bf16"), Last("net", 3.3, 2 * 100, 2 * 2 * p), 1),
         };
 
-        var summaries = EfficacyResults.Summarize(results, p, Options(2) with { InnerSteps = h }, initialLoss: 3.5);
+        var summaries = EfficacyResults.Summarize(results, p, Options(2) with { InnerSteps = h }, initialLoss: 5.0);
 
         var b2 = summaries[1];
         Assert.Equal(0, b2.X!.Value, 12);
