@@ -27,7 +27,7 @@ internal static class EfficacyConsole
         return report!;
     }
 
-    /// <summary>The comparison as a table, one row per condition.</summary>
+    /// <summary>The comparison as a table, one row per condition (mean ± standard deviation over the seeds), and the goals.</summary>
     public static void WriteTable(EfficacyReport report)
     {
         var info = report.Info;
@@ -35,21 +35,37 @@ internal static class EfficacyConsole
             .AddColumn("condition").AddColumn(new TableColumn("report loss").RightAligned()).AddColumn(new TableColumn("X vs B2").RightAligned())
             .AddColumn(new TableColumn("η").RightAligned()).AddColumn(new TableColumn("up/round").RightAligned())
             .AddColumn(new TableColumn("down/round").RightAligned()).AddColumn(new TableColumn("Y_total").RightAligned())
-            .AddColumn(new TableColumn("Y_up").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
-        foreach (var s in report.Summaries)
-            table.AddRow(Markup.Escape(s.Label), s.FinalLoss.ToString("F4", CultureInfo.InvariantCulture), Percent(s.X), Number(s.Eta, "F2"),
-                Bytes(s.BytesUpPerRound), Bytes(s.BytesDownPerRound), Ratio(s.YTotal), Ratio(s.YUp), s.Seconds.ToString("F0", CultureInfo.InvariantCulture));
-        Terminal.WriteTable($"{info.Model} ({info.Parameters:N0} parameters), K={info.Miners}, H={info.InnerSteps}, R={info.Rounds}, skew {info.Skew:0.##}; initial loss {info.InitialLoss:F4}", table);
-        AnsiConsole.MarkupLine(Markup.Escape($"X = L / L_B2 − 1; η = (L_B1 − L) / (L_B1 − L_B3); Y = synchronous data-parallel's bytes (8·P·H per miner per round; 4·P·H up) over this condition's."));
+            .AddColumn(new TableColumn("Y_up").RightAligned()).AddColumn(new TableColumn("held-out windows").RightAligned())
+            .AddColumn(new TableColumn("seconds").RightAligned());
+        foreach (var s in report.Aggregates)
+            table.AddRow(Markup.Escape(s.Label), EfficacyFormat.Spread(s.Loss, EfficacyFormat.Loss),
+                EfficacyFormat.Spread(s.X, EfficacyFormat.Percent), EfficacyFormat.Spread(s.Eta, EfficacyFormat.Fixed),
+                Bytes(s.BytesUpPerRound), Bytes(s.BytesDownPerRound), Ratio(s.YTotal), Ratio(s.YUp),
+                s.HeldOutWindows.ToString("N0", CultureInfo.InvariantCulture), s.Seconds.ToString("F0", CultureInfo.InvariantCulture));
+        string seeds = info.Seeds > 1 ? $"{info.Seeds} seeds ({info.Seed}–{info.Seed + (ulong)info.Seeds - 1}), mean ± sd" : $"seed {info.Seed}";
+        Terminal.WriteTable($"{info.Model} ({info.Parameters:N0} parameters), K={info.Miners}, H={info.InnerSteps}, R={info.Rounds}, skew {info.Skew:0.##}, " +
+            $"batch {info.BatchRows}; initial loss {info.InitialLoss:F4}; {seeds}", table);
+        AnsiConsole.MarkupLine(Markup.Escape("X = L / L_B2 − 1; η = (L_ref − L) / (L_ref − L_B3), L_ref = min(L_B1, L_0); " +
+            "Y = synchronous data-parallel's bytes (8·P·H per miner per round; 4·P·H up) over this condition's."));
+        AnsiConsole.MarkupLine(Markup.Escape(HeldOutNote(info)));
         var goals = new Table().Border(TableBorder.Rounded).AddColumn("goal").AddColumn(new TableColumn("measured").RightAligned()).AddColumn("met");
-        foreach (var g in EfficacyGoals.Evaluate(report.Info, report.Summaries))
+        foreach (var g in EfficacyGoals.Evaluate(report.Info, report.Aggregates))
             goals.AddRow(Markup.Escape(g.Goal), Markup.Escape(g.Figure), g.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "[grey]n/a[/]" });
-        Terminal.WriteTable("Training efficacy goals", goals);
+        Terminal.WriteTable("Training efficacy goals (means over the seeds)", goals);
         AnsiConsole.MarkupLine(Markup.Escape($"report: {report.LogPath}, {string.Join(", ", report.Plots)} ({report.Seconds:F0} s in all)"));
     }
 
-    private static string Percent(double? x) => x is { } v ? v.ToString("+0.00%;-0.00%", CultureInfo.InvariantCulture) : "—";
-    private static string Number(double? x, string format) => x is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
+    /// <summary>What the held-out splits told whom: the network's λ (merge split) and guard (guard split), and the learning rates' choice.</summary>
+    private static string HeldOutNote(EfficacyRunInfo info)
+    {
+        string rates = info.LearningRateSweep is { } sweep
+            ? $"learning rates chosen by --lr_sweep {string.Join(",", sweep.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))} on the guard split " +
+              $"(the report sample's size, base seed): B2 {info.SynchronousLearningRate:G3}, the miners (B1, B3, B4, network) {info.LearningRate:G3}"
+            : $"learning rates not swept: B2 {info.SynchronousLearningRate:G3}, the miners {info.LearningRate:G3}";
+        return "held-out windows: of the merge split (λ's fit) and the guard split (the guard) that a condition's merges evaluated; " +
+            $"the baselines see none. {rates}.";
+    }
+
     private static string Ratio(double? x) => x is { } v ? v.ToString(v >= 100 ? "N0" : "F1", CultureInfo.InvariantCulture) + "×" : "—";
 
     private static string Bytes(double? x) => x switch

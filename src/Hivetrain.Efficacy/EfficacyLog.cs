@@ -4,7 +4,10 @@ using System.Text.Json.Serialization;
 
 namespace Hivetrain.Efficacy;
 
-/// <summary>Writes and reads <c>efficacy.jsonl</c>: one run line, one line per condition per round, one summary per condition.</summary>
+/// <summary>
+/// Writes and reads <c>efficacy.jsonl</c>: the learning-rate sweep's trials (if any), one run line, one line per
+/// condition per seed per round, one summary per condition per seed, one aggregate per condition over the seeds.
+/// </summary>
 public sealed class EfficacyLog(string path)
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -22,11 +25,18 @@ public sealed class EfficacyLog(string path)
 
     public void Append(EfficacySummary summary) => AppendLine(JsonSerializer.Serialize(summary, Json));
 
+    public void Append(EfficacyAggregate aggregate) => AppendLine(JsonSerializer.Serialize(aggregate, Json));
+
+    public void Append(LearningRateTrial trial) => AppendLine(JsonSerializer.Serialize(trial, Json));
+
     /// <summary>The round records of the file, in order.</summary>
     public static IReadOnlyList<EfficacyRoundRecord> ReadRounds(string path) => Read<EfficacyRoundRecord>(path, "round");
 
-    /// <summary>The summaries of the file, in order.</summary>
+    /// <summary>The summaries of the file (every seed's), in order.</summary>
     public static IReadOnlyList<EfficacySummary> ReadSummaries(string path) => Read<EfficacySummary>(path, "summary");
+
+    /// <summary>The aggregates over the seeds of the file, in order.</summary>
+    public static IReadOnlyList<EfficacyAggregate> ReadAggregates(string path) => Read<EfficacyAggregate>(path, "aggregate");
 
     private static List<T> Read<T>(string path, string type)
     {

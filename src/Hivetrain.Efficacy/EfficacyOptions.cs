@@ -6,7 +6,10 @@ namespace Hivetrain.Efficacy;
 /// One efficacy comparison: K miners (<see cref="Miners"/>) training <see cref="InnerSteps"/> steps per round for
 /// <see cref="Rounds"/> rounds on their shards (non-iid by <see cref="Skew"/>), against one miner alone, synchronous
 /// data-parallel and centralized training with the same token budget per miner, from one seed and one initial model;
-/// <see cref="Parallel"/> conditions run side by side.
+/// <see cref="Parallel"/> conditions run side by side. Every condition runs <see cref="Seeds"/> times (seeds
+/// <see cref="Seed"/> + i: the data order and the miners' streams change, the warm start and the report sample do not).
+/// <see cref="LearningRateSweep"/> chooses B2's learning rate (<see cref="SynchronousLearningRate"/>) and the miners'
+/// (<see cref="LearningRate"/>) apart, each by its loss on a sample of the guard split.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -36,8 +39,14 @@ public sealed record EfficacyOptions(
     ulong Seed = 0,
     int Parallel = 1,
     string Device = "cpu",
-    string? CacheDirectory = null)
+    string? CacheDirectory = null,
+    int Seeds = 1,
+    IReadOnlyList<double>? LearningRateSweep = null,
+    double? SynchronousLearningRate = null)
 {
+    /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
+    public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
+
     /// <summary>The compressed encodings compared (besides <see cref="DenseEncoding"/>).</summary>
     public IReadOnlyList<string> CompressedEncodings => Encodings ?? [];
 
@@ -64,6 +73,11 @@ public sealed record EfficacyOptions(
         Require(OuterLearningRate > 0 && double.IsFinite(OuterLearningRate), $"--outer_lr must be positive (got {OuterLearningRate})");
         Require(OuterMomentum is >= 0 and < 1, $"--outer_momentum must be in [0, 1) (got {OuterMomentum})");
         Require(Parallel >= 1, $"--parallel must be at least 1 (got {Parallel})");
+        Require(Seeds >= 1, $"--seeds must be at least 1 (got {Seeds})");
+        Require(SynchronousLearningRate is null || SynchronousLearningRate > 0 && double.IsFinite(SynchronousLearningRate.Value),
+            $"B2's learning rate must be positive (got {SynchronousLearningRate})");
+        Require(LearningRateSweep is null || LearningRateSweep.Count >= 1 && LearningRateSweep.All(lr => lr > 0 && double.IsFinite(lr)),
+            $"--lr_sweep takes positive learning rates (got {string.Join(",", LearningRateSweep ?? [])})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {

@@ -2,7 +2,11 @@ using ScottPlot;
 
 namespace Hivetrain.Efficacy;
 
-/// <summary>The comparison as PNG plots: report loss against training tokens for every condition, and against bytes moved per miner.</summary>
+/// <summary>
+/// The comparison as PNG plots: report loss against training tokens for every condition, and against bytes moved per
+/// miner for every condition that communicates (the headline figure). With several seeds each curve is the mean over
+/// the seeds, in a band of ± one standard deviation.
+/// </summary>
 public static class EfficacyPlots
 {
     /// <summary>Writes <c>loss-vs-tokens.png</c> and <c>loss-vs-bytes.png</c> into <paramref name="folder"/>; returns their paths.</summary>
@@ -14,18 +18,26 @@ public static class EfficacyPlots
             LossAgainstBytes(rounds, conditions, Path.Combine(folder, "loss-vs-bytes.png"))];
     }
 
+    /// <summary>One point of a condition's curve: the round's mean x and loss over the seeds, and the loss's spread.</summary>
+    internal sealed record CurvePoint(int Round, double X, SeedSpread Loss);
+
+    /// <summary>
+    /// <paramref name="condition"/>'s curve: per round (those <paramref name="include"/> keeps), x (<paramref name="x"/>,
+    /// e.g. tokens or bytes) and loss averaged over the seeds that reached it.
+    /// </summary>
+    internal static IReadOnlyList<CurvePoint> Curve(IReadOnlyList<EfficacyRoundRecord> rounds, string condition,
+        Func<EfficacyRoundRecord, double> x, Func<EfficacyRoundRecord, bool>? include = null) =>
+        rounds.Where(r => r.Condition == condition && (include?.Invoke(r) ?? true))
+            .GroupBy(r => r.Round).OrderBy(g => g.Key)
+            .Select(g => new CurvePoint(g.Key, g.Average(x), SeedSpread.Of(g.Select(r => r.Loss).ToList())))
+            .ToList();
+
     private static string LossAgainstTokens(IReadOnlyList<EfficacyRoundRecord> rounds, IReadOnlyList<EfficacyCondition> conditions, string path)
     {
         var plot = new Plot();
         foreach (var condition in conditions)
-        {
-            var points = rounds.Where(r => r.Condition == condition.Id).ToList();
-            if (points.Count == 0) continue;
-            var line = plot.Add.Scatter(points.Select(r => r.Tokens / 1e6).ToArray(), points.Select(r => r.Loss).ToArray(), ColorOf(condition, conditions));
-            line.LegendText = condition.Label;
-            if (condition.Kind != EfficacyConditionKind.Network) line.LinePattern = LinePattern.Dashed;
-        }
-        plot.Title("Report loss against training tokens (all models together)");
+            AddCurve(plot, Curve(rounds, condition.Id, r => r.Tokens / 1e6), condition, conditions);
+        plot.Title(Title("Report loss against training tokens (all models together)", rounds));
         plot.XLabel("training tokens (millions)");
         plot.YLabel("loss (report split)");
         return Save(plot, path);
@@ -35,17 +47,35 @@ public static class EfficacyPlots
     {
         var plot = new Plot();
         foreach (var condition in conditions.Where(c => c.Communicates))
-        {
-            var points = rounds.Where(r => r.Condition == condition.Id && r.Round > 0 && r.BytesUp + r.BytesDown > 0).ToList();
-            if (points.Count == 0) continue;
-            var line = plot.Add.Scatter(points.Select(r => Math.Log10(r.BytesUp + r.BytesDown)).ToArray(), points.Select(r => r.Loss).ToArray(), ColorOf(condition, conditions));
-            line.LegendText = condition.Label;
-            if (condition.Kind != EfficacyConditionKind.Network) line.LinePattern = LinePattern.Dashed;
-        }
-        plot.Title("Report loss against bytes moved per miner (up + down, cumulative)");
+            AddCurve(plot, Curve(rounds, condition.Id, r => Math.Log10(r.BytesUp + r.BytesDown), r => r.Round > 0 && r.BytesUp + r.BytesDown > 0), condition, conditions);
+        plot.Title(Title("Report loss against bytes moved per miner (up + down, cumulative)", rounds));
         plot.XLabel("log10 bytes per miner");
         plot.YLabel("loss (report split)");
         return Save(plot, path);
+    }
+
+    /// <summary>The mean curve, and under it the band of ± one standard deviation when there are several seeds.</summary>
+    private static void AddCurve(Plot plot, IReadOnlyList<CurvePoint> points, EfficacyCondition condition, IReadOnlyList<EfficacyCondition> conditions)
+    {
+        if (points.Count == 0) return;
+        var color = ColorOf(condition, conditions);
+        var xs = points.Select(p => p.X).ToArray();
+        if (points.All(p => p.Loss.StandardDeviation is not null))
+        {
+            var band = plot.Add.FillY(xs, points.Select(p => p.Loss.Mean - p.Loss.StandardDeviation!.Value).ToArray(),
+                points.Select(p => p.Loss.Mean + p.Loss.StandardDeviation!.Value).ToArray());
+            band.FillColor = color.WithAlpha(0.2);
+            band.LineWidth = 0;
+        }
+        var line = plot.Add.Scatter(xs, points.Select(p => p.Loss.Mean).ToArray(), color);
+        line.LegendText = condition.Label;
+        if (condition.Kind != EfficacyConditionKind.Network) line.LinePattern = LinePattern.Dashed;
+    }
+
+    private static string Title(string what, IReadOnlyList<EfficacyRoundRecord> rounds)
+    {
+        int seeds = rounds.Select(r => r.Seed).Distinct().Count();
+        return seeds > 1 ? $"{what}; mean of {seeds} seeds ± 1 sd" : what;
     }
 
     /// <summary>A condition's colour by its place among all conditions, so that it is the same in both plots.</summary>

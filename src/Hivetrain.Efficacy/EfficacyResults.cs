@@ -4,15 +4,17 @@ namespace Hivetrain.Efficacy;
 public static class EfficacyResults
 {
     /// <summary>
-    /// One summary per condition, in the order given. <paramref name="parameters"/> is P and
-    /// <paramref name="innerSteps"/> H: synchronous data-parallel moves 8·P·H bytes per miner per round (4·P·H each way).
+    /// One summary per condition of one seed's run, in the order given. <paramref name="parameters"/> is P: synchronous
+    /// data-parallel moves 8·P·H bytes per miner per round (4·P·H each way). <paramref name="initialLoss"/> is L_0:
+    /// η is measured from max(L_B1, L_0), so a lone miner that ends above the initial loss (it overfits its shard on a
+    /// mixed report split) does not count its own loss of ground as the others' gain.
     /// </summary>
     public static IReadOnlyList<EfficacySummary> Summarize(IReadOnlyList<(EfficacyCondition Condition, IReadOnlyList<EfficacyRoundRecord> Rounds, double Seconds)> results,
-        long parameters, int innerSteps)
+        long parameters, EfficacyOptions options, double initialLoss, ulong seed = 0)
     {
         double? Final(string id) => results.FirstOrDefault(r => r.Condition.Id == id) is { Rounds.Count: > 0 } r ? r.Rounds[^1].Loss : null;
-        double? b1 = Final("B1"), b2 = Final("B2"), b3 = Final("B3");
-        double sync = 8.0 * parameters * innerSteps;
+        double? b2 = Final("B2");
+        double sync = 8.0 * parameters * options.InnerSteps;
         return results.Select(r =>
         {
             var last = r.Rounds[^1];
@@ -22,11 +24,36 @@ public static class EfficacyResults
             double? down = r.Condition.Communicates ? (double)last.BytesDown / exchanges : null;
             return new EfficacySummary(r.Condition.Id, r.Condition.Label, r.Condition.Kind.ToString(), r.Condition.Encoding, loss,
                 X: b2 is > 0 ? loss / b2.Value - 1 : null,
-                Eta: b1 is { } l1 && b3 is { } l3 && l1 - l3 > 0 ? (l1 - loss) / (l1 - l3) : null,
+                Eta: Eta(loss, Final("B1"), Final("B3"), initialLoss),
                 BytesUpPerRound: up, BytesDownPerRound: down,
                 YTotal: up + down is > 0 ? sync / (up + down) : null,
                 YUp: up is > 0 ? sync / 2 / up : null,
-                Tokens: last.Tokens, Seconds: r.Seconds);
+                Tokens: last.Tokens, Seconds: r.Seconds, Seed: seed, HeldOutWindows: HeldOutWindows(r.Condition, options));
         }).ToList();
+    }
+
+    /// <summary>
+    /// η = (L_ref − L) / (L_ref − L_B3), L_ref = min(L_B1, L_0): the share of centralized training's gain over the
+    /// better of one miner alone and not training at all, so that a lone miner ending above the initial loss (it overfits
+    /// its shard on a mixed report split) does not count its own loss of ground as the others' gain. (Issue 19 writes
+    /// max(L_B1, L_0), but its own figures, 0.69 inflated against 0.54 from the initial loss, are this definition's: the
+    /// reference is the lower loss, the better baseline.) Null without B1 or B3, or when B3 gained nothing over L_ref.
+    /// </summary>
+    public static double? Eta(double loss, double? alone, double? centralized, double initialLoss)
+    {
+        if (alone is not { } l1 || centralized is not { } l3) return null;
+        double reference = Math.Min(l1, initialLoss);
+        return reference - l3 > 0 ? (reference - loss) / (reference - l3) : null;
+    }
+
+    /// <summary>
+    /// Windows of the held-out merge and guard splits that <paramref name="condition"/>'s merges evaluated over the run:
+    /// per round, λ's optimization steps × <c>--merge_rows</c> plus the guard sample. Baselines merge nothing and see none.
+    /// </summary>
+    public static long HeldOutWindows(EfficacyCondition condition, EfficacyOptions options)
+    {
+        if (condition.Kind != EfficacyConditionKind.Network) return 0;
+        var merge = condition.MergeOptions(options);
+        return (long)options.Rounds * ((long)merge.MergeSteps * options.MergeRows + options.GuardRows);
     }
 }

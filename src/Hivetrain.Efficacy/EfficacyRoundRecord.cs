@@ -5,7 +5,7 @@ namespace Hivetrain.Efficacy;
 /// (round 0 is the initial model). <see cref="Tokens"/> counts training tokens over all its models;
 /// <see cref="BytesUp"/> and <see cref="BytesDown"/> are cumulative bytes per miner. <see cref="Published"/> (the
 /// network only): whether the merged model beat the base on the guard sample and became the new base, at
-/// <see cref="StepScale"/> (1, ½ or ¼) of the merged step.
+/// <see cref="StepScale"/> (1, ½ or ¼) of the merged step. <see cref="Seed"/>: the repetition's seed.
 /// </summary>
 public sealed record EfficacyRoundRecord(
     string Condition,
@@ -20,7 +20,8 @@ public sealed record EfficacyRoundRecord(
     double? MergeLoss,
     double ElapsedSeconds,
     bool? Published = null,
-    double? StepScale = null)
+    double? StepScale = null,
+    ulong Seed = 0)
 {
     public string Type => "round";
 }

@@ -19,7 +19,7 @@ public static class EfficacyRun
     /// <summary>Units of training work (micro-batches) the run will do, for one progress bar over all of it.</summary>
     public static long TotalUnits(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions)
     {
-        return options.WarmStartSteps + conditions.Sum(c => Units(options, c));
+        return options.WarmStartSteps + LearningRateSweep.Units(options) + options.Seeds * conditions.Sum(c => Units(options, c));
     }
 
     public static EfficacyReport Run(EfficacyOptions options, TokenCorpus corpus, IReadOnlyList<EfficacyCondition> conditions,
@@ -33,57 +33,86 @@ public static class EfficacyRun
         Directory.CreateDirectory(folder);
         var clock = Stopwatch.StartNew();
         var device = TorchRuntime.Device(options.Device);
+        var log = new EfficacyLog(Path.Combine(folder, LogFile));
 
         using var initial = InitialModel(options, corpus, device, folder, observer, ct);
-        using var setup = new EfficacySetup(options, initial.Config, device, initial, corpus);
-        double initialLoss = setup.Evaluate(initial);
-        var info = new EfficacyRunInfo(options.WarmStartPath is null ? options.Model : options.WarmStartPath, setup.Parameters, setup.Context,
-            corpus.Description, options.Miners, options.InnerSteps, options.Rounds, options.Skew, options.BatchRows,
-            options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList());
-        var log = new EfficacyLog(Path.Combine(folder, LogFile));
-        log.Append(info);
-        observer.Message($"{info.Model}: {setup.Parameters:N0} parameters, context {setup.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
-            $"skew {options.Skew:0.##}; initial report loss {initialLoss:F4}");
-
-        var results = RunConditions(setup, conditions, initialLoss, log, observer, ct);
-        var summaries = EfficacyResults.Summarize(results, setup.Parameters, options.InnerSteps);
-        foreach (var summary in summaries)
-        {
-            log.Append(summary);
-            observer.Finished(summary);
-        }
-        var allRounds = results.SelectMany(r => r.Item2).ToList();
-        var plots = EfficacyPlots.Render(allRounds, conditions, folder);
-        return new EfficacyReport(folder, log.Path, info, allRounds, summaries, plots, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>
-    /// Every condition, <see cref="EfficacyOptions.Parallel"/> at a time (the costliest first, so the last to start
-    /// are short); each is independent of the others, so running them side by side changes no figure. Results come
-    /// back in the order of <paramref name="conditions"/>.
-    /// </summary>
-    private static List<(EfficacyCondition, IReadOnlyList<EfficacyRoundRecord>, double)> RunConditions(EfficacySetup setup,
-        IReadOnlyList<EfficacyCondition> conditions, double initialLoss, EfficacyLog log, IEfficacyObserver observer, CancellationToken ct)
-    {
-        var options = setup.Options;
-        var shared = new SynchronizedEfficacyObserver(observer);
-        var results = new (EfficacyCondition, IReadOnlyList<EfficacyRoundRecord>, double)[conditions.Count];
-        var costliestFirst = Enumerable.Range(0, conditions.Count).OrderByDescending(i => Units(options, conditions[i])).ToList();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallel), CancellationToken = ct };
+        if (options.LearningRateSweep is not null)
+            options = LearningRateSweep.Choose(options, initial, corpus, device, log, observer, ct);
+        var setups = Enumerable.Range(0, options.Seeds)
+            .Select(i => new EfficacySetup(options, initial.Config, device, initial, corpus, seed: options.Seed + (ulong)i)).ToList();
         try
         {
-            // NoBuffering: a worker takes the next condition only when it is free (the default would hand out fixed ranges).
+            var first = setups[0];
+            double initialLoss = first.Evaluate(initial);
+            var info = new EfficacyRunInfo(options.WarmStartPath is null ? options.Model : options.WarmStartPath, first.Parameters, first.Context,
+                corpus.Description, options.Miners, options.InnerSteps, options.Rounds, options.Skew, options.BatchRows,
+                options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList(),
+                options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep);
+            log.Append(info);
+            observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
+                $"skew {options.Skew:0.##}, {options.Seeds} seed(s); initial report loss {initialLoss:F4}");
+
+            var jobs = setups.SelectMany(setup => conditions.Select(condition => new ConditionJob(setup, condition))).ToList();
+            var results = RunJobs(jobs, initialLoss, log, observer, ct);
+            var summaries = new List<EfficacySummary>();
+            foreach (var setup in setups)
+            {
+                var seedResults = results.Where(r => r.Job.Setup == setup).Select(r => (r.Job.Condition, r.Rounds, r.Seconds)).ToList();
+                foreach (var summary in EfficacyResults.Summarize(seedResults, setup.Parameters, options, initialLoss, setup.Seed))
+                {
+                    log.Append(summary);
+                    observer.Finished(summary);
+                    summaries.Add(summary);
+                }
+            }
+            var aggregates = EfficacyAggregate.Of(summaries);
+            foreach (var aggregate in aggregates) log.Append(aggregate);
+            var allRounds = results.SelectMany(r => r.Rounds).ToList();
+            var plots = EfficacyPlots.Render(allRounds, conditions, folder);
+            return new EfficacyReport(folder, log.Path, info, allRounds, summaries, aggregates, plots, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var setup in setups) setup.Dispose();
+        }
+    }
+
+    /// <summary>One condition under one setup (one seed, or one learning rate of the sweep).</summary>
+    internal sealed record ConditionJob(EfficacySetup Setup, EfficacyCondition Condition);
+
+    internal sealed record JobResult(ConditionJob Job, IReadOnlyList<EfficacyRoundRecord> Rounds, double Seconds);
+
+    /// <summary>
+    /// Every job, <see cref="EfficacyOptions.Parallel"/> at a time (the costliest first, so the last to start are
+    /// short); each is independent of the others, so running them side by side changes no figure. Each job's rounds
+    /// carry its setup's seed and go to <paramref name="log"/> (when given) as it ends. Results come back in the order
+    /// of <paramref name="jobs"/>.
+    /// </summary>
+    internal static List<JobResult> RunJobs(IReadOnlyList<ConditionJob> jobs, double initialLoss, EfficacyLog? log, IEfficacyObserver observer, CancellationToken ct)
+    {
+        var shared = new SynchronizedEfficacyObserver(observer);
+        var results = new JobResult[jobs.Count];
+        var costliestFirst = Enumerable.Range(0, jobs.Count).OrderByDescending(i => Units(jobs[i].Setup.Options, jobs[i].Condition)).ToList();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs[0].Setup.Options.Parallel), CancellationToken = ct };
+        bool severalSeeds = jobs.Select(j => j.Setup.Seed).Distinct().Count() > 1;
+        try
+        {
+            // NoBuffering: a worker takes the next job only when it is free (the default would hand out fixed ranges).
             Parallel.ForEach(Partitioner.Create(costliestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, i =>
             {
-                var condition = conditions[i];
+                var (setup, condition) = jobs[i];
                 var started = Stopwatch.StartNew();
-                var rounds = RunCondition(setup, condition, initialLoss, shared, ct);
-                lock (log)
+                var rounds = RunCondition(setup, condition, initialLoss, shared, ct).Select(r => r with { Seed = setup.Seed }).ToList();
+                if (log is not null)
                 {
-                    foreach (var record in rounds) log.Append(record);
+                    lock (log)
+                    {
+                        foreach (var record in rounds) log.Append(record);
+                    }
                 }
-                results[i] = (condition, rounds, started.Elapsed.TotalSeconds);
-                shared.Message($"{condition.Label}: report loss {rounds[^1].Loss:F4} ({started.Elapsed.TotalSeconds:F0} s)");
+                results[i] = new JobResult(jobs[i], rounds, started.Elapsed.TotalSeconds);
+                string seed = severalSeeds ? $" (seed {setup.Seed})" : "";
+                shared.Message($"{condition.Label}{seed}: loss {rounds[^1].Loss:F4} ({started.Elapsed.TotalSeconds:F0} s)");
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
@@ -94,7 +123,7 @@ public static class EfficacyRun
         return results.ToList();
     }
 
-    private static long Units(EfficacyOptions options, EfficacyCondition condition) =>
+    internal static long Units(EfficacyOptions options, EfficacyCondition condition) =>
         (long)options.InnerSteps * options.Rounds * (condition.Kind == EfficacyConditionKind.Alone ? 1 : options.Miners);
 
     /// <summary>One condition's records, round 0 (the initial model) first.</summary>

@@ -1,6 +1,10 @@
 namespace Hivetrain.Efficacy;
 
-/// <summary>The first line of <c>efficacy.jsonl</c> (<c>"type": "run"</c>): what was compared, and the shared initial model's loss.</summary>
+/// <summary>
+/// The first line of <c>efficacy.jsonl</c> (<c>"type": "run"</c>): what was compared, the shared initial model's loss,
+/// the number of seeds (<see cref="Seed"/> + 0 … <see cref="Seeds"/> − 1), and the peak learning rates the conditions
+/// ran at: the miners' (B1, B3, B4, the network) and B2's (either given or chosen by <c>--lr_sweep</c>).
+/// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
     long Parameters,
@@ -15,7 +19,11 @@ public sealed record EfficacyRunInfo(
     string? WarmStartPath,
     double InitialLoss,
     ulong Seed,
-    IReadOnlyList<string> Conditions)
+    IReadOnlyList<string> Conditions,
+    int Seeds = 1,
+    double? LearningRate = null,
+    double? SynchronousLearningRate = null,
+    IReadOnlyList<double>? LearningRateSweep = null)
 {
     public string Type => "run";
 }

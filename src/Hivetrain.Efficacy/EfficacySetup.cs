@@ -8,14 +8,23 @@ namespace Hivetrain.Efficacy;
 /// <summary>
 /// What every condition of one comparison shares: the initial model (a snapshot every model starts from), the miners'
 /// shards (each condition draws them afresh, in the same order), the merge split, the report sample and the schedule.
+/// <see cref="Seed"/> is this repetition's: it orders the shards' windows and seeds the miners' streams; the report
+/// sample is drawn from <see cref="EfficacyOptions.Seed"/> so that every seed is measured on the same windows.
 /// </summary>
 public sealed class EfficacySetup : IDisposable
 {
     private readonly IReadOnlyList<TokenSplit> _shards;
 
-    public EfficacySetup(EfficacyOptions options, GptConfig config, torch.Device device, Gpt initial, TokenCorpus corpus)
+    /// <summary>
+    /// A setup for seed <paramref name="seed"/> (default <see cref="EfficacyOptions.Seed"/>) whose models are evaluated
+    /// on a sample of <paramref name="evaluationSplit"/>: the report split, or the guard split while the learning rate is
+    /// swept (so that no setting is chosen on the report split).
+    /// </summary>
+    public EfficacySetup(EfficacyOptions options, GptConfig config, torch.Device device, Gpt initial, TokenCorpus corpus,
+        ulong? seed = null, SplitName evaluationSplit = SplitName.Report)
     {
         Options = options;
+        Seed = seed ?? options.Seed;
         Config = config;
         Device = device;
         Context = Math.Min(options.Context ?? config.Context, config.Context);
@@ -26,10 +35,12 @@ public sealed class EfficacySetup : IDisposable
         Train = train;
         Merge = corpus.Split(SplitName.Merge);
         Guard = corpus.Split(SplitName.Guard);
-        ReportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.ReportRows, Context);
+        ReportSample = EvaluationSample.Draw(corpus.Split(evaluationSplit), options.Seed ^ 0x5EB0, options.ReportRows, Context);
     }
 
     public EfficacyOptions Options { get; }
+    /// <summary>This repetition's seed: the order of the shards' windows and the miners' streams.</summary>
+    public ulong Seed { get; }
     public GptConfig Config { get; }
     public torch.Device Device { get; }
     /// <summary>Tokens per training window.</summary>
@@ -44,16 +55,19 @@ public sealed class EfficacySetup : IDisposable
     public long Parameters => Config.ParameterCount;
 
     /// <summary>Shard <paramref name="miner"/>'s training windows, in the same order for every condition.</summary>
-    public IWindowSource ShardWindows(int miner) => _shards[miner].Windows(Options.Seed + (ulong)miner + 1);
+    public IWindowSource ShardWindows(int miner) => _shards[miner].Windows(Seed + (ulong)miner + 1);
 
     /// <summary>Every shard's windows in turn (the union of the shards, as one model sees it).</summary>
     public IWindowSource UnionWindows() => new RoundRobinWindowSource(Enumerable.Range(0, Options.Miners).Select(ShardWindows).ToList());
 
-    /// <summary>The schedule for a model that takes <paramref name="totalSteps"/> steps: warmup, then cosine decay to lr/10 at the end.</summary>
-    public TrainerOptions Trainer(int totalSteps, int accumulation = 1, int miner = 0) => new(
-        BatchRows: Options.BatchRows, Accumulation: accumulation, LearningRate: Options.LearningRate,
-        MinLearningRate: Options.LearningRate / 10, WarmupSteps: Math.Min(Options.WarmupSteps, totalSteps),
-        DecaySteps: Math.Max(totalSteps, Math.Min(Options.WarmupSteps, totalSteps)), Context: Context, Seed: (long)Options.Seed + miner);
+    /// <summary>
+    /// The schedule for a model that takes <paramref name="totalSteps"/> steps: warmup, then cosine decay to lr/10 at the
+    /// end, from the miners' learning rate or <paramref name="learningRate"/> (B2's, which is swept apart).
+    /// </summary>
+    public TrainerOptions Trainer(int totalSteps, int accumulation = 1, int miner = 0, double? learningRate = null) => new(
+        BatchRows: Options.BatchRows, Accumulation: accumulation, LearningRate: learningRate ?? Options.LearningRate,
+        MinLearningRate: (learningRate ?? Options.LearningRate) / 10, WarmupSteps: Math.Min(Options.WarmupSteps, totalSteps),
+        DecaySteps: Math.Max(totalSteps, Math.Min(Options.WarmupSteps, totalSteps)), Context: Context, Seed: (long)Seed + miner);
 
     /// <summary>A new model holding the initial parameters.</summary>
     public Gpt NewModel()

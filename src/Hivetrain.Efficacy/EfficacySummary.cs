@@ -1,9 +1,11 @@
 namespace Hivetrain.Efficacy;
 
 /// <summary>
-/// A condition's result (<c>"type": "summary"</c> in <c>efficacy.jsonl</c>): final loss on the report split,
-/// X = L / L_B2 − 1, η = (L_B1 − L) / (L_B1 − L_B3), bytes per miner per round each way, and the traffic ratios to
-/// synchronous data-parallel: Y_total = 8·P·H / (up + down), Y_up = 4·P·H / up.
+/// A condition's result from one seed (<c>"type": "summary"</c> in <c>efficacy.jsonl</c>): final loss on the report
+/// split, X = L / L_B2 − 1, η = (L_ref − L) / (L_ref − L_B3) with L_ref = min(L_B1, L_0), bytes per miner per round
+/// each way, the traffic ratios to synchronous data-parallel: Y_total = 8·P·H / (up + down), Y_up = 4·P·H / up, and
+/// <see cref="HeldOutWindows"/>: windows of the merge and guard splits the condition's merges saw (the network's λ and
+/// guard; 0 for the baselines). <see cref="EfficacyAggregate"/> gathers the seeds.
 /// </summary>
 public sealed record EfficacySummary(
     string Condition,
@@ -18,7 +20,9 @@ public sealed record EfficacySummary(
     double? YTotal,
     double? YUp,
     long Tokens,
-    double Seconds)
+    double Seconds,
+    ulong Seed = 0,
+    long HeldOutWindows = 0)
 {
     public string Type => "summary";
 }

@@ -41,7 +41,7 @@ internal sealed class MinerRoundsCondition : IDisposable
         _server = setup.NewModel();
         _base = ParameterSnapshot.Of(_server.NamedParameters);
         if (condition.Kind == EfficacyConditionKind.Network) _merge = new MergeRound(condition.MergeOptions(o));
-        _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)o.Seed));
+        _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)setup.Seed));
     }
 
     /// <summary>The base model every miner starts each round from (the network's published model).</summary>

@@ -24,7 +24,8 @@ internal static class SingleModelCondition
         };
         var clock = Stopwatch.StartNew();
         using var model = setup.NewModel();
-        using var trainer = new Trainer(model, source, setup.Trainer(stepsPerRound * o.Rounds, accumulation));
+        using var trainer = new Trainer(model, source, setup.Trainer(stepsPerRound * o.Rounds, accumulation,
+            learningRate: condition.Kind == EfficacyConditionKind.Synchronous ? o.LearningRateOfSynchronous : null));
         // Synchronous data-parallel moves every gradient: 4·P bytes up and 4·P down per step, per miner.
         long syncBytes = condition.Kind == EfficacyConditionKind.Synchronous ? 4 * setup.Parameters * h : 0;
         var records = new List<EfficacyRoundRecord> { new(condition.Id, 0, 0, 0, initialLoss, 0, 0, 1, null, null, 0) };

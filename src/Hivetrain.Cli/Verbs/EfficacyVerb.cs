@@ -23,6 +23,7 @@ internal static class EfficacyVerb
         ("warm_start_steps", "steps of a shared warm start on the train split before every condition (0 = from scratch)", "100", "20"),
         ("merge_steps", "λ optimization steps per round (the averager's)", "8", "3"),
         ("report_rows", "windows in the report sample", "64", "16"),
+        ("seeds", "runs of every condition, seeds --seed + 0 … N − 1 (data order and miners' streams; the same warm start); the table gives mean ± sd", "1", "1"),
         ("churn", "chance that a miner's delta misses a round; it keeps training and sends the work later (0 = no churn condition)", "0.5", "0.5"),
     ];
 
@@ -42,6 +43,7 @@ internal static class EfficacyVerb
             .Add("downlink", "encode each new base as a delta in this encoding (default: miners download the whole model in bf16)")
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
+            .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split (default: no sweep, --lr for all)")
             .Add("warmup", "warmup steps of each model's schedule", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
@@ -81,7 +83,7 @@ internal static class EfficacyVerb
         // One libtorch thread per core in all: conditions side by side each get the cores over --parallel (on two busy
         // cores, two threads per step stalled: a step took 3.5 s against 0.4 s with one).
         int parallel = options.Parallel;
-        if (settings.Int("parallel") == 0) parallel = Math.Clamp(Environment.ProcessorCount, 1, conditions.Count);
+        if (settings.Int("parallel") == 0) parallel = Math.Clamp(Environment.ProcessorCount, 1, conditions.Count * options.Seeds);
         options = options with { Parallel = parallel };
         TorchSharp.torch.set_num_threads(threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount / parallel));
         using var corpus = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);
@@ -118,7 +120,8 @@ internal static class EfficacyVerb
             BatchRows: Int("batch_rows"), Context: Int("context"),
             LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
-            Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"));
+            Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"),
+            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? LearningRates(sweep) : null);
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
             throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");
         if (s.Int("parallel") < 0) throw new SettingsException($"--parallel must be 0 (one per core) or more (got {s.Int("parallel")})");
@@ -126,6 +129,11 @@ internal static class EfficacyVerb
         Runs.DeviceFlag.Parse(options.Device);
         return options;
     }
+
+    private static IReadOnlyList<double> LearningRates(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => ParseNumber("lr_sweep", t, v => double.Parse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
 
     private static T ParseNumber<T>(string name, string text, Func<string, T> parse)
     {

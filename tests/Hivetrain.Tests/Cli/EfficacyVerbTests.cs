@@ -31,6 +31,10 @@ public sealed class EfficacyVerbTests
     [InlineData("encoding 'zip'", "--downlink", "zip")]
     [InlineData("--model: 'huge' is not a preset", "--model", "huge")]
     [InlineData("--device 'abacus' is not a device", "--device", "abacus")]
+    [InlineData("--seeds must be at least 1", "--seeds", "0")]
+    [InlineData("--seeds: 'two' is not a valid int32", "--seeds", "two")]
+    [InlineData("--lr_sweep takes positive learning rates", "--lr_sweep", "1e-3,0")]
+    [InlineData("--lr_sweep: 'fast' is not a valid double", "--lr_sweep", "1e-3,fast")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -50,6 +54,10 @@ public sealed class EfficacyVerbTests
         Assert.Equal((10, 5, 64), (quick.InnerSteps, quick.Rounds, quick.Context));
         Assert.Equal((30, 1.0), (full.InnerSteps, quick.Skew));
         Assert.Equal(0, full.Skew);
+        Assert.Equal((1, 1), (quick.Seeds, full.Seeds));
+        Assert.Equal(3, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--seeds", "3"])).Seeds);
+        Assert.Null(full.LearningRateSweep);
+        Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
         await Task.CompletedTask;
     }
 }

@@ -129,7 +129,7 @@ public sealed class EfficacyConditionTests : IDisposable
             (new("net", "net", EfficacyConditionKind.Network, "bf16"), Last("net", 3.3, 2 * 100, 2 * 2 * p), 1),
         };
 
-        var summaries = EfficacyResults.Summarize(results, p, h);
+        var summaries = EfficacyResults.Summarize(results, p, Options(2) with { InnerSteps = h }, initialLoss: 5.0);
 
         var b2 = summaries[1];
         Assert.Equal(0, b2.X!.Value, 12);
@@ -225,24 +225,67 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
-    public void Goals_are_judged_from_the_summaries()
+    public void Eta_is_measured_from_the_initial_loss_when_the_lone_miner_ends_above_it()
+    {
+        // B1 got worse than the initial model (7.4 → 7.9): η counts only the gain below 7.4, not B1's loss of ground.
+        Assert.Equal((7.4 - 6.9) / (7.4 - 6.4), EfficacyResults.Eta(6.9, alone: 7.9, centralized: 6.4, initialLoss: 7.4)!.Value, 12);
+        Assert.Equal((7.0 - 6.9) / (7.0 - 6.4), EfficacyResults.Eta(6.9, alone: 7.0, centralized: 6.4, initialLoss: 7.4)!.Value, 12);
+        Assert.Null(EfficacyResults.Eta(6.9, alone: 6.0, centralized: 7.5, initialLoss: 7.4));
+        Assert.Null(EfficacyResults.Eta(6.9, alone: null, centralized: 6.4, initialLoss: 7.4));
+    }
+
+    [Fact]
+    public void Held_out_windows_count_the_networks_lambda_fit_and_guard_only()
+    {
+        var options = Options(2) with { Rounds = 3, MergeSteps = 4, MergeRows = 8, GuardRows = 32 };
+
+        Assert.Equal(3 * (4 * 8 + 32), EfficacyResults.HeldOutWindows(new("net", "net", EfficacyConditionKind.Network, "bf16"), options));
+        Assert.Equal(3 * 32, EfficacyResults.HeldOutWindows(new("u", "u", EfficacyConditionKind.Network, "bf16", LearnLambda: false), options));
+        Assert.Equal(0, EfficacyResults.HeldOutWindows(new("B4", "B4", EfficacyConditionKind.PlainAverage), options));
+        Assert.Equal(0, EfficacyResults.HeldOutWindows(new("B2", "B2", EfficacyConditionKind.Synchronous), options));
+    }
+
+    private static EfficacyAggregate Aggregate(string id, double[] losses, double? x, double? eta, double? up) =>
+        EfficacyAggregate.Of(losses.Select((loss, seed) =>
+            new EfficacySummary(id, id, id.StartsWith("net") ? "Network" : "PlainAverage", id.StartsWith("net-outer-bf16+") ? "bf16+top0.01" : null,
+                loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0, (ulong)seed)).ToList())[0];
+
+    [Fact]
+    public void Goals_are_judged_from_the_means()
     {
         var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, []);
-        EfficacySummary Summary(string id, double loss, double? x, double? eta, double? up) =>
-            new(id, id, id.StartsWith("net") ? "Network" : "PlainAverage", null, loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0);
-        var summaries = new List<EfficacySummary>
+        var aggregates = new List<EfficacyAggregate>
         {
-            Summary("B4", 3.0, 0.1, 0.5, 4000),
-            Summary("net-lambda-bf16", 2.95, 0.02, 0.7, 2000),
-            Summary("net-outer-bf16", 2.90, 0.005, 0.85, 2000),
-            Summary("net-outer-bf16+top0.01", 2.92, 0.01, 0.8, 20),
-            Summary("net-outer-bf16-churn", 2.99, 0.03, 0.6, 2000),
+            Aggregate("B4", [3.0], 0.1, 0.5, 4000),
+            Aggregate("net-lambda-bf16", [2.95], 0.03, 0.7, 2000),
+            Aggregate("net-outer-bf16", [2.90], 0.015, 0.85, 2000),
+            Aggregate("net-outer-bf16+top0.01", [2.92], 0.01, 0.4, 20),
+            Aggregate("net-outer-bf16-churn", [2.99], 0.03, 0.6, 2000),
         };
 
-        var goals = EfficacyGoals.Evaluate(info, summaries);
+        var goals = EfficacyGoals.Evaluate(info, aggregates);
 
-        Assert.Equal([true, true, true, true, false, null], goals.Select(g => g.Met));
+        Assert.Equal([true, true, true, true, false, false, null], goals.Select(g => g.Met));
         Assert.Contains("200× smaller than f32", goals[3].Goal);
+        Assert.Contains("one seed: noise unknown", goals[2].Figure);
+    }
+
+    [Fact]
+    public void A_gain_inside_the_seeds_spread_is_called_noise_and_left_unresolved()
+    {
+        var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3);
+        // 2.5% better than B4 on average, but the seeds spread by ±0.1: 2·sqrt(0.1²/3 + 0.1²/3) ≈ 0.163 > 0.075.
+        var noisy = new List<EfficacyAggregate> { Aggregate("B4", [2.9, 3.0, 3.1], 0.1, 0.5, 4000), Aggregate("net-outer-bf16", [2.825, 2.925, 3.025], 0.01, 0.9, 2000) };
+        // The same means with a tight spread: resolved.
+        var clear = new List<EfficacyAggregate> { Aggregate("B4", [2.99, 3.0, 3.01], 0.1, 0.5, 4000), Aggregate("net-outer-bf16", [2.915, 2.925, 2.935], 0.01, 0.9, 2000) };
+
+        var beatsNoisy = EfficacyGoals.Evaluate(info, noisy).Single(g => g.Goal.Contains("beats B4"));
+        var beatsClear = EfficacyGoals.Evaluate(info, clear).Single(g => g.Goal.Contains("beats B4"));
+
+        Assert.Null(beatsNoisy.Met);
+        Assert.Contains("inside the noise", beatsNoisy.Figure);
+        Assert.True(beatsClear.Met);
+        Assert.DoesNotContain("noise", beatsClear.Figure);
     }
 
     [Fact]

@@ -74,6 +74,60 @@ public sealed class EfficacyRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_seed_writes_its_lines_and_the_aggregate_gives_mean_and_spread()
+    {
+        var options = Options() with { Encodings = [], Churn = 0 };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "B2", "B3", "net-outer-bf16"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var one = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "one") }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+        var observer = new SilentEfficacyObserver();
+        var two = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "two"), Seeds = 2 }, corpus, conditions,
+            observer, CancellationToken.None);
+
+        Assert.Equal(EfficacyRun.TotalUnits(options with { Seeds = 2 }, conditions), observer.Units);
+        Assert.Equal(2 * conditions.Count, EfficacyLog.ReadSummaries(two.LogPath).Count);
+        Assert.Equal(2 * conditions.Count * (options.Rounds + 1), EfficacyLog.ReadRounds(two.LogPath).Count);
+        // Seed 0 of two is the one-seed run; seed 1 trains on another order, from the same initial model.
+        var first = two.Summaries.Where(s => s.Seed == 0).ToList();
+        var second = two.Summaries.Where(s => s.Seed == 1).ToList();
+        Assert.Equal(one.Summaries.Select(s => s.FinalLoss), first.Select(s => s.FinalLoss));
+        Assert.NotEqual(first.Select(s => s.FinalLoss), second.Select(s => s.FinalLoss));
+        Assert.Equal(one.Rounds.Where(r => r.Round == 0).Select(r => r.Loss), two.Rounds.Where(r => r.Seed == 1 && r.Round == 0).Select(r => r.Loss));
+        var aggregates = EfficacyLog.ReadAggregates(two.LogPath);
+        Assert.Equal(conditions.Select(c => c.Id), aggregates.Select(a => a.Condition));
+        for (int i = 0; i < conditions.Count; i++)
+        {
+            var expected = SeedSpread.Of([first[i].FinalLoss, second[i].FinalLoss]);
+            Assert.Equal(expected.Mean, aggregates[i].Loss.Mean, 12);
+            Assert.Equal(expected.StandardDeviation!.Value, aggregates[i].Loss.StandardDeviation!.Value, 12);
+            Assert.Equal(2, aggregates[i].Loss.Seeds);
+        }
+        Assert.Equal(0, aggregates[1].X!.Mean, 12);
+    }
+
+    [Fact]
+    public async Task Learning_rate_sweep_chooses_on_the_guard_split_for_B2_and_the_miners_apart()
+    {
+        var options = Options() with { Encodings = [], Churn = 0, LearningRateSweep = [1e-6, 3e-3] };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "B2"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+        var observer = new SilentEfficacyObserver();
+
+        var report = EfficacyRun.Run(options, corpus, conditions, observer, CancellationToken.None);
+
+        var trials = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(l => l.GetProperty("type").GetString() == "lr_sweep").ToList();
+        Assert.Equal(["B2", "miners", "B2", "miners"], trials.Select(t => t.GetProperty("target").GetString()));
+        Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
+        // A learning rate of 1e-6 barely moves the model: 3e-3 wins for both, on the guard split.
+        Assert.Equal(3e-3, report.Info.LearningRate);
+        Assert.Equal(3e-3, report.Info.SynchronousLearningRate);
+        Assert.Equal([1e-6, 3e-3], report.Info.LearningRateSweep);
+    }
+
+    [Fact]
     public void Selecting_an_unknown_condition_names_the_ones_there_are()
     {
         var all = EfficacyCondition.Standard(Options());

@@ -1,0 +1,60 @@
+using Hivetrain.Data;
+using Hivetrain.Model;
+using TorchSharp;
+
+namespace Hivetrain.Efficacy;
+
+/// <summary>
+/// <c>--lr_sweep</c>: the peak learning rate of B2 (synchronous data-parallel, K× the miners' batch) and of the miners
+/// (B1, B3, B4 and the network), each chosen apart from the listed values by the lowest loss on a sample of the guard
+/// split, never the report split. B2 is tried as itself; the miners' rate is tried on B4 (plain averaging), which has
+/// the miners' batch and rounds but no merge of ours, so that no method compared is favoured by its own tuning. The
+/// trials run on the base seed only.
+/// </summary>
+public static class LearningRateSweep
+{
+    private static readonly EfficacyCondition Synchronous = new("B2", "B2 synchronous data-parallel", EfficacyConditionKind.Synchronous);
+    private static readonly EfficacyCondition Miners = new("B4", "B4 plain averaging", EfficacyConditionKind.PlainAverage);
+
+    /// <summary>Training micro-batches the sweep takes (0 without <c>--lr_sweep</c>).</summary>
+    public static long Units(EfficacyOptions options) =>
+        (options.LearningRateSweep?.Count ?? 0) * (EfficacyRun.Units(options, Synchronous) + EfficacyRun.Units(options, Miners));
+
+    /// <summary>
+    /// Runs every trial, appends each to <paramref name="log"/>, and returns <paramref name="options"/> with the chosen
+    /// <see cref="EfficacyOptions.SynchronousLearningRate"/> and <see cref="EfficacyOptions.LearningRate"/>.
+    /// </summary>
+    public static EfficacyOptions Choose(EfficacyOptions options, Gpt initial, TokenCorpus corpus, torch.Device device,
+        EfficacyLog log, IEfficacyObserver observer, CancellationToken ct)
+    {
+        var rates = options.LearningRateSweep ?? throw new ArgumentException("no --lr_sweep to run", nameof(options));
+        var setups = new List<EfficacySetup>();
+        try
+        {
+            var jobs = new List<EfficacyRun.ConditionJob>();
+            foreach (double lr in rates)
+            {
+                var synchronous = new EfficacySetup(options with { SynchronousLearningRate = lr }, initial.Config, device, initial, corpus, evaluationSplit: SplitName.Guard);
+                var miners = new EfficacySetup(options with { LearningRate = lr }, initial.Config, device, initial, corpus, evaluationSplit: SplitName.Guard);
+                setups.Add(synchronous);
+                setups.Add(miners);
+                jobs.Add(new(synchronous, Synchronous));
+                jobs.Add(new(miners, Miners));
+            }
+            double initialGuardLoss = setups[0].Evaluate(initial);
+            var trials = EfficacyRun.RunJobs(jobs, initialGuardLoss, log: null, observer, ct)
+                .Select(r => new LearningRateTrial(r.Job.Condition == Synchronous ? "B2" : "miners",
+                    r.Job.Condition == Synchronous ? r.Job.Setup.Options.LearningRateOfSynchronous : r.Job.Setup.Options.LearningRate, r.Rounds[^1].Loss))
+                .ToList();
+            foreach (var trial in trials) log.Append(trial);
+            double Best(string target) => trials.Where(t => t.Target == target).MinBy(t => t.GuardLoss)!.LearningRate;
+            var chosen = options with { SynchronousLearningRate = Best("B2"), LearningRate = Best("miners") };
+            observer.Message($"--lr_sweep on the guard split: B2 at {chosen.LearningRateOfSynchronous:G3}, the miners at {chosen.LearningRate:G3}");
+            return chosen;
+        }
+        finally
+        {
+            foreach (var setup in setups) setup.Dispose();
+        }
+    }
+}
