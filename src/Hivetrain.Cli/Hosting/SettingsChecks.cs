@@ -1,4 +1,5 @@
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Training;
 
 namespace Hivetrain.Cli.Hosting;
 
@@ -24,6 +25,14 @@ internal static class SettingsChecks
             ? TimeSpan.FromSeconds(value)
             : throw new SettingsException($"--{name} must be a positive number of seconds (got {value})");
     }
+
+    /// <summary>An <see cref="InnerOptimizer"/> by its lower-case name: adamw or muon.</summary>
+    public static InnerOptimizer Optimizer(this Settings s, string name) => s.Required(name).Trim().ToLowerInvariant() switch
+    {
+        "adamw" => InnerOptimizer.AdamW,
+        "muon" => InnerOptimizer.Muon,
+        var other => throw new SettingsException($"--{name} '{other}' is not one of: adamw, muon"),
+    };
 
     public static int? OptionalInt(this Settings s, string name) => s.String(name) is { Length: > 0 } ? s.Int(name) : null;
 }

@@ -17,7 +17,8 @@ internal static class MinerVerb
         var flags = RoleHost.DeclareCommonFlags(new FlagSet())
             .Add("storage.my_repo_id", "This miner's repository (owner/name), committed to the ledger")
             .Add("batch_size", "Windows per optimizer step", 8)
-            .Add("miner.learning_rate", "Peak learning rate (AdamW)", 6e-4)
+            .Add("miner.optimizer", "adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate)", "adamw", "--optimizer")
+            .Add("miner.learning_rate", "Peak learning rate", 6e-4)
             .Add("miner.warmup_steps", "Linear warmup steps", 100)
             .Add("miner.decay_steps", "Cosine decay ends at this step", 5000)
             .Add("miner.send_interval", "Publish at least every this many seconds (when there are new steps)", 800)
@@ -36,7 +37,8 @@ internal static class MinerVerb
         var s = host.Settings;
         var repoId = s.Required("storage.my_repo_id");
         var training = new TrainerOptions(BatchRows: s.Int("batch_size"), LearningRate: s.Double("miner.learning_rate"),
-            WarmupSteps: s.Int("miner.warmup_steps"), DecaySteps: s.Int("miner.decay_steps"), Context: host.Context);
+            WarmupSteps: s.Int("miner.warmup_steps"), DecaySteps: s.Int("miner.decay_steps"), Context: host.Context,
+            Optimizer: s.Optimizer("miner.optimizer"));
         training.Validate();
         var options = new MinerOptions(repoId, host.BaseRepoId, training, s.PositiveInt("miner.publish_steps"),
             s.Seconds("miner.send_interval"), s.Seconds("miner.poll_seconds"),

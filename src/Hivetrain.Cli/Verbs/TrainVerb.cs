@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
 using Hivetrain.Cli.Runs;
 using Hivetrain.Training;
 
@@ -20,10 +21,11 @@ internal static class TrainVerb
             .Add("out", "Checkpoint directory to write (config.json, model.safetensors, metrics.jsonl); replaced whole")
             .Add("batch_rows", "Windows per micro-batch", 8, "--batch-rows")
             .Add("accumulation", "Micro-batches per optimizer step", 1)
-            .Add("lr", "Peak learning rate (AdamW; suits the small presets, use about 6e-4 for gpt2)", 6e-3)
+            .Add("optimizer", "adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate)", "adamw")
+            .Add("lr", "Peak learning rate (suits the small presets, use about 6e-4 for gpt2)", 6e-3)
             .Add("min_lr", "Learning rate at the end of the cosine decay [default: lr / 10]", null, "--min-lr")
             .Add("warmup", "Linear warmup steps", 10)
-            .Add("weight_decay", "AdamW weight decay of the matrices", 0.1, "--weight-decay")
+            .Add("weight_decay", "Decoupled weight decay of the matrices", 0.1, "--weight-decay")
             .Add("clip", "Global gradient-norm clip (0 = off)", 1.0)
             .Add("context", "Tokens per window [default: the model's context]")
             .Add("seed", "Seed of a preset's initial weights and of the training window order", 0)
@@ -54,7 +56,8 @@ internal static class TrainVerb
             WeightDecay: settings.Double("weight_decay"),
             GradClip: settings.Double("clip"),
             Context: settings.String("context") is null ? null : settings.Int("context"),
-            Seed: settings.Long("seed"));
+            Seed: settings.Long("seed"),
+            Optimizer: settings.Optimizer("optimizer"));
         return new TrainRequest(
             new ModelSource(settings.Required("model")),
             settings.Required("data"),

@@ -14,7 +14,8 @@ namespace Hivetrain.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly IWindowSource source;
-    private readonly AdamW optimizer;
+    private readonly AdamW adamW;
+    private readonly Muon? muon;
     private readonly Parameter[] parameters;
     private readonly int context;
 
@@ -27,16 +28,20 @@ public sealed class Trainer : IDisposable
         Model = model;
         Options = options;
         this.source = source;
-        parameters = model.parameters().ToArray();
-        // nanoGPT's split: matrices (embeddings, projections) decay; biases and layer-norm gains do not.
-        var decayed = parameters.Where(p => p.dim() >= 2).ToArray();
-        var plain = parameters.Where(p => p.dim() < 2).ToArray();
-        optimizer = torch.optim.AdamW(
+        var byName = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        parameters = byName.Values.ToArray();
+        // nanoGPT's split: matrices (embeddings, projections) decay; biases and layer-norm gains do not. With Muon the
+        // blocks' matrices leave AdamW for it, with the same decay.
+        var groups = ParameterGroups.Of(model);
+        var decayed = options.Optimizer == InnerOptimizer.Muon ? groups.Embeddings : [.. groups.Embeddings, .. groups.HiddenMatrices];
+        adamW = torch.optim.AdamW(
             [
-                new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
-                new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0.0 }),
+                new AdamW.ParamGroup(decayed.Select(n => byName[n]), new AdamW.Options { weight_decay = options.WeightDecay }),
+                new AdamW.ParamGroup(groups.Vectors.Select(n => byName[n]), new AdamW.Options { weight_decay = 0.0 }),
             ],
             lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, eps: options.Epsilon);
+        if (options.Optimizer == InnerOptimizer.Muon)
+            muon = new Muon(groups.HiddenMatrices.Select(n => (Tensor)byName[n]), options.MuonMomentum, options.WeightDecay);
         if (model.Config.Dropout > 0) torch.manual_seed(options.Seed);
     }
 
@@ -59,8 +64,8 @@ public sealed class Trainer : IDisposable
         using var scope = torch.NewDisposeScope();
         Model.train();
         double lr = Options.LearningRateAt(StepsTaken);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-        optimizer.zero_grad();
+        foreach (var group in adamW.ParamGroups) group.LearningRate = lr;
+        Model.zero_grad();
         double lossSum = 0;
         for (int micro = 0; micro < Options.Accumulation; micro++)
         {
@@ -72,9 +77,13 @@ public sealed class Trainer : IDisposable
         double gradNorm = Options.GradClip > 0
             ? torch.nn.utils.clip_grad_norm_(parameters, Options.GradClip)
             : GradNorm();
-        // A non-finite gradient would poison Adam's moments for good: skip the update, report it, keep the schedule moving.
+        // A non-finite gradient would poison the moments for good: skip the update, report it, keep the schedule moving.
         bool applied = double.IsFinite(gradNorm) && double.IsFinite(lossSum);
-        if (applied) optimizer.step();
+        if (applied)
+        {
+            adamW.step();
+            muon?.Step(lr);
+        }
         var result = new TrainStep(StepsTaken, lossSum / Options.Accumulation, lr, gradNorm, TokensPerStep, applied);
         StepsTaken++;
         TokensSeen += TokensPerStep;
@@ -88,5 +97,9 @@ public sealed class Trainer : IDisposable
         return squares.Length == 0 ? 0.0 : Math.Sqrt(torch.stack(squares).sum().item<float>());
     }
 
-    public void Dispose() => optimizer.Dispose();
+    public void Dispose()
+    {
+        adamW.Dispose();
+        muon?.Dispose();
+    }
 }

@@ -1,7 +1,8 @@
 namespace Hivetrain.Training;
 
 /// <summary>
-/// How a <see cref="Trainer"/> optimizes: AdamW (decay on 2-D weights only), linear warmup then cosine decay to
+/// How a <see cref="Trainer"/> optimizes: AdamW (decay on 2-D weights only), or Muon on the blocks' matrices with AdamW
+/// on the rest (<see cref="Optimizer"/>, one learning rate for both), linear warmup then cosine decay to
 /// <see cref="MinLearningRate"/> at <see cref="DecaySteps"/> (constant after), global-norm gradient clipping, and
 /// <see cref="Accumulation"/> micro-batches of <see cref="BatchRows"/> windows per optimizer step.
 /// </summary>
@@ -18,7 +19,9 @@ public sealed record TrainerOptions(
     double Epsilon = 1e-8,
     double GradClip = 1.0,
     int? Context = null,
-    long Seed = 0)
+    long Seed = 0,
+    InnerOptimizer Optimizer = InnerOptimizer.AdamW,
+    double MuonMomentum = 0.95)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first value out of range.</summary>
     public void Validate()
@@ -38,6 +41,8 @@ public sealed record TrainerOptions(
         Require(Epsilon >= 0, $"epsilon must be non-negative, got {Epsilon}");
         Require(GradClip >= 0, $"gradient clip must be non-negative (0 = off), got {GradClip}");
         Require(Context is null or >= 1, $"context must be at least 1, got {Context}");
+        Require(Enum.IsDefined(Optimizer), $"unknown optimizer {Optimizer}");
+        Require(MuonMomentum is >= 0 and < 1, $"Muon's momentum must be in [0, 1), got {MuonMomentum}");
     }
 
     /// <summary>The learning rate for optimizer step <paramref name="step"/> (0-based).</summary>

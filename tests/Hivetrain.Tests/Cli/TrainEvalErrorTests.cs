@@ -101,6 +101,7 @@ public sealed class TrainEvalErrorTests : IDisposable
     [InlineData("--steps", "0", "--steps must be at least 1")]
     [InlineData("--lr", "-1", "learning rate")]
     [InlineData("--batch-rows", "0", "batch rows must be at least 1")]
+    [InlineData("--optimizer", "sgd", "--optimizer 'sgd' is not one of: adamw, muon")]
     [InlineData("--clip", "x", "--clip: 'x' is not a valid double")]
     [InlineData("--eval-rows", "0", "--eval_rows must be at least 1")]
     [InlineData("--device", "tpu", "--device 'tpu' is not a device (cpu, cuda or cuda:N)")]

@@ -47,6 +47,21 @@ public sealed class TrainVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task The_optimizer_flag_picks_muon()
+    {
+        var adamW = Path.Combine(_temp.Path, "adamw");
+        var (exit, _, error) = await VerbRunner.RunAsync(Train(adamW, 1, extra: ["--optimizer", "adamw"]));
+        Assert.True(exit == 0, error);
+
+        (exit, _, error) = await VerbRunner.RunAsync(Train(Out, 1, extra: ["--optimizer", "Muon"]));
+
+        Assert.True(exit == 0, error);
+        // Same seed, data and first step; only the matrices' update differs.
+        Assert.Equal(Metrics(adamW)[1].GetProperty("loss").GetDouble(), Metrics(Out)[1].GetProperty("loss").GetDouble());
+        Assert.NotEqual(Metrics(adamW)[1].GetProperty("eval_loss").GetDouble(), Metrics(Out)[1].GetProperty("eval_loss").GetDouble());
+    }
+
+    [Fact]
     public async Task Continuing_from_a_checkpoint_starts_from_its_weights()
     {
         var first = Path.Combine(_temp.Path, "first");

@@ -10,11 +10,13 @@ public sealed class TrainerTests
     private static readonly TrainerOptions Fast = new(BatchRows: 4, LearningRate: 3e-3, MinLearningRate: 3e-4,
         WarmupSteps: 2, DecaySteps: 40, WeightDecay: 0.01);
 
-    [Fact]
-    public void Training_on_a_repeating_pattern_lowers_the_loss()
+    [Theory]
+    [InlineData(InnerOptimizer.AdamW)]
+    [InlineData(InnerOptimizer.Muon)]
+    public void Training_on_a_repeating_pattern_lowers_the_loss(InnerOptimizer optimizer)
     {
         using var model = new Gpt(Model, seed: 1);
-        using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast);
+        using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast with { Optimizer = optimizer });
 
         var first = trainer.Step();
         TrainStep last = first;
@@ -27,11 +29,13 @@ public sealed class TrainerTests
         Assert.True(first.GradNorm > 0);
     }
 
-    [Fact]
-    public void Steps_do_not_leak_tensors()
+    [Theory]
+    [InlineData(InnerOptimizer.AdamW)]
+    [InlineData(InnerOptimizer.Muon)]
+    public void Steps_do_not_leak_tensors(InnerOptimizer optimizer)
     {
         using var model = new Gpt(Model, seed: 1);
-        using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast with { Accumulation = 2 });
+        using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast with { Accumulation = 2, Optimizer = optimizer });
         for (int i = 0; i < 3; i++) trainer.Step(); // optimizer state is allocated on the first steps
         DisposeScopeManager.Statistics.Reset();
         trainer.Step();
@@ -125,6 +129,39 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Muon_steps_the_hidden_matrices_by_their_orthogonalized_gradient_and_leaves_the_rest_to_AdamW()
+    {
+        var options = Fast with { GradClip = 0, WeightDecay = 0.1 };
+        using var adamWModel = new Gpt(Model, seed: 1);
+        using var muonModel = new Gpt(Model, seed: 1);
+        using var reference = new Gpt(Model, seed: 1);
+        using (var loss = reference.Loss(PatternWindowSource.Default().Next(options.BatchRows, Model.Context))) loss.backward();
+        using var adamW = new Trainer(adamWModel, PatternWindowSource.Default(), options);
+        using var muon = new Trainer(muonModel, PatternWindowSource.Default(), options with { Optimizer = InnerOptimizer.Muon });
+
+        adamW.Step();
+        muon.Step();
+
+        var hidden = ParameterGroups.Of(reference).HiddenMatrices;
+        double lr = options.LearningRateAt(0);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, weight) in muonModel.NamedParameters)
+        {
+            if (!hidden.Contains(name))
+            {
+                Assert.True(weight.Equals(adamWModel.NamedParameters[name]), $"{name} differs from AdamW's step");
+                continue;
+            }
+            using var scope = torch.NewDisposeScope();
+            var before = reference.NamedParameters[name];
+            var step = NewtonSchulz.Orthogonalize(before.grad!).mul(lr * 0.2 * Math.Sqrt(before.shape.Max()));
+            var expected = before.mul(1 - lr * options.WeightDecay) - step;
+            Assert.True(weight.allclose(expected, rtol: 0, atol: 1e-6), $"{name} is not the Muon step");
+            Assert.False(weight.allclose(adamWModel.NamedParameters[name], rtol: 0, atol: 1e-6), $"{name} took AdamW's step");
+        }
+    }
+
+    [Fact]
     public void Schedule_warms_up_linearly_then_decays_by_cosine_to_the_minimum()
     {
         var options = new TrainerOptions(LearningRate: 1.0, MinLearningRate: 0.1, WarmupSteps: 10, DecaySteps: 110);
@@ -155,5 +192,14 @@ public sealed class TrainerTests
         var options = new TrainerOptions(BatchRows: rows, Accumulation: accumulation, WeightDecay: weightDecay);
         var e = Assert.Throws<ArgumentException>(() => new Trainer(model, PatternWindowSource.Default(), options));
         Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
+    public void Rejects_a_muon_momentum_of_one()
+    {
+        using var model = new Gpt(Model);
+        var options = new TrainerOptions(Optimizer: InnerOptimizer.Muon, MuonMomentum: 1.0);
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(model, PatternWindowSource.Default(), options));
+        Assert.Contains("momentum", e.Message);
     }
 }
