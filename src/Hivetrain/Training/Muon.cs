@@ -34,7 +34,8 @@ public sealed class Muon : IDisposable
             ? (w, torch.zeros_like(w, requires_grad: false).DetachFromDisposeScope(), UpdateScale(w.shape[0], w.shape[1]))
             : throw new ArgumentException($"Muon optimizes matrices only, got shape [{string.Join(", ", w.shape)}]", nameof(matrices)))
             .ToArray();
-        // bfloat16 matrix products are what GPUs are fast at and all the iteration needs; CPUs multiply float32 faster.
+        // bfloat16 is all the iteration needs and what GPUs multiply fastest; CPUs multiply it fast only with AVX-512 BF16
+        // or AMX, and float32 everywhere.
         compute = this.matrices.Length > 0 && this.matrices[0].Weight.device.type == DeviceType.CUDA ? ScalarType.BFloat16 : ScalarType.Float32;
     }
 
