@@ -24,6 +24,34 @@ internal sealed class MinerReplica : IDisposable
     /// <summary>δ = θ − base, f32 on the CPU; the caller owns the tensors.</summary>
     public Dictionary<string, torch.Tensor> Delta(ParameterSnapshot @base) => DeltaMath.Compute(Model.NamedParameters, @base.Tensors);
 
+    /// <summary>The K miners of a condition, each with its shard and its schedule over all its rounds.</summary>
+    public static List<MinerReplica> ForMiners(EfficacySetup setup)
+    {
+        var o = setup.Options;
+        return Enumerable.Range(0, o.Miners)
+            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i)))
+            .ToList();
+    }
+
+    /// <summary>Every miner's H inner steps of <paramref name="round"/>, reported to <paramref name="observer"/>; returns the tokens trained.</summary>
+    public static long TrainRound(IReadOnlyList<MinerReplica> miners, EfficacySetup setup, EfficacyCondition condition, IEfficacyObserver observer,
+        int round, CancellationToken ct)
+    {
+        var o = setup.Options;
+        long tokens = 0;
+        for (int i = 0; i < miners.Count; i++)
+        {
+            for (int s = 0; s < o.InnerSteps; s++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var step = miners[i].Trainer.Step();
+                tokens += step.Tokens;
+                observer.Advanced(1, $"{condition.Label}: round {round}/{o.Rounds}, miner {i + 1}, loss {step.Loss:F3}");
+            }
+        }
+        return tokens;
+    }
+
     public void Dispose()
     {
         Trainer.Dispose();

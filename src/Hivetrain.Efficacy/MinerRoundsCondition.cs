@@ -35,9 +35,7 @@ internal sealed class MinerRoundsCondition : IDisposable
         _condition = condition;
         _observer = observer;
         var o = setup.Options;
-        _miners = Enumerable.Range(0, o.Miners)
-            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i)))
-            .ToList();
+        _miners = MinerReplica.ForMiners(setup);
         _server = setup.NewModel();
         _base = ParameterSnapshot.Of(_server.NamedParameters);
         if (condition.Kind == EfficacyConditionKind.Network) _merge = new MergeRound(condition.MergeOptions(o));
@@ -62,16 +60,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             // Churn is DiLoCo's dropped communication: a miner that misses the round still trains, but its delta does not
             // reach the merge; it keeps the whole delta (error feedback) and sends it, with its next round's work, later.
             var participants = Enumerable.Range(0, o.Miners).Where(_ => _condition.Churn == 0 || _churn.NextDouble() >= _condition.Churn).ToList();
-            for (int i = 0; i < o.Miners; i++)
-            {
-                for (int s = 0; s < o.InnerSteps; s++)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var step = _miners[i].Trainer.Step();
-                    tokens += step.Tokens;
-                    _observer.Advanced(1, $"{_condition.Label}: round {round}/{o.Rounds}, miner {i + 1}, loss {step.Loss:F3}");
-                }
-            }
+            tokens += MinerReplica.TrainRound(_miners, _setup, _condition, _observer, round, ct);
             RoundTraffic traffic = participants.Count == 0 ? new RoundTraffic(0, 0, null, null, _condition.Kind == EfficacyConditionKind.Network ? false : null)
                 : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round, ct);
             bytesUp += traffic.Up;

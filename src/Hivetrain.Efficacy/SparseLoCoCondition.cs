@@ -43,9 +43,7 @@ internal sealed class SparseLoCoCondition : IDisposable
         _observer = observer;
         var o = setup.Options;
         var encoding = DeltaEncoding.Parse(condition.Encoding ?? Encoding);
-        _miners = Enumerable.Range(0, o.Miners)
-            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i)))
-            .ToList();
+        _miners = MinerReplica.ForMiners(setup);
         _buffers = _miners.Select(_ => new ErrorFeedback(encoding, ErrorDecay)).ToList();
         _server = setup.NewModel();
         _base = ParameterSnapshot.Of(_server.NamedParameters);
@@ -60,16 +58,7 @@ internal sealed class SparseLoCoCondition : IDisposable
         long tokens = 0, bytesUp = 0, bytesDown = 0;
         for (int round = 1; round <= o.Rounds; round++)
         {
-            for (int i = 0; i < o.Miners; i++)
-            {
-                for (int s = 0; s < o.InnerSteps; s++)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var step = _miners[i].Trainer.Step();
-                    tokens += step.Tokens;
-                    _observer.Advanced(1, $"{_condition.Label}: round {round}/{o.Rounds}, miner {i + 1}, loss {step.Loss:F3}");
-                }
-            }
+            tokens += MinerReplica.TrainRound(_miners, _setup, _condition, _observer, round, ct);
             var (up, scale) = Step(round);
             bytesUp += up;
             // Every participant rebuilds the base from the round's K uploads (templar's gather), so it downloads those.
