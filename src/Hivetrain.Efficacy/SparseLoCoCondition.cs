@@ -41,7 +41,6 @@ internal sealed class SparseLoCoCondition : IDisposable
         _setup = setup;
         _condition = condition;
         _observer = observer;
-        var o = setup.Options;
         var encoding = DeltaEncoding.Parse(condition.Encoding ?? Encoding);
         _miners = MinerReplica.ForMiners(setup);
         _buffers = _miners.Select(_ => new ErrorFeedback(encoding, ErrorDecay)).ToList();

@@ -65,6 +65,12 @@ internal static class AveragerVerb
             OuterMomentum: s.Double("averager.outer_momentum"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device,
             DownlinkEncoding: DownlinkEncoding(s.String("averager.downlink_encoding")), AssignmentSkew: Skew(s.Double("averager.assignment_skew")));
 
+        // Checked before anything starts, whether or not this start warms a model up.
+        int warmSteps = s.NonNegativeInt("averager.warm_start_steps");
+        double warmLr = s.Double("averager.warm_start_lr");
+        if (!(warmLr > 0 && double.IsFinite(warmLr)))
+            throw new SettingsException($"--averager.warm_start_lr must be a positive number (got {warmLr})");
+
         using var corpus = await host.OpenCorpusAsync(ct);
         var merge = corpus.Split(SplitName.Merge);
         var guard = corpus.Split(SplitName.Guard);
@@ -75,8 +81,8 @@ internal static class AveragerVerb
         using (var initial = InitialModel(s.Required("model"), host.Context, s.Long("seed"), host.Device))
         {
             if (!Directory.Exists(s.Required("model")) && await BaseModel.LatestAsync(host.Store, host.BaseRepoId, ct) is null)
-                WarmStartModel(initial, corpus.Split(SplitName.Train), s.NonNegativeInt("averager.warm_start_steps"),
-                    s.Double("averager.warm_start_lr"), s.PositiveInt("batch_size"), host.Context, s.Long("seed"), logger, ct);
+                WarmStartModel(initial, corpus.Split(SplitName.Train), warmSteps, warmLr, s.PositiveInt("batch_size"), host.Context,
+                    s.Long("seed"), logger, ct);
             var current = await averager.InitializeAsync(initial, ct);
             logger.LogInformation("Base {Repo} at round {Round} ({Revision}); rounds close {Seconds} s after each publish",
                 host.BaseRepoId, current.Manifest.Round, current.Revision, options.EffectiveRoundDuration.TotalSeconds);
@@ -90,8 +96,6 @@ internal static class AveragerVerb
         ILogger logger, CancellationToken ct)
     {
         if (steps == 0) return;
-        if (!(learningRate > 0 && double.IsFinite(learningRate)))
-            throw new SettingsException($"--averager.warm_start_lr must be a positive number (got {learningRate})");
         int ctx = Math.Min(context ?? model.Config.Context, model.Config.Context);
         logger.LogInformation("Warm start: {Steps} steps on the train split before round 0", steps);
         WarmStart.Run(model, train.Windows((ulong)seed ^ 0x3A3A), WarmStart.Schedule(steps, learningRate, batchRows, ctx, seed), steps, (step, loss) =>

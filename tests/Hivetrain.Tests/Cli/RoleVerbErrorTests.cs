@@ -52,6 +52,8 @@ public sealed class RoleVerbErrorTests : IDisposable
         Assert.Contains("--validator.screen_top must be 0 (off) or positive", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--validator.screen_top", "-1"));
         Assert.Contains("--averager.warm_start_steps must be 0 or more (got -1)",
             await FailsWithOneLineAsync("averager", "--network", Network, "--averager.warm_start_steps", "-1"));
+        Assert.Contains("--averager.warm_start_lr must be a positive number (got 0)",
+            await FailsWithOneLineAsync("averager", "--network", Network, "--averager.warm_start_lr", "0"));
         Assert.Contains("--averager.method 'median'", await FailsWithOneLineAsync("averager", "--network", Network, "--averager.method", "median"));
         Assert.Contains("--ledger.backend 'chain'", await FailsWithOneLineAsync("averager", "--network", Network, "--ledger.backend", "chain"));
     }
