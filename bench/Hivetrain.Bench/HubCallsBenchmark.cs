@@ -76,7 +76,7 @@ internal sealed class HubCallsBenchmark : IBenchmark
             miners.Add((miner, store));
         }
         var validatorStore = Store("validator");
-        var validatorData = new ValidatorData((seed, context) => Windows(seed, 4, context), data);
+        var validatorData = new ValidatorData((seed, _, context) => Windows(seed, 4, context), data);
         using var validator = new Validator(validatorStore, ledger, validatorKey, validatorData,
             new ValidatorOptions("averager/base", Path.Combine(root, "validator"), SampleRows: 4, OwnDataRows: 2, EpochLengthBlocks: 1), time: clock);
         var checksPerPoll = (int)(TimeSpan.FromSeconds(pollSeconds) / new HubSettings(hub.Endpoint, null, "").PollInterval);

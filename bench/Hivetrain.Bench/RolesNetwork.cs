@@ -56,7 +56,7 @@ internal sealed class RolesNetwork : IAsyncDisposable
     /// The validators' data on this network: the sample, and as every miner's "assigned" rows more windows of the same
     /// kind (the benchmark's deltas are not trained on assignments, so they are evaluated in full but not proven).
     /// </summary>
-    public ValidatorData Data(int rows) => new((seed, context) => Windows(seed, rows, context),
+    public ValidatorData Data() => new((seed, n, context) => Windows(seed, n, context),
         new SampleAssignments((seed, n, context) => Windows(seed ^ 0xA55, n, context)));
 
     /// <summary>

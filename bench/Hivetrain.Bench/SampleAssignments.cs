@@ -11,7 +11,7 @@ internal sealed class SampleAssignments(Func<ulong, int, int, TokenWindows> draw
     public TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained) =>
         draw(SeededRandom.Derive(seed, (ulong)uid), rows, rule.Context);
 
-    /// <summary>The control: as many more windows of the same kind (so the benchmark pays for them as a validator does).</summary>
-    public TokenWindows? Control(string baseRevision, AssignmentRule rule, int uid, ulong seed, IReadOnlyList<int> groups) =>
-        draw(seed, groups.Count, rule.Context);
+    /// <summary>The held-out sample as a deal draws it: windows of the same kind, dealt round-robin to the slots.</summary>
+    public TokenWindows? HeldOut(string baseRevision, AssignmentRule rule, ulong seed, int rows) =>
+        draw(seed, rows, rule.Context) with { Slots = [.. Enumerable.Range(0, rows).Select(r => r % rule.Slots)] };
 }

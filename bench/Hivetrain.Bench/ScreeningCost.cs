@@ -95,7 +95,7 @@ internal static class ScreeningCost
     /// <summary>A warm-up round (timed and returned too), then <paramref name="repeats"/> timed rounds; the best of those.</summary>
     private static async Task<(Timed? First, Timed? Best)> RoundsAsync(RolesNetwork network, ValidatorOptions options, int repeats, Func<double> pass, CancellationToken ct)
     {
-        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(options.SampleRows), options);
+        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(), options);
         Timed? first = null, best = null;
         for (int r = 0; r <= repeats; r++)
         {

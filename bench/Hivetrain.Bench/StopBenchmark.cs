@@ -30,7 +30,7 @@ internal sealed class StopBenchmark : IBenchmark
             await MeasureAsync("averager round close", repeats, ct => averager.PublishOnceAsync(ct), () => Task.CompletedTask);
         var validatorOptions = new ValidatorOptions(RolesNetwork.BaseRepo, Path.Combine(network.Root, "validator"), SeedWindowBlocks: long.MaxValue,
             StaleGrace: TimeSpan.Zero);
-        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(validatorOptions.SampleRows), validatorOptions);
+        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(), validatorOptions);
         int round = 0;
         // New content every round: the validator scores every delta again instead of reusing the last round's scores.
         await MeasureAsync("validator round", repeats, ct => validator.RunRoundAsync(ct), () => network.RepublishAsync(++round, CancellationToken.None));

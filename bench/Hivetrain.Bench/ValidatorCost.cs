@@ -26,7 +26,7 @@ internal static class ValidatorCost
             SeedWindowBlocks: long.MaxValue, StaleGrace: TimeSpan.Zero, Proof: ProofScale.Everything); // the deltas are not trained on assignments
         var seed = EvaluationSample.Seed(network.Base.Revision, 0);
         var sample = network.Windows(seed, options.SampleRows, network.Config.Context);
-        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(options.SampleRows), options);
+        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(), options);
         int k = network.DeltaPaths.Count;
 
         // Warm-up round: loads the base, evaluates it once on the sample, JIT.
@@ -36,7 +36,7 @@ internal static class ValidatorCost
         Console.WriteLine($"warm-up round: {scored}/{k} miners evaluated, {first.Miners.Count(m => m.Accepted)} with a significant loss reduction, " +
                           $"base loss {first.BaseLoss:F4}, weights set: {first.WeightsSet}");
         if (scored != k) throw new InvalidOperationException($"expected all {k} deltas to be evaluated: {string.Join("; ", first.Miners.Select(m => m.Rejection))}");
-        var own = network.Data(options.SampleRows).Assigned.Sample(network.Base.Revision, network.Base.Manifest.Assignment!, 0, seed, options.OwnDataRows, 0);
+        var own = network.Data().Assigned.Sample(network.Base.Revision, network.Base.Manifest.Assignment!, 0, seed, options.OwnDataRows, 0);
 
         using var model = await network.Base.LoadAsync(network.Store, RolesNetwork.BaseRepo, null, torch.CPU, ct);
         using var applier = new DeltaApplier(model.NamedParameters);
@@ -88,7 +88,7 @@ internal static class ValidatorCost
         Row("apply", b.Apply, evaluation);
         Row("evaluate", b.Evaluate, evaluation);
         Row("revert", b.Revert, evaluation);
-        Row($"own-data test ({options.OwnDataRows} own + {options.OwnDataRows} control rows, base and delta)", b.OwnData, evaluation);
+        Row($"own-data test ({options.OwnDataRows} own rows, base and delta; the control is the held-out rows)", b.OwnData, evaluation);
         Row("weights, ledger, store, records (rest)", other, evaluation);
         return median;
     }
@@ -101,7 +101,7 @@ internal static class ValidatorCost
     {
         var options = full with { SampleRows = 1, EvaluationBatchRows = 1, StateDirectory = Path.Combine(network.Root, "validator-1row") };
         var sample = network.Windows(EvaluationSample.Seed(network.Base.Revision, 0), 1, network.Config.Context);
-        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(1), options);
+        using var validator = new Validator(network.Store, network.Ledger, network.ValidatorKey, network.Data(), options);
         await network.Ledger.AdvanceBlocksAsync(options.EpochLengthBlocks, ct);
         await validator.RunRoundAsync(ct);
         int k = network.DeltaPaths.Count;
@@ -163,13 +163,13 @@ internal static class ValidatorCost
                 var copies = new CopyDetector().Find(files.Select((f, i) => new CopyDetector.Entry($"m{i}", f.Metadata.Sha256, CopyDetector.ContentKey(f), f, DeltaMath.Norm(f))).ToList());
                 if (copies.Any(c => c is not null)) throw new InvalidOperationException("the benchmark's deltas must not look like copies");
             });
-            // The own rows and as many control rows (other uids' windows: the same work on other windows), base and delta.
+            // The own rows, base and delta (the control is the held-out sample's rows of other uids: no evaluation of its own).
             foreach (var file in files)
             {
-                ownData += 2 * Seconds(() => RowLosses.Evaluate(model, own, options.EvaluationBatchRows));
+                ownData += Seconds(() => RowLosses.Evaluate(model, own, options.EvaluationBatchRows));
                 apply += Seconds(() => applier.Apply(file));
                 evaluate += Seconds(() => RowLosses.Evaluate(model, sample, options.EvaluationBatchRows));
-                ownData += 2 * Seconds(() => RowLosses.Evaluate(model, own, options.EvaluationBatchRows));
+                ownData += Seconds(() => RowLosses.Evaluate(model, own, options.EvaluationBatchRows));
                 revert += Seconds(applier.Revert);
             }
             return new Split(check / k, copy / k, apply / k, evaluate / k, revert / k, ownData / k);

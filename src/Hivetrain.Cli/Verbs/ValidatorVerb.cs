@@ -25,6 +25,7 @@ internal static class ValidatorVerb
             .Add("validator.screen_top", "Screening: rank deltas by the first-order estimate −⟨∇L0, δ⟩ and score exactly only this many best (0: off, every delta scored exactly)", 0)
             .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2)
             .Add("validator.own_data_rows", "Own-data test: windows drawn from each miner's assigned data", 16)
+            .Add("validator.canary_rows", "Rows of the sample drawn from the public eval split instead of the deal: a delta that lowers them more than rows dealt to others was trained on it (0: off)", ValidatorOptions.DefaultCanaryRows)
             .Add("validator.proof_z", "Own-data evidence (accumulated standard errors) from which a miner is paid in full", ProofScale.DefaultProven)
             .Add("validator.unproven_z", "Own-data evidence at or below which a miner earns nothing (linear between this and --validator.proof_z)", ProofScale.DefaultUnproven)
             .Add("validator.private_data", "A corpus only this validator reads (file or folder, as --data), mixed into the held-out sample; never published", "")
@@ -43,6 +44,9 @@ internal static class ValidatorVerb
         double alpha = s.Double("neuron.moving_average_alpha");
         if (alpha is <= 0 or > 1 || double.IsNaN(alpha)) throw new SettingsException($"--neuron.moving_average_alpha must be in (0, 1] (got {alpha})");
         int rows = s.PositiveInt("validator.sample_rows");
+        int canaryRows = s.Int("validator.canary_rows");
+        if (canaryRows < 0 || canaryRows > rows / 8)
+            throw new SettingsException($"--validator.canary_rows must be in [0, {rows / 8}], at most an eighth of --validator.sample_rows ({rows}) (got {canaryRows})");
         double power = s.Double("neuron.score_power");
         if (!(power is >= 1 and <= 8)) throw new SettingsException($"--neuron.score_power must be in [1, 8] (got {power})");
         var options = new ValidatorOptions(host.BaseRepoId, host.Layout.State("validator", s.Required("wallet.hotkey")),
@@ -51,7 +55,7 @@ internal static class ValidatorVerb
             EpochLengthBlocks: s.PositiveInt("neuron.epoch_length"), MaxDeltaNorm: s.Double("validator.max_delta_norm"),
             StaleGrace: s.Seconds("validator.stale_grace_seconds"), PollInterval: s.Seconds("validator.poll_seconds"),
             VersionKey: rules.WeightsVersionKey, Device: host.Device, Screening: ScreeningFlags(s), ScorePower: power,
-            OwnDataRows: s.PositiveInt("validator.own_data_rows"), Proof: new ProofScale(s.Double("validator.unproven_z"), s.Double("validator.proof_z")));
+            OwnDataRows: s.PositiveInt("validator.own_data_rows"), Proof: new ProofScale(s.Double("validator.unproven_z"), s.Double("validator.proof_z")), CanaryRows: canaryRows);
         if (!(options.ProofScale.Unproven < options.ProofScale.Proven))
             throw new SettingsException($"--validator.unproven_z ({options.ProofScale.Unproven}) must be below --validator.proof_z ({options.ProofScale.Proven})");
         if (!(options.ProofScale.Against <= options.ProofScale.Unproven))
@@ -65,7 +69,7 @@ internal static class ValidatorVerb
         // Every document of the private corpus may be drawn: none of it is ever published, whatever its split.
         var privateSplit = privateCorpus?.Split(SplitName.Train);
         int privateRows = s.PositiveInt("validator.private_rows");
-        var data = new ValidatorData((seed, context) => EvaluationSample.Draw(eval, seed, rows, context), new CorpusAssignments(corpus.Split(SplitName.Train)),
+        var data = new ValidatorData((seed, n, context) => EvaluationSample.Draw(eval, seed, n, context), new CorpusAssignments(corpus.Split(SplitName.Train)),
             privateSplit is null ? null : (seed, context) => EvaluationSample.Draw(privateSplit, seed, privateRows, context));
         var logger = host.Logger<Validator>();
         logger.LogInformation("Validator {Hotkey} on base {Base}; sample of {Rows} windows from {Data}{Private}; state in {State}",

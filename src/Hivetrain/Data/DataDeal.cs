@@ -58,34 +58,31 @@ public sealed class DataDeal
     }
 
     /// <summary>
-    /// For each of <paramref name="groups"/>, a window of that group drawn with <paramref name="seed"/> from the pages
-    /// dealt to other slots (any other slot's window when 256 draws find none of the group); null when every page is
-    /// <paramref name="slot"/>'s. The own-data test's control: data of the same kind as the slot's own, from the same
-    /// split and deal, that this slot's miner did not train on — and that other miners did, so a blend of their deltas
-    /// lowers the loss on the control at least as much as on the blender's own windows.
+    /// The validators' held-out sample of the round: <paramref name="rows"/> windows drawn with <paramref name="seed"/>
+    /// from the whole deal, at most one per page while pages are left (windows of a page are consecutive text), each
+    /// with its group and the slot it was dealt to (<see cref="TokenWindows.Slots"/>). A miner is scored on the rows
+    /// dealt to others: data it was not given and could only have trained on by training on the whole split, so unlike
+    /// a small public eval split it cannot be overfitted; and the rows of its own groups among them are the own-data
+    /// test's control, data of the same kind as its own that other miners trained on, at no extra evaluation.
     /// </summary>
-    public TokenWindows? Control(int slot, ulong seed, IReadOnlyList<int> groups)
+    public TokenWindows HeldOut(ulong seed, int rows)
     {
-        if (Array.TrueForAll(_dealt, page => page.Slot == slot)) return null;
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "At least one row.");
         var random = new SeededRandom(seed);
-        var starts = new long[groups.Count];
-        for (int r = 0; r < groups.Count; r++)
+        var starts = new long[rows];
+        var slots = new int[rows];
+        var used = new HashSet<long>();
+        for (int r = 0; r < rows; r++)
         {
-            long fallback = -1;
-            for (int draw = 0; draw < 256 && starts[r] == 0; draw++)
-            {
-                var (page, owner) = _dealt[(long)random.NextBelow((ulong)_dealt.Length)];
-                if (owner == slot) continue;
-                long start = page + (long)random.NextBelow((ulong)Rule.PageWindows) * (Rule.Context + 1);
-                if (_train.GroupAt(start) == groups[r]) starts[r] = start + 1; // + 1: 0 means none yet
-                else if (fallback < 0) fallback = start;
-            }
-            starts[r] = starts[r] > 0 ? starts[r] - 1 : fallback >= 0 ? fallback : FirstOtherPage(slot);
+            if (used.Count == _dealt.Length) used.Clear(); // every page drawn once: start another round of pages
+            long index;
+            do index = (long)random.NextBelow((ulong)_dealt.Length); while (!used.Add(index));
+            var (page, slot) = _dealt[index];
+            starts[r] = page + (long)random.NextBelow((ulong)Rule.PageWindows) * (Rule.Context + 1);
+            slots[r] = slot;
         }
-        return _train.Rows(starts, Rule.Context);
+        return _train.Rows(starts, Rule.Context) with { Slots = slots };
     }
-
-    private long FirstOtherPage(int slot) => Array.Find(_dealt, page => page.Slot != slot).Start;
 
     /// <summary>The assignment of <paramref name="slot"/>.</summary>
     /// <exception cref="CorpusException">The split is too small to give this slot a page.</exception>

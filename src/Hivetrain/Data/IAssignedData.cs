@@ -13,11 +13,11 @@ public interface IAssignedData
     TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained);
 
     /// <summary>
-    /// The own-data test's control: one window assigned to another uid this round for each of <paramref name="groups"/>
-    /// (of the same group where one is found), drawn with <paramref name="seed"/>; null when there is no other uid's data
-    /// (the test then compares with the held-out sample).
+    /// The validators' held-out sample of the round, drawn with <paramref name="seed"/> from the windows dealt on
+    /// <paramref name="baseRevision"/>, each row with its slot (<see cref="DataDeal.HeldOut"/>); null when this data deals
+    /// none (the validator then draws from the eval split).
     /// </summary>
-    TokenWindows? Control(string baseRevision, AssignmentRule rule, int uid, ulong seed, IReadOnlyList<int> groups) => null;
+    TokenWindows? HeldOut(string baseRevision, AssignmentRule rule, ulong seed, int rows) => null;
 }
 
 /// <summary>
@@ -37,8 +37,8 @@ public sealed class CorpusAssignments(TokenSplit train) : IAssignedData
     public TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained) =>
         Deal(baseRevision, rule).For(uid).Sample(seed, rows, trained);
 
-    public TokenWindows? Control(string baseRevision, AssignmentRule rule, int uid, ulong seed, IReadOnlyList<int> groups) =>
-        Deal(baseRevision, rule).Control(uid, seed, groups);
+    public TokenWindows? HeldOut(string baseRevision, AssignmentRule rule, ulong seed, int rows) =>
+        Deal(baseRevision, rule).HeldOut(seed, rows);
 
     private DataDeal Deal(string baseRevision, AssignmentRule rule)
     {

@@ -14,6 +14,12 @@ public sealed record TokenWindows(int[] Ids, int Rows, int Context)
     /// one's own data.
     /// </summary>
     public int[]? Groups { get; init; }
+
+    /// <summary>
+    /// Each row's slot in the round's deal when drawn from one (<see cref="DataDeal.HeldOut"/>; −1: a row of no deal);
+    /// null otherwise. A validator scores a miner on the rows dealt to others.
+    /// </summary>
+    public int[]? Slots { get; init; }
 }
 
 /// <summary>A seeded, endless source of training windows (a miner's shard or a split).</summary>

@@ -36,6 +36,16 @@ public sealed class MovingScores
     /// <summary>The accumulated own-data evidence (Z) by uid.</summary>
     public IReadOnlyDictionary<int, double> Evidence => _entries.ToDictionary(e => e.Key, e => e.Value.Evidence.Z);
 
+    /// <summary>
+    /// The accumulated canary evidence (Z) by uid: how far the public eval split's rows lose more with the miner's deltas
+    /// than rows dealt to others, over its rounds. Pay falls linearly from <see cref="CanaryScale"/>'s unproven threshold
+    /// to nothing at its proven one.
+    /// </summary>
+    public IReadOnlyDictionary<int, double> Canaries => _entries.ToDictionary(e => e.Key, e => e.Value.Canary.Z);
+
+    /// <summary>Where canary evidence starts to cost pay and where it takes all of it: the own-data test's thresholds.</summary>
+    public ProofScale CanaryScale { get; } = new();
+
     /// <summary>Whether the submission <paramref name="key"/> of this uid and hotkey has already been folded in.</summary>
     public bool HasSeen(int uid, string hotkey, string key) => _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey && entry.LastKey == key;
 
@@ -54,23 +64,31 @@ public sealed class MovingScores
     /// proof factor and Z after this round. Weights come from the product of the score average and the proof factor
     /// (<see cref="Weighted"/>): a record between 0 and <see cref="ProofScale.Unproven"/> keeps its scores but is not paid yet.
     /// </summary>
-    public (double Raw, double Proof, double Evidence) UpdateProven(int uid, string hotkey, double heldOutReduction, double evidence, string key)
+    /// <remarks>
+    /// <paramref name="canary"/>, the round's canary statistic when the sample had canary rows, accumulates the same way
+    /// (within ±<see cref="OwnDataTest.MaxEvidence"/>; not finite counts as the most against).
+    /// </remarks>
+    public (double Raw, double Proof, double Evidence) UpdateProven(int uid, string hotkey, double heldOutReduction, double evidence, string key,
+        double? canary = null)
     {
         var previous = Current(uid, hotkey);
         if (previous.LastKey == key) return (0, previous.Evidence.Proof(ProofScale), previous.Evidence.Z);
         var record = previous.Evidence.Add(double.IsFinite(evidence) ? evidence : -OwnDataTest.MaxEvidence, 1 - Alpha);
+        var canaryRecord = canary is { } c
+            ? previous.Canary.Add(double.IsFinite(c) ? Math.Clamp(c, -OwnDataTest.MaxEvidence, OwnDataTest.MaxEvidence) : OwnDataTest.MaxEvidence, 1 - Alpha)
+            : previous.Canary;
         double raw = record.Z > ProofScale.Against ? Sanitize(heldOutReduction) : 0;
-        _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, record, key);
+        _entries[uid] = new Entry(hotkey, Alpha * raw + (1 - Alpha) * previous.Average, record, key) { Canary = canaryRecord };
         return (raw, record.Proof(ProofScale), record.Z);
     }
 
     /// <summary>
-    /// The weights: (score average × proof factor)^<paramref name="power"/>, normalized to sum to 1; empty when all are 0.
-    /// A miner's weight needs both a record of held-out reductions and a record of own-data evidence; a freeloader's
-    /// chance evidence is one small factor times another.
+    /// The weights: (score average × proof factor × (1 − canary factor))^<paramref name="power"/>, normalized to sum to 1;
+    /// empty when all are 0. A miner's weight needs both a record of held-out reductions and a record of own-data
+    /// evidence, and no record of training on the eval split; a freeloader's chance evidence is one small factor times another.
     /// </summary>
     public IReadOnlyDictionary<int, double> Weighted(double power) =>
-        Normalize(_entries.ToDictionary(e => e.Key, e => e.Value.Average * e.Value.Evidence.Proof(ProofScale)), power);
+        Normalize(_entries.ToDictionary(e => e.Key, e => e.Value.Average * e.Value.Evidence.Proof(ProofScale) * (1 - e.Value.Canary.Proof(CanaryScale))), power);
 
     private Entry Current(int uid, string hotkey) =>
         _entries.TryGetValue(uid, out var entry) && entry.Hotkey == hotkey ? entry : new Entry(hotkey, 0, ProofEvidence.None, null);
@@ -116,7 +134,8 @@ public sealed class MovingScores
 
     /// <summary>Serializes to JSON, for persistence across restarts.</summary>
     public string ToJson() => JsonSerializer.Serialize(new State(Alpha,
-        _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average, e.Value.Evidence.Sum, e.Value.Evidence.SquaredWeights, e.Value.LastKey)).OrderBy(e => e.Uid).ToList()));
+        _entries.Select(e => new StateEntry(e.Key, e.Value.Hotkey, e.Value.Average, e.Value.Evidence.Sum, e.Value.Evidence.SquaredWeights, e.Value.LastKey,
+            e.Value.Canary.Sum, e.Value.Canary.SquaredWeights)).OrderBy(e => e.Uid).ToList()));
 
     /// <summary>
     /// Restores from <see cref="ToJson"/>; entries whose average is not finite and non-negative are dropped, evidence
@@ -133,7 +152,12 @@ public sealed class MovingScores
         {
             if (!(double.IsFinite(e.Average) && e.Average >= 0) || e.Hotkey is null) continue;
             var evidence = new ProofEvidence(e.EvidenceSum, e.EvidenceWeights);
-            scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average, evidence.IsValid ? evidence : ProofEvidence.None, e.LastKey);
+            var canary = new ProofEvidence(e.CanarySum, e.CanaryWeights);
+            scores._entries[e.Uid] = new Entry(e.Hotkey, e.Average, evidence.IsValid ? evidence : ProofEvidence.None, e.LastKey)
+            {
+                // A canary record that no rounds reach is not dropped but taken as the worst one: dropping it would clear a caught miner.
+                Canary = canary.IsValid ? canary : new ProofEvidence(OwnDataTest.MaxEvidence, 1),
+            };
         }
         return scores;
     }
@@ -143,7 +167,12 @@ public sealed class MovingScores
     /// <summary>Caps one round's raw score: a loss reduction above this is not a real improvement.</summary>
     public const double MaxRawScore = 1e6;
 
-    private readonly record struct Entry(string Hotkey, double Average, ProofEvidence Evidence, string? LastKey);
+    private readonly record struct Entry(string Hotkey, double Average, ProofEvidence Evidence, string? LastKey)
+    {
+        /// <summary>The accumulated canary evidence (none: 0).</summary>
+        public ProofEvidence Canary { get; init; }
+    }
     private sealed record State(double Alpha, List<StateEntry>? Entries);
-    private sealed record StateEntry(int Uid, string? Hotkey, double Average, double EvidenceSum = 0, double EvidenceWeights = 0, string? LastKey = null);
+    private sealed record StateEntry(int Uid, string? Hotkey, double Average, double EvidenceSum = 0, double EvidenceWeights = 0, string? LastKey = null,
+        double CanarySum = 0, double CanaryWeights = 0);
 }

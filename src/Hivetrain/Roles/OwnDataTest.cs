@@ -2,19 +2,21 @@ namespace Hivetrain.Roles;
 
 /// <summary>
 /// The own-data test (DESIGN.md, Scoring; templar's Gauntlet idea): a delta trained on its miner's assigned windows lowers
-/// the loss on a sample of them more than on a control sample: as many windows dealt to other uids this round, of the
-/// same groups (<see cref="Hivetrain.Data.IAssignedData.Control"/>; the held-out sample where there is no other uid). The
-/// control is data of the same split, deal and kind that this miner did not train on and other miners did, so a copy or
-/// blend of their deltas lowers it at least as much as the blender's own windows (against the held-out eval split, such
-/// blends gained up to 3.5 s.e. on their own windows: rows of one document or topic are not independent). The statistic
-/// is the gap between the mean per-row reductions on the two samples in standard errors of the difference (Welch). One round decides
-/// nothing: one pass of training leaves an honest gap of only 1–5 standard errors at these sample sizes, and a
-/// freeloader's gap spreads around 0 (measured with <c>simulate</c>), so any single threshold would either reject honest
-/// work or pass freeloaders by chance. The round's statistic is therefore <see cref="Result.Evidence"/>, which the
+/// the loss on a sample of them more than on a control: the rows of the round's held-out sample dealt to other uids
+/// (<see cref="Hivetrain.Data.DataDeal.HeldOut"/>), compared group by group with the own rows. The control is data of
+/// the same split, deal and kind that this miner did not train on and other miners did, so a copy or blend of their
+/// deltas lowers it at least as much as the blender's own windows (against the public eval split, such blends gained up
+/// to 3.5 s.e. on their own windows: rows of one document or topic are not independent). Being the held-out rows, the
+/// control costs no evaluation of its own, and it is many rows (about 240 against 16 own), so the statistic's noise is
+/// the own rows' (a control of 16 rows drawn apart let a freeloader reach 4 s.e. on one low control draw). The statistic
+/// is the gap between the mean per-row reductions on the two samples in standard errors of the difference (Welch). One
+/// round decides nothing: one pass of training leaves an honest gap of only a few standard errors at these sample sizes,
+/// and a freeloader's gap spreads around 0 (measured with <c>simulate</c>), so any single threshold would either reject
+/// honest work or pass freeloaders by chance. The round's statistic is therefore <see cref="Result.Evidence"/>, which the
 /// validator accumulates per miner across rounds (<see cref="ProofEvidence"/>).
-/// When the rows carry their groups (source file or dialect), each own row is compared with held-out rows of its own
+/// When the rows carry their groups (source file or dialect), each own row is compared with control rows of its own
 /// group (a stratified comparison): with non-iid assignments, a blend of deltas trained on one's group would otherwise
-/// lower the loss on one's own rows more than on the mixed held-out sample without any training on them.
+/// lower the loss on one's own rows more than on the mixed control without any training on them.
 /// </summary>
 public static class OwnDataTest
 {

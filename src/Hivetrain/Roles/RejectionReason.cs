@@ -35,4 +35,6 @@ public enum RejectionReason
     Negligible,
     /// <summary>The own-data test disproves the delta: it lowers the loss on the miner's own assigned data no more than on the held-out sample (or not at all): not trained on its assignment.</summary>
     Unproven,
+    /// <summary>The canary test shows training on the public eval split: its rows lose more with the delta than the rows dealt to others, over the rounds.</summary>
+    EvalTrained,
 }

@@ -84,7 +84,8 @@ public sealed class Validator : IDisposable
             submissions = WithCopiesRejected(submissions);
             var seed = EvaluationSeed.For(baseModel.Revision, chain.Block / Math.Max(1, Options.SeedWindowBlocks),
                 submissions.Select(s => (s.Neuron.Uid, s.Sha256)));
-            var sample = _data.Sample(seed, Options.Context ?? _model!.Config.Context);
+            var sample = _data.Sample(seed, Options.Context ?? _model!.Config.Context, Options.SampleRows, Options.CanaryRows,
+                baseModel.Revision, baseModel.Manifest.Assignment);
             var baseRows = BaseRows(baseModel.Revision, seed, sample, ct);
             var round = new RoundSample(baseModel, seed, sample, baseRows);
             var ranking = Screen(round, submissions);
@@ -93,9 +94,9 @@ public sealed class Validator : IDisposable
                 Estimate = ranking?.Estimates.TryGetValue(s.Neuron.Uid, out var estimate) == true ? estimate : null,
             }).ToList();
             var screening = ranking is null ? null : _screener!.Summarize(ranking, results
-                .Where(r => r.Loss is not null && ranking.Plan.IsExact(r.Submission.Neuron.Uid))
-                .ToDictionary(r => r.Submission.Neuron.Uid, r => (round.BaseLoss - r.Loss!.Value, r.HeldOutScore)));
-            results = WithNegligibleScoresZeroed(results);
+                .Where(r => r.Reduction is not null && ranking.Plan.IsExact(r.Submission.Neuron.Uid))
+                .ToDictionary(r => r.Submission.Neuron.Uid, r => (r.Reduction!.Value, r.HeldOutScore)));
+            results = WithCanariesCentred(WithNegligibleScoresZeroed(results));
             return await WeighAndRecordAsync(round, chain, results, screening, ct);
         }
         finally
@@ -133,6 +134,20 @@ public sealed class Validator : IDisposable
     private sealed record RoundSample(BaseModel Base, ulong Seed, TokenWindows Sample, double[] BaseRows)
     {
         public double BaseLoss => BaseRows.Average();
+
+        /// <summary>The rows a miner of <paramref name="uid"/> is scored on: every row neither dealt to it nor a canary.</summary>
+        public int[] ScoredRows(int uid) => Rows(slot => slot != uid && slot != ValidatorData.CanarySlot, all: true);
+
+        /// <summary>The own-data test's control for <paramref name="uid"/>: the rows dealt to other slots.</summary>
+        public int[] ControlRows(int uid) => Rows(slot => slot >= 0 && slot != uid, all: true);
+
+        /// <summary>The canary rows: of the public eval split, which no miner is assigned.</summary>
+        public int[] CanaryRows() => Rows(slot => slot == ValidatorData.CanarySlot, all: false);
+
+        /// <summary>The rows whose slot passes <paramref name="keep"/>; every row or none (<paramref name="all"/>) when the sample is not from a deal.</summary>
+        private int[] Rows(Func<int, bool> keep, bool all) => Sample.Slots is { } slots
+            ? Enumerable.Range(0, Sample.Rows).Where(i => keep(slots[i])).ToArray()
+            : all ? Enumerable.Range(0, Sample.Rows).ToArray() : [];
     }
 
     /// <summary>A submission's outcome this round: held-out loss and significant reduction, the own-data test, or its rejection.</summary>
@@ -140,6 +155,15 @@ public sealed class Validator : IDisposable
     {
         public MinerResult? Reused { get; init; }
         public double? Estimate { get; init; }
+
+        /// <summary>The mean loss reduction on the rows the delta was scored on (before the significance discount).</summary>
+        public double? Reduction { get; init; }
+
+        /// <summary>The canary test: the eval split's rows against the control, as the own rows are (null without canary rows).</summary>
+        public OwnDataTest.Result? Canary { get; init; }
+
+        /// <summary>The canary statistic relative to the round's (<see cref="WithCanariesCentred"/>): what the canary evidence accumulates.</summary>
+        public double? CanaryStatistic { get; init; }
     }
 
     private async Task<ChainState> ReadChainAsync(CancellationToken ct) => new(
@@ -200,36 +224,43 @@ public sealed class Validator : IDisposable
 
         long trained = s.File!.Metadata.Tokens / rule.Context;
         var own = _data.Assigned.Sample(round.Base.Revision, rule, uid, SeededRandom.Derive(round.Seed, (ulong)uid), Options.OwnDataRows, trained);
-        // The control: as many windows dealt to other uids, of the same groups (the held-out sample when there are none).
-        var control = _data.Assigned.Control(round.Base.Revision, rule, uid, SeededRandom.Derive(round.Seed, ControlStream ^ (ulong)uid),
-            own.Groups ?? new int[own.Rows]);
         var ownBase = Evaluate(own, ct);
-        var controlBase = control is null ? round.BaseRows : Evaluate(control, ct);
-        var (heldOutWith, ownWith, controlWith) = WithDelta(s.File, round.Sample, own, control, ct);
-        var reduction = LossReduction.Score(round.BaseRows, heldOutWith, Options.SignificanceZ);
-        var proof = OwnDataTest.Run(ownBase, ownWith, own.Groups, controlBase, controlWith ?? heldOutWith, (control ?? round.Sample).Groups);
+        var (heldOutWith, ownWith) = WithDelta(s.File, round.Sample, own, ct);
+        // Scored on the rows dealt to others and the private ones; the own rows and the canary rows are each compared
+        // with the rows dealt to others (all rows when the sample is not from a deal), group by group.
+        var scored = round.ScoredRows(uid);
+        var reduction = LossReduction.Score(Pick(round.BaseRows, scored), Pick(heldOutWith, scored), Options.SignificanceZ);
+        var control = round.ControlRows(uid);
+        var proof = Compare(round, ownBase, ownWith, own.Groups, control, heldOutWith);
+        var canaryRows = round.CanaryRows();
+        var canary = canaryRows.Length == 0 ? null
+            : Compare(round, Pick(round.BaseRows, canaryRows), Pick(heldOutWith, canaryRows), GroupsOf(round, canaryRows), control, heldOutWith);
         MinerRejection? rejection =
             !double.IsFinite(reduction.MeanWith) ? new(RejectionReason.NonFiniteLoss, "the loss is not finite with the delta applied")
             : !reduction.Significant ? new(RejectionReason.NoReduction, $"no significant loss reduction ({reduction.Reduction:+0.0000;-0.0000} ± {reduction.StandardError:F4})")
             : null;
-        return new Scored(s, reduction.MeanWith, reduction.Score, proof, rejection, key);
+        return new Scored(s, reduction.MeanWith, reduction.Score, proof, rejection, key) { Reduction = reduction.Reduction, Canary = canary };
     }
+
+    /// <summary>The own-data test's comparison of some rows (their base and delta losses) with the control rows of the sample.</summary>
+    private static OwnDataTest.Result Compare(RoundSample round, double[] rowsBase, double[] rowsWith, int[]? rowGroups, int[] control, double[] heldOutWith) =>
+        OwnDataTest.Run(rowsBase, rowsWith, rowGroups, Pick(round.BaseRows, control), Pick(heldOutWith, control), GroupsOf(round, control));
+
+    private static int[]? GroupsOf(RoundSample round, int[] rows) => round.Sample.Groups is { } groups ? Pick(groups, rows) : null;
+
+    private static T[] Pick<T>(T[] values, int[] indices) => Array.ConvertAll(indices, i => values[i]);
 
     /// <summary>What a submission's averages advance on: the base and the delta's content (or its revision, or nothing), never the poll.</summary>
     private static string KeyOf(string baseRevision, Submission s) =>
         s.Sha256 is { } sha ? $"{baseRevision}/{sha}" : s.Revision is { } revision ? $"{baseRevision}/revision/{revision}" : $"{baseRevision}/none";
 
-    /// <summary>The seed stream of the own-data test's control windows (distinct from the own rows' <c>Derive(seed, uid)</c>).</summary>
-    private const ulong ControlStream = 0xC0417201UL << 32;
-
     /// <summary>The per-row losses of the samples with the delta applied in place; the model is reverted bitwise afterwards.</summary>
-    private (double[] HeldOut, double[] Own, double[]? Control) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own, TokenWindows? control,
-        CancellationToken ct)
+    private (double[] HeldOut, double[] Own) WithDelta(DeltaFile delta, TokenWindows heldOut, TokenWindows own, CancellationToken ct)
     {
         try
         {
             _applier!.Apply(delta);
-            return (Evaluate(heldOut, ct), Evaluate(own, ct), control is null ? null : Evaluate(control, ct));
+            return (Evaluate(heldOut, ct), Evaluate(own, ct));
         }
         finally
         {
@@ -255,6 +286,21 @@ public sealed class Validator : IDisposable
             : r).ToList();
     }
 
+    /// <summary>
+    /// Each canary statistic relative to the round's median one (none with fewer than three). Every delta trained on the
+    /// train split lowers rows of it more than unseen eval rows, since the base has fitted the train split: honest miners'
+    /// raw statistics were −1.3 s.e. on average (simulate, K = 8); training on the eval split shows as a statistic above
+    /// the round's typical one, which is an honest miner's while most of those scored are.
+    /// </summary>
+    private static List<Scored> WithCanariesCentred(List<Scored> results)
+    {
+        var statistics = results.Where(r => r.Reused is null && r.Canary is not null).Select(r => r.Canary!.Statistic).Order().ToList();
+        if (statistics.Count < 3) return results;
+        int half = statistics.Count / 2;
+        double median = statistics.Count % 2 == 1 ? statistics[half] : (statistics[half - 1] + statistics[half]) / 2;
+        return results.Select(r => r.Reused is null && r.Canary is { } canary ? r with { CanaryStatistic = canary.Statistic - median } : r).ToList();
+    }
+
     // ---- weigh and record ----
 
     private async Task<ValidatorRound> WeighAndRecordAsync(RoundSample round, ChainState chain, List<Scored> results, ScreeningSummary? screening, CancellationToken ct)
@@ -272,12 +318,14 @@ public sealed class Validator : IDisposable
         var averages = Scores.Averages;
         var proofs = Scores.Proofs;
         var evidence = Scores.Evidence;
+        var canaries = Scores.Canaries;
         var miners = results.Select(r => (r.Reused ?? Result(r, raw.GetValueOrDefault(r.Submission.Neuron.Uid))) with
         {
             MovingAverage = averages.GetValueOrDefault(r.Submission.Neuron.Uid),
             Weight = normalized.GetValueOrDefault(r.Submission.Neuron.Uid),
             Proof = proofs.GetValueOrDefault(r.Submission.Neuron.Uid),
             Evidence = evidence.GetValueOrDefault(r.Submission.Neuron.Uid),
+            CanaryEvidence = canaries.GetValueOrDefault(r.Submission.Neuron.Uid),
             Reused = r.Reused is not null,
         }).OrderBy(m => m.Uid).ToList();
         foreach (var m in miners) _lastResults[m.Uid] = m;
@@ -307,8 +355,15 @@ public sealed class Validator : IDisposable
             Scores.Update(uid, hotkey, 0, r.Key);
             return r;
         }
-        var (score, _, evidence) = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Evidence, r.Key);
+        var (score, _, evidence) = Scores.UpdateProven(uid, hotkey, r.HeldOutScore, proof.Evidence, r.Key, r.CanaryStatistic);
         raw[uid] = score;
+        if (r.Rejection is null && Scores.Canaries.GetValueOrDefault(uid) is var canary && canary >= Scores.CanaryScale.Proven)
+            return r with
+            {
+                Rejection = new MinerRejection(RejectionReason.EvalTrained,
+                    $"the public eval split's rows lost {r.Canary?.OwnReduction:+0.0000;-0.0000} against {r.Canary?.ControlReduction:+0.0000;-0.0000} on the rows " +
+                    $"dealt to others ({r.CanaryStatistic:+0.00;-0.00} s.e. above the round's median); the evidence over its rounds, {canary:+0.00;-0.00} s.e., shows training on the eval split"),
+            };
         if (evidence > Scores.ProofScale.Against || r.Rejection is not null) return r;
         return r with
         {
@@ -327,6 +382,7 @@ public sealed class Validator : IDisposable
             OwnReduction = r.Proof?.OwnReduction,
             ControlReduction = r.Proof?.ControlReduction,
             ProofStatistic = r.Proof?.Statistic,
+            CanaryStatistic = r.CanaryStatistic,
         };
     }
 

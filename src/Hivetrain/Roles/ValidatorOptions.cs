@@ -33,7 +33,8 @@ public sealed record ValidatorOptions(
     ScreeningOptions? Screening = null,
     double ScorePower = ValidatorOptions.DefaultScorePower,
     int OwnDataRows = 16,
-    ProofScale? Proof = null)
+    ProofScale? Proof = null,
+    int CanaryRows = ValidatorOptions.DefaultCanaryRows)
 {
     /// <summary>
     /// The reward exponent p (<c>--neuron.score_power</c>), chosen by measurement with <c>simulate</c> (K = 8, half of
@@ -50,6 +51,13 @@ public sealed record ValidatorOptions(
     /// 4 × own rows / sample rows of an evaluation pass (0.25 here).
     /// </summary>
     public const int DefaultSampleRows = 256;
+
+    /// <summary>
+    /// Rows of the held-out sample drawn from the public eval split instead of the deal: canaries. Nobody is assigned them,
+    /// so a delta lowers them no more than rows dealt to others unless it was trained on the eval split (the canary test,
+    /// the own-data test's comparison turned around). Not scored; they take the place of deal rows, so they cost nothing.
+    /// </summary>
+    public const int DefaultCanaryRows = 32;
 
     /// <summary>Where the accumulated own-data evidence turns into pay.</summary>
     public ProofScale ProofScale => Proof ?? ProofScale.Default;

@@ -49,6 +49,10 @@ public sealed record MinerResult(
     public double? OwnReduction { get; init; }
     public double? ControlReduction { get; init; }
     public double? ProofStatistic { get; init; }
+    /// <summary>The round's canary statistic: the eval split's rows against the control, in standard errors above the round's median (null without canary rows or with fewer than three deltas scored).</summary>
+    public double? CanaryStatistic { get; init; }
+    /// <summary>The accumulated canary evidence after this round (<see cref="MovingScores.Canaries"/>).</summary>
+    public double CanaryEvidence { get; init; }
     /// <summary>The accumulated own-data evidence after this round, in standard errors (<see cref="ProofEvidence.Z"/>).</summary>
     public double Evidence { get; init; }
     public double Proof { get; init; }

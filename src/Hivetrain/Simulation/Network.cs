@@ -127,7 +127,7 @@ public sealed class Network : IDisposable
             // Simulated rounds score at the end of the send interval, when the stale grace period is over.
             var validatorOptions = new ValidatorOptions(BaseRepo, Path.Combine(root, "state", name), SampleRows: options.SampleRows,
                 Context: context, EpochLengthBlocks: EpochBlocks, StaleGrace: TimeSpan.Zero, ScorePower: options.ScorePower, Device: options.Device);
-            var data = new ValidatorData((seed, ctx) => EvaluationSample.Draw(eval, seed, options.SampleRows, ctx), assignments);
+            var data = new ValidatorData((seed, rows, ctx) => EvaluationSample.Draw(eval, seed, rows, ctx), assignments);
             validators.Add(new Validator(store, ledger, hotkey, data, validatorOptions, loggers.CreateLogger<Validator>(), clock));
         }
         var averager = new Averager(store, ledger,

@@ -116,23 +116,26 @@ public sealed class DataAssignmentTests : IDisposable
     }
 
     [Fact]
-    public void The_control_is_other_slots_windows_of_the_asked_groups_the_same_for_everyone()
+    public void The_held_out_sample_is_windows_of_the_deal_each_with_its_slot_and_group_the_same_for_everyone()
     {
         var rule = new AssignmentRule(Slots: 6, Context: 16, PageWindows: 4, Skew: 0.5);
         var deal = DataDeal.Of(_train, "rev-a", rule);
-        int[] groups = [0, 1, 2, 3, 0, 1, 2, 3];
-        var control = deal.Control(2, seed: 7, groups)!;
-        Assert.Equal(groups, control.Groups);
-        var others = Enumerable.Range(0, 6).Where(s => s != 2).SelectMany(s => Starts(deal.For(s))).ToHashSet();
-        for (int r = 0; r < control.Rows; r++)
+        var sample = deal.HeldOut(seed: 7, rows: 64);
+        Assert.Equal(64, sample.Rows);
+        var bySlot = Enumerable.Range(0, 6).Select(s => Starts(deal.For(s))).ToList();
+        var pages = new HashSet<long>();
+        for (int r = 0; r < sample.Rows; r++)
         {
-            // The row is a window of another slot: its tokens are those of one of that slot's windows.
-            var row = control.Ids.AsSpan(r * 17, 17).ToArray();
-            Assert.Contains(others, start => Window(start).SequenceEqual(row));
+            // The row is a window of the slot it names (its tokens are one of that slot's windows), of the group it names.
+            var row = sample.Ids.AsSpan(r * 17, 17).ToArray();
+            long start = Assert.Single(bySlot[sample.Slots![r]], s => Window(s).SequenceEqual(row));
+            Assert.Equal(_train.GroupAt(start), sample.Groups![r]);
+            Assert.True(pages.Add(start / (4 * 17)), "at most one window per page");
         }
-        Assert.Equal(control.Ids, DataDeal.Of(_train, "rev-a", rule).Control(2, 7, groups)!.Ids);
-        Assert.NotEqual(control.Ids, deal.Control(2, 8, groups)!.Ids);
-        Assert.Null(DataDeal.Of(_train, "rev-a", rule with { Slots = 1 }).Control(0, 7, groups)); // nobody else's data
+        Assert.True(sample.Slots!.Distinct().Count() > 1, "drawn from the whole deal");
+        Assert.Equal(sample.Ids, DataDeal.Of(_train, "rev-a", rule).HeldOut(7, 64).Ids);
+        Assert.NotEqual(sample.Ids, deal.HeldOut(8, 64).Ids);
+        Assert.NotEqual(sample.Ids, DataDeal.Of(_train, "rev-b", rule).HeldOut(7, 64).Ids);
     }
 
     private int[] Window(long start)

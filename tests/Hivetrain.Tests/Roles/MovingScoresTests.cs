@@ -191,4 +191,32 @@ public sealed class MovingScoresTests
         Assert.Throws<ArgumentException>(() => new MovingScores(0.5, new ProofScale(3, 1)));
         Assert.Throws<ArgumentException>(() => new MovingScores(0.5, new ProofScale(double.NaN, 1)));
     }
+
+    [Fact]
+    public void Canary_evidence_takes_the_pay_of_an_eval_split_trainer_and_survives_a_restart()
+    {
+        var scores = new MovingScores(1.0 / 3);
+        for (int round = 0; round < 3; round++)
+        {
+            scores.UpdateProven(1, "honest", 1.0, 4, key: $"b{round}/a", canary: -0.5);
+            scores.UpdateProven(2, "mixer", 1.0, 4, key: $"b{round}/b", canary: 3); // proven, and its eval rows drop more than the round's
+            scores.UpdateProven(3, "quiet", 1.0, 4, key: $"b{round}/c"); // no canary rows: nothing accumulates
+        }
+        Assert.True(scores.Canaries[2] >= scores.CanaryScale.Proven, $"canary Z {scores.Canaries[2]}");
+        Assert.Equal(0, scores.Canaries[3]);
+        var weights = scores.Weighted(power: 3);
+        Assert.False(weights.ContainsKey(2));
+        Assert.Equal(0.5, weights[1], 12);
+
+        var restored = MovingScores.FromJson(scores.ToJson(), 1.0 / 3);
+        Assert.Equal(scores.Canaries[2], restored.Canaries[2]);
+        Assert.False(restored.Weighted(3).ContainsKey(2));
+        // A canary record no rounds reach is taken as the worst, not as none: editing the state file clears nobody.
+        var one = new MovingScores(1.0 / 3);
+        one.UpdateProven(2, "mixer", 1.0, 4, key: "b0/b", canary: 3);
+        var json = one.ToJson();
+        Assert.Contains("\"CanaryWeights\":1}", json);
+        var forged = MovingScores.FromJson(json.Replace("\"CanaryWeights\":1}", "\"CanaryWeights\":0.0001}"), 1.0 / 3);
+        Assert.Equal(OwnDataTest.MaxEvidence, forged.Canaries[2]);
+    }
 }

@@ -59,7 +59,7 @@ public sealed class RolesRoundTests : IDisposable
 
         var assignments = TestAssignments.Patterns(Cycles);
         var miners = minerKeys.Select((k, i) => new Miner(store, ledger, k, assignments, MinerOptionsFor($"m{i + 1}"))).ToList();
-        using var validator = new Validator(store, ledger, validatorKey, new ValidatorData((seed, ctx) => Sample(seed, 8, ctx), assignments),
+        using var validator = new Validator(store, ledger, validatorKey, new ValidatorData((seed, _, ctx) => Sample(seed, 8, ctx), assignments),
             new ValidatorOptions(BaseRepo, Path.Combine(_root, "validator"), SampleRows: 8, StaleGrace: TimeSpan.Zero));
         try
         {

@@ -40,7 +40,7 @@ internal static class ScreeningNetwork
     private const ulong TrainedBatchSeed = 12345;
 
     /// <summary>The data each miner trained on, as the validator's own-data test sees it: rows of the batch its step descends on.</summary>
-    public static ValidatorData Data { get; } = new((seed, context) => Windows(seed, SampleRows, context),
+    public static ValidatorData Data { get; } = new((seed, _, context) => Windows(seed, SampleRows, context),
         new TestSupport.TestAssignments(_ => throw new InvalidOperationException("no miner trains here"), (_, _, rows, context) => Windows(TrainedBatchSeed, rows, context)));
 
     /// <summary>

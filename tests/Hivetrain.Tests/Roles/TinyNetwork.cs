@@ -71,7 +71,7 @@ internal sealed class TinyNetwork : IDisposable
     }
 
     public Validator NewValidator(Keypair key, Func<ulong, int, TokenWindows>? sample = null, TimeSpan? poll = null, IAssignedData? assigned = null) =>
-        new(Store, Ledger, key, new ValidatorData(sample ?? ((seed, context) => Sample(seed, 8, context)), assigned ?? TestAssignments.Default()),
+        new(Store, Ledger, key, new ValidatorData(sample is null ? (seed, _, context) => Sample(seed, 8, context) : (seed, _, context) => sample(seed, context), assigned ?? TestAssignments.Default()),
             new ValidatorOptions(BaseRepo, ValidatorState, SampleRows: 8, StaleGrace: TimeSpan.Zero, PollInterval: poll ?? TimeSpan.FromMilliseconds(200)));
 
     public Miner NewMiner(Keypair key, string repo, string? stateDirectory = null) =>

@@ -17,7 +17,7 @@ public sealed class NetworkTests : IDisposable
     {
         var options = new SimulationOptions(Path.Combine(_root, "run"), Miners: 2, Validators: 2, Rounds: 3, StepsPerRound: 12,
             Model: "tiny", Data: "synthetic:documents=6000", BatchRows: 8, Context: 32, LearningRate: 3e-3, WarmupSteps: 4,
-            SampleRows: 32, MergeSteps: 2, Adversaries: Original, CacheDirectory: Path.Combine(_root, "cache"));
+            SampleRows: 64, MergeSteps: 2, Adversaries: Original, CacheDirectory: Path.Combine(_root, "cache"));
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
 
         var rounds = await Network.RunAsync(options, corpus, new SilentObserver(), null, CancellationToken.None);
@@ -30,7 +30,8 @@ public sealed class NetworkTests : IDisposable
             var adversaries = round.Miners.Where(m => !m.Name.StartsWith("miner-", StringComparison.Ordinal)).ToList();
             Assert.Equal(Original.Length, adversaries.Count);
             Assert.All(adversaries, a => Assert.True(a.Weight == 0 && a.Rejection is not null, $"round {round.Round}: {a.Name} weight {a.Weight} ({a.Rejection})"));
-            Assert.True(round.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).Sum(m => m.Weight) > 0.999);
+            Assert.True(round.Miners.Where(m => m.Name.StartsWith("miner-", StringComparison.Ordinal)).Sum(m => m.Weight) > 0.999,
+                $"round {round.Round}: " + string.Join("; ", round.Miners.Select(m => $"{m.Name} weight {m.Weight:F3} score {m.Score:F4} ({m.Rejection})")));
         }
         Assert.Contains(rounds[^1].Miners, m => m.Name.StartsWith("stale") && m.Rejection!.Reason == RejectionReason.Stale);
         Assert.Contains(rounds[^1].Miners, m => m.Name.StartsWith("copier") && m.Rejection is { Reason: RejectionReason.Copy, Other: "miner-1" });
