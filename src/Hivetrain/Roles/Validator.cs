@@ -135,11 +135,16 @@ public sealed class Validator : IDisposable
     {
         public double BaseLoss => BaseRows.Average();
 
-        /// <summary>The rows a miner of <paramref name="uid"/> is scored on: every row neither dealt to it nor a canary.</summary>
-        public int[] ScoredRows(int uid) => Rows(slot => slot != uid && slot != ValidatorData.CanarySlot, all: true);
+        /// <summary>
+        /// The rows a miner of <paramref name="uid"/> is scored on: every row neither dealt to it nor a canary (every row
+        /// when that leaves none: a network whose only slot is this uid's).
+        /// </summary>
+        public int[] ScoredRows(int uid) => OrAll(Rows(slot => slot != uid && slot != ValidatorData.CanarySlot, all: true));
 
-        /// <summary>The own-data test's control for <paramref name="uid"/>: the rows dealt to other slots.</summary>
-        public int[] ControlRows(int uid) => Rows(slot => slot >= 0 && slot != uid, all: true);
+        /// <summary>The own-data test's control for <paramref name="uid"/>: the rows dealt to other slots (every row when there are none).</summary>
+        public int[] ControlRows(int uid) => OrAll(Rows(slot => slot >= 0 && slot != uid, all: true));
+
+        private int[] OrAll(int[] rows) => rows.Length > 0 ? rows : [.. Enumerable.Range(0, Sample.Rows)];
 
         /// <summary>The canary rows: of the public eval split, which no miner is assigned.</summary>
         public int[] CanaryRows() => Rows(slot => slot == ValidatorData.CanarySlot, all: false);
