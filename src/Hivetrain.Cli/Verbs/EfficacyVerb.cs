@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
 using Hivetrain.Data;
 using Hivetrain.Efficacy;
 
@@ -44,6 +45,7 @@ internal static class EfficacyVerb
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
             .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split (default: no sweep, --lr for all)")
+            .Add("optimizer", "inner optimizer of every condition's models (B1–B3 and the miners): adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate); the warm start is AdamW either way", "adamw")
             .Add("warmup", "warmup steps of each model's schedule", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
@@ -121,7 +123,8 @@ internal static class EfficacyVerb
             LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
             Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"),
-            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? LearningRates(sweep) : null);
+            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? LearningRates(sweep) : null,
+            Optimizer: s.Optimizer("optimizer"));
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
             throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");
         if (s.Int("parallel") < 0) throw new SettingsException($"--parallel must be 0 (one per core) or more (got {s.Int("parallel")})");

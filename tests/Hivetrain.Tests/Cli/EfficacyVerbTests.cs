@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hivetrain.Cli.Verbs;
+using Hivetrain.Training;
 
 namespace Hivetrain.Tests.Cli;
 
@@ -35,6 +36,7 @@ public sealed class EfficacyVerbTests
     [InlineData("--seeds: 'two' is not a valid int32", "--seeds", "two")]
     [InlineData("--lr_sweep takes positive learning rates", "--lr_sweep", "1e-3,0")]
     [InlineData("--lr_sweep: 'fast' is not a valid double", "--lr_sweep", "1e-3,fast")]
+    [InlineData("--optimizer 'sgd' is not one of: adamw, muon", "--optimizer", "sgd")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -59,5 +61,15 @@ public sealed class EfficacyVerbTests
         Assert.Null(full.LearningRateSweep);
         Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Optimizer_is_AdamW_unless_muon_is_asked_for()
+    {
+        var root = new RootCommand { EfficacyVerb.Create() };
+
+        Assert.Equal(InnerOptimizer.AdamW, EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).Optimizer);
+        Assert.Equal(InnerOptimizer.Muon, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--optimizer", "muon"])).Optimizer);
+        Assert.Equal(InnerOptimizer.Muon, EfficacyVerb.Read(root.Parse(["efficacy", "--optimizer", "Muon"])).Optimizer);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hivetrain.Data;
 using Hivetrain.Efficacy;
 using Hivetrain.Tests.Data;
+using Hivetrain.Training;
 
 namespace Hivetrain.Tests.Efficacy;
 
@@ -125,6 +126,27 @@ public sealed class EfficacyRunTests : IDisposable
         Assert.Equal(3e-3, report.Info.LearningRate);
         Assert.Equal(3e-3, report.Info.SynchronousLearningRate);
         Assert.Equal([1e-6, 3e-3], report.Info.LearningRateSweep);
+    }
+
+    [Fact]
+    public async Task Muon_trains_every_condition_from_the_same_AdamW_warm_start()
+    {
+        var options = Options() with { Encodings = [], Churn = 0 };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "B2", "net-outer-bf16"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var adamW = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "adamw") }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+        var muon = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "muon"), Optimizer = InnerOptimizer.Muon }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+
+        Assert.Equal(("adamw", "muon"), (adamW.Info.Optimizer, muon.Info.Optimizer));
+        // The warm start is AdamW in both runs: the same initial model, bit for bit; then every condition trains apart.
+        Assert.Equal(adamW.Info.InitialLoss, muon.Info.InitialLoss);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(adamW.Folder, "warm-start", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(muon.Folder, "warm-start", "model.safetensors")));
+        foreach (var (a, m) in adamW.Summaries.Zip(muon.Summaries))
+            Assert.NotEqual(a.FinalLoss, m.FinalLoss);
     }
 
     [Fact]
