@@ -62,8 +62,11 @@ internal static class EfficacyConsole
             ? $"learning rates chosen by --lr_sweep {string.Join(",", sweep.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))} on the guard split " +
               $"(the report sample's size, base seed): B2 {info.SynchronousLearningRate:G3}, the miners (B1, B3, B4, network) {info.LearningRate:G3}"
             : $"learning rates not swept: B2 {info.SynchronousLearningRate:G3}, the miners {info.LearningRate:G3}";
+        string outer = info.SweptOuterLearningRate is { } lr && info.SweptOuterMomentum is { } mu
+            ? $" DiLoCo's swept outer step (lr {lr:G3}, momentum {mu:G3}) was chosen on the guard split (base seed)."
+            : "";
         return "held-out windows: of the merge split (λ's fit) and the guard split (the guard) that a condition's merges evaluated; " +
-            $"the baselines see none. {rates}.";
+            $"the baselines see none. {rates}.{outer}";
     }
 
     private static string Ratio(double? x) => x is { } v ? v.ToString(v >= 100 ? "N0" : "F1", CultureInfo.InvariantCulture) + "×" : "—";

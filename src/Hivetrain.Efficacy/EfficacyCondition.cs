@@ -8,7 +8,8 @@ namespace Hivetrain.Efficacy;
 /// are clipped to the median norm, the outer step (η, μ), and the chance <see cref="Churn"/> that a miner misses a round.
 /// DiLoCo is the network with uniform weights, no clip and its published outer step; <see cref="EfficacyConditionKind.SparseLoCo"/>
 /// sends <see cref="Encoding"/> from its error buffers. <see cref="Guard"/>: whether a merged step must beat the base on
-/// the guard sample (the averager's <c>GuardedStep</c>) to be published.
+/// the guard sample (the averager's <c>GuardedStep</c>) to be published. <see cref="SweptOuterStep"/>: the outer step is
+/// not given but chosen by <see cref="OuterStepSweep"/> on the guard split before the run (<see cref="WithOuterStep"/>).
 /// </summary>
 public sealed record EfficacyCondition(
     string Id,
@@ -20,7 +21,8 @@ public sealed record EfficacyCondition(
     double OuterLearningRate = 1.0,
     double OuterMomentum = 0.0,
     double Churn = 0,
-    bool Guard = true)
+    bool Guard = true,
+    bool SweptOuterStep = false)
 {
     /// <summary>
     /// The network's merge under <paramref name="options"/>: the averager's, with λ learned only when <see cref="LearnLambda"/>,
@@ -65,19 +67,32 @@ public sealed record EfficacyCondition(
 
     /// <summary>
     /// DiLoCo (uniform mean of the K pseudo-gradients in <paramref name="dense"/>, no λ, no clip, outer Nesterov η = 0.7,
-    /// μ = 0.9) and SparseLoCo (templar's density and decay), each without and with the guard.
+    /// μ = 0.9) without and with the guard, DiLoCo with the outer step of <see cref="OuterStepSweep"/> (guard off), and
+    /// SparseLoCo (templar's density and decay) without and with the guard.
     /// </summary>
     public static IEnumerable<EfficacyCondition> Baselines(string dense) =>
     [
         DiLoCo("diloco", $"DiLoCo {dense}", dense, guard: false),
         DiLoCo("diloco-guard", $"DiLoCo {dense} + guard", dense, guard: true),
+        DiLoCo("diloco-swept", $"DiLoCo {dense}, outer step swept", dense, guard: false) with { SweptOuterStep = true },
         new("sparseloco", $"SparseLoCo {SparseLoCoCondition.Encoding}", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding, Guard: false),
         new("sparseloco-guard", $"SparseLoCo {SparseLoCoCondition.Encoding} + guard", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding),
     ];
 
-    private static EfficacyCondition DiLoCo(string id, string label, string dense, bool guard) =>
+    /// <summary>DiLoCo's merge in <paramref name="dense"/>: uniform λ, no clip, outer Nesterov (η, μ), by default its published one.</summary>
+    internal static EfficacyCondition DiLoCo(string id, string label, string dense, bool guard,
+        double outerLearningRate = DiLoCoOuterLearningRate, double outerMomentum = DiLoCoOuterMomentum) =>
         new(id, label, EfficacyConditionKind.Network, dense, LearnLambda: false, ClipToMedian: false,
-            OuterLearningRate: DiLoCoOuterLearningRate, OuterMomentum: DiLoCoOuterMomentum, Guard: guard);
+            OuterLearningRate: outerLearningRate, OuterMomentum: outerMomentum, Guard: guard);
+
+    /// <summary>This condition with the outer step the sweep chose, named in its label (so the table shows it).</summary>
+    public EfficacyCondition WithOuterStep(OuterStepTrial chosen) => this with
+    {
+        OuterLearningRate = chosen.OuterLearningRate,
+        OuterMomentum = chosen.OuterMomentum,
+        Label = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"DiLoCo {Encoding}, swept: outer lr {chosen.OuterLearningRate:G3}, momentum {chosen.OuterMomentum:G3}"),
+    };
 
     /// <summary>
     /// The conditions of <paramref name="all"/> named in <paramref name="ids"/>, in the standard order; throws

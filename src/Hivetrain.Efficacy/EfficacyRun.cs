@@ -19,7 +19,8 @@ public static class EfficacyRun
     /// <summary>Units of training work (micro-batches) the run will do, for one progress bar over all of it.</summary>
     public static long TotalUnits(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions)
     {
-        return options.WarmStartSteps + LearningRateSweep.Units(options) + options.Seeds * conditions.Sum(c => Units(options, c));
+        return options.WarmStartSteps + LearningRateSweep.Units(options) + OuterStepSweep.Units(options, conditions)
+            + options.Seeds * conditions.Sum(c => Units(options, c));
     }
 
     public static EfficacyReport Run(EfficacyOptions options, TokenCorpus corpus, IReadOnlyList<EfficacyCondition> conditions,
@@ -38,6 +39,13 @@ public static class EfficacyRun
         using var initial = InitialModel(options, corpus, device, folder, observer, ct);
         if (options.LearningRateSweep is not null)
             options = LearningRateSweep.Choose(options, initial, corpus, device, log, observer, ct);
+        OuterStepTrial? swept = null;
+        if (conditions.Any(c => c.SweptOuterStep))
+        {
+            var chosen = OuterStepSweep.Choose(options, initial, corpus, device, log, observer, ct).Chosen;
+            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(chosen) : c).ToList();
+            swept = chosen;
+        }
         var setups = Enumerable.Range(0, options.Seeds)
             .Select(i => new EfficacySetup(options, initial.Config, device, initial, corpus, seed: options.Seed + (ulong)i)).ToList();
         try
@@ -47,7 +55,8 @@ public static class EfficacyRun
             var info = new EfficacyRunInfo(options.WarmStartPath is null ? options.Model : options.WarmStartPath, first.Parameters, first.Context,
                 corpus.Description, options.Miners, options.InnerSteps, options.Rounds, options.Skew, options.BatchRows,
                 options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList(),
-                options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep, EfficacyRunInfo.OptimizerName(options.Optimizer));
+                options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep, EfficacyRunInfo.OptimizerName(options.Optimizer),
+                swept?.OuterLearningRate, swept?.OuterMomentum);
             log.Append(info);
             observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
                 $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}; initial report loss {initialLoss:F4}");

@@ -6,7 +6,8 @@ namespace Hivetrain.Efficacy;
 /// The first line of <c>efficacy.jsonl</c> (<c>"type": "run"</c>): what was compared, the shared initial model's loss,
 /// the number of seeds (<see cref="Seed"/> + 0 … <see cref="Seeds"/> − 1), and the peak learning rates the conditions
 /// ran at: the miners' (B1, B3, B4, the network) and B2's (either given or chosen by <c>--lr_sweep</c>), and the inner
-/// <see cref="Optimizer"/> every condition trained with (<c>adamw</c> or <c>muon</c>; the warm start is AdamW).
+/// <see cref="Optimizer"/> every condition trained with (<c>adamw</c> or <c>muon</c>; the warm start is AdamW), and the
+/// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -27,7 +28,9 @@ public sealed record EfficacyRunInfo(
     double? LearningRate = null,
     double? SynchronousLearningRate = null,
     IReadOnlyList<double>? LearningRateSweep = null,
-    string Optimizer = "adamw")
+    string Optimizer = "adamw",
+    double? SweptOuterLearningRate = null,
+    double? SweptOuterMomentum = null)
 {
     public string Type => "run";
 

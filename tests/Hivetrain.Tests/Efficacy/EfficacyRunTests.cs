@@ -27,11 +27,13 @@ public sealed class EfficacyRunTests : IDisposable
         var report = EfficacyRun.Run(options, corpus, conditions, observer, CancellationToken.None);
 
         Assert.Equal(["B1", "B2", "B3", "B4", "net-lambda-bf16", "net-outer-bf16", "net-outer-bf16+top0.1", "net-outer-bf16-churn",
-            "diloco", "diloco-guard", "sparseloco", "sparseloco-guard"],
+            "diloco", "diloco-guard", "diloco-swept", "sparseloco", "sparseloco-guard"],
             conditions.Select(c => c.Id));
         Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
         var lines = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var run = lines[0];
+        // The swept DiLoCo's trials come first, then the run line.
+        Assert.Equal(6, lines.TakeWhile(l => l.GetProperty("type").GetString() == "outer_step_sweep").Count());
+        var run = lines[6];
         Assert.Equal("run", run.GetProperty("type").GetString());
         foreach (var key in new[] { "model", "parameters", "context", "data", "miners", "inner_steps", "rounds", "skew", "initial_loss", "conditions" })
             Assert.True(run.TryGetProperty(key, out _), $"run line lacks {key}");
