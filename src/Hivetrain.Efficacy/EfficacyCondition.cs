@@ -32,6 +32,19 @@ public sealed record EfficacyCondition(
         MergeSteps: LearnLambda ? options.MergeSteps : 0, options.MergeLearningRate, ClipToMedian, OuterLearningRate, OuterMomentum,
         options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows);
 
+    /// <summary>
+    /// What the goals compare it as: a network merge with learned λ is ours (without the outer step when η = 1, μ = 0),
+    /// with uniform λ it is DiLoCo's merge; B1–B4 are references.
+    /// </summary>
+    public EfficacyMethod Method => Kind switch
+    {
+        EfficacyConditionKind.SparseLoCo => EfficacyMethod.SparseLoCo,
+        EfficacyConditionKind.Network when !LearnLambda => EfficacyMethod.DiLoCo,
+        EfficacyConditionKind.Network when OuterLearningRate == 1 && OuterMomentum == 0 => EfficacyMethod.NetworkLambdaOnly,
+        EfficacyConditionKind.Network => EfficacyMethod.Network,
+        _ => EfficacyMethod.Reference,
+    };
+
     /// <summary>Whether its participants exchange anything (bytes are counted).</summary>
     public bool Communicates => Kind is EfficacyConditionKind.Synchronous or EfficacyConditionKind.PlainAverage or EfficacyConditionKind.Network
         or EfficacyConditionKind.SparseLoCo;
@@ -53,7 +66,7 @@ public sealed record EfficacyCondition(
             new("B2", "B2 synchronous data-parallel", EfficacyConditionKind.Synchronous),
             new("B3", "B3 centralized", EfficacyConditionKind.Centralized),
             new("B4", "B4 plain averaging", EfficacyConditionKind.PlainAverage),
-            new($"net-lambda-{dense}", $"network λ {dense}", EfficacyConditionKind.Network, dense),
+            new($"net-lambda-{dense}", $"network λ {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: 1, OuterMomentum: 0),
             new($"net-outer-{dense}", $"network λ+outer {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: eta, OuterMomentum: mu),
         };
         foreach (var encoding in options.CompressedEncodings)

@@ -28,7 +28,8 @@ public static class EfficacyResults
                 BytesUpPerRound: up, BytesDownPerRound: down,
                 YTotal: up + down is > 0 ? sync / (up + down) : null,
                 YUp: up is > 0 ? sync / 2 / up : null,
-                Tokens: last.Tokens, Seconds: r.Seconds, Seed: seed, HeldOutWindows: HeldOutWindows(r.Condition, options));
+                Tokens: last.Tokens, Seconds: r.Seconds, Seed: seed, HeldOutWindows: HeldOutWindows(r.Condition, options),
+                Method: r.Condition.Method.ToString(), Churn: r.Condition.Churn);
         }).ToList();
     }
 

@@ -7,7 +7,8 @@ namespace Hivetrain.Efficacy;
 /// the number of seeds (<see cref="Seed"/> + 0 … <see cref="Seeds"/> − 1), and the peak learning rates the conditions
 /// ran at: the miners' (B1, B3, B4, the network) and B2's (either given or chosen by <c>--lr_sweep</c>), and the inner
 /// <see cref="Optimizer"/> every condition trained with (<c>adamw</c> or <c>muon</c>; the warm start is AdamW), and the
-/// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run).
+/// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run), and the
+/// <see cref="DenseEncoding"/> of the run's dense deltas (the goals' "dense network").
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -30,7 +31,8 @@ public sealed record EfficacyRunInfo(
     IReadOnlyList<double>? LearningRateSweep = null,
     string Optimizer = "adamw",
     double? SweptOuterLearningRate = null,
-    double? SweptOuterMomentum = null)
+    double? SweptOuterMomentum = null,
+    string DenseEncoding = "bf16")
 {
     public string Type => "run";
 
