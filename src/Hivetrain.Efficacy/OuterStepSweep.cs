@@ -34,7 +34,7 @@ public static class OuterStepSweep
     {
         using var setup = new EfficacySetup(options, initial.Config, device, initial, corpus, evaluationSplit: SplitName.Guard);
         var jobs = Grid(options).Select(point => new EfficacyRun.ConditionJob(setup, Trial(options, point.LearningRate, point.Momentum))).ToList();
-        var trials = EfficacyRun.RunJobs(jobs, setup.Evaluate(initial), log: null, observer, ct)
+        var trials = EfficacyRun.RunJobs(jobs, setup.Evaluate(initial), log: null, new SweepObserver(observer), ct)
             .Select(r => new OuterStepTrial(r.Job.Condition.OuterLearningRate, r.Job.Condition.OuterMomentum, r.Rounds[^1].Loss))
             .ToList();
         foreach (var trial in trials) log?.Append(trial);

@@ -25,7 +25,11 @@ public sealed class OuterStepSweepTests : IDisposable
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
         using var initial = new Gpt(GptConfig.Tiny, (long)options.Seed);
 
-        var (trials, chosen) = OuterStepSweep.Choose(options, initial, corpus, torch.CPU, log: null, new SilentEfficacyObserver(), CancellationToken.None);
+        var observer = new SilentEfficacyObserver();
+        var (trials, chosen) = OuterStepSweep.Choose(options, initial, corpus, torch.CPU, log: null, observer, CancellationToken.None);
+
+        Assert.Equal(OuterStepSweep.Units(options, EfficacyCondition.Standard(options)), observer.Units);
+        Assert.Equal(0, observer.Evaluations); // guard-split losses are not shown as report losses
 
         Assert.Equal([(1e-4, 0.0), (1.0, 0.0)], trials.Select(t => (t.OuterLearningRate, t.OuterMomentum)));
         Assert.Equal(1.0, chosen.OuterLearningRate);
