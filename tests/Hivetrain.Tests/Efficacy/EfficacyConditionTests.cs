@@ -235,12 +235,16 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
-    public void Held_out_windows_count_the_networks_lambda_fit_and_guard_only()
+    public void Held_out_windows_count_the_lambda_fit_and_the_guard_where_it_is_on()
     {
         var options = Options(2) with { Rounds = 3, MergeSteps = 4, MergeRows = 8, GuardRows = 32 };
 
         Assert.Equal(3 * (4 * 8 + 32), EfficacyResults.HeldOutWindows(new("net", "net", EfficacyConditionKind.Network, "bf16"), options));
         Assert.Equal(3 * 32, EfficacyResults.HeldOutWindows(new("u", "u", EfficacyConditionKind.Network, "bf16", LearnLambda: false), options));
+        // The baselines of the field see the guard sample only when their guard is on.
+        var baselines = EfficacyCondition.Baselines("bf16").ToDictionary(c => c.Id, c => EfficacyResults.HeldOutWindows(c, options));
+        Assert.Equal((0, 3 * 32, 0), (baselines["diloco"], baselines["diloco-guard"], baselines["diloco-swept"]));
+        Assert.Equal((0, 3 * 32), (baselines["sparseloco"], baselines["sparseloco-guard"]));
         Assert.Equal(0, EfficacyResults.HeldOutWindows(new("B4", "B4", EfficacyConditionKind.PlainAverage), options));
         Assert.Equal(0, EfficacyResults.HeldOutWindows(new("B2", "B2", EfficacyConditionKind.Synchronous), options));
     }
