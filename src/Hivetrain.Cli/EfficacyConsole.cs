@@ -44,7 +44,7 @@ internal static class EfficacyConsole
                 s.HeldOutWindows.ToString("N0", CultureInfo.InvariantCulture), s.Seconds.ToString("F0", CultureInfo.InvariantCulture));
         string seeds = info.Seeds > 1 ? $"{info.Seeds} seeds ({info.Seed}–{info.Seed + (ulong)info.Seeds - 1}), mean ± sd" : $"seed {info.Seed}";
         Terminal.WriteTable($"{info.Model} ({info.Parameters:N0} parameters), K={info.Miners}, H={info.InnerSteps}, R={info.Rounds}, skew {info.Skew:0.##}, " +
-            $"batch {info.BatchRows}; initial loss {info.InitialLoss:F4}; {seeds}", table);
+            $"batch {info.BatchRows}, inner optimizer {info.Optimizer}; initial loss {info.InitialLoss:F4}; {seeds}", table);
         AnsiConsole.MarkupLine(Markup.Escape("X = L / L_B2 − 1; η = (L_ref − L) / (L_ref − L_B3), L_ref = min(L_B1, L_0); " +
             "Y = synchronous data-parallel's bytes (8·P·H per miner per round; 4·P·H up) over this condition's."));
         AnsiConsole.MarkupLine(Markup.Escape(HeldOutNote(info)));
@@ -62,8 +62,11 @@ internal static class EfficacyConsole
             ? $"learning rates chosen by --lr_sweep {string.Join(",", sweep.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))} on the guard split " +
               $"(the report sample's size, base seed): B2 {info.SynchronousLearningRate:G3}, the miners (B1, B3, B4, network) {info.LearningRate:G3}"
             : $"learning rates not swept: B2 {info.SynchronousLearningRate:G3}, the miners {info.LearningRate:G3}";
+        string outer = info.SweptOuterLearningRate is { } lr && info.SweptOuterMomentum is { } mu
+            ? $" DiLoCo's swept outer step (lr {lr:G3}, momentum {mu:G3}) was chosen on the guard split (base seed)."
+            : "";
         return "held-out windows: of the merge split (λ's fit) and the guard split (the guard) that a condition's merges evaluated; " +
-            $"the baselines see none. {rates}.";
+            $"the baselines see none. {rates}.{outer}";
     }
 
     private static string Ratio(double? x) => x is { } v ? v.ToString(v >= 100 ? "N0" : "F1", CultureInfo.InvariantCulture) + "×" : "—";

@@ -3,7 +3,8 @@ namespace Hivetrain.Efficacy;
 /// <summary>
 /// A condition over every seed of the run (<c>"type": "aggregate"</c> in <c>efficacy.jsonl</c>): mean and standard
 /// deviation of the final loss, X and η (each computed per seed against that seed's B1, B2 and B3), and the means of
-/// the traffic and time figures of its <see cref="EfficacySummary"/> lines.
+/// the traffic and time figures of its <see cref="EfficacySummary"/> lines, and what the goals compare it as
+/// (<see cref="Method"/>, <see cref="Churn"/>).
 /// </summary>
 public sealed record EfficacyAggregate(
     string Condition,
@@ -19,7 +20,9 @@ public sealed record EfficacyAggregate(
     double? YUp,
     long HeldOutWindows,
     long Tokens,
-    double Seconds)
+    double Seconds,
+    string Method = nameof(EfficacyMethod.Reference),
+    double Churn = 0)
 {
     public string Type => "aggregate";
 
@@ -35,6 +38,6 @@ public sealed record EfficacyAggregate(
             return new EfficacyAggregate(first.Condition, first.Label, first.Kind, first.Encoding,
                 Spread(s => s.FinalLoss)!, Spread(s => s.X), Spread(s => s.Eta),
                 Mean(s => s.BytesUpPerRound), Mean(s => s.BytesDownPerRound), Mean(s => s.YTotal), Mean(s => s.YUp),
-                first.HeldOutWindows, first.Tokens, seeds.Average(s => s.Seconds));
+                first.HeldOutWindows, first.Tokens, seeds.Average(s => s.Seconds), first.Method, first.Churn);
         }).ToList();
 }

@@ -8,7 +8,8 @@ namespace Hivetrain.Efficacy;
 /// are clipped to the median norm, the outer step (η, μ), and the chance <see cref="Churn"/> that a miner misses a round.
 /// DiLoCo is the network with uniform weights, no clip and its published outer step; <see cref="EfficacyConditionKind.SparseLoCo"/>
 /// sends <see cref="Encoding"/> from its error buffers. <see cref="Guard"/>: whether a merged step must beat the base on
-/// the guard sample (the averager's <c>GuardedStep</c>) to be published.
+/// the guard sample (the averager's <c>GuardedStep</c>) to be published. <see cref="SweptOuterStep"/>: the outer step is
+/// not given but chosen by <see cref="OuterStepSweep"/> on the guard split before the run (<see cref="WithOuterStep"/>).
 /// </summary>
 public sealed record EfficacyCondition(
     string Id,
@@ -20,7 +21,8 @@ public sealed record EfficacyCondition(
     double OuterLearningRate = 1.0,
     double OuterMomentum = 0.0,
     double Churn = 0,
-    bool Guard = true)
+    bool Guard = true,
+    bool SweptOuterStep = false)
 {
     /// <summary>
     /// The network's merge under <paramref name="options"/>: the averager's, with λ learned only when <see cref="LearnLambda"/>,
@@ -29,6 +31,19 @@ public sealed record EfficacyCondition(
     public MergeOptions MergeOptions(EfficacyOptions options) => new(
         MergeSteps: LearnLambda ? options.MergeSteps : 0, options.MergeLearningRate, ClipToMedian, OuterLearningRate, OuterMomentum,
         options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows);
+
+    /// <summary>
+    /// What the goals compare it as: a network merge with learned λ is ours (without the outer step when η = 1, μ = 0),
+    /// with uniform λ it is DiLoCo's merge; B1–B4 are references.
+    /// </summary>
+    public EfficacyMethod Method => Kind switch
+    {
+        EfficacyConditionKind.SparseLoCo => EfficacyMethod.SparseLoCo,
+        EfficacyConditionKind.Network when !LearnLambda => EfficacyMethod.DiLoCo,
+        EfficacyConditionKind.Network when OuterLearningRate == 1 && OuterMomentum == 0 => EfficacyMethod.NetworkLambdaOnly,
+        EfficacyConditionKind.Network => EfficacyMethod.Network,
+        _ => EfficacyMethod.Reference,
+    };
 
     /// <summary>Whether its participants exchange anything (bytes are counted).</summary>
     public bool Communicates => Kind is EfficacyConditionKind.Synchronous or EfficacyConditionKind.PlainAverage or EfficacyConditionKind.Network
@@ -51,7 +66,7 @@ public sealed record EfficacyCondition(
             new("B2", "B2 synchronous data-parallel", EfficacyConditionKind.Synchronous),
             new("B3", "B3 centralized", EfficacyConditionKind.Centralized),
             new("B4", "B4 plain averaging", EfficacyConditionKind.PlainAverage),
-            new($"net-lambda-{dense}", $"network λ {dense}", EfficacyConditionKind.Network, dense),
+            new($"net-lambda-{dense}", $"network λ {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: 1, OuterMomentum: 0),
             new($"net-outer-{dense}", $"network λ+outer {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: eta, OuterMomentum: mu),
         };
         foreach (var encoding in options.CompressedEncodings)
@@ -65,19 +80,32 @@ public sealed record EfficacyCondition(
 
     /// <summary>
     /// DiLoCo (uniform mean of the K pseudo-gradients in <paramref name="dense"/>, no λ, no clip, outer Nesterov η = 0.7,
-    /// μ = 0.9) and SparseLoCo (templar's density and decay), each without and with the guard.
+    /// μ = 0.9) without and with the guard, DiLoCo with the outer step of <see cref="OuterStepSweep"/> (guard off), and
+    /// SparseLoCo (templar's density and decay) without and with the guard.
     /// </summary>
     public static IEnumerable<EfficacyCondition> Baselines(string dense) =>
     [
         DiLoCo("diloco", $"DiLoCo {dense}", dense, guard: false),
         DiLoCo("diloco-guard", $"DiLoCo {dense} + guard", dense, guard: true),
+        DiLoCo("diloco-swept", $"DiLoCo {dense}, outer step swept", dense, guard: false) with { SweptOuterStep = true },
         new("sparseloco", $"SparseLoCo {SparseLoCoCondition.Encoding}", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding, Guard: false),
         new("sparseloco-guard", $"SparseLoCo {SparseLoCoCondition.Encoding} + guard", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding),
     ];
 
-    private static EfficacyCondition DiLoCo(string id, string label, string dense, bool guard) =>
+    /// <summary>DiLoCo's merge in <paramref name="dense"/>: uniform λ, no clip, outer Nesterov (η, μ), by default its published one.</summary>
+    internal static EfficacyCondition DiLoCo(string id, string label, string dense, bool guard,
+        double outerLearningRate = DiLoCoOuterLearningRate, double outerMomentum = DiLoCoOuterMomentum) =>
         new(id, label, EfficacyConditionKind.Network, dense, LearnLambda: false, ClipToMedian: false,
-            OuterLearningRate: DiLoCoOuterLearningRate, OuterMomentum: DiLoCoOuterMomentum, Guard: guard);
+            OuterLearningRate: outerLearningRate, OuterMomentum: outerMomentum, Guard: guard);
+
+    /// <summary>This condition with the outer step the sweep chose, named in its label (so the table shows it).</summary>
+    public EfficacyCondition WithOuterStep(OuterStepTrial chosen) => this with
+    {
+        OuterLearningRate = chosen.OuterLearningRate,
+        OuterMomentum = chosen.OuterMomentum,
+        Label = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"DiLoCo {Encoding}, swept: outer lr {chosen.OuterLearningRate:G3}, momentum {chosen.OuterMomentum:G3}"),
+    };
 
     /// <summary>
     /// The conditions of <paramref name="all"/> named in <paramref name="ids"/>, in the standard order; throws

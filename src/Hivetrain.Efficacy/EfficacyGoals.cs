@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Hivetrain.Efficacy;
 
 /// <summary>
-/// Issues 10's and 19's goals checked against the means over a run's seeds (the dense network with the outer step is
-/// "the network"). A goal that a difference between two conditions decides says so when the difference is inside the
-/// noise (|Δmean| &lt; 2·sqrt(sd₁²/N + sd₂²/N)); a goal that asks for a gain is then not met but unresolved (null).
+/// Issues 10's and 19's goals checked against the means over a run's seeds. Conditions are found by what they are
+/// (<see cref="EfficacyAggregate.Method"/>, encoding, churn), not by their ids: "the network" is ours with the outer step
+/// (else learned λ alone) in the run's dense encoding without churn. A goal that a difference between two conditions
+/// decides says so when the difference is inside the noise (|Δmean| &lt; 2·sqrt(sd₁²/N + sd₂²/N)); a goal that asks for
+/// a gain is then not met but unresolved (null).
 /// </summary>
 public static class EfficacyGoals
 {
@@ -13,15 +15,14 @@ public static class EfficacyGoals
     {
         var goals = new List<EfficacyGoal>();
         var b4 = conditions.FirstOrDefault(s => s.Condition == "B4");
-        var dense = conditions.FirstOrDefault(s => s.Condition.StartsWith("net-outer-", StringComparison.Ordinal) && !s.Condition.EndsWith("-churn", StringComparison.Ordinal));
-        var lambdaOnly = conditions.FirstOrDefault(s => s.Condition.StartsWith("net-lambda-", StringComparison.Ordinal));
-        var best = new[] { dense, lambdaOnly }.Where(s => s is not null).MinBy(s => s!.Loss.Mean);
+        var dense = Ours(conditions, info.DenseEncoding);
+        var lambdaOnly = Find(conditions, EfficacyMethod.NetworkLambdaOnly, info.DenseEncoding);
         string K = info.Miners.ToString(CultureInfo.InvariantCulture);
         if (dense is null) return goals;
         double limit = info.Miners >= 8 ? 0.04 : 0.02;
         goals.Add(new($"X ≤ +{limit:P0} with dense deltas (K={K}, λ+outer)", EfficacyFormat.Spread(dense.X, EfficacyFormat.Percent), dense.X?.Mean <= limit));
         goals.Add(new("η ≥ 0.8 (λ+outer, dense)", EfficacyFormat.Spread(dense.Eta, EfficacyFormat.Fixed), dense.Eta?.Mean >= 0.8));
-        if (lambdaOnly is not null && best != dense)
+        if (lambdaOnly is not null && lambdaOnly != dense && lambdaOnly.Loss.Mean < dense.Loss.Mean)
             goals.Add(new("(learned λ without the outer step)", $"X {EfficacyFormat.Spread(lambdaOnly.X, EfficacyFormat.Percent)}, η {EfficacyFormat.Spread(lambdaOnly.Eta, EfficacyFormat.Fixed)}", null));
         if (b4 is not null)
         {
@@ -30,7 +31,9 @@ public static class EfficacyGoals
             goals.Add(new("learned λ + outer step beats B4 by ≥ 2% loss",
                 $"{gain:+0.00%;-0.00%} ({dense.Loss.Mean:F4} vs {b4.Loss.Mean:F4}){Verdict(noise)}", noise == true ? null : gain >= 0.02));
         }
-        foreach (var c in conditions.Where(s => s.Condition.StartsWith("net-outer-", StringComparison.Ordinal) && s != dense && !s.Condition.EndsWith("-churn", StringComparison.Ordinal)))
+        foreach (var family in new[] { EfficacyMethod.DiLoCo, EfficacyMethod.SparseLoCo })
+            if (BeatsAtEqualBytes(conditions, family) is { } goal) goals.Add(goal);
+        foreach (var c in conditions.Where(s => s.Method == nameof(EfficacyMethod.Network) && s.Churn == 0 && s != dense))
         {
             double ratio = dense.BytesUpPerRound is > 0 && c.BytesUpPerRound is > 0 ? dense.BytesUpPerRound.Value * 2 / c.BytesUpPerRound.Value : double.NaN;
             double cost = c.Loss.Mean / dense.Loss.Mean - 1;
@@ -40,7 +43,7 @@ public static class EfficacyGoals
                 $"{cost:+0.00%;-0.00%}{Verdict(c.Loss.InsideNoiseOf(dense.Loss))}", cost <= tier));
             goals.Add(new($"compression {c.Encoding}: η > 0.5", EfficacyFormat.Spread(c.Eta, EfficacyFormat.Fixed), c.Eta?.Mean > 0.5));
         }
-        var churn = conditions.FirstOrDefault(s => s.Condition.EndsWith("-churn", StringComparison.Ordinal));
+        var churn = conditions.FirstOrDefault(s => s.Method == nameof(EfficacyMethod.Network) && s.Churn > 0);
         if (churn is not null)
         {
             double cost = churn.Loss.Mean / dense.Loss.Mean - 1;
@@ -52,6 +55,32 @@ public static class EfficacyGoals
                 $"{traffic.YTotal:N0}× ({traffic.Label})", info.InnerSteps >= 50 ? traffic.YTotal >= 2000 : null));
         return goals;
     }
+
+    /// <summary>
+    /// "Ours beats <paramref name="family"/> at equal bytes per round by more than the seeds' spread": the best of the
+    /// family's conditions in the run (the lowest mean loss, which favours the baseline) against ours in the same delta
+    /// encoding, so the same bytes up. Met when ours is lower and the difference is outside the noise; unresolved (null)
+    /// inside the noise, from one seed, or with no network condition in that encoding. Null when the family did not run.
+    /// </summary>
+    private static EfficacyGoal? BeatsAtEqualBytes(IReadOnlyList<EfficacyAggregate> conditions, EfficacyMethod family)
+    {
+        var theirs = conditions.Where(s => s.Method == family.ToString()).MinBy(s => s.Loss.Mean);
+        if (theirs is null) return null;
+        string goal = $"ours beats {family} at equal bytes per round ({theirs.Encoding} up) by more than the seeds' spread";
+        var ours = Ours(conditions, theirs.Encoding);
+        if (ours is null) return new(goal, $"no network condition in {theirs.Encoding} (add it to --encodings)", null);
+        double gain = 1 - ours.Loss.Mean / theirs.Loss.Mean;
+        var noise = ours.Loss.InsideNoiseOf(theirs.Loss);
+        string figure = $"{gain:+0.00%;-0.00%} ({ours.Loss.Mean:F4} vs {theirs.Loss.Mean:F4}, {theirs.Label}){Verdict(noise)}";
+        return new(goal, figure, noise == false ? gain > 0 : null);
+    }
+
+    /// <summary>Ours in <paramref name="encoding"/> without churn: with the outer step, else learned λ alone.</summary>
+    private static EfficacyAggregate? Ours(IReadOnlyList<EfficacyAggregate> conditions, string? encoding) =>
+        Find(conditions, EfficacyMethod.Network, encoding) ?? Find(conditions, EfficacyMethod.NetworkLambdaOnly, encoding);
+
+    private static EfficacyAggregate? Find(IReadOnlyList<EfficacyAggregate> conditions, EfficacyMethod method, string? encoding) =>
+        conditions.FirstOrDefault(s => s.Method == method.ToString() && s.Churn == 0 && s.Encoding == encoding);
 
     /// <summary>What the seeds say of a difference: nothing from one seed, " — inside the noise" when other seeds could reverse it.</summary>
     private static string Verdict(bool? insideNoise) => insideNoise switch

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Hivetrain.Efficacy;
 
 /// <summary>
-/// Writes and reads <c>efficacy.jsonl</c>: the learning-rate sweep's trials (if any), one run line, one line per
+/// Writes and reads <c>efficacy.jsonl</c>: the learning-rate sweep's trials and DiLoCo's outer-step sweep's (if any), one run line, one line per
 /// condition per seed per round, one summary per condition per seed, one aggregate per condition over the seeds.
 /// </summary>
 public sealed class EfficacyLog(string path)
@@ -28,6 +28,8 @@ public sealed class EfficacyLog(string path)
     public void Append(EfficacyAggregate aggregate) => AppendLine(JsonSerializer.Serialize(aggregate, Json));
 
     public void Append(LearningRateTrial trial) => AppendLine(JsonSerializer.Serialize(trial, Json));
+
+    public void Append(OuterStepTrial trial) => AppendLine(JsonSerializer.Serialize(trial, Json));
 
     /// <summary>The round records of the file, in order.</summary>
     public static IReadOnlyList<EfficacyRoundRecord> ReadRounds(string path) => Read<EfficacyRoundRecord>(path, "round");

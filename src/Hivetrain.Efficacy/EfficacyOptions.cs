@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Training;
 
 namespace Hivetrain.Efficacy;
 
@@ -9,7 +10,11 @@ namespace Hivetrain.Efficacy;
 /// <see cref="Parallel"/> conditions run side by side. Every condition runs <see cref="Seeds"/> times (seeds
 /// <see cref="Seed"/> + i: the data order and the miners' streams change, the warm start and the report sample do not).
 /// <see cref="LearningRateSweep"/> chooses B2's learning rate (<see cref="SynchronousLearningRate"/>) and the miners'
-/// (<see cref="LearningRate"/>) apart, each by its loss on a sample of the guard split.
+/// (<see cref="LearningRate"/>) apart, each by its loss on a sample of the guard split. <see cref="Optimizer"/> is the
+/// inner optimizer of every model the conditions train (B1–B3 and every condition's miners); the shared warm start is
+/// always AdamW, so runs with either optimizer start from the same model. <see cref="OuterStepSweep"/> chooses DiLoCo's
+/// outer step for <c>diloco-swept</c> from <see cref="OuterStepSweepLearningRates"/> × <see cref="OuterStepSweepMomenta"/>
+/// (null: its default grid), also on the guard split.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -42,7 +47,10 @@ public sealed record EfficacyOptions(
     string? CacheDirectory = null,
     int Seeds = 1,
     IReadOnlyList<double>? LearningRateSweep = null,
-    double? SynchronousLearningRate = null)
+    double? SynchronousLearningRate = null,
+    InnerOptimizer Optimizer = InnerOptimizer.AdamW,
+    IReadOnlyList<double>? OuterStepSweepLearningRates = null,
+    IReadOnlyList<double>? OuterStepSweepMomenta = null)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
@@ -78,6 +86,11 @@ public sealed record EfficacyOptions(
             $"B2's learning rate must be positive (got {SynchronousLearningRate})");
         Require(LearningRateSweep is null || LearningRateSweep.Count >= 1 && LearningRateSweep.All(lr => lr > 0 && double.IsFinite(lr)),
             $"--lr_sweep takes positive learning rates (got {string.Join(",", LearningRateSweep ?? [])})");
+        Require(Enum.IsDefined(Optimizer), $"--optimizer: unknown optimizer {Optimizer}");
+        Require(OuterStepSweepLearningRates is null || OuterStepSweepLearningRates.Count >= 1 && OuterStepSweepLearningRates.All(lr => lr > 0 && double.IsFinite(lr)),
+            $"--diloco_sweep_lr takes positive outer learning rates (got {string.Join(",", OuterStepSweepLearningRates ?? [])})");
+        Require(OuterStepSweepMomenta is null || OuterStepSweepMomenta.Count >= 1 && OuterStepSweepMomenta.All(mu => mu is >= 0 and < 1),
+            $"--diloco_sweep_momentum takes momenta in [0, 1) (got {string.Join(",", OuterStepSweepMomenta ?? [])})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {

@@ -28,7 +28,8 @@ public static class EfficacyResults
                 BytesUpPerRound: up, BytesDownPerRound: down,
                 YTotal: up + down is > 0 ? sync / (up + down) : null,
                 YUp: up is > 0 ? sync / 2 / up : null,
-                Tokens: last.Tokens, Seconds: r.Seconds, Seed: seed, HeldOutWindows: HeldOutWindows(r.Condition, options));
+                Tokens: last.Tokens, Seconds: r.Seconds, Seed: seed, HeldOutWindows: HeldOutWindows(r.Condition, options),
+                Method: r.Condition.Method.ToString(), Churn: r.Condition.Churn);
         }).ToList();
     }
 
@@ -48,12 +49,14 @@ public static class EfficacyResults
 
     /// <summary>
     /// Windows of the held-out merge and guard splits that <paramref name="condition"/>'s merges evaluated over the run:
-    /// per round, λ's optimization steps × <c>--merge_rows</c> plus the guard sample. Baselines merge nothing and see none.
+    /// per round, λ's optimization steps × <c>--merge_rows</c> (the network) plus the guard sample (any condition with the
+    /// guard on). B1–B4 and the baselines without the guard see none.
     /// </summary>
     public static long HeldOutWindows(EfficacyCondition condition, EfficacyOptions options)
     {
-        if (condition.Kind != EfficacyConditionKind.Network) return 0;
-        var merge = condition.MergeOptions(options);
-        return (long)options.Rounds * ((long)merge.MergeSteps * options.MergeRows + options.GuardRows);
+        if (condition.Kind is not (EfficacyConditionKind.Network or EfficacyConditionKind.SparseLoCo)) return 0;
+        long merge = condition.Kind == EfficacyConditionKind.Network ? (long)condition.MergeOptions(options).MergeSteps * options.MergeRows : 0;
+        long guard = condition.Guard ? options.GuardRows : 0;
+        return options.Rounds * (merge + guard);
     }
 }

@@ -19,7 +19,8 @@ public static class EfficacyRun
     /// <summary>Units of training work (micro-batches) the run will do, for one progress bar over all of it.</summary>
     public static long TotalUnits(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions)
     {
-        return options.WarmStartSteps + LearningRateSweep.Units(options) + options.Seeds * conditions.Sum(c => Units(options, c));
+        return options.WarmStartSteps + LearningRateSweep.Units(options) + OuterStepSweep.Units(options, conditions)
+            + options.Seeds * conditions.Sum(c => Units(options, c));
     }
 
     public static EfficacyReport Run(EfficacyOptions options, TokenCorpus corpus, IReadOnlyList<EfficacyCondition> conditions,
@@ -38,6 +39,13 @@ public static class EfficacyRun
         using var initial = InitialModel(options, corpus, device, folder, observer, ct);
         if (options.LearningRateSweep is not null)
             options = LearningRateSweep.Choose(options, initial, corpus, device, log, observer, ct);
+        OuterStepTrial? swept = null;
+        if (conditions.Any(c => c.SweptOuterStep))
+        {
+            var chosen = OuterStepSweep.Choose(options, initial, corpus, device, log, observer, ct).Chosen;
+            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(chosen) : c).ToList();
+            swept = chosen;
+        }
         var setups = Enumerable.Range(0, options.Seeds)
             .Select(i => new EfficacySetup(options, initial.Config, device, initial, corpus, seed: options.Seed + (ulong)i)).ToList();
         try
@@ -47,10 +55,11 @@ public static class EfficacyRun
             var info = new EfficacyRunInfo(options.WarmStartPath is null ? options.Model : options.WarmStartPath, first.Parameters, first.Context,
                 corpus.Description, options.Miners, options.InnerSteps, options.Rounds, options.Skew, options.BatchRows,
                 options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList(),
-                options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep);
+                options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep, EfficacyRunInfo.OptimizerName(options.Optimizer),
+                swept?.OuterLearningRate, swept?.OuterMomentum, options.DenseEncoding);
             log.Append(info);
             observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
-                $"skew {options.Skew:0.##}, {options.Seeds} seed(s); initial report loss {initialLoss:F4}");
+                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}; initial report loss {initialLoss:F4}");
 
             var jobs = setups.SelectMany(setup => conditions.Select(condition => new ConditionJob(setup, condition))).ToList();
             var results = RunJobs(jobs, initialLoss, log, observer, ct);
@@ -154,8 +163,10 @@ public static class EfficacyRun
         if (options.WarmStartSteps == 0) return model;
         var config = model.Config;
         int context = Math.Min(options.Context ?? config.Context, config.Context);
+        // AdamW whatever --optimizer says: a Muon run and an AdamW run of the same seed then start from the same model.
         var trainerOptions = new TrainerOptions(BatchRows: options.BatchRows, LearningRate: options.LearningRate, MinLearningRate: options.LearningRate / 10,
-            WarmupSteps: Math.Min(options.WarmupSteps, options.WarmStartSteps), DecaySteps: options.WarmStartSteps, Context: context, Seed: (long)options.Seed);
+            WarmupSteps: Math.Min(options.WarmupSteps, options.WarmStartSteps), DecaySteps: options.WarmStartSteps, Context: context, Seed: (long)options.Seed,
+            Optimizer: InnerOptimizer.AdamW);
         using (var trainer = new Trainer(model, corpus.Split(SplitName.Train).Windows(options.Seed ^ 0x3A93), trainerOptions))
         {
             for (int s = 0; s < options.WarmStartSteps; s++)

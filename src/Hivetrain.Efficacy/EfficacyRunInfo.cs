@@ -1,9 +1,14 @@
+using Hivetrain.Training;
+
 namespace Hivetrain.Efficacy;
 
 /// <summary>
 /// The first line of <c>efficacy.jsonl</c> (<c>"type": "run"</c>): what was compared, the shared initial model's loss,
 /// the number of seeds (<see cref="Seed"/> + 0 … <see cref="Seeds"/> − 1), and the peak learning rates the conditions
-/// ran at: the miners' (B1, B3, B4, the network) and B2's (either given or chosen by <c>--lr_sweep</c>).
+/// ran at: the miners' (B1, B3, B4, the network) and B2's (either given or chosen by <c>--lr_sweep</c>), and the inner
+/// <see cref="Optimizer"/> every condition trained with (<c>adamw</c> or <c>muon</c>; the warm start is AdamW), and the
+/// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run), and the
+/// <see cref="DenseEncoding"/> of the run's dense deltas (the goals' "dense network").
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -23,7 +28,14 @@ public sealed record EfficacyRunInfo(
     int Seeds = 1,
     double? LearningRate = null,
     double? SynchronousLearningRate = null,
-    IReadOnlyList<double>? LearningRateSweep = null)
+    IReadOnlyList<double>? LearningRateSweep = null,
+    string Optimizer = "adamw",
+    double? SweptOuterLearningRate = null,
+    double? SweptOuterMomentum = null,
+    string DenseEncoding = "bf16")
 {
     public string Type => "run";
+
+    /// <summary>The name <c>--optimizer</c> takes for <paramref name="optimizer"/>: adamw or muon.</summary>
+    public static string OptimizerName(InnerOptimizer optimizer) => optimizer.ToString().ToLowerInvariant();
 }

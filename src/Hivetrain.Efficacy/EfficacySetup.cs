@@ -61,13 +61,15 @@ public sealed class EfficacySetup : IDisposable
     public IWindowSource UnionWindows() => new RoundRobinWindowSource(Enumerable.Range(0, Options.Miners).Select(ShardWindows).ToList());
 
     /// <summary>
-    /// The schedule for a model that takes <paramref name="totalSteps"/> steps: warmup, then cosine decay to lr/10 at the
-    /// end, from the miners' learning rate or <paramref name="learningRate"/> (B2's, which is swept apart).
+    /// The trainer of a model that takes <paramref name="totalSteps"/> steps: the run's inner optimizer, warmup, then
+    /// cosine decay to lr/10 at the end, from the miners' learning rate or <paramref name="learningRate"/> (B2's, which
+    /// is swept apart).
     /// </summary>
     public TrainerOptions Trainer(int totalSteps, int accumulation = 1, int miner = 0, double? learningRate = null) => new(
         BatchRows: Options.BatchRows, Accumulation: accumulation, LearningRate: learningRate ?? Options.LearningRate,
         MinLearningRate: (learningRate ?? Options.LearningRate) / 10, WarmupSteps: Math.Min(Options.WarmupSteps, totalSteps),
-        DecaySteps: Math.Max(totalSteps, Math.Min(Options.WarmupSteps, totalSteps)), Context: Context, Seed: (long)Seed + miner);
+        DecaySteps: Math.Max(totalSteps, Math.Min(Options.WarmupSteps, totalSteps)), Context: Context, Seed: (long)Seed + miner,
+        Optimizer: Options.Optimizer);
 
     /// <summary>A new model holding the initial parameters.</summary>
     public Gpt NewModel()

@@ -5,7 +5,8 @@ namespace Hivetrain.Efficacy;
 /// split, X = L / L_B2 − 1, η = (L_ref − L) / (L_ref − L_B3) with L_ref = min(L_B1, L_0), bytes per miner per round
 /// each way, the traffic ratios to synchronous data-parallel: Y_total = 8·P·H / (up + down), Y_up = 4·P·H / up, and
 /// <see cref="HeldOutWindows"/>: windows of the merge and guard splits the condition's merges saw (the network's λ and
-/// guard; 0 for the baselines). <see cref="EfficacyAggregate"/> gathers the seeds.
+/// guard; 0 for the baselines). <see cref="Method"/> (an <see cref="EfficacyMethod"/> name) and <see cref="Churn"/> say what
+/// the goals compare it as. <see cref="EfficacyAggregate"/> gathers the seeds.
 /// </summary>
 public sealed record EfficacySummary(
     string Condition,
@@ -22,7 +23,9 @@ public sealed record EfficacySummary(
     long Tokens,
     double Seconds,
     ulong Seed = 0,
-    long HeldOutWindows = 0)
+    long HeldOutWindows = 0,
+    string Method = nameof(EfficacyMethod.Reference),
+    double Churn = 0)
 {
     public string Type => "summary";
 }

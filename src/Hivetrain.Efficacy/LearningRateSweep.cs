@@ -42,7 +42,7 @@ public static class LearningRateSweep
                 jobs.Add(new(miners, Miners));
             }
             double initialGuardLoss = setups[0].Evaluate(initial);
-            var trials = EfficacyRun.RunJobs(jobs, initialGuardLoss, log: null, observer, ct)
+            var trials = EfficacyRun.RunJobs(jobs, initialGuardLoss, log: null, new SweepObserver(observer), ct)
                 .Select(r => new LearningRateTrial(r.Job.Condition == Synchronous ? "B2" : "miners",
                     r.Job.Condition == Synchronous ? r.Job.Setup.Options.LearningRateOfSynchronous : r.Job.Setup.Options.LearningRate, r.Rounds[^1].Loss))
                 .ToList();

@@ -55,6 +55,7 @@ internal sealed class RoleCommands(SimulationOptions options, int roundSeconds, 
         "--miner.publish_steps", $"{options.StepsPerRound}", "--miner.poll_seconds", "2", "--miner.delta_encoding", options.DeltaEncoding,
         "--miner.learning_rate", Invariant(options.LearningRate), "--miner.warmup_steps", $"{options.WarmupSteps}",
         "--miner.decay_steps", $"{Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound)}",
+        "--miner.optimizer", options.Optimizer.ToString().ToLowerInvariant(),
     ];
 
     private string[] Validator(int index) =>

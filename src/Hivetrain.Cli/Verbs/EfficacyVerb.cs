@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
 using Hivetrain.Data;
 using Hivetrain.Efficacy;
 
@@ -44,14 +45,17 @@ internal static class EfficacyVerb
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
             .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split (default: no sweep, --lr for all)")
+            .Add("optimizer", "inner optimizer of every condition's models (B1–B3 and the miners): adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate); the warm start is AdamW either way", "adamw")
             .Add("warmup", "warmup steps of each model's schedule", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
             .Add("outer_lr", "outer Nesterov learning rate η (DiLoCo's long runs use 0.7)", 1.0)
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
+            .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
+            .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
-            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, sparseloco, sparseloco-guard; default: all)")
+            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
             .Add("parallel", "conditions run side by side (0 = one per core, at most the number of conditions)", 0)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
@@ -121,7 +125,10 @@ internal static class EfficacyVerb
             LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
             Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"),
-            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? LearningRates(sweep) : null);
+            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? Numbers("lr_sweep", sweep) : null,
+            Optimizer: s.Optimizer("optimizer"),
+            OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
+            OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")));
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
             throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");
         if (s.Int("parallel") < 0) throw new SettingsException($"--parallel must be 0 (one per core) or more (got {s.Int("parallel")})");
@@ -130,9 +137,10 @@ internal static class EfficacyVerb
         return options;
     }
 
-    private static IReadOnlyList<double> LearningRates(string text) =>
+    /// <summary>The comma-separated numbers of flag <paramref name="name"/>.</summary>
+    private static IReadOnlyList<double> Numbers(string name, string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(t => ParseNumber("lr_sweep", t, v => double.Parse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(t => ParseNumber(name, t, v => double.Parse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
 
     private static T ParseNumber<T>(string name, string text, Func<string, T> parse)

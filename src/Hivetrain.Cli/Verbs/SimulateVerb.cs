@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hivetrain.Artifacts;
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
 using Hivetrain.Cli.Processes;
 using Hivetrain.Data;
 using Hivetrain.Roles;
@@ -23,6 +24,7 @@ internal static class SimulateVerb
         .Add("batch_size", "rows per training batch", 8)
         .Add("context", "tokens per row (at most the model's context)", 64)
         .Add("lr", "peak learning rate", 3e-3)
+        .Add("optimizer", "the miners' inner optimizer: adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate); the warm start is AdamW", "adamw")
         .Add("sample_rows", "rows in the validators' evaluation sample and the report sample", ValidatorOptions.DefaultSampleRows)
         .Add("averager.method", "merge: learned (λ per miner and tensor) or score_weighted", "learned")
         .Add("averager.merge_steps", "λ optimization steps per round", 8)
@@ -71,7 +73,8 @@ internal static class SimulateVerb
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
             Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"),
             AdversaryFraction: s.String("adversary_fraction") is not null ? s.Double("adversary_fraction") : null,
-            ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"), WarmStartSteps: s.Int("warm_start"));
+            ShardOverlap: s.Double("shard_overlap"), ScorePower: s.Double("neuron.score_power"), CompareClean: s.Bool("compare_clean"), WarmStartSteps: s.Int("warm_start"),
+            Optimizer: s.Optimizer("optimizer"));
         options.Validate();
 
         using var opened = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);

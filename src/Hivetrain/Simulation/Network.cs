@@ -103,9 +103,7 @@ public sealed class Network : IDisposable
         var merge = corpus.Split(SplitName.Merge);
         var guard = corpus.Split(SplitName.Guard);
         var reportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.SampleRows, context);
-        var trainer = new TrainerOptions(BatchRows: options.BatchRows, LearningRate: options.LearningRate,
-            MinLearningRate: options.LearningRate / 10, WarmupSteps: options.WarmupSteps,
-            DecaySteps: Math.Max(options.WarmupSteps, options.Rounds * options.StepsPerRound), Context: context, Seed: (long)options.Seed);
+        var trainer = options.MinerTrainer(context);
 
         var slots = new MinerSlots(options, store, ledger, train, eval, wallets, trainer, context, loggers, clock);
         var miners = new List<TrainedMiner>();
@@ -148,7 +146,7 @@ public sealed class Network : IDisposable
             WarmStart.Run(initial, train.Windows(options.Seed ^ 0x3A3A), trainer with
             {
                 WarmupSteps = Math.Min(trainer.WarmupSteps, options.WarmStartSteps), DecaySteps = options.WarmStartSteps,
-                MinLearningRate = trainer.LearningRate,
+                MinLearningRate = trainer.LearningRate, Optimizer = InnerOptimizer.AdamW,
             }, options.WarmStartSteps, (_, loss) => observer.PhaseProgress("warm start", $"loss {loss:F3}"), ct);
         }
         await averager.InitializeAsync(initial, ct);

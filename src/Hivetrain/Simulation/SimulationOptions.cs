@@ -1,4 +1,5 @@
 using Hivetrain.Roles;
+using Hivetrain.Training;
 
 namespace Hivetrain.Simulation;
 
@@ -10,7 +11,8 @@ namespace Hivetrain.Simulation;
 /// adversaries drawn round-robin from <see cref="Adversaries"/> (the whole zoo when empty). <see cref="ShardOverlap"/>
 /// is the fraction of each honest miner's batches drawn from its neighbour's shard; <see cref="ScorePower"/> the
 /// validators' reward exponent; <see cref="CompareClean"/> runs an adversary-free twin alongside for comparison.
-/// <see cref="WarmStartSteps"/>: steps the initial model trains on the train split before it is published as round 0.
+/// <see cref="WarmStartSteps"/>: steps the initial model trains on the train split before it is published as round 0
+/// (with AdamW); <see cref="Optimizer"/>: the inner optimizer of the miners (and of the one-miner baseline).
 /// </summary>
 public sealed record SimulationOptions(
     string OutputDirectory,
@@ -42,7 +44,8 @@ public sealed record SimulationOptions(
     double ScorePower = ValidatorOptions.DefaultScorePower,
     bool CompareClean = false,
     int? Shards = null,
-    int WarmStartSteps = 100)
+    int WarmStartSteps = 100,
+    InnerOptimizer Optimizer = InnerOptimizer.AdamW)
 {
     /// <summary>The adversaries of this run, one per miner slot (a sybil pair takes one slot: one compute budget).</summary>
     public IReadOnlyList<AdversaryKind> AdversaryList => AdversaryFraction is { } f
@@ -54,6 +57,14 @@ public sealed record SimulationOptions(
 
     /// <summary>Data shards: one per miner slot, honest or not (an adversary that trains uses its own).</summary>
     public int ShardCount => Shards ?? HonestMiners + AdversaryList.Count;
+
+    /// <summary>
+    /// The miners' trainer (and the one-miner baseline's) over <paramref name="context"/>-token windows: warmup, then
+    /// cosine decay to lr/10 over the whole run, with <see cref="Optimizer"/>.
+    /// </summary>
+    public TrainerOptions MinerTrainer(int context) => new(BatchRows: BatchRows, LearningRate: LearningRate,
+        MinLearningRate: LearningRate / 10, WarmupSteps: WarmupSteps, DecaySteps: Math.Max(WarmupSteps, Rounds * StepsPerRound),
+        Context: context, Seed: (long)Seed, Optimizer: Optimizer);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
@@ -69,6 +80,7 @@ public sealed record SimulationOptions(
         if (HonestMiners < 1) throw new ArgumentException("need at least one honest miner");
         if (ShardOverlap is < 0 or > 0.9 || double.IsNaN(ShardOverlap)) throw new ArgumentException($"shard overlap must be in [0, 0.9] (got {ShardOverlap})");
         if (!(ScorePower >= 1 && ScorePower <= 8)) throw new ArgumentException($"score power must be in [1, 8] (got {ScorePower})");
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentException($"unknown optimizer {Optimizer}");
         if (ShardCount < HonestMiners + AdversaryList.Count) throw new ArgumentException($"need a shard per miner slot (got {ShardCount})");
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Hivetrain.Cli.Verbs;
+using Hivetrain.Efficacy;
+using Hivetrain.Training;
 
 namespace Hivetrain.Tests.Cli;
 
@@ -35,6 +37,10 @@ public sealed class EfficacyVerbTests
     [InlineData("--seeds: 'two' is not a valid int32", "--seeds", "two")]
     [InlineData("--lr_sweep takes positive learning rates", "--lr_sweep", "1e-3,0")]
     [InlineData("--lr_sweep: 'fast' is not a valid double", "--lr_sweep", "1e-3,fast")]
+    [InlineData("--optimizer 'sgd' is not one of: adamw, muon", "--optimizer", "sgd")]
+    [InlineData("--diloco_sweep_lr takes positive outer learning rates", "--diloco_sweep_lr", "0.7,0")]
+    [InlineData("--diloco_sweep_lr: 'big' is not a valid double", "--diloco_sweep_lr", "0.7,big")]
+    [InlineData("--diloco_sweep_momentum takes momenta in [0, 1)", "--diloco_sweep_momentum", "0.9,1")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -58,6 +64,20 @@ public sealed class EfficacyVerbTests
         Assert.Equal(3, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--seeds", "3"])).Seeds);
         Assert.Null(full.LearningRateSweep);
         Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
+        Assert.Equal([0.5, 0.7, 1.0], quick.OuterStepSweepLearningRates);
+        Assert.Equal([0.8, 0.9], quick.OuterStepSweepMomenta);
+        var grid = EfficacyVerb.Read(root.Parse(["efficacy", "--diloco_sweep_lr", "0.6", "--diloco_sweep_momentum", "0.5,0.95"]));
+        Assert.Equal([(0.6, 0.5), (0.6, 0.95)], OuterStepSweep.Grid(grid));
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Optimizer_is_AdamW_unless_muon_is_asked_for()
+    {
+        var root = new RootCommand { EfficacyVerb.Create() };
+
+        Assert.Equal(InnerOptimizer.AdamW, EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).Optimizer);
+        Assert.Equal(InnerOptimizer.Muon, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--optimizer", "muon"])).Optimizer);
+        Assert.Equal(InnerOptimizer.Muon, EfficacyVerb.Read(root.Parse(["efficacy", "--optimizer", "Muon"])).Optimizer);
     }
 }

@@ -235,20 +235,28 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
-    public void Held_out_windows_count_the_networks_lambda_fit_and_guard_only()
+    public void Held_out_windows_count_the_lambda_fit_and_the_guard_where_it_is_on()
     {
         var options = Options(2) with { Rounds = 3, MergeSteps = 4, MergeRows = 8, GuardRows = 32 };
 
         Assert.Equal(3 * (4 * 8 + 32), EfficacyResults.HeldOutWindows(new("net", "net", EfficacyConditionKind.Network, "bf16"), options));
         Assert.Equal(3 * 32, EfficacyResults.HeldOutWindows(new("u", "u", EfficacyConditionKind.Network, "bf16", LearnLambda: false), options));
+        // The baselines of the field see the guard sample only when their guard is on.
+        var baselines = EfficacyCondition.Baselines("bf16").ToDictionary(c => c.Id, c => EfficacyResults.HeldOutWindows(c, options));
+        Assert.Equal((0, 3 * 32, 0), (baselines["diloco"], baselines["diloco-guard"], baselines["diloco-swept"]));
+        Assert.Equal((0, 3 * 32), (baselines["sparseloco"], baselines["sparseloco-guard"]));
         Assert.Equal(0, EfficacyResults.HeldOutWindows(new("B4", "B4", EfficacyConditionKind.PlainAverage), options));
         Assert.Equal(0, EfficacyResults.HeldOutWindows(new("B2", "B2", EfficacyConditionKind.Synchronous), options));
     }
 
-    private static EfficacyAggregate Aggregate(string id, double[] losses, double? x, double? eta, double? up) =>
+    private static EfficacyAggregate Aggregate(string id, double[] losses, double? x, double? eta, double? up,
+        EfficacyMethod method = EfficacyMethod.Reference, string? encoding = null, double churn = 0) =>
         EfficacyAggregate.Of(losses.Select((loss, seed) =>
-            new EfficacySummary(id, id, id.StartsWith("net") ? "Network" : "PlainAverage", id.StartsWith("net-outer-bf16+") ? "bf16+top0.01" : null,
-                loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0, (ulong)seed)).ToList())[0];
+            new EfficacySummary(id, id, method switch { EfficacyMethod.Reference => "PlainAverage", EfficacyMethod.SparseLoCo => "SparseLoCo", _ => "Network" },
+                encoding, loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0, (ulong)seed, Method: method.ToString(), Churn: churn)).ToList())[0];
+
+    private static EfficacyAggregate Ours(string id, double[] losses, string encoding = "bf16", double churn = 0) =>
+        Aggregate(id, losses, 0.01, 0.9, encoding == "bf16" ? 2000 : 20, EfficacyMethod.Network, encoding, churn);
 
     [Fact]
     public void Goals_are_judged_from_the_means()
@@ -257,10 +265,10 @@ public sealed class EfficacyConditionTests : IDisposable
         var aggregates = new List<EfficacyAggregate>
         {
             Aggregate("B4", [3.0], 0.1, 0.5, 4000),
-            Aggregate("net-lambda-bf16", [2.95], 0.03, 0.7, 2000),
-            Aggregate("net-outer-bf16", [2.90], 0.015, 0.85, 2000),
-            Aggregate("net-outer-bf16+top0.01", [2.92], 0.01, 0.4, 20),
-            Aggregate("net-outer-bf16-churn", [2.99], 0.03, 0.6, 2000),
+            Aggregate("net-lambda-bf16", [2.95], 0.03, 0.7, 2000, EfficacyMethod.NetworkLambdaOnly, "bf16"),
+            Aggregate("net-outer-bf16", [2.90], 0.015, 0.85, 2000, EfficacyMethod.Network, "bf16"),
+            Aggregate("net-outer-bf16+top0.01", [2.92], 0.01, 0.4, 20, EfficacyMethod.Network, "bf16+top0.01"),
+            Aggregate("net-outer-bf16-churn", [2.99], 0.03, 0.6, 2000, EfficacyMethod.Network, "bf16", churn: 0.5),
         };
 
         var goals = EfficacyGoals.Evaluate(info, aggregates);
@@ -275,9 +283,9 @@ public sealed class EfficacyConditionTests : IDisposable
     {
         var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3);
         // 2.5% better than B4 on average, but the seeds spread by ±0.1: 2·sqrt(0.1²/3 + 0.1²/3) ≈ 0.163 > 0.075.
-        var noisy = new List<EfficacyAggregate> { Aggregate("B4", [2.9, 3.0, 3.1], 0.1, 0.5, 4000), Aggregate("net-outer-bf16", [2.825, 2.925, 3.025], 0.01, 0.9, 2000) };
+        var noisy = new List<EfficacyAggregate> { Aggregate("B4", [2.9, 3.0, 3.1], 0.1, 0.5, 4000), Ours("net-outer-bf16", [2.825, 2.925, 3.025]) };
         // The same means with a tight spread: resolved.
-        var clear = new List<EfficacyAggregate> { Aggregate("B4", [2.99, 3.0, 3.01], 0.1, 0.5, 4000), Aggregate("net-outer-bf16", [2.915, 2.925, 2.935], 0.01, 0.9, 2000) };
+        var clear = new List<EfficacyAggregate> { Aggregate("B4", [2.99, 3.0, 3.01], 0.1, 0.5, 4000), Ours("net-outer-bf16", [2.915, 2.925, 2.935]) };
 
         var beatsNoisy = EfficacyGoals.Evaluate(info, noisy).Single(g => g.Goal.Contains("beats B4"));
         var beatsClear = EfficacyGoals.Evaluate(info, clear).Single(g => g.Goal.Contains("beats B4"));
@@ -286,6 +294,91 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.Contains("inside the noise", beatsNoisy.Figure);
         Assert.True(beatsClear.Met);
         Assert.DoesNotContain("noise", beatsClear.Figure);
+    }
+
+    private static EfficacyGoal BeatsGoal(IReadOnlyList<EfficacyAggregate> conditions, string family) =>
+        EfficacyGoals.Evaluate(new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3), conditions)
+            .Single(g => g.Goal.StartsWith($"ours beats {family} at equal bytes"));
+
+    [Fact]
+    public void Ours_beats_the_best_DiLoCo_in_the_same_encoding_when_the_seeds_resolve_it()
+    {
+        // Ids that say nothing and a compressed network listed first: the goal finds ours by method and encoding. The
+        // swept DiLoCo is the better of the two, so ours is measured against it: 1 − 2.91/2.96 = +1.69%, outside the
+        // noise 2·sqrt(0.01²/3 + 0.01²/3) ≈ 0.016.
+        var conditions = new List<EfficacyAggregate>
+        {
+            Ours("mine-sparse", [3.30, 3.31, 3.32], encoding: "topk64of4096+q2"),
+            Ours("mine", [2.90, 2.91, 2.92]),
+            Ours("mine-churned", [2.50, 2.50, 2.50], churn: 0.5),
+            Aggregate("theirs", [3.00, 3.01, 3.02], 0.05, 0.5, 2000, EfficacyMethod.DiLoCo, "bf16"),
+            Aggregate("theirs-swept", [2.95, 2.96, 2.97], 0.03, 0.6, 2000, EfficacyMethod.DiLoCo, "bf16"),
+        };
+
+        var goal = BeatsGoal(conditions, "DiLoCo");
+
+        Assert.True(goal.Met);
+        Assert.Contains("(bf16 up)", goal.Goal);
+        Assert.StartsWith("+1.69% (2.9100 vs 2.9600, theirs-swept)", goal.Figure);
+        // The dense network is "mine" (2.91), not the compressed or the churned one: the compression goal measures against it.
+        Assert.Contains(EfficacyGoals.Evaluate(new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3), conditions),
+            g => g.Goal.StartsWith("compression topk64of4096+q2: 200×") && g.Figure == "+13.75%");
+    }
+
+    [Theory]
+    // Ours lower but inside the seeds' spread (2·sqrt(0.1²/3 + 0.05²/3) ≈ 0.129 > 0.05): unresolved.
+    [InlineData(new[] { 3.15, 3.20, 3.25 }, new[] { 3.15, 3.25, 3.35 }, null, "inside the noise")]
+    // Ours higher by more than the spread: not met.
+    [InlineData(new[] { 3.40, 3.41, 3.42 }, new[] { 3.24, 3.25, 3.26 }, false, "-4.92%")]
+    // Ours lower by more than the spread: met.
+    [InlineData(new[] { 3.10, 3.11, 3.12 }, new[] { 3.24, 3.25, 3.26 }, true, "+4.31%")]
+    // One seed: the spread is unknown, so "by more than the spread" cannot be judged.
+    [InlineData(new[] { 3.10 }, new[] { 3.25 }, null, "one seed: noise unknown")]
+    public void Ours_against_SparseLoCo_at_its_encoding_is_judged_on_the_means_and_their_noise(double[] ours, double[] sparseLoCo, bool? met, string figure)
+    {
+        var conditions = new List<EfficacyAggregate>
+        {
+            Ours("net-outer-bf16", [2.9]),
+            Ours("net-outer-topk64of4096+q2", ours, encoding: "topk64of4096+q2"),
+            Aggregate("sparseloco", sparseLoCo, 0.1, 0.2, 20, EfficacyMethod.SparseLoCo, "topk64of4096+q2"),
+        };
+
+        var goal = BeatsGoal(conditions, "SparseLoCo");
+
+        Assert.Equal(met, goal.Met);
+        Assert.Contains(figure, goal.Figure);
+    }
+
+    [Fact]
+    public void Without_ours_in_the_baselines_encoding_the_goal_says_what_to_add()
+    {
+        var conditions = new List<EfficacyAggregate>
+        {
+            Ours("net-outer-bf16", [2.9, 2.91, 2.92]),
+            Ours("net-outer-int8", [2.9, 2.91, 2.92], encoding: "int8"),
+            Aggregate("sparseloco", [3.2, 3.21, 3.22], 0.1, 0.2, 20, EfficacyMethod.SparseLoCo, "topk64of4096+q2"),
+        };
+
+        var goal = BeatsGoal(conditions, "SparseLoCo");
+
+        Assert.Null(goal.Met);
+        Assert.Contains("no network condition in topk64of4096+q2 (add it to --encodings)", goal.Figure);
+        Assert.DoesNotContain(EfficacyGoals.Evaluate(new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, []), conditions),
+            g => g.Goal.Contains("beats DiLoCo"));
+    }
+
+    [Fact]
+    public void Each_standard_condition_is_compared_as_what_it_is()
+    {
+        var methods = EfficacyCondition.Standard(Options(miners: 2) with { Encodings = ["int8"], Churn = 0.5 }).ToDictionary(c => c.Id, c => c.Method);
+
+        Assert.Equal(EfficacyMethod.Reference, methods["B4"]);
+        Assert.Equal(EfficacyMethod.NetworkLambdaOnly, methods["net-lambda-f32"]);
+        Assert.Equal(EfficacyMethod.Network, methods["net-outer-f32"]);
+        Assert.Equal(EfficacyMethod.Network, methods["net-outer-int8"]);
+        Assert.Equal(EfficacyMethod.Network, methods["net-outer-f32-churn"]);
+        Assert.All(new[] { "diloco", "diloco-guard", "diloco-swept" }, id => Assert.Equal(EfficacyMethod.DiLoCo, methods[id]));
+        Assert.All(new[] { "sparseloco", "sparseloco-guard" }, id => Assert.Equal(EfficacyMethod.SparseLoCo, methods[id]));
     }
 
     [Fact]

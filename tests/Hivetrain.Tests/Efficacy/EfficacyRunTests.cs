@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hivetrain.Data;
 using Hivetrain.Efficacy;
 using Hivetrain.Tests.Data;
+using Hivetrain.Training;
 
 namespace Hivetrain.Tests.Efficacy;
 
@@ -26,11 +27,13 @@ public sealed class EfficacyRunTests : IDisposable
         var report = EfficacyRun.Run(options, corpus, conditions, observer, CancellationToken.None);
 
         Assert.Equal(["B1", "B2", "B3", "B4", "net-lambda-bf16", "net-outer-bf16", "net-outer-bf16+top0.1", "net-outer-bf16-churn",
-            "diloco", "diloco-guard", "sparseloco", "sparseloco-guard"],
+            "diloco", "diloco-guard", "diloco-swept", "sparseloco", "sparseloco-guard"],
             conditions.Select(c => c.Id));
         Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
         var lines = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var run = lines[0];
+        // The swept DiLoCo's trials come first, then the run line.
+        Assert.Equal(6, lines.TakeWhile(l => l.GetProperty("type").GetString() == "outer_step_sweep").Count());
+        var run = lines[6];
         Assert.Equal("run", run.GetProperty("type").GetString());
         foreach (var key in new[] { "model", "parameters", "context", "data", "miners", "inner_steps", "rounds", "skew", "initial_loss", "conditions" })
             Assert.True(run.TryGetProperty(key, out _), $"run line lacks {key}");
@@ -125,6 +128,27 @@ public sealed class EfficacyRunTests : IDisposable
         Assert.Equal(3e-3, report.Info.LearningRate);
         Assert.Equal(3e-3, report.Info.SynchronousLearningRate);
         Assert.Equal([1e-6, 3e-3], report.Info.LearningRateSweep);
+    }
+
+    [Fact]
+    public async Task Muon_trains_every_condition_from_the_same_AdamW_warm_start()
+    {
+        var options = Options() with { Encodings = [], Churn = 0 };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "B2", "net-outer-bf16"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var adamW = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "adamw") }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+        var muon = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "muon"), Optimizer = InnerOptimizer.Muon }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+
+        Assert.Equal(("adamw", "muon"), (adamW.Info.Optimizer, muon.Info.Optimizer));
+        // The warm start is AdamW in both runs: the same initial model, bit for bit; then every condition trains apart.
+        Assert.Equal(adamW.Info.InitialLoss, muon.Info.InitialLoss);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(adamW.Folder, "warm-start", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(muon.Folder, "warm-start", "model.safetensors")));
+        foreach (var (a, m) in adamW.Summaries.Zip(muon.Summaries))
+            Assert.NotEqual(a.FinalLoss, m.FinalLoss);
     }
 
     [Fact]
