@@ -25,7 +25,7 @@ internal static class ValidatorVerb
             .Add("validator.screen_top", "Screening: rank deltas by the first-order estimate −⟨∇L0, δ⟩ and score exactly only this many best (0: off, every delta scored exactly)", 0)
             .Add("validator.audit", "Screening: also score exactly this many others, drawn from the round seed", 2)
             .Add("validator.own_data_rows", "Own-data test: windows drawn from each miner's assigned data", 16)
-            .Add("validator.canary_rows", "Rows of the sample drawn from the public eval split instead of the deal: a delta that lowers them more than rows dealt to others was trained on it (0: off)", ValidatorOptions.DefaultCanaryRows)
+            .Add("validator.canary_rows", "Rows of the sample drawn from the public eval split instead of the deal, at most an eighth of it: a delta that lowers them more than rows dealt to others was trained on it (0: off)", ValidatorOptions.DefaultCanaryRows)
             .Add("validator.proof_z", "Own-data evidence (accumulated standard errors) from which a miner is paid in full", ProofScale.DefaultProven)
             .Add("validator.unproven_z", "Own-data evidence at or below which a miner earns nothing (linear between this and --validator.proof_z)", ProofScale.DefaultUnproven)
             .Add("validator.private_data", "A corpus only this validator reads (file or folder, as --data), mixed into the held-out sample; never published", "")
@@ -45,8 +45,7 @@ internal static class ValidatorVerb
         if (alpha is <= 0 or > 1 || double.IsNaN(alpha)) throw new SettingsException($"--neuron.moving_average_alpha must be in (0, 1] (got {alpha})");
         int rows = s.PositiveInt("validator.sample_rows");
         int canaryRows = s.Int("validator.canary_rows");
-        if (canaryRows < 0 || canaryRows > rows / 8)
-            throw new SettingsException($"--validator.canary_rows must be in [0, {rows / 8}], at most an eighth of --validator.sample_rows ({rows}) (got {canaryRows})");
+        if (canaryRows < 0) throw new SettingsException($"--validator.canary_rows must be 0 (off) or positive (got {canaryRows})");
         double power = s.Double("neuron.score_power");
         if (!(power is >= 1 and <= 8)) throw new SettingsException($"--neuron.score_power must be in [1, 8] (got {power})");
         var options = new ValidatorOptions(host.BaseRepoId, host.Layout.State("validator", s.Required("wallet.hotkey")),

@@ -50,6 +50,8 @@ public sealed class RoleVerbErrorTests : IDisposable
             await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "miner-1", "--storage.my_repo_id", "m/delta", "--optimizer", "lion"));
         Assert.Contains("--batch_size: 'x'", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--batch_size", "x"));
         Assert.Contains("--validator.screen_top must be 0 (off) or positive", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--validator.screen_top", "-1"));
+        Assert.Contains("--validator.canary_rows must be 0 (off) or positive (got -1)",
+            await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--validator.canary_rows", "-1"));
         Assert.Contains("--averager.warm_start_steps must be 0 or more (got -1)",
             await FailsWithOneLineAsync("averager", "--network", Network, "--averager.warm_start_steps", "-1"));
         Assert.Contains("--averager.warm_start_lr must be a positive number (got 0)",
