@@ -47,8 +47,8 @@ public sealed record ValidatorOptions(
 
     /// <summary>
     /// Windows in the held-out sample. Large next to <see cref="OwnDataRows"/>: the own-data test evaluates the base and the
-    /// delta on the own rows and on as many control rows (other uids' assigned windows), so it costs
-    /// 4 × own rows / sample rows of an evaluation pass (0.25 here).
+    /// delta on the own rows (its control is the sample's rows dealt to others), so it costs 2 × own rows / sample rows of
+    /// an evaluation pass (0.125 here).
     /// </summary>
     public const int DefaultSampleRows = 256;
 
