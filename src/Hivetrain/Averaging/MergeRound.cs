@@ -13,10 +13,10 @@ namespace Hivetrain.Averaging;
 /// ¼ of it that beats the base on the guard sample (<see cref="GuardedStep"/>), the downlink encoded at each try
 /// (<see cref="BaseDownlink"/>). The published step is computed by <see cref="MergeStep"/>'s scalar arithmetic, and its
 /// <see cref="MergeRecord"/> lets a participant that holds the base and fetches the deltas rebuild it bit for bit
-/// (<see cref="BaseRebuild"/>: the compact downlink). It owns what carries from base to base (<see cref="MergeState"/>: the outer momentum and
-/// the downlink residual): a published round leaves the new base's state <see cref="Pending"/> until the caller has made
-/// that base durable and calls <see cref="Commit"/> (or <see cref="Rollback"/> when it could not); a refused round leaves
-/// the state as it was. The averager and the efficacy harness both merge through it.
+/// (<see cref="BaseRebuild"/>: the compact downlink). It owns what carries from base to base (<see cref="MergeState"/>:
+/// the outer momentum and the downlink residual): a published round leaves the new base's state <see cref="Pending"/>
+/// until the caller has made that base durable and calls <see cref="Commit"/> (or <see cref="Rollback"/> when it could
+/// not); a refused round leaves the state as it was. The averager and the efficacy harness both merge through it.
 /// </summary>
 public sealed class MergeRound : IDisposable
 {

@@ -31,7 +31,7 @@ internal static class CompactDownlink
         if (record is null) return new Attempt(null, unreadable, recordBytes);
         long fullBytes = model.NamedParameters.Values.Sum(p => p.numel()) * sizeof(float);
         long compactBytes = record.Deltas.Sum(d => d.Bytes) + recordBytes;
-        if (compactBytes >= fullBytes) return NotOffered;
+        if (compactBytes >= fullBytes) return new Attempt(null, null, recordBytes);
 
         long read = recordBytes;
         var files = new List<DeltaFile>();
