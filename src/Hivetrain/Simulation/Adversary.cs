@@ -53,19 +53,13 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         {
             case AdversaryKind.Copier:
                 // The victim's tensors re-signed as its own: the same payload, so the same content hash.
-                using (var copyScope = torch.NewDisposeScope())
-                {
-                    if (await ReadCurrentAsync(round.VictimRepo, current, ct) is not { } victim) return false;
-                    Write(file, victim, current);
-                }
+                if (await ReadCurrentAsync(round.VictimRepo, current, ct) is not { } victim) return false;
+                WriteAndDispose(file, victim, current);
                 return true;
             case AdversaryKind.DelayedCopier:
-                using (var delayedScope = torch.NewDisposeScope())
-                {
-                    if (round.BestHonestRepo is null || round.BaseHistory.Count < 2) return false;
-                    if (await ReadOnBaseAsync(round.BestHonestRepo, round.BaseHistory[^2], ct) is not { } previous) return false;
-                    Write(file, previous, current);
-                }
+                if (round.BestHonestRepo is null || round.BaseHistory.Count < 2) return false;
+                if (await ReadOnBaseAsync(round.BestHonestRepo, round.BaseHistory[^2], ct) is not { } previous) return false;
+                WriteAndDispose(file, previous, current);
                 return true;
             case AdversaryKind.Malformed:
                 var garbage = new byte[4096];
@@ -116,13 +110,29 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
     /// <summary>The attacks built from other miners' published deltas on the current base.</summary>
     private async Task<bool> WriteFromHonestAsync(string file, AdversaryRound round, CancellationToken ct)
     {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
         var sources = Kind is AdversaryKind.Rescaled or AdversaryKind.NoisyCopy or AdversaryKind.SignFlip ? [round.VictimRepo] : round.HonestRepos;
         var deltas = new List<Dictionary<string, Tensor>>();
-        foreach (var repo in sources)
-            if (await ReadCurrentAsync(repo, round.Base.Revision, ct) is { } delta) deltas.Add(delta);
-        if (deltas.Count == 0) return false;
+        try
+        {
+            // Read first, craft after: a dispose scope or no_grad must not span an await (its continuation may run on
+            // another thread, whose tensors the scope would then dispose under it).
+            foreach (var repo in sources)
+                if (await ReadCurrentAsync(repo, round.Base.Revision, ct) is { } delta) deltas.Add(delta);
+            if (deltas.Count == 0) return false;
+            Craft(file, round, deltas);
+            return true;
+        }
+        finally
+        {
+            foreach (var t in deltas.SelectMany(d => d.Values)) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes this kind's delta crafted from <paramref name="deltas"/>.</summary>
+    private void Craft(string file, AdversaryRound round, List<Dictionary<string, Tensor>> deltas)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
         var names = deltas[0].Keys.ToList();
         Dictionary<string, Tensor> crafted;
         switch (Kind)
@@ -158,7 +168,6 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
                 throw new InvalidOperationException($"{Kind} is not a crafted adversary");
         }
         Write(file, crafted, round.Base.Revision);
-        return true;
     }
 
     /// <summary>The latest delta a repository published on <paramref name="baseRevision"/> (looking back through its history), as tensors.</summary>
@@ -181,6 +190,19 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         using var file = DeltaFile.Open(path);
         if (file.Metadata.BaseRevision != baseRevision) return null;
         return file.Tensors.ToDictionary(t => t.Name, file.ToTensor);
+    }
+
+    /// <summary>Writes <paramref name="delta"/>, read after an await (so no dispose scope holds it), and disposes it.</summary>
+    private void WriteAndDispose(string file, Dictionary<string, Tensor> delta, string baseRevision)
+    {
+        try
+        {
+            Write(file, delta, baseRevision);
+        }
+        finally
+        {
+            foreach (var t in delta.Values) t.Dispose();
+        }
     }
 
     private void Write(string file, IReadOnlyDictionary<string, Tensor> delta, string baseRevision) =>
