@@ -49,6 +49,18 @@ public static class EfficacyGoals
             double cost = churn.Loss.Mean / dense.Loss.Mean - 1;
             goals.Add(new("churn costs ≤ +1.5% loss", $"{cost:+0.00%;-0.00%}{Verdict(churn.Loss.InsideNoiseOf(dense.Loss))}", cost <= 0.015));
         }
+        // Issue 19: with the compact downlink, each miner downloads the round's uploads and the merge record.
+        var tier150 = conditions.Where(s => s.Condition.StartsWith("net-outer-", StringComparison.Ordinal) && s != dense
+                && !s.Condition.EndsWith("-churn", StringComparison.Ordinal) && s.YTotal is not null
+                && dense.BytesUpPerRound is > 0 && s.BytesUpPerRound is > 0 && dense.BytesUpPerRound.Value * 2 / s.BytesUpPerRound.Value >= 150)
+            .MaxBy(s => s.YTotal);
+        if (tier150 is not null)
+        {
+            double cost = tier150.Loss.Mean / dense.Loss.Mean - 1;
+            goals.Add(new($"Y_total ≥ 1,000× at H=30 with the ≥150× tier within 1% of dense, compact downlink (here H={info.InnerSteps})",
+                $"{tier150.YTotal:N0}× ({tier150.Label}), {cost:+0.00%;-0.00%} vs dense",
+                info.InnerSteps >= 30 ? tier150.YTotal >= 1000 && cost <= 0.01 : null));
+        }
         var traffic = conditions.Where(s => s.YTotal is not null && s.Kind == nameof(EfficacyConditionKind.Network)).MaxBy(s => s.YTotal);
         if (traffic is not null)
             goals.Add(new($"Y_total ≥ 2,000× at H=50, both directions compressed (here H={info.InnerSteps})",

@@ -11,8 +11,9 @@ namespace Hivetrain.Efficacy;
 /// K miners training apart for R rounds of H steps, meeting at each round's end: B4 averages their models; the
 /// network encodes each delta (<see cref="DeltaCodec.ToBytes"/>), reads it back through the strict reader
 /// (<see cref="DeltaFile.FromBytes"/>), merges with the averager's <see cref="MergeRound"/> (median-norm clip, λ learned
-/// on the merge split, outer step, guard, downlink), and each miner rebases keeping what its encoding dropped (error
-/// feedback, <see cref="MinerRebase"/>).
+/// on the merge split, outer step, guard, downlink), each miner rebuilds the new base from the uploads and the merge
+/// record (the compact downlink, <see cref="BaseRebuild"/>, checked bit for bit against the published base) and rebases
+/// keeping what its encoding dropped (error feedback, <see cref="MinerRebase"/>).
 /// </summary>
 internal sealed class MinerRoundsCondition : IDisposable
 {
@@ -25,6 +26,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private readonly Gpt _server;
     private readonly ParameterSnapshot _base;
     private readonly MergeRound? _merge;
+    private OuterMomentum? _rebuiltMomentum; // a participant's outer momentum, as its rebuilds of the base left it
     private readonly SeededRandom _churn;
 
     public MinerRoundsCondition(EfficacySetup setup, EfficacyCondition condition, IEfficacyObserver observer)
@@ -123,11 +125,10 @@ internal sealed class MinerRoundsCondition : IDisposable
             }
             _merge.Commit(); // nothing to write: the new base is the base at once
 
+            long down = outcome.BaseDelta?.LongLength ?? CompactOrFull(outcome.Record!, files, round);
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
             for (int i = 0; i < _miners.Count; i++) MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, deltas[i]);
-            // Without a downlink encoding every miner downloads the whole model in bf16.
-            long down = outcome.BaseDelta?.LongLength ?? 2 * _setup.Parameters;
             return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale);
         }
         finally
@@ -135,6 +136,21 @@ internal sealed class MinerRoundsCondition : IDisposable
             foreach (var f in files) f.Dispose();
             foreach (var d in deltas) Dispose(d);
         }
+    }
+
+    /// <summary>
+    /// Without a lossy downlink, the bytes each miner downloads for the new base: the round's uploads and the merge record
+    /// (the compact downlink), or the whole model in bf16 where that is smaller. Either way the base is rebuilt here from
+    /// the old base, the uploads and the record as a participant rebuilds it (<see cref="BaseRebuild"/>), which must give
+    /// the published bits.
+    /// </summary>
+    private long CompactOrFull(MergeRecord record, IReadOnlyList<DeltaFile> files, int round)
+    {
+        using var rebuilt = BaseRebuild.TryRun(_base.Tensors, files, record, _rebuiltMomentum, out var failure)
+            ?? throw new InvalidOperationException($"{_condition.Id} round {round}: the merge record does not rebuild the published base: {failure}");
+        _rebuiltMomentum?.Dispose();
+        _rebuiltMomentum = rebuilt.TakeMomentum();
+        return Math.Min(record.DownloadBytes, 2 * _setup.Parameters);
     }
 
     /// <summary>The guard sample of <paramref name="round"/>, drawn when the guard starts (as the averager draws it); null without a guard.</summary>
@@ -160,6 +176,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     public void Dispose()
     {
         _merge?.Dispose();
+        _rebuiltMomentum?.Dispose();
         _base.Dispose();
         _server.Dispose();
         foreach (var m in _miners) m.Dispose();

@@ -33,7 +33,7 @@ internal static class AveragerVerb
             .Add("averager.outer_momentum", "Outer Nesterov momentum μ, kept in the averager's state folder", 0.0)
             .Add("averager.assignment_skew", "Data assignment dealt with each base: the fraction of pages dealt only to the uids of their group (0: iid)", 0.0)
             .Add("averager.downlink_encoding", "Also publish each base as a delta on its parent in this encoding (e.g. int8), with error feedback; " +
-                "the base is then parent + decoded delta. Default off. " + DeltaEncoding.Syntax);
+                "the base is then parent + decoded delta, and no merge record (the compact downlink) is published. Default off. " + DeltaEncoding.Syntax);
         var command = new Command("averager", "Merge the round's valid deltas into the next base model and publish it, every round (until Ctrl+C).");
         flags.AddTo(command);
         command.SetAction((parse, ct) => RoleRunner.RunAsync(flags, parse, "averager", RunAsync, ct));

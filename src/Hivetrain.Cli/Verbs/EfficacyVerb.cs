@@ -41,7 +41,7 @@ internal static class EfficacyVerb
             .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
             .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none): int8 per chunk (4× smaller than f32), top-512-of-4096 and top-32-of-4096 with 2-bit values (about 38× and 245×)", "int8,topk512of4096+q2,topk32of4096+q2")
             .Add("dense_encoding", "the dense delta encoding", "bf16")
-            .Add("downlink", "encode each new base as a delta in this encoding (default: miners download the whole model in bf16)")
+            .Add("downlink", "encode each new base as a lossy delta in this encoding (default: the compact downlink, the round's uploads and the merge record, or the model in bf16 where that is smaller)")
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
             .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split (default: no sweep, --lr for all)")

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Hivetrain.Artifacts;
 using Hivetrain.Data;
@@ -95,29 +96,63 @@ public sealed class DeltaMerge
         return (loss, gradient);
     }
 
-    /// <summary>θ_t = θ_base,t + Σ_i λ[i,t]·clip_i·δ_i[t], one tensor at a time.</summary>
+    /// <summary>
+    /// θ_t = θ_base,t + Σ_i c[i,t]·δ_i[t] with c = <see cref="Coefficients"/>(λ), one tensor at a time, by
+    /// <see cref="ComposeInto"/>: the composition the published base is made of.
+    /// </summary>
     public void Compose(MergeCoefficients lambda)
     {
+        var coefficients = Coefficients(lambda);
         using var noGrad = torch.no_grad();
         for (int t = 0; t < _names.Count; t++)
         {
+            int column = t;
             var target = _model.NamedParameters[_names[t]];
-            target.copy_(_base[_names[t]]);
-            for (int i = 0; i < _deltas.Count; i++)
+            if (MergeStep.IsCpuFloat32(target))
             {
-                double scale = lambda.Values[i, t] * _clip[i];
-                if (scale == 0) continue;
-                var delta = _deltas[i][_names[t]];
-                if (IsCpuFloat32(target))
-                {
-                    _deltas[i].AddTo(delta, MemoryMarshal.Cast<byte, float>(target.bytes), (float)scale);
-                    continue;
-                }
-                using var scope = torch.NewDisposeScope();
-                target.add_(_deltas[i].ToTensor(delta).to(target.device), alpha: scale);
+                target.copy_(_base[_names[t]]);
+                ComposeInto(MergeStep.Floats(target), _deltas, _names[t], i => coefficients[i, column]);
+                continue;
             }
+            using var composed = _base[_names[t]].to(torch.CPU, copy: true).contiguous();
+            ComposeInto(MergeStep.Floats(composed), _deltas, _names[t], i => coefficients[i, column]);
+            target.copy_(composed);
         }
     }
 
-    private static bool IsCpuFloat32(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
+    /// <summary>Each delta's coefficient per tensor as the composition applies it: c[i,t] = (f32)(λ[i,t]·clip_i).</summary>
+    public float[,] Coefficients(MergeCoefficients lambda)
+    {
+        var c = new float[_deltas.Count, _names.Count];
+        for (int i = 0; i < _deltas.Count; i++)
+        for (int t = 0; t < _names.Count; t++)
+            c[i, t] = (float)(lambda.Values[i, t] * _clip[i]);
+        return c;
+    }
+
+    /// <summary>
+    /// <paramref name="target"/> (tensor <paramref name="name"/>, holding the base) += c_i·δ_i for each delta in order, skipping
+    /// c_i = 0: each δ_i decoded to f32 and added by <see cref="MergeArithmetic.AddScaled"/>, so anyone holding the same base,
+    /// deltas and coefficients gets the same bits.
+    /// </summary>
+    public static void ComposeInto(Span<float> target, IReadOnlyList<DeltaFile> deltas, string name, Func<int, float> coefficient)
+    {
+        float[]? decoded = null;
+        try
+        {
+            for (int i = 0; i < deltas.Count; i++)
+            {
+                float c = coefficient(i);
+                if (c == 0) continue;
+                decoded ??= ArrayPool<float>.Shared.Rent(target.Length);
+                var values = decoded.AsSpan(0, target.Length);
+                deltas[i].Decode(deltas[i][name], values);
+                MergeArithmetic.AddScaled(target, values, c);
+            }
+        }
+        finally
+        {
+            if (decoded is not null) ArrayPool<float>.Shared.Return(decoded);
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using Hivetrain.Model;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hivetrain.Averaging;
@@ -19,36 +18,37 @@ public static class GuardedStep
     public sealed record Outcome(double? Scale, double Before, double After);
 
     /// <summary>
-    /// Leaves <paramref name="parameters"/> at base + scale·(merged − base) for the first scale that beats the base on
-    /// <paramref name="guardLoss"/>, or at the base when none does. <paramref name="publishAs"/> runs after each scale is
-    /// set and before it is judged (the averager's downlink: it re-encodes θ − base and leaves θ at what miners decode).
+    /// Tries the step at each scale, largest first: <paramref name="placeAt"/>(s) puts the model at base + s·step (null: at
+    /// the base), and the first scale whose <paramref name="guardLoss"/> beats the base's is kept; at none, the model is put
+    /// back at the base.
+    /// </summary>
+    public static Outcome Search(Func<double> guardLoss, Action<double?> placeAt)
+    {
+        placeAt(null);
+        double before = guardLoss(), after = double.NaN;
+        foreach (double scale in Scales)
+        {
+            placeAt(scale);
+            after = guardLoss();
+            if (after < before) return new Outcome(scale, before, after);
+        }
+        placeAt(null);
+        return new Outcome(null, before, after);
+    }
+
+    /// <summary>
+    /// <see cref="Search(Func{double}, Action{double?})"/> for the merged update in <paramref name="parameters"/> against
+    /// <paramref name="baseParameters"/>, blended by <see cref="MergeStep"/>; <paramref name="publishAs"/> runs after each
+    /// scale is set and before it is judged.
     /// </summary>
     public static Outcome Search(IReadOnlyDictionary<string, Tensor> parameters, ParameterSnapshot baseParameters,
         Func<double> guardLoss, Action? publishAs = null)
     {
-        using var merged = ParameterSnapshot.Of(parameters);
-        baseParameters.CopyTo(parameters);
-        double before = guardLoss(), after = double.NaN;
-        foreach (double scale in Scales)
+        using var step = MergeStep.Between(baseParameters.Tensors, parameters);
+        return Search(guardLoss, scale =>
         {
-            Blend(parameters, baseParameters, merged, scale);
-            publishAs?.Invoke();
-            after = guardLoss();
-            if (after < before) return new Outcome(scale, before, after);
-        }
-        baseParameters.CopyTo(parameters);
-        return new Outcome(null, before, after);
-    }
-
-    /// <summary>θ = base + scale·(merged − base), per tensor.</summary>
-    private static void Blend(IReadOnlyDictionary<string, Tensor> parameters, ParameterSnapshot baseParameters, ParameterSnapshot merged, double scale)
-    {
-        using var noGrad = torch.no_grad();
-        foreach (var (name, p) in parameters)
-        {
-            if (scale == 1.0) { p.copy_(merged[name]); continue; }
-            using var scope = torch.NewDisposeScope();
-            p.copy_(baseParameters[name] + (merged[name] - baseParameters[name]) * scale);
-        }
+            step.PlaceAt(scale, parameters);
+            if (scale is not null) publishAs?.Invoke();
+        });
     }
 }

@@ -4,7 +4,8 @@ namespace Hivetrain.Averaging;
 /// What a <see cref="MergeRound"/> did: the fraction <see cref="StepScale"/> of the merged step it published (1, ½ or ¼;
 /// null: refused, the model is back at the base), the merge loss at the last λ step (null: λ not learned), the guard
 /// losses of the base and of the last try (null without a guard), per delta its mean λ over tensors times its clip
-/// factor (<see cref="Lambda"/>, in the order of the inputs), and the downlink file (null without a downlink or when refused).
+/// factor (<see cref="Lambda"/>, in the order of the inputs), the downlink file (null without a downlink or when refused)
+/// and the merge record of the published base (<see cref="Record"/>; null when refused or with a lossy downlink).
 /// </summary>
 public sealed record MergeOutcome(
     double? StepScale,
@@ -14,6 +15,9 @@ public sealed record MergeOutcome(
     IReadOnlyList<double> Lambda,
     byte[]? BaseDelta)
 {
+    /// <summary>What a participant needs besides the parent and the deltas to rebuild the published base (the compact downlink).</summary>
+    public MergeRecord? Record { get; init; }
+
     public bool Published => StepScale is not null;
 
     /// <summary>Σ over the deltas of mean λ × clip: how much of the deltas' sum the merge took.</summary>

@@ -11,10 +11,12 @@ namespace Hivetrain.Averaging;
 /// learned on merge batches with the exact gradient (<see cref="DeltaMerge"/>), θ_base + Σ λ·clip·δ composed, the outer
 /// Nesterov step taken (<see cref="OuterOptimizer"/>), and the result published only at the largest of the full step, ½ or
 /// ¼ of it that beats the base on the guard sample (<see cref="GuardedStep"/>), the downlink encoded at each try
-/// (<see cref="BaseDownlink"/>). It owns what carries from base to base (<see cref="MergeState"/>: the outer momentum and
-/// the downlink residual): a published round leaves the new base's state <see cref="Pending"/> until the caller has made
-/// that base durable and calls <see cref="Commit"/> (or <see cref="Rollback"/> when it could not); a refused round leaves
-/// the state as it was. The averager and the efficacy harness both merge through it.
+/// (<see cref="BaseDownlink"/>). The published step is computed by <see cref="MergeStep"/>'s scalar arithmetic, and its
+/// <see cref="MergeRecord"/> lets a participant that holds the base and fetches the deltas rebuild it bit for bit
+/// (<see cref="BaseRebuild"/>: the compact downlink). It owns what carries from base to base (<see cref="MergeState"/>:
+/// the outer momentum and the downlink residual): a published round leaves the new base's state <see cref="Pending"/>
+/// until the caller has made that base durable and calls <see cref="Commit"/> (or <see cref="Rollback"/> when it could
+/// not); a refused round leaves the state as it was. The averager and the efficacy harness both merge through it.
 /// </summary>
 public sealed class MergeRound : IDisposable
 {
@@ -72,29 +74,31 @@ public sealed class MergeRound : IDisposable
                 return inputs.MergeBatch(step);
             })
             : null;
-        merge.Compose(lambda);
+        var coefficients = merge.Coefficients(lambda);
         var lambdaMeans = clip.Select((c, i) => lambda.MeanOf(i) * c).ToArray();
 
-        var momentum = _outer.Apply(model.NamedParameters, baseParameters, _state.Momentum);
-        try
-        {
-            byte[]? baseDelta = null;
-            var guard = Guard(model, baseParameters, inputs.GuardSample, () => baseDelta = Downlink(model, baseParameters, inputs.DownlinkProvenance), ct);
-            double? before = inputs.GuardSample is null ? null : guard.Before, after = inputs.GuardSample is null ? null : guard.After;
-            if (guard.Scale is null)
-            {
-                Dispose(momentum);
-                return new MergeOutcome(null, mergeLoss, before, after, lambdaMeans, null);
-            }
-            _pending = new MergeState(momentum, _downlink is null ? null : Copy(_downlink.Residual));
-            return new MergeOutcome(guard.Scale, mergeLoss, before, after, lambdaMeans, baseDelta);
-        }
-        catch
-        {
-            Dispose(momentum);
-            throw;
-        }
+        // The published candidate is computed by the merge's scalar arithmetic, which participants replay from the record.
+        var previous = _state.Momentum;
+        using var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous);
+        byte[]? baseDelta = null;
+        var guard = Guard(model, step, inputs.GuardSample, () => baseDelta = Downlink(model, baseParameters, inputs.DownlinkProvenance), ct);
+        double? before = inputs.GuardSample is null ? null : guard.Before, after = inputs.GuardSample is null ? null : guard.After;
+        if (guard.Scale is not { } scale) return new MergeOutcome(null, mergeLoss, before, after, lambdaMeans, null);
+        // With a lossy downlink the base is parent + decoded base delta, which the record does not describe.
+        var record = _downlink is null ? Record(model, deltas, coefficients, scale, previous, step.Momentum) : null;
+        _pending = new MergeState(step.TakeMomentum(), _downlink is null ? null : Copy(_downlink.Residual));
+        return new MergeOutcome(scale, mergeLoss, before, after, lambdaMeans, baseDelta) { Record = record };
     }
+
+    /// <summary>The merge record of a published step: what a participant needs besides the parent and the deltas to rebuild it.</summary>
+    private MergeRecord Record(Gpt model, IReadOnlyList<DeltaFile> deltas, float[,] coefficients, double scale,
+        IReadOnlyDictionary<string, torch.Tensor> previous, IReadOnlyDictionary<string, torch.Tensor>? momentum) =>
+        new(MergeRecord.CurrentFormat, model.ParameterNames,
+            deltas.Select((d, i) => new MergeRecordDelta(d.Metadata.Sha256, d.Reader.Header.FileLength,
+                Enumerable.Range(0, coefficients.GetLength(1)).Select(t => coefficients[i, t]).ToArray())).ToList(),
+            _outer.LearningRate, _outer.Momentum, scale, ParameterDigest.Of(model.NamedParameters),
+            _outer.IsPlain || previous.Count == 0 ? null : ParameterDigest.Of(previous),
+            momentum is null ? null : ParameterDigest.Of(momentum));
 
     /// <summary>The published base is durable: its state (<see cref="Pending"/>) becomes the state.</summary>
     public void Commit()
@@ -122,25 +126,30 @@ public sealed class MergeRound : IDisposable
     }
 
     /// <summary>
-    /// The guard: the merged model in <paramref name="model"/>, after <paramref name="publishAs"/> (the downlink), is kept at
-    /// the full step or ½ or ¼ of it, whichever first beats the base on the sample <paramref name="guardSample"/> draws;
-    /// without one, the full step is kept unjudged.
+    /// The guard: <paramref name="step"/>, placed in <paramref name="model"/> and passed through <paramref name="publishAs"/>
+    /// (the downlink), is kept at the full step or ½ or ¼ of it, whichever first beats the base on the sample
+    /// <paramref name="guardSample"/> draws; without one, the full step is kept unjudged.
     /// </summary>
-    private GuardedStep.Outcome Guard(Gpt model, ParameterSnapshot baseParameters, Func<TokenWindows>? guardSample, Action publishAs, CancellationToken ct)
+    private GuardedStep.Outcome Guard(Gpt model, MergeStep step, Func<TokenWindows>? guardSample, Action publishAs, CancellationToken ct)
     {
         if (guardSample is null)
         {
+            step.PlaceAt(1.0, model.NamedParameters);
             publishAs();
             return new GuardedStep.Outcome(1.0, double.NaN, double.NaN);
         }
         ct.ThrowIfCancellationRequested();
         var sample = guardSample();
-        return GuardedStep.Search(model.NamedParameters, baseParameters, () => Evaluator.Evaluate(model,
-            TokenWindowBatches.Split(sample, Options.GuardBatchRows).Select(batch =>
+        return GuardedStep.Search(() => Evaluator.Evaluate(model, TokenWindowBatches.Split(sample, Options.GuardBatchRows).Select(batch =>
             {
                 ct.ThrowIfCancellationRequested();
                 return batch;
-            })).MeanLoss, publishAs);
+            })).MeanLoss,
+            scale =>
+            {
+                step.PlaceAt(scale, model.NamedParameters);
+                if (scale is not null) publishAs();
+            });
     }
 
     /// <summary>
@@ -156,11 +165,6 @@ public sealed class MergeRound : IDisposable
 
     private static Dictionary<string, torch.Tensor> Copy(IReadOnlyDictionary<string, torch.Tensor> tensors) =>
         tensors.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
-
-    private static void Dispose(Dictionary<string, torch.Tensor>? tensors)
-    {
-        foreach (var t in tensors?.Values ?? Enumerable.Empty<torch.Tensor>()) t.Dispose();
-    }
 
     public void Dispose()
     {

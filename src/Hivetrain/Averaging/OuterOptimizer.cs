@@ -1,4 +1,3 @@
-using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,8 +5,9 @@ namespace Hivetrain.Averaging;
 
 /// <summary>
 /// The averager's outer step (DiLoCo): with the merged pseudo-gradient Δ = θ_merged − θ_base, Nesterov momentum
-/// m ← μ·m + Δ and θ_new = θ_base + η·(Δ + μ·m). η = 1, μ = 0 is the plain merge. The momentum is the caller's state
-/// (<see cref="MergeRound"/> keeps it with its base): the step takes the old one and returns the new.
+/// m ← μ·m + Δ and θ_new = θ_base + η·(Δ + μ·m), in f32 arithmetic that anyone reproduces bit for bit. η = 1, μ = 0 is
+/// the plain merge. The momentum is the caller's state (<see cref="MergeRound"/> keeps it with its base): the step takes
+/// the old one and returns the new.
 /// </summary>
 public sealed class OuterOptimizer
 {
@@ -26,26 +26,35 @@ public sealed class OuterOptimizer
     public bool IsPlain => LearningRate == 1 && Momentum == 0;
 
     /// <summary>
-    /// Turns the merged parameters in <paramref name="parameters"/> into θ_new in place, given the momentum of the base
-    /// (<paramref name="momentum"/>; absent, or of another name or shape: zero); returns the new momentum, which the
-    /// caller owns, or null for the plain merge.
+    /// Turns the merged parameters in <paramref name="parameters"/> (CPU, f32, contiguous: a <see cref="MergeStep"/>'s own)
+    /// into θ_new in place, given <paramref name="baseParameters"/> (the same) and the momentum of the base
+    /// (<paramref name="momentum"/>; absent, or of another name or shape: none), by <see cref="MergeArithmetic.Nesterov"/>;
+    /// returns the new momentum (CPU f32), which the caller owns, or null for the plain merge.
     /// </summary>
-    public Dictionary<string, Tensor>? Apply(IReadOnlyDictionary<string, Tensor> parameters, ParameterSnapshot baseParameters,
+    public Dictionary<string, Tensor>? Apply(IReadOnlyDictionary<string, Tensor> parameters, IReadOnlyDictionary<string, Tensor> baseParameters,
         IReadOnlyDictionary<string, Tensor>? momentum)
     {
         if (IsPlain) return null;
         var next = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        using var noGrad = torch.no_grad();
-        foreach (var (name, p) in parameters)
+        try
         {
-            using var scope = torch.NewDisposeScope();
-            var delta = p - baseParameters[name];
-            var m = momentum?.TryGetValue(name, out var previous) == true && previous.shape.SequenceEqual(delta.shape)
-                ? previous.to(delta.device) * Momentum + delta
-                : delta.clone();
-            p.copy_(baseParameters[name] + (delta + m * Momentum) * LearningRate);
-            next[name] = m.DetachFromDisposeScope();
+            using var noGrad = torch.no_grad();
+            foreach (var (name, p) in parameters)
+            {
+                var b = baseParameters[name];
+                if (!MergeStep.IsCpuFloat32(p) || !MergeStep.IsCpuFloat32(b))
+                    throw new ArgumentException($"the outer step works on CPU f32 contiguous tensors; '{name}' is not one");
+                bool hasPrevious = momentum?.TryGetValue(name, out var previous) == true && previous.shape.SequenceEqual(p.shape);
+                var m = hasPrevious ? MergeStep.CpuCopy(name, momentum![name]) : torch.empty_like(p).DetachFromDisposeScope();
+                next[name] = m;
+                MergeArithmetic.Nesterov(MergeStep.Floats(p), MergeStep.Floats(b), MergeStep.Floats(m), hasPrevious, (float)LearningRate, (float)Momentum);
+            }
+            return next;
         }
-        return next;
+        catch
+        {
+            foreach (var t in next.Values) t.Dispose();
+            throw;
+        }
     }
 }

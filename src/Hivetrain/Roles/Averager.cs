@@ -16,9 +16,11 @@ namespace Hivetrain.Roles;
 /// The averager: collect → merge → publish. At the close of round R it collects the valid deltas on base R (memory-mapped),
 /// merges them with its <see cref="MergeRound"/> (median-norm clip, λ[miner, tensor] learned on the merge split, outer
 /// step, guard with backtracking, downlink) and publishes the result as base R+1 (config.json, model.safetensors,
-/// round.json in one commit) when the guard accepts it. With a downlink encoding the commit also holds
-/// <c>base-delta.safetensors</c> (the new base against its parent, with error feedback), and the new base is exactly
-/// parent + that decoded delta. The merge's outer momentum and downlink residual are kept with the base they belong to
+/// round.json in one commit) when the guard accepts it. The commit also holds the merge record (<c>merge.json</c>) and,
+/// when the outer step keeps a momentum, that momentum (<c>outer-momentum.safetensors</c>): the compact downlink, from
+/// which participants rebuild the base bit for bit (<see cref="CompactDownlink"/>). With a downlink encoding it holds
+/// <c>base-delta.safetensors</c> instead (the new base against its parent, with error feedback), and the new base is
+/// exactly parent + that decoded delta. The merge's outer momentum and downlink residual are kept with the base they belong to
 /// (<see cref="AveragerState"/>), so a kill at any instant, even between a commit and the state's save, is recovered on
 /// restart. <see cref="RunAsync"/> survives every failed round (<see cref="RoundBoundary"/>).
 /// </summary>
@@ -98,21 +100,25 @@ public sealed class Averager : IDisposable
                 () => new DeltaProvenance(baseModel.Revision, "averager", 0, 0, _time.GetUtcNow()), InitialLambda(deltas));
             var outcome = _merge.Run(_model, inputs, ct);
             var (mergeLoss, before, after) = (outcome.MergeLoss, outcome.GuardLossBefore, outcome.GuardLossAfter);
-            var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, outcome.Lambda[i], d.ValidatorWeight)).ToList();
+            var contributors = deltas.Select((d, i) => new Contributor(d.Hotkey, d.Repo, d.Revision, outcome.Lambda[i], d.ValidatorWeight)
+                { Sha256 = d.Reader.Metadata.Sha256 }).ToList();
             if (!outcome.Published)
                 return Skip(round, baseModel, $"merged model does not beat the base on the guard sample, even at ¼ of the step ({after:F4} ≥ {before:F4})",
                     contributors, rejected, mergeLoss, before, after);
 
+            var record = outcome.Record?.ToJsonBytes();
             var manifest = new RoundManifest(round + 1, baseModel.Revision, _time.GetUtcNow(), contributors, mergeLoss, before, after)
             {
                 DownlinkEncoding = _merge.DownlinkEncoding?.ToString(),
+                MergeRecordSha256 = record is null ? null : RoundManifest.Sha256(record),
                 Assignment = await AssignmentRuleAsync(_model.Config, ct),
             };
             var roundJson = manifest.ToJsonBytes();
             ct.ThrowIfCancellationRequested();
             // The new base's state is saved before its commit and promoted after: a kill in between is recovered (AveragerState).
             if (_merge.HasState) AveragerState.WriteNext(_state, _merge.Pending!, roundJson);
-            var commit = await PublishAsync(_model, roundJson, manifest.Round, baseModel.Revision, ct, outcome.BaseDelta);
+            var commit = await PublishAsync(_model, roundJson, manifest.Round, baseModel.Revision, ct, outcome.BaseDelta, record,
+                record is not null && _merge.Pending!.Momentum.Count > 0 ? _merge.Pending.Momentum : null);
             if (_merge.HasState) AveragerState.PromoteNext(_state);
             _merge.Commit();
             _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas at {Scale:0.##} of the step, guard loss {Before:F4} → {After:F4}",
@@ -209,19 +215,32 @@ public sealed class Averager : IDisposable
         return new AveragerRound(round, baseModel.Revision, null, reason, contributors, rejected, mergeLoss, before, after);
     }
 
-    private async Task<CommitInfo> PublishAsync(Gpt model, byte[] roundJson, int round, string expectedParent, CancellationToken ct, byte[]? baseDelta = null)
+    /// <summary>
+    /// Commits the base: config.json, model.safetensors, round.json, and with them the lossy downlink's base delta, the merge
+    /// record and the outer momentum that goes with the base, each when given.
+    /// </summary>
+    private async Task<CommitInfo> PublishAsync(Gpt model, byte[] roundJson, int round, string expectedParent, CancellationToken ct,
+        byte[]? baseDelta = null, byte[]? mergeRecord = null, IReadOnlyDictionary<string, torch.Tensor>? momentum = null)
     {
         var folder = _state.NewScratch("publish"); // removed below, or by the next start after a kill
         try
         {
             Checkpoint.Save(model, folder);
-            return await _store.CommitAsync(Options.BaseRepoId,
-            [
+            var files = new List<CommitFile>
+            {
                 CommitFile.FromFile(Checkpoint.ConfigFile, Path.Combine(folder, Checkpoint.ConfigFile)),
                 CommitFile.FromFile(Checkpoint.WeightsFile, Path.Combine(folder, Checkpoint.WeightsFile)),
                 CommitFile.FromBytes(RoundManifest.FileName, roundJson),
-                .. baseDelta is null ? Array.Empty<CommitFile>() : [CommitFile.FromBytes(ProtocolFiles.BaseDelta, baseDelta)],
-            ], $"round {round}", expectedParent, ct);
+            };
+            if (baseDelta is not null) files.Add(CommitFile.FromBytes(ProtocolFiles.BaseDelta, baseDelta));
+            if (mergeRecord is not null) files.Add(CommitFile.FromBytes(ProtocolFiles.MergeRecord, mergeRecord));
+            if (momentum is not null)
+            {
+                var path = Path.Combine(folder, ProtocolFiles.OuterMomentum);
+                using (var stream = File.Create(path)) OuterMomentum.Write(stream, momentum);
+                files.Add(CommitFile.FromFile(ProtocolFiles.OuterMomentum, path));
+            }
+            return await _store.CommitAsync(Options.BaseRepoId, files, $"round {round}", expectedParent, ct);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Model;
 using Hivetrain.Storage;
 using TorchSharp;
@@ -55,9 +56,11 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
 
     /// <summary>
     /// Loads this revision like <see cref="LoadAsync(IModelStore, string, Gpt?, torch.Device, CancellationToken)"/>, but when
-    /// <paramref name="held"/> is this revision's parent and the averager published a base delta (the downlink), reads only
-    /// that delta and applies it to the held parameters: the result is bitwise the published full model, because the
-    /// averager built that model the same way. Falls back to the full weights when the delta is absent or invalid.
+    /// <paramref name="held"/> is this revision's parent, from it: rebuilt from the merge record and the round's deltas (the
+    /// compact downlink, <see cref="CompactDownlink"/>) when the averager published a record and that is smaller than the
+    /// full weights, else by the base delta when the averager published one (the lossy downlink). Either gives the
+    /// published full model's bits, because the averager built that model the same way. Falls back to the full weights when
+    /// neither is offered or valid; a rebuild that was tried and failed says why in <see cref="BaseLoad.Fallback"/>.
     /// </summary>
     public async Task<BaseLoad> LoadAsync(IModelStore store, string repoId, Gpt? model, torch.Device device, HeldBase? held, CancellationToken ct)
     {
@@ -65,9 +68,15 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
         long bytes = new FileInfo(configPath).Length;
         var config = GptConfig.FromHuggingFaceJson(await File.ReadAllTextAsync(configPath, ct));
         bool sameArchitecture = model is not null && model.Config == config;
-        if (sameArchitecture && held is not null && held.Revision == Manifest.ParentRevision && Manifest.DownlinkEncoding is not null
-            && await TryLoadFromParentAsync(store, repoId, model!, held, ct) is { } deltaBytes)
-            return new BaseLoad(model!, bytes + deltaBytes, FromParent: true);
+        RebuildFailure? fallback = null;
+        if (sameArchitecture && held is not null && held.Revision == Manifest.ParentRevision)
+        {
+            var attempt = await CompactDownlink.TryLoadAsync(store, repoId, this, model!, held, bytes, ct);
+            if (attempt.Load is { } rebuilt) return rebuilt;
+            (fallback, bytes) = (attempt.Failure, bytes + attempt.BytesRead);
+            if (Manifest.DownlinkEncoding is not null && await TryLoadFromParentAsync(store, repoId, model!, held, ct) is { } deltaBytes)
+                return new BaseLoad(model!, bytes + deltaBytes, FromParent: true);
+        }
         var weights = await store.GetLocalPathAsync(repoId, Revision, Checkpoint.WeightsFile, ct);
         // A new architecture gets a new model; the caller's stays alive (and theirs) until the new one has its weights.
         var target = sameArchitecture ? model! : new Gpt(config, seed: 0, device);
@@ -81,7 +90,7 @@ public sealed record BaseModel(string Revision, RoundManifest Manifest, DateTime
             throw;
         }
         if (!sameArchitecture) model?.Dispose();
-        return new BaseLoad(target, bytes + new FileInfo(weights).Length, FromParent: false);
+        return new BaseLoad(target, bytes + new FileInfo(weights).Length, FromParent: false) { Fallback = fallback };
     }
 
     /// <summary>model ← held + base delta, when the delta is a valid delta on the parent; returns its size, or null.</summary>

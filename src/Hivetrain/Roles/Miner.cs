@@ -43,6 +43,7 @@ public sealed class Miner : IDisposable
     private Trainer? _trainer;
     private ParameterSnapshot? _base;
     private ParameterSnapshot? _published;
+    private OuterMomentum? _momentum; // the outer momentum of the base, when a rebuild gave it (the compact downlink's next rebuild starts from it)
     private readonly Stopwatch _sinceLastPublish = new();
 
     public Miner(IModelStore store, ILedger ledger, Keypair hotkey, IAssignedData data, MinerOptions options, ILogger<Miner>? logger = null,
@@ -75,7 +76,7 @@ public sealed class Miner : IDisposable
     public long StepsOnBase { get; private set; }
     public long TokensOnBase { get; private set; }
 
-    /// <summary>Bytes of base-model files read so far (full weights, or only the base delta when the miner held the parent).</summary>
+    /// <summary>Bytes of base-model files read so far (full weights, or only the merge record and the round's deltas, or the base delta, when the miner held the parent).</summary>
     public long BaseBytesRead { get; private set; }
 
     /// <summary>Steps since the last publish (on any base).</summary>
@@ -233,11 +234,15 @@ public sealed class Miner : IDisposable
     private async Task LoadBaseAsync(BaseModel latest, CancellationToken ct)
     {
         var previousConfig = _model?.Config;
-        // The base snapshot holds the parent bit for bit, so a downlink delta can be applied to it.
-        var held = Base is not null && _base is not null ? new HeldBase(Base.Revision, _base.Tensors) : null;
+        // The base snapshot holds the parent bit for bit, so the next base can be rebuilt from it or a downlink delta applied to it.
+        var held = Base is not null && _base is not null ? new HeldBase(Base.Revision, _base.Tensors, _momentum) : null;
         var load = await latest.LoadAsync(_store, Options.BaseRepoId, _model, _device, held, ct);
         _model = load.Model;
         BaseBytesRead += load.BytesRead;
+        _momentum?.Dispose();
+        _momentum = load.Momentum;
+        if (load.Fallback is { } failure)
+            _logger.LogWarning("Base {Revision}: could not rebuild it from the merge record ({Failure}); read the full model instead", latest.Revision, failure);
         if (_trainer is null || previousConfig != _model.Config)
         {
             _trainer?.Dispose();
@@ -340,6 +345,7 @@ public sealed class Miner : IDisposable
         _model?.Dispose();
         _base?.Dispose();
         _published?.Dispose();
+        _momentum?.Dispose();
         if (Options.StateDirectory is null && Directory.Exists(_scratch.Path)) Directory.Delete(_scratch.Path, recursive: true);
     }
 }

@@ -25,6 +25,12 @@ public sealed record RoundManifest(
     /// </summary>
     public string? DownlinkEncoding { get; init; }
 
+    /// <summary>
+    /// The SHA-256 of this revision's <c>merge.json</c> (the compact downlink: the merge record from which a participant
+    /// holding <see cref="ParentRevision"/> rebuilds this base from the contributors' deltas), or null when none was published.
+    /// </summary>
+    public string? MergeRecordSha256 { get; init; }
+
     /// <summary>How this round's train-split windows are dealt to the uids (DESIGN.md, Assigned data); null on bases that deal none.</summary>
     public AssignmentRule? Assignment { get; init; }
 
@@ -54,4 +60,8 @@ public sealed record RoundManifest(
 }
 
 /// <summary>One delta merged into a base model.</summary>
-public sealed record Contributor(string Hotkey, string Repo, string Revision, double LambdaMean, double ValidatorWeight);
+public sealed record Contributor(string Hotkey, string Repo, string Revision, double LambdaMean, double ValidatorWeight)
+{
+    /// <summary>The SHA-256 of the delta's payload (how the merge record names it); null in manifests from before the compact downlink.</summary>
+    public string? Sha256 { get; init; }
+}

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Ledger;
 using Hivetrain.Model;
@@ -36,6 +37,7 @@ public sealed class Validator : IDisposable
     private readonly Dictionary<int, MinerResult> _lastResults = new();
     private Gpt? _model;
     private string? _loadedRevision;
+    private OuterMomentum? _momentum; // the outer momentum of the loaded base, when a rebuild gave it (the compact downlink's next rebuild starts from it)
     private DeltaApplier? _applier;
     private (string Revision, ulong Seed, double[] Rows)? _baseLoss;
 
@@ -396,8 +398,9 @@ public sealed class Validator : IDisposable
     private async Task EnsureBaseLoadedAsync(BaseModel baseModel, CancellationToken ct)
     {
         if (_baseLoss?.Revision == baseModel.Revision && _model is not null) return;
-        // Between deltas the model holds its base bit for bit, so a downlink delta can be applied to it.
-        var held = _model is not null && _loadedRevision is not null && _applier?.IsApplied != true ? new HeldBase(_loadedRevision, _model.NamedParameters) : null;
+        // Between deltas the model holds its base bit for bit, so the next base can be rebuilt from it or a downlink delta applied to it.
+        var held = _model is not null && _loadedRevision is not null && _applier?.IsApplied != true
+            ? new HeldBase(_loadedRevision, _model.NamedParameters, _momentum) : null;
         // Until the load completes the model holds no known base: a load that fails half-way is never taken for one.
         _loadedRevision = null;
         _baseLoss = null;
@@ -405,6 +408,10 @@ public sealed class Validator : IDisposable
         _model = load.Model;
         _loadedRevision = baseModel.Revision;
         BaseBytesRead += load.BytesRead;
+        _momentum?.Dispose();
+        _momentum = load.Momentum;
+        if (load.Fallback is { } failure)
+            _logger.LogWarning("Base {Revision}: could not rebuild it from the merge record ({Failure}); read the full model instead", baseModel.Revision, failure);
         _applier?.Dispose();
         _applier = new DeltaApplier(_model.NamedParameters);
         _baseLoss = null;
@@ -472,5 +479,6 @@ public sealed class Validator : IDisposable
     {
         _applier?.Dispose();
         _model?.Dispose();
+        _momentum?.Dispose();
     }
 }

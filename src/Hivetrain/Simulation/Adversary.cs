@@ -51,16 +51,15 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         string current = round.Base.Revision;
         switch (Kind)
         {
-            // Files are found before any tensor exists: a dispose scope belongs to its thread, so none may span an await.
             case AdversaryKind.Copier:
                 // The victim's tensors re-signed as its own: the same payload, so the same content hash.
-                if (await CurrentPathAsync(round.VictimRepo, current, ct) is not { } victim) return false;
-                using (torch.NewDisposeScope()) Write(file, Load(victim), current);
+                if (await ReadCurrentAsync(round.VictimRepo, current, ct) is not { } victim) return false;
+                WriteAndDispose(file, victim, current);
                 return true;
             case AdversaryKind.DelayedCopier:
                 if (round.BestHonestRepo is null || round.BaseHistory.Count < 2) return false;
-                if (await PathOnBaseAsync(round.BestHonestRepo, round.BaseHistory[^2], ct) is not { } previous) return false;
-                using (torch.NewDisposeScope()) Write(file, Load(previous), current);
+                if (await ReadOnBaseAsync(round.BestHonestRepo, round.BaseHistory[^2], ct) is not { } previous) return false;
+                WriteAndDispose(file, previous, current);
                 return true;
             case AdversaryKind.Malformed:
                 var garbage = new byte[4096];
@@ -112,20 +111,28 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
     private async Task<bool> WriteFromHonestAsync(string file, AdversaryRound round, CancellationToken ct)
     {
         var sources = Kind is AdversaryKind.Rescaled or AdversaryKind.NoisyCopy or AdversaryKind.SignFlip ? [round.VictimRepo] : round.HonestRepos;
-        var paths = new List<string>();
-        foreach (var repo in sources)
-            if (await CurrentPathAsync(repo, round.Base.Revision, ct) is { } path) paths.Add(path);
-        if (paths.Count == 0) return false;
-        WriteCrafted(file, paths, round);
-        return true;
+        var deltas = new List<Dictionary<string, Tensor>>();
+        try
+        {
+            // Read first, craft after: a dispose scope or no_grad must not span an await (its continuation may run on
+            // another thread, whose tensors the scope would then dispose under it).
+            foreach (var repo in sources)
+                if (await ReadCurrentAsync(repo, round.Base.Revision, ct) is { } delta) deltas.Add(delta);
+            if (deltas.Count == 0) return false;
+            Craft(file, round, deltas);
+            return true;
+        }
+        finally
+        {
+            foreach (var t in deltas.SelectMany(d => d.Values)) t.Dispose();
+        }
     }
 
-    /// <summary>Writes the crafted delta from the deltas at <paramref name="paths"/> (synchronously: tensors live in this thread's scope).</summary>
-    private void WriteCrafted(string file, IReadOnlyList<string> paths, AdversaryRound round)
+    /// <summary>Writes this kind's delta crafted from <paramref name="deltas"/>.</summary>
+    private void Craft(string file, AdversaryRound round, List<Dictionary<string, Tensor>> deltas)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var deltas = paths.Select(Load).ToList();
         var names = deltas[0].Keys.ToList();
         Dictionary<string, Tensor> crafted;
         switch (Kind)
@@ -163,37 +170,39 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         Write(file, crafted, round.Base.Revision);
     }
 
-    /// <summary>The file of the latest delta a repository published on <paramref name="baseRevision"/> (looking back through its history).</summary>
-    private async Task<string?> PathOnBaseAsync(string repo, string baseRevision, CancellationToken ct)
+    /// <summary>The latest delta a repository published on <paramref name="baseRevision"/> (looking back through its history), as tensors.</summary>
+    private async Task<Dictionary<string, Tensor>?> ReadOnBaseAsync(string repo, string baseRevision, CancellationToken ct)
     {
         foreach (var commit in await store.ListRevisionsAsync(repo, 16, ct))
         {
-            var path = await store.GetLocalPathAsync(repo, commit.Revision, ProtocolFiles.Delta, ct);
-            if (BaseOf(path) == baseRevision) return path;
+            using var file = DeltaFile.Open(await store.GetLocalPathAsync(repo, commit.Revision, ProtocolFiles.Delta, ct));
+            if (file.Metadata.BaseRevision == baseRevision) return file.Tensors.ToDictionary(t => t.Name, file.ToTensor);
         }
         return null;
     }
 
-    /// <summary>The file of a repository's latest delta, when it is on <paramref name="baseRevision"/>.</summary>
-    private async Task<string?> CurrentPathAsync(string repo, string baseRevision, CancellationToken ct)
+    /// <summary>A repository's latest delta as tensors, when it is on <paramref name="baseRevision"/>.</summary>
+    private async Task<Dictionary<string, Tensor>?> ReadCurrentAsync(string repo, string baseRevision, CancellationToken ct)
     {
         var revision = await store.GetLatestRevisionAsync(repo, ct);
         if (revision is null) return null;
         var path = await store.GetLocalPathAsync(repo, revision, ProtocolFiles.Delta, ct);
-        return BaseOf(path) == baseRevision ? path : null;
-    }
-
-    private static string BaseOf(string path)
-    {
         using var file = DeltaFile.Open(path);
-        return file.Metadata.BaseRevision;
-    }
-
-    /// <summary>A delta file's tensors, in the caller's dispose scope.</summary>
-    private static Dictionary<string, Tensor> Load(string path)
-    {
-        using var file = DeltaFile.Open(path);
+        if (file.Metadata.BaseRevision != baseRevision) return null;
         return file.Tensors.ToDictionary(t => t.Name, file.ToTensor);
+    }
+
+    /// <summary>Writes <paramref name="delta"/>, read after an await (so no dispose scope holds it), and disposes it.</summary>
+    private void WriteAndDispose(string file, Dictionary<string, Tensor> delta, string baseRevision)
+    {
+        try
+        {
+            Write(file, delta, baseRevision);
+        }
+        finally
+        {
+            foreach (var t in delta.Values) t.Dispose();
+        }
     }
 
     private void Write(string file, IReadOnlyDictionary<string, Tensor> delta, string baseRevision) =>

@@ -18,9 +18,10 @@ internal static class MergeFixtures
 
     /// <summary>
     /// A delta on <paramref name="model"/>: <paramref name="step"/> times its loss gradient on the windows (negative: a descent
-    /// step, which a merge of it beats the base with), plus noise of <paramref name="noise"/> per entry, as an f32 file read back.
+    /// step, which a merge of it beats the base with), plus noise of <paramref name="noise"/> per entry, as a file in
+    /// <paramref name="encoding"/> (default f32) read back.
     /// </summary>
-    public static DeltaFile Delta(Gpt model, float step, float noise, int seed)
+    public static DeltaFile Delta(Gpt model, float step, float noise, int seed, string encoding = "f32")
     {
         using var scope = torch.NewDisposeScope();
         model.zero_grad();
@@ -30,7 +31,7 @@ internal static class MergeFixtures
         using (torch.no_grad())
             delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * step + torch.randn(p.Value.shape, generator: generator) * noise);
         model.zero_grad();
-        return DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, DeltaEncoding.F32, Provenance));
+        return DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), Provenance));
     }
 
     /// <summary>Every parameter's bytes, by name (for bitwise comparisons).</summary>

@@ -14,7 +14,7 @@ public sealed class OuterOptimizerTests
         var outer = new OuterOptimizer(1.0, 0.0);
         var p = Params(3f);
         using var @base = ParameterSnapshot.Of(Params(1f));
-        Assert.Null(outer.Apply(p, @base, momentum: null));
+        Assert.Null(outer.Apply(p, @base.Tensors, momentum: null));
         Assert.Equal(3f, p["w"].item<float>());
     }
 
@@ -24,12 +24,12 @@ public sealed class OuterOptimizerTests
         var outer = new OuterOptimizer(1.0, 0.5);
         using var @base = ParameterSnapshot.Of(Params(0f));
         var p = Params(2f); // Δ = 2, m = 2, θ = 0 + (2 + 0.5·2) = 3
-        var first = outer.Apply(p, @base, momentum: null)!;
+        var first = outer.Apply(p, @base.Tensors, momentum: null)!;
         Assert.Equal(3f, p["w"].item<float>());
         Assert.Equal(2f, first["w"].item<float>());
 
         p = Params(1f); // Δ = 1, m = 0.5·2 + 1 = 2, θ = 0 + (1 + 0.5·2) = 2
-        var second = outer.Apply(p, @base, first)!;
+        var second = outer.Apply(p, @base.Tensors, first)!;
         Assert.Equal(2f, p["w"].item<float>());
         Assert.Equal(2f, second["w"].item<float>());
         Assert.Equal(2f, first["w"].item<float>()); // the caller's momentum is left as it was
@@ -41,7 +41,7 @@ public sealed class OuterOptimizerTests
         var outer = new OuterOptimizer(1.0, 0.5);
         using var @base = ParameterSnapshot.Of(Params(0f));
         var p = Params(2f);
-        var next = outer.Apply(p, @base, Params(7f, 7f))!;
+        var next = outer.Apply(p, @base.Tensors, Params(7f, 7f))!;
         Assert.Equal(3f, p["w"].item<float>());
         Assert.Equal(2f, next["w"].item<float>());
     }

@@ -97,6 +97,24 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compressed_network_counts_the_rounds_uploads_and_the_merge_record_down()
+    {
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2));
+        using (corpus) using (initial) using (setup)
+        {
+            // Each round the harness rebuilds the base from the uploads and the record, as a miner would, and checks the bits.
+            var network = Run(setup, new EfficacyCondition("net", "net", EfficacyConditionKind.Network, "topk64of1024+q4", OuterMomentum: 0.5));
+
+            long p = GptConfig.Tiny.ParameterCount;
+            long firstDown = network[1].BytesDown, secondDown = network[2].BytesDown - network[1].BytesDown;
+            long firstUp = network[1].BytesUp, secondUp = network[2].BytesUp - network[1].BytesUp;
+            Assert.InRange(firstDown - 2 * firstUp, 100, 10_000); // the record: a few kB (the mean upload rounds down)
+            Assert.InRange(secondDown - 2 * secondUp, 100, 10_000);
+            Assert.True(firstDown * 8 < 2 * p, $"{firstDown:N0} bytes down against {2 * p:N0} for the bf16 model");
+        }
+    }
+
+    [Fact]
     public async Task Downlink_encoding_counts_the_encoded_base_delta()
     {
         var options = Options(miners: 2) with { Downlink = "bf16+top0.01" };
@@ -273,8 +291,9 @@ public sealed class EfficacyConditionTests : IDisposable
 
         var goals = EfficacyGoals.Evaluate(info, aggregates);
 
-        Assert.Equal([true, true, true, true, false, false, null], goals.Select(g => g.Met));
+        Assert.Equal([true, true, true, true, false, false, false, null], goals.Select(g => g.Met));
         Assert.Contains("200× smaller than f32", goals[3].Goal);
+        Assert.Contains("compact downlink", goals[6].Goal); // the ≥ 150× tier's Y_total of 10×, at H = 30: not met
         Assert.Contains("one seed: noise unknown", goals[2].Figure);
     }
 

@@ -38,7 +38,8 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         using var miner = new Miner(store, ledger, key, TestAssignments.Default(), options);
         await miner.StartAsync(ct);
 
-        using var scope = torch.NewDisposeScope();
+        // No dispose scope here: the test awaits, and a scope that spans an await would dispose the tensors other code
+        // creates on the thread it was opened on meanwhile. The GC frees these few small tensors.
         var names = miner.Model!.NamedParameters.Keys.ToList();
         var trained = names.ToDictionary(n => n, n => torch.zeros_like(miner.Model.NamedParameters[n], dtype: torch.ScalarType.Float64));
         var sent = names.ToDictionary(n => n, n => torch.zeros_like(trained[n]));
