@@ -295,9 +295,9 @@ public sealed class Validator : IDisposable
 
     /// <summary>
     /// Each canary statistic relative to the round's median one (none with fewer than three). Every delta trained on the
-    /// train split lowers rows of it more than unseen eval rows, since the base has fitted the train split: honest miners'
-    /// raw statistics were −1.3 s.e. on average (simulate, K = 8); training on the eval split shows as a statistic above
-    /// the round's typical one, which is an honest miner's while most of those scored are.
+    /// train split lowers the deal's rows more than unseen eval rows, since the base has fitted the train split: honest
+    /// miners' raw statistics were −1.3 s.e. on average (simulate, K = 8); training on the eval split shows as a statistic
+    /// above the round's typical one, which is an honest miner's while most of those scored are.
     /// </summary>
     private static List<Scored> WithCanariesCentred(List<Scored> results)
     {
