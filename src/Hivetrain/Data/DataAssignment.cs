@@ -72,9 +72,7 @@ public sealed class DataAssignment
         var used = new HashSet<long>();
         for (int r = 0; r < rows; r++)
         {
-            if (used.Count == pages) used.Clear(); // every page drawn once: start another round of pages
-            long page;
-            do page = (long)random.NextBelow((ulong)pages); while (!used.Add(page));
+            long page = random.NextUndrawn(used, pages);
             long first = page * PageWindows, last = Math.Min(first + PageWindows, range);
             indices[r] = first + (long)random.NextBelow((ulong)(last - first));
         }

@@ -74,10 +74,7 @@ public sealed class DataDeal
         var used = new HashSet<long>();
         for (int r = 0; r < rows; r++)
         {
-            if (used.Count == _dealt.Length) used.Clear(); // every page drawn once: start another round of pages
-            long index;
-            do index = (long)random.NextBelow((ulong)_dealt.Length); while (!used.Add(index));
-            var (page, slot) = _dealt[index];
+            var (page, slot) = _dealt[random.NextUndrawn(used, _dealt.Length)];
             starts[r] = page + (long)random.NextBelow((ulong)Rule.PageWindows) * (Rule.Context + 1);
             slots[r] = slot;
         }

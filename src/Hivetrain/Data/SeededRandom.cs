@@ -59,6 +59,19 @@ public sealed class SeededRandom
     /// <summary>One element of <paramref name="items"/>, uniformly.</summary>
     public T Pick<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
 
+    /// <summary>
+    /// An index below <paramref name="count"/> not yet in <paramref name="drawn"/> (added to it), drawn by repeating
+    /// <see cref="NextBelow"/>; once all are drawn, <paramref name="drawn"/> is cleared and another round begins. Samples
+    /// that take at most one window per page draw their pages this way.
+    /// </summary>
+    public long NextUndrawn(HashSet<long> drawn, long count)
+    {
+        if (drawn.Count == count) drawn.Clear();
+        long index;
+        do index = (long)NextBelow((ulong)count); while (!drawn.Add(index));
+        return index;
+    }
+
     /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates).</summary>
     public void Shuffle<T>(T[] items)
     {
