@@ -8,6 +8,7 @@ using TorchSharp;
 namespace Hivetrain.Tests.Efficacy;
 
 /// <summary>The conditions against each other where they must agree, and the traffic they count.</summary>
+[Collection(ForcedCollections.Name)]
 public sealed class EfficacyConditionTests : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -7,6 +7,7 @@ using Hivetrain.Training;
 namespace Hivetrain.Tests.Efficacy;
 
 /// <summary>A whole tiny comparison: every standard condition, its JSONL lines, its plots and its progress.</summary>
+[Collection(ForcedCollections.Name)]
 public sealed class EfficacyRunTests : IDisposable
 {
     private readonly TempFolder _temp = new();

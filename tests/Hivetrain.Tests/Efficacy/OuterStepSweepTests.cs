@@ -8,6 +8,7 @@ using TorchSharp;
 namespace Hivetrain.Tests.Efficacy;
 
 /// <summary>DiLoCo's outer-step sweep: every grid point scored on the guard split (never the report split), the best one run as <c>diloco-swept</c>.</summary>
+[Collection(ForcedCollections.Name)]
 public sealed class OuterStepSweepTests : IDisposable
 {
     private readonly TempFolder _temp = new();
