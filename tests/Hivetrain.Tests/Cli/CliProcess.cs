@@ -112,7 +112,9 @@ internal sealed class CliProcess : IDisposable
     {
         Killed = true;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(10_000);
+        // The bounded wait does not wait for the redirected output; once exited, the unbounded one reads it to its end,
+        // so what the process printed before the kill is in Output.
+        if (_process.WaitForExit(10_000)) _process.WaitForExit();
     }
 
     public void Dispose()
