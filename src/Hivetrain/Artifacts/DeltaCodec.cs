@@ -4,7 +4,7 @@ namespace Hivetrain.Artifacts;
 
 /// <summary>
 /// Writes deltas in a <see cref="DeltaEncoding"/> (dense f32/bf16/f16, top-k indices + values on top of
-/// either, int8 per chunk, or chunk top-k with packed 2–4-bit codes) with their <see cref="DeltaMetadata"/>.
+/// either, int8 per chunk, chunk top-k with packed 2–4-bit codes, or low-rank factors of each matrix) with their <see cref="DeltaMetadata"/>.
 /// Reading and decoding is <see cref="DeltaFile"/>'s job; decoding is deterministic. In memory:
 /// <c>DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, encoding, provenance)).ToTensors()</c>.
 /// </summary>
@@ -53,6 +53,12 @@ public static class DeltaCodec
         {
             var flat = d.detach().to(torch.ScalarType.Float32, torch.CPU).contiguous();
             long n = flat.numel();
+            if (encoding.Rank is { } rank && d.dim() == 2 && n >= DeltaEncoding.MinSparseElements && LowRankLayout.Pays(d.shape[0], d.shape[1], rank))
+            {
+                if (!flat.isfinite().all().item<bool>()) throw new ArgumentException($"delta '{name}' holds NaN or infinity; it cannot be factored");
+                entries.AddRange(LowRankLayout.Encode(name, flat, rank, encoding.Dtype));
+                continue;
+            }
             if (n < DeltaEncoding.MinSparseElements || (encoding.TopKFraction is null && encoding.Chunking is null))
             {
                 entries.Add(SafeTensorsWriteEntry.FromTensor(name, flat.to(type).contiguous()));

@@ -6,7 +6,8 @@ namespace Hivetrain.Artifacts;
 /// <summary>
 /// How a delta is written: value dtype (F32, BF16 or F16) and, when <see cref="TopKFraction"/> is set,
 /// top-k sparsification keeping that fraction of each large tensor's entries by magnitude; or, when
-/// <see cref="Chunking"/> is set, per-chunk quantization (int8, or chunk top-k with 2–4-bit codes; F32 scales).
+/// <see cref="Chunking"/> is set, per-chunk quantization (int8, or chunk top-k with 2–4-bit codes; F32 scales); when
+/// <see cref="Rank"/> is set, each matrix as low-rank factors.
 /// </summary>
 public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKFraction = null)
 {
@@ -16,7 +17,8 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
     /// <summary>What <c>--encoding</c> accepts, for help texts.</summary>
     public const string Syntax =
         "f32 | bf16 | f16 [+topF, e.g. bf16+top0.05] | int8[:cC] (int8, one scale per C elements, default 4096) | " +
-        "topkKofC+qB (per C-element chunk keep the K largest, B = 2, 3 or 4 bits, e.g. topk32of4096+q2)";
+        "topkKofC+qB (per C-element chunk keep the K largest, B = 2, 3 or 4 bits, e.g. topk32of4096+q2) | " +
+        "rankR (each matrix as its rank-R truncated SVD, two bf16 factors, R = 1–64, e.g. rank2)";
 
     /// <summary>
     /// The default: dense BF16. Measured by the <c>compression</c> benchmark, it keeps 100% of the validator's score at
@@ -34,16 +36,23 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
     /// <summary>Per chunk of <paramref name="chunkSize"/>, the <paramref name="k"/> largest |x| as <paramref name="bits"/>-bit codes.</summary>
     public static DeltaEncoding ChunkTopK(int k, int chunkSize, int bits) => new(SafeTensorsDtype.F32) { Chunking = new DeltaChunking(chunkSize, k, bits) };
 
+    /// <summary>Each matrix as two bf16 factors of rank <paramref name="rank"/> (<see cref="DeltaFormat.LowRank"/>).</summary>
+    public static DeltaEncoding LowRank(int rank) => new(SafeTensorsDtype.BF16) { Rank = rank };
+
+    /// <summary>Low-rank factors of this rank for every matrix where they pay (<see cref="DeltaFormat.LowRank"/>); else null.</summary>
+    public int? Rank { get; init; }
+
     /// <summary>Per-chunk quantization (then <see cref="Dtype"/> is F32, the dtype of the scales and of small dense tensors).</summary>
     public DeltaChunking? Chunking { get; init; }
 
-    public string Format => Chunking is { } c ? (c.IsInt8 ? DeltaFormat.Int8 : DeltaFormat.ChunkTopK)
+    public string Format => Rank is not null ? DeltaFormat.LowRank : Chunking is { } c ? (c.IsInt8 ? DeltaFormat.Int8 : DeltaFormat.ChunkTopK)
         : TopKFraction is null ? DeltaFormat.Dense : DeltaFormat.TopK;
 
     public override string ToString() => Chunking switch
     {
         { IsInt8: true } c => c.ChunkSize == DeltaChunking.DefaultChunkSize ? "int8" : $"int8:c{c.ChunkSize}",
         { } c => $"topk{c.TopK}of{c.ChunkSize}+q{c.Bits}",
+        null when Rank is { } r => $"rank{r}",
         null => TopKFraction is { } f ? $"{Dtype.ToString().ToLowerInvariant()}+top{f.ToString(CultureInfo.InvariantCulture)}" : Dtype.ToString().ToLowerInvariant(),
     };
 
@@ -52,6 +61,7 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
     {
         if (text.StartsWith("int8", StringComparison.OrdinalIgnoreCase)) return ParseInt8(text);
         if (text.StartsWith("topk", StringComparison.OrdinalIgnoreCase)) return ParseChunkTopK(text);
+        if (text.StartsWith("rank", StringComparison.OrdinalIgnoreCase)) return ParseLowRank(text);
         var parts = text.Split("+top", 2);
         var dtype = parts[0].ToUpperInvariant() switch
         {
@@ -82,6 +92,15 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
         return Checked(ChunkTopK(Number(match.Groups[1].Value), Number(match.Groups[2].Value), Number(match.Groups[3].Value)), text);
     }
 
+    private static DeltaEncoding ParseLowRank(string text)
+    {
+        var match = LowRankPattern().Match(text);
+        if (!match.Success) throw new FormatException($"'{text}' is not rankR (e.g. rank2)");
+        int rank = Number(match.Groups[1].Value);
+        if (rank is < 1 or > LowRankLayout.MaxRank) throw new FormatException($"'{text}': the rank must be in [1, {LowRankLayout.MaxRank}]");
+        return LowRank(rank);
+    }
+
     private static int Number(string digits) =>
         int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"'{digits}' is too large");
 
@@ -90,6 +109,9 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
 
     [GeneratedRegex(@"^int8(?::c(\d{1,9}))?$", RegexOptions.IgnoreCase)]
     private static partial Regex Int8Pattern();
+
+    [GeneratedRegex(@"^rank(\d{1,9})$", RegexOptions.IgnoreCase)]
+    private static partial Regex LowRankPattern();
 
     [GeneratedRegex(@"^topk(\d{1,9})of(\d{1,9})\+q(\d)$", RegexOptions.IgnoreCase)]
     private static partial Regex ChunkTopKPattern();

@@ -55,7 +55,7 @@ public sealed class DeltaFile : IDisposable
                 throw new DeltaException(DeltaRejection.InvalidMetadata, error);
             if (!DeltaFormat.IsKnown(metadata!.Format))
                 throw new DeltaException(DeltaRejection.UnknownFormat,
-                    $"format '{metadata.Format}' is not {DeltaFormat.Dense}, {DeltaFormat.TopK}, {DeltaFormat.Int8} or {DeltaFormat.ChunkTopK}");
+                    $"format '{metadata.Format}' is not {DeltaFormat.Dense}, {DeltaFormat.TopK}, {DeltaFormat.Int8}, {DeltaFormat.ChunkTopK} or {DeltaFormat.LowRank}");
             if (!SafeTensorsDtypes.TryParse(metadata.Dtype, out var dtype) || !SafeTensorsLimits.FloatDtypes.Contains(dtype))
                 throw new DeltaException(DeltaRejection.DtypeNotAllowed, $"metadata dtype '{metadata.Dtype}' is not F32, BF16 or F16");
             CheckChunking(metadata);
@@ -92,6 +92,11 @@ public sealed class DeltaFile : IDisposable
             QuantizedLayout.Decode(_reader, Checked(tensor), destination);
             return;
         }
+        if (tensor.Layout == DeltaTensorLayout.LowRank)
+        {
+            LowRankLayout.Decode(_reader, tensor, destination);
+            return;
+        }
         if (!tensor.IsSparse)
         {
             DeltaKernels.Widen(_reader.GetBytes(tensor.Values), tensor.Dtype, destination);
@@ -117,6 +122,7 @@ public sealed class DeltaFile : IDisposable
     {
         if (target.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, target {target.Length}");
         if (tensor.Chunking is not null) QuantizedLayout.AddTo(_reader, Checked(tensor), target, alpha);
+        else if (tensor.Layout == DeltaTensorLayout.LowRank) LowRankLayout.AddTo(_reader, tensor, target, alpha);
         else if (tensor.IsSparse) DeltaLayout.ScatterAdd(_reader, tensor, target, alpha);
         else DeltaLayout.DenseAdd(_reader.GetBytes(tensor.Values), tensor.Dtype, target, alpha);
     }
@@ -125,6 +131,8 @@ public sealed class DeltaFile : IDisposable
     public (double SumOfSquares, bool Finite) SumOfSquares(DeltaTensor tensor)
     {
         if (tensor.Chunking is not null) return QuantizedLayout.SumOfSquares(_reader, Checked(tensor));
+        if (tensor.Layout == DeltaTensorLayout.LowRank)
+            return LowRankLayout.SumOfSquares(_reader, tensor);
         if (tensor.IsSparse) DeltaLayout.CheckIndices(_reader, tensor);
         var bytes = _reader.GetBytes(tensor.Values);
         if (tensor.Dtype == SafeTensorsDtype.F32) return DeltaKernels.SumOfSquares(MemoryMarshal.Cast<byte, float>(bytes));
@@ -147,6 +155,7 @@ public sealed class DeltaFile : IDisposable
     {
         if (other.Length != tensor.ElementCount) throw new ArgumentException($"'{tensor.Name}' has {tensor.ElementCount} elements, other {other.Length}");
         if (tensor.Chunking is not null) return QuantizedLayout.Dot(_reader, Checked(tensor), other);
+        if (tensor.Layout == DeltaTensorLayout.LowRank) return LowRankLayout.Dot(_reader, tensor, other);
         if (tensor.IsSparse) return DeltaLayout.SparseDot(_reader, tensor, other);
         var bytes = _reader.GetBytes(tensor.Values);
         if (tensor.Dtype == SafeTensorsDtype.F32) return DeltaKernels.Dot(MemoryMarshal.Cast<byte, float>(bytes), other);

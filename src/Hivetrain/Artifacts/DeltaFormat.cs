@@ -8,7 +8,8 @@ namespace Hivetrain.Artifacts;
 /// value = q · scale. Chunk top-k (v2): <c>NAME/indices</c> (U8, one bit stream of Rice-coded gaps between the
 /// strictly increasing in-chunk indices, chunk after chunk; see <see cref="DeltaChunking.RiceBits"/>),
 /// <c>NAME/values</c> (U8, packed sign + magnitude codes), <c>NAME/scales</c> (F32, one per chunk) and
-/// <c>NAME/shape</c> (I64). In every format, parameters small enough that compression does not pay stay dense.
+/// <c>NAME/shape</c> (I64). Low rank: a matrix as <c>NAME/u</c> [m, r] and <c>NAME/v</c> [n, r] in the value dtype,
+/// δ = u·vᵀ (<see cref="LowRankLayout"/>); other parameters dense. In every format, parameters small enough that compression does not pay stay dense.
 /// The chunk parameters of the two quantized formats are in the metadata (<see cref="DeltaChunking"/>).
 /// </summary>
 public static class DeltaFormat
@@ -17,14 +18,17 @@ public static class DeltaFormat
     public const string TopK = "delta/topk-v1";
     public const string Int8 = "delta/int8-v1";
     public const string ChunkTopK = "delta/chunk-topk-v2";
+    public const string LowRank = "delta/lowrank-v1";
 
     public const string IndicesSuffix = "/indices";
     public const string ValuesSuffix = "/values";
     public const string ShapeSuffix = "/shape";
     public const string CodesSuffix = "/q";
     public const string ScalesSuffix = "/scales";
+    public const string LeftFactorSuffix = "/u";
+    public const string RightFactorSuffix = "/v";
 
-    public static bool IsKnown(string format) => format is Dense or TopK or Int8 or ChunkTopK;
+    public static bool IsKnown(string format) => format is Dense or TopK or Int8 or ChunkTopK or LowRank;
 
     /// <summary>Whether the format is quantized per chunk (and so needs <see cref="DeltaChunking"/>).</summary>
     public static bool IsChunked(string format) => format is Int8 or ChunkTopK;
@@ -38,6 +42,7 @@ public static class DeltaFormat
         TopK => [IndicesSuffix, ValuesSuffix, ShapeSuffix],
         Int8 => [CodesSuffix, ScalesSuffix],
         ChunkTopK => [IndicesSuffix, ValuesSuffix, ScalesSuffix, ShapeSuffix],
+        LowRank => [LeftFactorSuffix, RightFactorSuffix],
         _ => [],
     };
 }

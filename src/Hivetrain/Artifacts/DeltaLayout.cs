@@ -37,7 +37,8 @@ internal static unsafe class DeltaLayout
             if (group.Count != suffixes.Count)
                 throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' lacks some of its parts ({string.Join(", ", suffixes.Except(group.Keys))})");
             if (denseNames.Contains(name)) throw new DeltaException(DeltaRejection.InvalidSparseEncoding, $"'{name}' is both dense and compressed");
-            tensors.Add(chunking is null ? TopK(reader, name, group, dtype) : QuantizedLayout.Build(reader, name, group, chunking));
+            tensors.Add(format == DeltaFormat.LowRank ? LowRankLayout.Build(name, group, dtype)
+                : chunking is null ? TopK(reader, name, group, dtype) : QuantizedLayout.Build(reader, name, group, chunking));
         }
         tensors.Sort((a, b) => a.Values.Begin.CompareTo(b.Values.Begin));
         return tensors;

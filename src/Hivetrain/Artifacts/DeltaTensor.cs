@@ -3,7 +3,8 @@ namespace Hivetrain.Artifacts;
 /// <summary>
 /// One parameter's delta inside a <see cref="DeltaFile"/>: its canonical name, dense shape and value dtype
 /// (F32 for the quantized layouts, whose values decode to f32), stored as <see cref="Layout"/> says:
-/// dense, top-k indices and values, or quantized per chunk (<see cref="Scales"/> and <see cref="Chunking"/> set).
+/// dense, top-k indices and values, quantized per chunk (<see cref="Scales"/> and <see cref="Chunking"/> set), or as
+/// two low-rank factors (<see cref="Values"/> and <see cref="RightFactor"/>).
 /// </summary>
 public sealed record DeltaTensor(string Name, long[] Shape, SafeTensorsDtype Dtype, SafeTensorsEntry Values, SafeTensorsEntry? Indices)
 {
@@ -14,6 +15,9 @@ public sealed record DeltaTensor(string Name, long[] Shape, SafeTensorsDtype Dty
 
     public DeltaChunking? Chunking { get; init; }
 
+    /// <summary>The second factor v [n, r] of the low-rank layout (<see cref="Values"/> holds u [m, r]).</summary>
+    public SafeTensorsEntry? RightFactor { get; init; }
+
     /// <summary>Whether only some entries are stored (top-k or chunk top-k).</summary>
     public bool IsSparse => Layout is DeltaTensorLayout.Sparse or DeltaTensorLayout.ChunkTopK;
 
@@ -23,7 +27,7 @@ public sealed record DeltaTensor(string Name, long[] Shape, SafeTensorsDtype Dty
     /// <summary>Elements of the dense tensor.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
 
-    /// <summary>Values actually stored (the dense count, k, or the kept count of chunk top-k).</summary>
+    /// <summary>Values actually stored (the dense count, k, the kept count of chunk top-k, or u's entries).</summary>
     public long StoredCount => Chunking is { } c ? c.KeptCount(ElementCount)
         : Values.Shape.Count == 0 ? 1 : Values.Shape.Aggregate(1L, (a, d) => a * d);
 }

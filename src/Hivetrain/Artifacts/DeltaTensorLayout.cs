@@ -11,4 +11,6 @@ public enum DeltaTensorLayout
     Int8,
     /// <summary>Per chunk, Rice-coded in-chunk index gaps and sign + magnitude codes with one F32 scale (<see cref="DeltaFormat.ChunkTopK"/>).</summary>
     ChunkTopK,
+    /// <summary>Two factors u [m, r] and v [n, r] of the file's dtype, δ = u·vᵀ (<see cref="DeltaFormat.LowRank"/>).</summary>
+    LowRank,
 }
