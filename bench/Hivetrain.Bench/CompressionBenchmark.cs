@@ -93,11 +93,11 @@ internal sealed class CompressionBenchmark : IBenchmark
         Console.WriteLine(pick == default ? "no encoding keeps 98% of the score" : $"smallest keeping >= 98% of the score: {pick.Encoding} ({pick.Ratio:P1} of f32, {pick.Share:P1} kept)");
     }
 
-    private static Dictionary<string, torch.Tensor> Snapshot(Gpt model)
+    internal static Dictionary<string, torch.Tensor> Snapshot(Gpt model)
     {
         using var noGrad = torch.no_grad();
         return model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.detach().clone());
     }
 
-    private static double Loss(Gpt model, List<TokenWindows> batches) => Evaluator.Evaluate(model, batches).MeanLoss;
+    internal static double Loss(Gpt model, List<TokenWindows> batches) => Evaluator.Evaluate(model, batches).MeanLoss;
 }

@@ -37,21 +37,21 @@ internal sealed class CompressionProbe : IBenchmark
         var options = new TrainerOptions(BatchRows: 4, LearningRate: 3e-3, MinLearningRate: 3e-4, WarmupSteps: 10, DecaySteps: baseSteps + minerSteps.Max());
         using var trainer = new Trainer(model, new TokenArraySource(tokens[..split], seed: 1), options);
         for (int i = 0; i < baseSteps; i++) trainer.Step();
-        var @base = Snapshot(model);
-        double l0 = Loss(model, evalBatches);
+        var @base = CompressionBenchmark.Snapshot(model);
+        double l0 = CompressionBenchmark.Loss(model, evalBatches);
         Console.WriteLine($"{config.ParameterCount:N0} parameters, context {config.Context}; base after {baseSteps} steps: L0 {l0:F4}");
         int done = 0;
         foreach (var steps in minerSteps)
         {
             for (; done < steps; done++) trainer.Step();
-            var delta = DeltaMath.Compute(Snapshot(model), @base);
-            double gain = l0 - Loss(model, evalBatches);
+            var delta = DeltaMath.Compute(CompressionBenchmark.Snapshot(model), @base);
+            double gain = l0 - CompressionBenchmark.Loss(model, evalBatches);
             Console.WriteLine($"\nminer {steps} steps: L0 − L1 = {gain:F4}");
             Console.WriteLine($"{"approximation",-28} {"bits/param",10} {"kept",8}");
             foreach (var (label, bits, approx) in Approximations(delta, config.ParameterCount))
             {
                 Apply(model, @base, approx);
-                double kept = (l0 - Loss(model, evalBatches)) / gain;
+                double kept = (l0 - CompressionBenchmark.Loss(model, evalBatches)) / gain;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {bits,10:F3} {kept,8:P1}"));
                 foreach (var t in approx.Values) t.Dispose();
             }
@@ -115,12 +115,4 @@ internal sealed class CompressionProbe : IBenchmark
         using var noGrad = torch.no_grad();
         foreach (var (name, p) in model.NamedParameters) p.copy_(@base[name] + delta[name]);
     }
-
-    private static Dictionary<string, torch.Tensor> Snapshot(Gpt model)
-    {
-        using var noGrad = torch.no_grad();
-        return model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.detach().clone());
-    }
-
-    private static double Loss(Gpt model, List<TokenWindows> batches) => Evaluator.Evaluate(model, batches).MeanLoss;
 }
