@@ -18,7 +18,7 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
     public const string Syntax =
         "f32 | bf16 | f16 [+topF, e.g. bf16+top0.05] | int8[:cC] (int8, one scale per C elements, default 4096) | " +
         "topkKofC+qB (per C-element chunk keep the K largest, B = 2, 3 or 4 bits, e.g. topk32of4096+q2) | " +
-        "rankR (each matrix as its rank-R truncated SVD, two bf16 factors, R = 1–64, e.g. rank2)";
+        "rankR (each matrix as its rank-R truncated SVD, two bf16 factors, R = 1–16, e.g. rank2)";
 
     /// <summary>
     /// The default: dense BF16. Measured by the <c>compression</c> benchmark, it keeps 100% of the validator's score at

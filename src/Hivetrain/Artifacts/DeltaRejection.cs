@@ -26,6 +26,6 @@ public enum DeltaRejection
     NormTooLarge,
     /// <summary>A quantized tensor's chunk parameters or scales are malformed (scale count, non-finite or negative scales, code −128).</summary>
     InvalidQuantization,
-    /// <summary>A low-rank tensor's factors are malformed (not [m, r] and [n, r], rank outside [1, 64], or no smaller than the matrix).</summary>
+    /// <summary>A low-rank tensor's factors are malformed (not [m, r] and [n, r], rank outside [1, 16], or no smaller than the matrix).</summary>
     InvalidLowRank,
 }
