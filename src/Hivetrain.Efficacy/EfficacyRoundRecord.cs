@@ -5,7 +5,8 @@ namespace Hivetrain.Efficacy;
 /// (round 0 is the initial model). <see cref="Tokens"/> counts training tokens over all its models;
 /// <see cref="BytesUp"/> and <see cref="BytesDown"/> are cumulative bytes per miner. <see cref="Published"/> (the
 /// network only): whether the merged model beat the base on the guard sample and became the new base, at
-/// <see cref="StepScale"/> (1, ½ or ¼) of the merged step. <see cref="Seed"/>: the repetition's seed.
+/// <see cref="StepScale"/> (1, ½ or ¼) of the merged step, and whether the learned λ beat the initial λ on the guard
+/// sample and was merged (<see cref="LearnedLambdaKept"/>; null: not judged). <see cref="Seed"/>: the repetition's seed.
 /// </summary>
 public sealed record EfficacyRoundRecord(
     string Condition,
@@ -21,7 +22,8 @@ public sealed record EfficacyRoundRecord(
     double ElapsedSeconds,
     bool? Published = null,
     double? StepScale = null,
-    ulong Seed = 0)
+    ulong Seed = 0,
+    bool? LearnedLambdaKept = null)
 {
     public string Type => "round";
 }

@@ -68,7 +68,8 @@ internal sealed class MinerRoundsCondition : IDisposable
             bytesUp += traffic.Up;
             bytesDown += traffic.Down;
             var record = new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
-                bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds, traffic.Published, traffic.StepScale);
+                bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds, traffic.Published, traffic.StepScale)
+                { LearnedLambdaKept = traffic.LearnedLambdaKept };
             records.Add(record);
             _observer.Evaluated(record);
             TensorGarbage.Collect();
@@ -76,7 +77,8 @@ internal sealed class MinerRoundsCondition : IDisposable
         return records;
     }
 
-    private sealed record RoundTraffic(long Up, long Down, double? LambdaSum, double? MergeLoss, bool? Published = null, double? StepScale = null);
+    private sealed record RoundTraffic(long Up, long Down, double? LambdaSum, double? MergeLoss, bool? Published = null, double? StepScale = null,
+        bool? LearnedLambdaKept = null);
 
     /// <summary>B4: the new base is the mean of the participants' models; each takes it exactly. Counted as f32 both ways.</summary>
     private RoundTraffic Average(List<int> participants)
@@ -121,7 +123,8 @@ internal sealed class MinerRoundsCondition : IDisposable
             {
                 // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
                 // and the miners keep training on the old base; their next deltas carry this round's work.
-                return new RoundTraffic(up / participants.Count, 0, outcome.LambdaSum, outcome.MergeLoss, Published: false);
+                return new RoundTraffic(up / participants.Count, 0, outcome.LambdaSum, outcome.MergeLoss, Published: false,
+                    LearnedLambdaKept: outcome.LearnedLambdaKept);
             }
             _merge.Commit(); // nothing to write: the new base is the base at once
 
@@ -129,7 +132,8 @@ internal sealed class MinerRoundsCondition : IDisposable
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
             for (int i = 0; i < _miners.Count; i++) MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, deltas[i]);
-            return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale);
+            return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale,
+                LearnedLambdaKept: outcome.LearnedLambdaKept);
         }
         finally
         {

@@ -18,6 +18,12 @@ public sealed record MergeOutcome(
     /// <summary>What a participant needs besides the parent and the deltas to rebuild the published base (the compact downlink).</summary>
     public MergeRecord? Record { get; init; }
 
+    /// <summary>
+    /// Whether the learned λ beat the initial λ on the guard sample and was merged (false: the initial λ was); null when it
+    /// was not judged (no λ steps or no guard).
+    /// </summary>
+    public bool? LearnedLambdaKept { get; init; }
+
     public bool Published => StepScale is not null;
 
     /// <summary>Σ over the deltas of mean λ × clip: how much of the deltas' sum the merge took.</summary>

@@ -58,13 +58,13 @@ public sealed class MergeRound : IDisposable
         if (_pending is not null) throw new InvalidOperationException("the last published round was neither committed nor rolled back");
         var deltas = inputs.Deltas;
         if (deltas.Count == 0) throw new ArgumentException("a merge round needs at least one delta", nameof(inputs));
-        if (inputs.InitialLambda is { } initial && initial.Count != deltas.Count)
-            throw new ArgumentException($"{deltas.Count} deltas but {initial.Count} initial λ values", nameof(inputs));
+        if (inputs.InitialLambda is { } given && given.Count != deltas.Count)
+            throw new ArgumentException($"{deltas.Count} deltas but {given.Count} initial λ values", nameof(inputs));
 
         using var baseParameters = ParameterSnapshot.Of(model.NamedParameters);
         var clip = Options.ClipToMedian ? DeltaMerge.MedianNormClip(deltas.Select(DeltaMath.Norm).ToList()) : deltas.Select(_ => 1.0).ToArray();
-        var lambda = new MergeCoefficients(inputs.InitialLambda ?? deltas.Select(_ => 1.0 / deltas.Count).ToList(), model.ParameterNames.Count,
-            Options.MergeLearningRate);
+        var initial = inputs.InitialLambda ?? deltas.Select(_ => 1.0 / deltas.Count).ToList();
+        var lambda = new MergeCoefficients(initial, model.ParameterNames.Count, Options.MergeLearningRate);
         var merge = new DeltaMerge(model, baseParameters, deltas, clip);
         // Each λ step and each guard batch first checks for cancellation: a role stops within one of them.
         double? mergeLoss = Options.MergeSteps > 0
@@ -74,20 +74,54 @@ public sealed class MergeRound : IDisposable
                 return inputs.MergeBatch(step);
             })
             : null;
-        var coefficients = merge.Coefficients(lambda);
-        var lambdaMeans = clip.Select((c, i) => lambda.MeanOf(i) * c).ToArray();
+        ct.ThrowIfCancellationRequested();
+        var sample = inputs.GuardSample?.Invoke();
 
         // The published candidate is computed by the merge's scalar arithmetic, which participants replay from the record.
         var previous = _state.Momentum;
-        using var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous);
-        byte[]? baseDelta = null;
-        var guard = Guard(model, step, inputs.GuardSample, () => baseDelta = Downlink(model, baseParameters, inputs.DownlinkProvenance), ct);
-        double? before = inputs.GuardSample is null ? null : guard.Before, after = inputs.GuardSample is null ? null : guard.After;
-        if (guard.Scale is not { } scale) return new MergeOutcome(null, mergeLoss, before, after, lambdaMeans, null);
-        // With a lossy downlink the base is parent + decoded base delta, which the record does not describe.
-        var record = _downlink is null ? Record(model, deltas, coefficients, scale, previous, step.Momentum) : null;
-        _pending = new MergeState(step.TakeMomentum(), _downlink is null ? null : Copy(_downlink.Residual));
-        return new MergeOutcome(scale, mergeLoss, before, after, lambdaMeans, baseDelta) { Record = record };
+        var coefficients = merge.Coefficients(lambda);
+        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous);
+        bool? learnedKept = null;
+        try
+        {
+            if (mergeLoss is not null && sample is not null)
+            {
+                // λ must earn its keep on data it was not fitted on: the full step with the learned λ against the one with
+                // the initial λ, on the guard sample. Fitted on a few merge batches, λ can move on noise (measured: low-rank
+                // deltas lost 0.07 nats over three rounds to it); then the initial λ (validator weights, or 1/K) is merged.
+                var initialCoefficients = merge.Coefficients(new MergeCoefficients(initial, model.ParameterNames.Count));
+                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous);
+                try
+                {
+                    step.PlaceAt(1.0, model.NamedParameters);
+                    double learned = GuardLoss(model, sample, ct);
+                    plain.PlaceAt(1.0, model.NamedParameters);
+                    learnedKept = learned <= GuardLoss(model, sample, ct);
+                }
+                catch
+                {
+                    plain.Dispose();
+                    throw;
+                }
+                if (learnedKept.Value) plain.Dispose();
+                else
+                {
+                    step.Dispose();
+                    (step, coefficients) = (plain, initialCoefficients);
+                    lambda = new MergeCoefficients(initial, model.ParameterNames.Count);
+                }
+            }
+            var lambdaMeans = clip.Select((c, i) => lambda.MeanOf(i) * c).ToArray();
+            byte[]? baseDelta = null;
+            var guard = Guard(model, step, sample, () => baseDelta = Downlink(model, baseParameters, inputs.DownlinkProvenance), ct);
+            double? before = sample is null ? null : guard.Before, after = sample is null ? null : guard.After;
+            if (guard.Scale is not { } scale) return new MergeOutcome(null, mergeLoss, before, after, lambdaMeans, null) { LearnedLambdaKept = learnedKept };
+            // With a lossy downlink the base is parent + decoded base delta, which the record does not describe.
+            var record = _downlink is null ? Record(model, deltas, coefficients, scale, previous, step.Momentum) : null;
+            _pending = new MergeState(step.TakeMomentum(), _downlink is null ? null : Copy(_downlink.Residual));
+            return new MergeOutcome(scale, mergeLoss, before, after, lambdaMeans, baseDelta) { Record = record, LearnedLambdaKept = learnedKept };
+        }
+        finally { step.Dispose(); }
     }
 
     /// <summary>The merge record of a published step: what a participant needs besides the parent and the deltas to rebuild it.</summary>
@@ -127,30 +161,31 @@ public sealed class MergeRound : IDisposable
 
     /// <summary>
     /// The guard: <paramref name="step"/>, placed in <paramref name="model"/> and passed through <paramref name="publishAs"/>
-    /// (the downlink), is kept at the full step or ½ or ¼ of it, whichever first beats the base on the sample
-    /// <paramref name="guardSample"/> draws; without one, the full step is kept unjudged.
+    /// (the downlink), is kept at the full step or ½ or ¼ of it, whichever first beats the base on the guard
+    /// <paramref name="sample"/>; without one, the full step is kept unjudged.
     /// </summary>
-    private GuardedStep.Outcome Guard(Gpt model, MergeStep step, Func<TokenWindows>? guardSample, Action publishAs, CancellationToken ct)
+    private GuardedStep.Outcome Guard(Gpt model, MergeStep step, TokenWindows? sample, Action publishAs, CancellationToken ct)
     {
-        if (guardSample is null)
+        if (sample is null)
         {
             step.PlaceAt(1.0, model.NamedParameters);
             publishAs();
             return new GuardedStep.Outcome(1.0, double.NaN, double.NaN);
         }
-        ct.ThrowIfCancellationRequested();
-        var sample = guardSample();
-        return GuardedStep.Search(() => Evaluator.Evaluate(model, TokenWindowBatches.Split(sample, Options.GuardBatchRows).Select(batch =>
-            {
-                ct.ThrowIfCancellationRequested();
-                return batch;
-            })).MeanLoss,
-            scale =>
-            {
-                step.PlaceAt(scale, model.NamedParameters);
-                if (scale is not null) publishAs();
-            });
+        return GuardedStep.Search(() => GuardLoss(model, sample, ct), scale =>
+        {
+            step.PlaceAt(scale, model.NamedParameters);
+            if (scale is not null) publishAs();
+        });
     }
+
+    /// <summary>The model's mean loss on the guard sample, in batches of <see cref="MergeOptions.GuardBatchRows"/>, each after a cancellation check.</summary>
+    private double GuardLoss(Gpt model, TokenWindows sample, CancellationToken ct) =>
+        Evaluator.Evaluate(model, TokenWindowBatches.Split(sample, Options.GuardBatchRows).Select(batch =>
+        {
+            ct.ThrowIfCancellationRequested();
+            return batch;
+        })).MeanLoss;
 
     /// <summary>
     /// With a downlink: encodes θ − base plus the residual of the current base (every try starts from it) and leaves θ at

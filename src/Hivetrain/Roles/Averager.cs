@@ -111,6 +111,7 @@ public sealed class Averager : IDisposable
             {
                 DownlinkEncoding = _merge.DownlinkEncoding?.ToString(),
                 MergeRecordSha256 = record is null ? null : RoundManifest.Sha256(record),
+                LearnedLambdaKept = outcome.LearnedLambdaKept,
                 Assignment = await AssignmentRuleAsync(_model.Config, ct),
             };
             var roundJson = manifest.ToJsonBytes();
@@ -121,8 +122,9 @@ public sealed class Averager : IDisposable
                 record is not null && _merge.Pending!.Momentum.Count > 0 ? _merge.Pending.Momentum : null);
             if (_merge.HasState) AveragerState.PromoteNext(_state);
             _merge.Commit();
-            _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas at {Scale:0.##} of the step, guard loss {Before:F4} → {After:F4}",
-                round + 1, commit.Revision, deltas.Count, outcome.StepScale, before, after);
+            _logger.LogInformation("Round {Round}: published {Revision} from {Count} deltas at {Scale:0.##} of the step with {Lambda} λ, guard loss {Before:F4} → {After:F4}",
+                round + 1, commit.Revision, deltas.Count, outcome.StepScale,
+                outcome.LearnedLambdaKept switch { true => "the learned", false => "the initial (the learned lost on the guard sample)", null => "the" }, before, after);
             return new AveragerRound(round, baseModel.Revision, commit.Revision, null, contributors, rejected, mergeLoss, before, after);
         }
         finally

@@ -31,6 +31,12 @@ public sealed record RoundManifest(
     /// </summary>
     public string? MergeRecordSha256 { get; init; }
 
+    /// <summary>
+    /// Whether the learned λ beat the initial λ (the validators' weights) on the guard sample and was merged; false: the
+    /// contributors' λ are the initial ones; null when not judged (no λ steps, or no guard).
+    /// </summary>
+    public bool? LearnedLambdaKept { get; init; }
+
     /// <summary>How this round's train-split windows are dealt to the uids (DESIGN.md, Assigned data); null on bases that deal none.</summary>
     public AssignmentRule? Assignment { get; init; }
 

@@ -17,15 +17,16 @@ internal static class MergeFixtures
     public static TokenWindows Windows(int rows, int seed = 1) => new PatternWindowSource([11, 400, 7, 300, 123, 500, 42, 3], seed).Next(rows, Config.Context);
 
     /// <summary>
-    /// A delta on <paramref name="model"/>: <paramref name="step"/> times its loss gradient on the windows (negative: a descent
+    /// A delta on <paramref name="model"/>: <paramref name="step"/> times its loss gradient on the windows (default: of the
+    /// fixture's cycle; negative: a descent
     /// step, which a merge of it beats the base with), plus noise of <paramref name="noise"/> per entry, as a file in
     /// <paramref name="encoding"/> (default f32) read back.
     /// </summary>
-    public static DeltaFile Delta(Gpt model, float step, float noise, int seed, string encoding = "f32")
+    public static DeltaFile Delta(Gpt model, float step, float noise, int seed, string encoding = "f32", TokenWindows? windows = null)
     {
         using var scope = torch.NewDisposeScope();
         model.zero_grad();
-        model.Loss(Windows(4, seed)).backward();
+        model.Loss(windows ?? Windows(4, seed)).backward();
         var generator = new torch.Generator((ulong)seed);
         Dictionary<string, torch.Tensor> delta;
         using (torch.no_grad())

@@ -1,6 +1,9 @@
 using Hivetrain.Artifacts;
 using Hivetrain.Averaging;
+using Hivetrain.Data;
 using Hivetrain.Model;
+using Hivetrain.Tests.Training;
+using Hivetrain.Training;
 using TorchSharp;
 
 namespace Hivetrain.Tests.Averaging;
@@ -154,5 +157,69 @@ public sealed class MergeRoundTests
         Dispose(inputs);
 
         Assert.Contains("3 deltas but 2 initial λ values", error.Message);
+    }
+
+    /// <summary>Windows of another token cycle than <see cref="MergeFixtures.Windows"/>'.</summary>
+    private static TokenWindows OtherWindows(int rows, int seed) =>
+        new PatternWindowSource([5, 250, 77, 480, 19, 333, 64, 201], seed).Next(rows, MergeFixtures.Config.Context);
+
+    /// <summary>
+    /// One delta that descends on the guard's cycle and two on another; λ is fitted on merge batches of the guard's cycle
+    /// (<paramref name="misled"/> false) or of the other (true).
+    /// </summary>
+    private static MergeInputs TwoCycles(Gpt model, bool misled, bool guard = true) => new(
+        [
+            MergeFixtures.Delta(model, -0.5f, 1e-3f, 1),
+            MergeFixtures.Delta(model, -0.5f, 1e-3f, 2, windows: OtherWindows(4, 2)),
+            MergeFixtures.Delta(model, -0.5f, 1e-3f, 3, windows: OtherWindows(4, 3)),
+        ],
+        s => misled ? OtherWindows(4, 100 + s) : MergeFixtures.Windows(4, seed: 100 + s),
+        guard ? () => MergeFixtures.Windows(8, seed: 7) : null, () => MergeFixtures.Provenance);
+
+    /// <summary>The model after one unjudged merge (no guard): with the learned λ (<paramref name="steps"/> &gt; 0) or the initial.</summary>
+    private static (Dictionary<string, byte[]> Parameters, double GuardLoss) Candidate(bool misled, int steps)
+    {
+        using var model = new Gpt(MergeFixtures.Config, seed: 3);
+        using var round = new MergeRound(new MergeOptions(MergeSteps: steps, MergeLearningRate: 0.2, OuterMomentum: 0.5));
+        var inputs = TwoCycles(model, misled, guard: false);
+        round.Run(model, inputs);
+        Dispose(inputs);
+        model.train(false);
+        return (MergeFixtures.Bytes(model.NamedParameters), Evaluator.Evaluate(model, [MergeFixtures.Windows(8, seed: 7)]).MeanLoss);
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void The_learned_lambda_is_merged_only_where_it_beats_the_initial_on_the_guard_sample(bool misled, bool learnedWins)
+    {
+        var learned = Candidate(misled, steps: 4);
+        var initial = Candidate(misled, steps: 0);
+        Assert.Equal(learnedWins, learned.GuardLoss <= initial.GuardLoss); // the fixture exercises this branch
+
+        using var model = new Gpt(MergeFixtures.Config, seed: 3);
+        using var round = new MergeRound(new MergeOptions(MergeSteps: 4, MergeLearningRate: 0.2, OuterMomentum: 0.5));
+        var inputs = TwoCycles(model, misled);
+        var outcome = round.Run(model, inputs);
+        Dispose(inputs);
+
+        Assert.Equal(learnedWins, outcome.LearnedLambdaKept);
+        Assert.Equal(1.0, outcome.StepScale);
+        Assert.Equal((learnedWins ? learned : initial).Parameters, MergeFixtures.Bytes(model.NamedParameters));
+        if (!learnedWins) Assert.All(outcome.Lambda, l => Assert.True(l > 0 && l <= 1.0 / 3 + 1e-12)); // the initial 1/K × clip
+    }
+
+    [Fact]
+    public void Lambda_is_not_judged_without_steps_or_without_a_guard()
+    {
+        foreach (var (steps, guard) in new[] { (0, true), (4, false) })
+        {
+            using var model = new Gpt(MergeFixtures.Config, seed: 3);
+            using var round = new MergeRound(new MergeOptions(MergeSteps: steps));
+            var inputs = TwoCycles(model, misled: true, guard);
+            var outcome = round.Run(model, inputs);
+            Dispose(inputs);
+            Assert.Null(outcome.LearnedLambdaKept);
+        }
     }
 }
