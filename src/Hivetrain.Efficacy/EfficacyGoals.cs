@@ -70,20 +70,23 @@ public static class EfficacyGoals
 
     /// <summary>
     /// "Ours beats <paramref name="family"/> at equal bytes per round by more than the seeds' spread": the best of the
-    /// family's conditions in the run (the lowest mean loss, which favours the baseline) against ours in the same delta
-    /// encoding, so the same bytes up. Met when ours is lower and the difference is outside the noise; unresolved (null)
-    /// inside the noise, from one seed, or with no network condition in that encoding. Null when the family did not run.
+    /// family's conditions in the run (the lowest mean loss, which favours the baseline) against the best of ours (the
+    /// network without churn, in any encoding) that sends at most as many bytes up per round. Met when ours is lower and
+    /// the difference is outside the noise; unresolved (null) inside the noise, from one seed, or with no network
+    /// condition that small. Null when the family did not run.
     /// </summary>
     private static EfficacyGoal? BeatsAtEqualBytes(IReadOnlyList<EfficacyAggregate> conditions, EfficacyMethod family)
     {
         var theirs = conditions.Where(s => s.Method == family.ToString()).MinBy(s => s.Loss.Mean);
         if (theirs is null) return null;
-        string goal = $"ours beats {family} at equal bytes per round ({theirs.Encoding} up) by more than the seeds' spread";
-        var ours = Ours(conditions, theirs.Encoding);
-        if (ours is null) return new(goal, $"no network condition in {theirs.Encoding} (add it to --encodings)", null);
+        string goal = $"ours beats {family} at equal bytes per round (at most its {theirs.Encoding} upload) by more than the seeds' spread";
+        var ours = conditions.Where(s => s.Method is nameof(EfficacyMethod.Network) or nameof(EfficacyMethod.NetworkLambdaOnly) && s.Churn == 0
+                && s.BytesUpPerRound is { } up && theirs.BytesUpPerRound is { } limit && up <= limit)
+            .MinBy(s => s.Loss.Mean);
+        if (ours is null) return new(goal, $"no network condition sends at most {theirs.Label}'s bytes up (add a smaller encoding to --encodings)", null);
         double gain = 1 - ours.Loss.Mean / theirs.Loss.Mean;
         var noise = ours.Loss.InsideNoiseOf(theirs.Loss);
-        string figure = $"{gain:+0.00%;-0.00%} ({ours.Loss.Mean:F4} vs {theirs.Loss.Mean:F4}, {theirs.Label}){Verdict(noise)}";
+        string figure = $"{gain:+0.00%;-0.00%} ({ours.Loss.Mean:F4}, {ours.Label}, vs {theirs.Loss.Mean:F4}, {theirs.Label}){Verdict(noise)}";
         return new(goal, figure, noise == false ? gain > 0 : null);
     }
 
