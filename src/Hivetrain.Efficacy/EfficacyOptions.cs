@@ -14,7 +14,9 @@ namespace Hivetrain.Efficacy;
 /// inner optimizer of every model the conditions train (B1–B3 and every condition's miners); the shared warm start is
 /// always AdamW, so runs with either optimizer start from the same model. <see cref="OuterStepSweep"/> chooses DiLoCo's
 /// outer step for <c>diloco-swept</c> from <see cref="OuterStepSweepLearningRates"/> × <see cref="OuterStepSweepMomenta"/>
-/// (null: its default grid), also on the guard split.
+/// (null: its default grid), also on the guard split. <see cref="DropResidual"/>: the network's miners restart each
+/// published round from the new base, dropping what their encoding did not carry (default: they keep it in their weights,
+/// error feedback); a miner whose delta missed the round keeps its whole delta either way.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -50,7 +52,8 @@ public sealed record EfficacyOptions(
     double? SynchronousLearningRate = null,
     InnerOptimizer Optimizer = InnerOptimizer.AdamW,
     IReadOnlyList<double>? OuterStepSweepLearningRates = null,
-    IReadOnlyList<double>? OuterStepSweepMomenta = null)
+    IReadOnlyList<double>? OuterStepSweepMomenta = null,
+    bool DropResidual = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;

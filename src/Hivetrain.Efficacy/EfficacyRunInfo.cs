@@ -8,7 +8,8 @@ namespace Hivetrain.Efficacy;
 /// ran at: the miners' (B1, B3, B4, the network) and B2's (either given or chosen by <c>--lr_sweep</c>), and the inner
 /// <see cref="Optimizer"/> every condition trained with (<c>adamw</c> or <c>muon</c>; the warm start is AdamW), and the
 /// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run), and the
-/// <see cref="DenseEncoding"/> of the run's dense deltas (the goals' "dense network").
+/// <see cref="DenseEncoding"/> of the run's dense deltas (the goals' "dense network"), and what the network's miners do
+/// with what their encoding dropped (<see cref="MinerResidual"/>: <c>keep</c> in their weights, or <c>drop</c>).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -32,7 +33,8 @@ public sealed record EfficacyRunInfo(
     string Optimizer = "adamw",
     double? SweptOuterLearningRate = null,
     double? SweptOuterMomentum = null,
-    string DenseEncoding = "bf16")
+    string DenseEncoding = "bf16",
+    string MinerResidual = "keep")
 {
     public string Type => "run";
 

@@ -131,7 +131,10 @@ internal sealed class MinerRoundsCondition : IDisposable
             long down = outcome.BaseDelta?.LongLength ?? CompactOrFull(outcome.Record!, files, round);
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
-            for (int i = 0; i < _miners.Count; i++) MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, deltas[i]);
+            // What the encoding dropped stays in the miner's weights (error feedback), unless the run drops it; a miner
+            // whose delta missed the round keeps its whole delta either way.
+            for (int i = 0; i < _miners.Count; i++)
+                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, o.DropResidual && participants.Contains(i) ? null : deltas[i]);
             return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale,
                 LearnedLambdaKept: outcome.LearnedLambdaKept);
         }

@@ -53,6 +53,7 @@ internal static class EfficacyVerb
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
             .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
             .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
+            .Add("miner_residual", "what the network's miners do with what their encoding dropped: keep (in their weights: error feedback) or drop (restart from each new base)", "keep")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
             .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
@@ -128,7 +129,13 @@ internal static class EfficacyVerb
             Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? Numbers("lr_sweep", sweep) : null,
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
-            OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")));
+            OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
+            DropResidual: s.Required("miner_residual") switch
+            {
+                "keep" => false,
+                "drop" => true,
+                var other => throw new SettingsException($"--miner_residual: '{other}' is not keep or drop"),
+            });
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
             throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");
         if (s.Int("parallel") < 0) throw new SettingsException($"--parallel must be 0 (one per core) or more (got {s.Int("parallel")})");

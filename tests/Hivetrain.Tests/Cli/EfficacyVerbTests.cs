@@ -41,6 +41,7 @@ public sealed class EfficacyVerbTests
     [InlineData("--diloco_sweep_lr takes positive outer learning rates", "--diloco_sweep_lr", "0.7,0")]
     [InlineData("--diloco_sweep_lr: 'big' is not a valid double", "--diloco_sweep_lr", "0.7,big")]
     [InlineData("--diloco_sweep_momentum takes momenta in [0, 1)", "--diloco_sweep_momentum", "0.9,1")]
+    [InlineData("--miner_residual: 'decay' is not keep or drop", "--miner_residual", "decay")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -79,5 +80,15 @@ public sealed class EfficacyVerbTests
         Assert.Equal(InnerOptimizer.AdamW, EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).Optimizer);
         Assert.Equal(InnerOptimizer.Muon, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--optimizer", "muon"])).Optimizer);
         Assert.Equal(InnerOptimizer.Muon, EfficacyVerb.Read(root.Parse(["efficacy", "--optimizer", "Muon"])).Optimizer);
+    }
+
+    [Fact]
+    public void Miners_keep_their_residual_unless_told_to_drop_it()
+    {
+        var root = new RootCommand { EfficacyVerb.Create() };
+
+        Assert.False(EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).DropResidual);
+        Assert.True(EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "drop"])).DropResidual);
+        Assert.Equal(["rank7", "rank1"], EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).CompressedEncodings);
     }
 }

@@ -186,6 +186,31 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task Dropping_the_residual_restarts_each_miner_from_the_new_base()
+    {
+        // A lossy encoding drops most of each delta: kept, it stays in the miners' weights; dropped, every miner holds
+        // exactly the published base after each round.
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { DropResidual = true });
+        using (corpus) using (initial) using (setup)
+        {
+            var condition = new EfficacyCondition("lossy", "lossy", EfficacyConditionKind.Network, "bf16+top0.01", LearnLambda: false);
+            using var dropped = new MinerRoundsCondition(setup, condition, new SilentEfficacyObserver());
+            dropped.Run(0, CancellationToken.None);
+            for (int i = 0; i < 2; i++)
+                foreach (var (name, p) in dropped.Server.NamedParameters)
+                    Assert.True(p.Equals(dropped.MinerModel(i).NamedParameters[name]), $"miner {i + 1}'s {name} is not the base's");
+        }
+        var (keepSetup, keepCorpus, keepInitial) = await SetupAsync(Options(miners: 2));
+        using (keepCorpus) using (keepInitial) using (keepSetup)
+        {
+            var condition = new EfficacyCondition("lossy", "lossy", EfficacyConditionKind.Network, "bf16+top0.01", LearnLambda: false);
+            using var kept = new MinerRoundsCondition(keepSetup, condition, new SilentEfficacyObserver());
+            kept.Run(0, CancellationToken.None);
+            Assert.Contains(kept.Server.NamedParameters, p => !p.Value.Equals(kept.MinerModel(0).NamedParameters[p.Key]));
+        }
+    }
+
+    [Fact]
     public async Task A_miner_that_misses_a_round_still_trains_and_delivers_its_work_later()
     {
         // One miner, λ = 1, plain outer step: churn only delays when its work reaches the base. Its own model follows the
