@@ -89,7 +89,8 @@ public sealed class MergeRound : IDisposable
                 // λ must earn its keep on data it was not fitted on: the full step with the learned λ against the one with
                 // the initial λ, on the guard sample. Fitted on a few merge batches, λ can move on noise (measured: low-rank
                 // deltas lost 0.07 nats over three rounds to it); then the initial λ (validator weights, or 1/K) is merged.
-                var initialCoefficients = merge.Coefficients(new MergeCoefficients(initial, model.ParameterNames.Count));
+                var start = new MergeCoefficients(initial, model.ParameterNames.Count);
+                var initialCoefficients = merge.Coefficients(start);
                 var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous);
                 try
                 {
@@ -107,8 +108,7 @@ public sealed class MergeRound : IDisposable
                 else
                 {
                     step.Dispose();
-                    (step, coefficients) = (plain, initialCoefficients);
-                    lambda = new MergeCoefficients(initial, model.ParameterNames.Count);
+                    (step, coefficients, lambda) = (plain, initialCoefficients, start);
                 }
             }
             var lambdaMeans = clip.Select((c, i) => lambda.MeanOf(i) * c).ToArray();
