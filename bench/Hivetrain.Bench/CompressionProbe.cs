@@ -11,8 +11,8 @@ namespace Hivetrain.Bench;
 /// <c>compression-probe [preset=small] [base_steps=100] [miner_steps=10,30] [context=64]</c>: where a miner's delta
 /// keeps its value. Trains a base on Jane Austen, trains a miner on from it, and prints the share of the miner's loss
 /// reduction (L0 − L(base + approximation)) / (L0 − L1) that survives approximations that are not encodings yet:
-/// the token embedding alone, the rest alone, a rank-r truncated SVD of each matrix, sign × mean |x| per chunk, and
-/// the chunk top-k codec for comparison, each with its bits per parameter.
+/// the token embedding alone, the rest alone, sign × mean |x| per chunk, and the codecs (low rank: the rank-r truncated
+/// SVD of each matrix; chunk top-k; int8), each with its bits per parameter (the codecs': their files' bytes).
 /// </summary>
 internal sealed class CompressionProbe : IBenchmark
 {
@@ -66,18 +66,6 @@ internal sealed class CompressionProbe : IBenchmark
         long embedding = delta[Embedding].numel();
         yield return ("embedding alone", 32.0 * embedding / parameters, Only(delta, name => name == Embedding));
         yield return ("all but the embedding", 32.0 * (parameters - embedding) / parameters, Only(delta, name => name != Embedding));
-        foreach (var rank in new[] { 1, 2, 4, 8, 16 })
-        {
-            long floats = 0;
-            var approx = Map(delta, t =>
-            {
-                if (t.dim() != 2 || t.numel() < DeltaEncoding.MinSparseElements) { floats += t.numel(); return t.clone(); }
-                floats += rank * (t.shape[0] + t.shape[1]);
-                var (u, s, vh) = torch.linalg.svd(t, fullMatrices: false);
-                return u.narrow(1, 0, rank).mul(s.narrow(0, 0, rank)).matmul(vh.narrow(0, 0, rank));
-            });
-            yield return ($"rank {rank} (bf16 factors)", 16.0 * floats / parameters, approx);
-        }
         foreach (var chunk in new[] { 4096, 256 })
         {
             var approx = Map(delta, t =>
@@ -92,7 +80,7 @@ internal sealed class CompressionProbe : IBenchmark
             });
             yield return ($"sign × mean|x| per {chunk}", 1 + 32.0 / chunk, approx);
         }
-        foreach (var encoding in new[] { "topk64of4096+q2", "topk256of4096+q2", "int8", "rank1", "rank2", "rank4" })
+        foreach (var encoding in new[] { "rank1", "rank2", "rank4", "rank8", "rank16", "topk64of4096+q2", "topk256of4096+q2", "int8" })
         {
             var bytes = DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), new DeltaProvenance("base", "bench", 0, 0, DateTimeOffset.UtcNow));
             var decoded = Map(delta, t => torch.zeros_like(t));
