@@ -1,3 +1,4 @@
+using Hivetrain.Artifacts;
 using Hivetrain.Cli.Configuration;
 using Hivetrain.Training;
 
@@ -33,6 +34,13 @@ internal static class SettingsChecks
         "muon" => InnerOptimizer.Muon,
         var other => throw new SettingsException($"--{name} '{other}' is not one of: adamw, muon"),
     };
+
+    /// <summary>A delta encoding <paramref name="value"/> of flag <paramref name="name"/>, in its canonical spelling; a typo stops the role before it starts.</summary>
+    public static string Encoding(string name, string value)
+    {
+        try { return DeltaEncoding.Parse(value.Trim()).ToString(); }
+        catch (FormatException e) { throw new SettingsException($"--{name}: {e.Message}"); }
+    }
 
     public static int? OptionalInt(this Settings s, string name) => s.String(name) is { Length: > 0 } ? s.Int(name) : null;
 }

@@ -44,8 +44,7 @@ internal static class AveragerVerb
     internal static string? DownlinkEncoding(string? value)
     {
         if (string.IsNullOrWhiteSpace(value) || value.Trim().Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
-        try { return DeltaEncoding.Parse(value.Trim()).ToString(); }
-        catch (FormatException e) { throw new SettingsException($"--averager.downlink_encoding: {e.Message}"); }
+        return SettingsChecks.Encoding("averager.downlink_encoding", value);
     }
 
     private static async Task RunAsync(RoleHost host, CancellationToken ct)

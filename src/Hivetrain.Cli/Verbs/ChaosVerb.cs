@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hivetrain.Cli.Chaos;
 using Hivetrain.Cli.Configuration;
+using Hivetrain.Cli.Hosting;
 using Hivetrain.Data;
 using Hivetrain.Simulation;
 using Spectre.Console;
@@ -56,7 +57,7 @@ internal static class ChaosVerb
         var network = new SimulationOptions(output, Miners: s.Int("miners"), Validators: s.Int("validators"),
             Rounds: Math.Max(1, (int)(minutes * 60 / Math.Max(1, roundSeconds)) + 1), StepsPerRound: publishSteps,
             Model: s.Required("model"), Data: s.Required("data"), BatchRows: s.Int("batch_size"), Context: s.Int("context"),
-            SampleRows: s.Int("sample_rows"), MergeSteps: 2, DeltaEncoding: s.Required("encoding"),
+            SampleRows: s.Int("sample_rows"), MergeSteps: 2, DeltaEncoding: SettingsChecks.Encoding("encoding", s.Required("encoding")),
             OuterMomentum: s.Double("averager.outer_momentum"), DownlinkEncoding: AveragerVerb.DownlinkEncoding(s.String("averager.downlink_encoding")), Seed: (ulong)s.Long("seed"),
             Device: s.Required("device"), CacheDirectory: s.String("cache"), WarmStartSteps: s.Int("warm_start"));
         var options = new ChaosOptions(output, network, roundSeconds, TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(s.Double("kill_seconds")),

@@ -42,7 +42,7 @@ internal static class MinerVerb
         training.Validate();
         var options = new MinerOptions(repoId, host.BaseRepoId, training, s.PositiveInt("miner.publish_steps"),
             s.Seconds("miner.send_interval"), s.Seconds("miner.poll_seconds"),
-            s.Required("miner.delta_encoding"), host.Device, host.Layout.State("miner", s.Required("wallet.hotkey")));
+            SettingsChecks.Encoding("miner.delta_encoding", s.Required("miner.delta_encoding")), host.Device, host.Layout.State("miner", s.Required("wallet.hotkey")));
 
         var hotkey = await host.RegisteredHotkeyAsync(ct);
         using var corpus = await host.OpenCorpusAsync(ct);

@@ -68,7 +68,7 @@ internal static class SimulateVerb
                 "score_weighted" => MergeMethod.ScoreWeighted,
                 var other => throw new SettingsException($"--averager.method: '{other}' is not learned or score_weighted"),
             },
-            MergeSteps: s.Int("averager.merge_steps"), OuterLearningRate: s.Double("averager.outer_lr"), OuterMomentum: s.Double("averager.outer_momentum"), DeltaEncoding: s.Required("encoding"),
+            MergeSteps: s.Int("averager.merge_steps"), OuterLearningRate: s.Double("averager.outer_lr"), OuterMomentum: s.Double("averager.outer_momentum"), DeltaEncoding: SettingsChecks.Encoding("encoding", s.Required("encoding")),
             DownlinkEncoding: AveragerVerb.DownlinkEncoding(s.String("averager.downlink_encoding")),
             Adversaries: AdversaryNames.ParseList(s.String("adversaries")), Baseline: s.Bool("baseline"),
             Seed: (ulong)s.Long("seed"), Device: s.Required("device"), CacheDirectory: s.String("cache"),

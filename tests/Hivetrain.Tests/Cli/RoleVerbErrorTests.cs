@@ -48,6 +48,8 @@ public sealed class RoleVerbErrorTests : IDisposable
         Assert.Contains("--storage.my_repo_id is required", await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "miner-1"));
         Assert.Contains("--miner.optimizer 'lion' is not one of: adamw, muon",
             await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "miner-1", "--storage.my_repo_id", "m/delta", "--optimizer", "lion"));
+        Assert.Contains("--miner.delta_encoding: 'rank0': the rank must be in [1, 16]",
+            await FailsWithOneLineAsync("miner", "--network", Network, "--wallet.hotkey", "miner-1", "--storage.my_repo_id", "m/delta", "--miner.delta_encoding", "rank0"));
         Assert.Contains("--batch_size: 'x'", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--batch_size", "x"));
         Assert.Contains("--validator.screen_top must be 0 (off) or positive", await FailsWithOneLineAsync("validator", "--network", Network, "--wallet.hotkey", "validator-1", "--validator.screen_top", "-1"));
         Assert.Contains("--validator.canary_rows must be 0 (off) or positive (got -1)",
