@@ -14,9 +14,10 @@ namespace Hivetrain.Efficacy;
 /// inner optimizer of every model the conditions train (B1–B3 and every condition's miners); the shared warm start is
 /// always AdamW, so runs with either optimizer start from the same model. <see cref="OuterStepSweep"/> chooses DiLoCo's
 /// outer step for <c>diloco-swept</c> from <see cref="OuterStepSweepLearningRates"/> × <see cref="OuterStepSweepMomenta"/>
-/// (null: its default grid), also on the guard split. <see cref="DropResidual"/>: the network's miners restart each
-/// published round from the new base, dropping what their encoding did not carry (default: they keep it in their weights,
-/// error feedback); a miner whose delta missed the round keeps its whole delta either way.
+/// (null: its default grid), also on the guard split. <see cref="ResidualKept"/>: the share β of what their encoding did
+/// not carry that the network's miners keep in their weights when a round is published, θ ← new base + β·kept (1, the
+/// default: all of it, error feedback; 0: they restart from the new base); a miner whose delta missed the round keeps its
+/// whole delta either way.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -53,7 +54,7 @@ public sealed record EfficacyOptions(
     InnerOptimizer Optimizer = InnerOptimizer.AdamW,
     IReadOnlyList<double>? OuterStepSweepLearningRates = null,
     IReadOnlyList<double>? OuterStepSweepMomenta = null,
-    bool DropResidual = false)
+    double ResidualKept = 1.0)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
@@ -95,10 +96,19 @@ public sealed record EfficacyOptions(
         Require(OuterStepSweepMomenta is null || OuterStepSweepMomenta.Count >= 1 && OuterStepSweepMomenta.All(mu => mu is >= 0 and < 1),
             $"--diloco_sweep_momentum takes momenta in [0, 1) (got {string.Join(",", OuterStepSweepMomenta ?? [])})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
+        Require(ResidualKept is >= 0 and <= 1, $"--miner_residual: the share kept must be in [0, 1] (got {ResidualKept})");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {
             try { DeltaEncoding.Parse(encoding); }
             catch (FormatException e) { throw new ArgumentException($"encoding '{encoding}': {e.Message}", e); }
         }
     }
+
+    /// <summary>How the run line and the CLI name a residual share: <c>keep</c> (1), <c>drop</c> (0), else the share.</summary>
+    public static string ResidualLabel(double kept) => kept switch
+    {
+        1.0 => "keep",
+        0.0 => "drop",
+        _ => kept.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

@@ -131,10 +131,14 @@ internal sealed class MinerRoundsCondition : IDisposable
             long down = outcome.BaseDelta?.LongLength ?? CompactOrFull(outcome.Record!, files, round);
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             _base.CopyFrom(_server.NamedParameters);
-            // What the encoding dropped stays in the miner's weights (error feedback), unless the run drops it; a miner
-            // whose delta missed the round keeps its whole delta either way.
+            // What the encoding dropped stays in the miner's weights (error feedback), or the share β of it the run keeps;
+            // a miner whose delta missed the round keeps its whole delta either way.
             for (int i = 0; i < _miners.Count; i++)
-                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, o.DropResidual && participants.Contains(i) ? null : deltas[i]);
+            {
+                bool merged = participants.Contains(i);
+                if (merged && o.ResidualKept != 1.0) Scale(deltas[i], o.ResidualKept);
+                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, merged && o.ResidualKept == 0.0 ? null : deltas[i]);
+            }
             return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale,
                 LearnedLambdaKept: outcome.LearnedLambdaKept);
         }
@@ -173,6 +177,12 @@ internal sealed class MinerRoundsCondition : IDisposable
             using var decoded = file.ToTensor(t);
             delta[t.Name].sub_(decoded);
         }
+    }
+
+    private static void Scale(Dictionary<string, torch.Tensor> tensors, double factor)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var t in tensors.Values) t.mul_(factor);
     }
 
     private static void Dispose(Dictionary<string, torch.Tensor> tensors)

@@ -7,14 +7,20 @@ namespace Hivetrain.Tests.Artifacts;
 /// <summary>The hostile-file suite: every way a delta can be wrong gets its own specific rejection.</summary>
 public sealed class DeltaCheckTests : IDisposable
 {
-    private readonly DisposeScope _scope = torch.NewDisposeScope();
     private readonly Dictionary<string, torch.Tensor> _parameters = DeltaFixtures.Parameters(7);
     private readonly Dictionary<string, torch.Tensor> _delta = DeltaFixtures.Delta(7);
     private readonly DeltaExpectation _expected;
 
     public DeltaCheckTests() => _expected = DeltaFixtures.Expectation(_parameters);
 
-    public void Dispose() => _scope.Dispose();
+    // The fixtures are disposed by hand, not by a dispose scope opened in the constructor: xunit may construct a test
+    // class and dispose it on different threads, and a scope left open on a pooled thread collects the tensors of
+    // whatever test runs there next and frees them under it (the test host crashed in libtorch's copy_).
+    public void Dispose()
+    {
+        foreach (var t in _parameters.Values) t.Dispose();
+        foreach (var t in _delta.Values) t.Dispose();
+    }
 
     private byte[] Valid(string encoding = "f32") => DeltaCodec.ToBytes(_delta, DeltaEncoding.Parse(encoding), DeltaFixtures.Provenance);
 

@@ -6,13 +6,18 @@ namespace Hivetrain.Tests.Artifacts;
 /// <summary>The largest valid delta file for a model: every encoding fits under it, and it is not loose by more than the header.</summary>
 public sealed class DeltaSizeBoundTests : IDisposable
 {
-    private readonly DisposeScope _scope = torch.NewDisposeScope();
     private readonly Dictionary<string, torch.Tensor> _delta = DeltaFixtures.Delta(3);
     private readonly Dictionary<string, long[]> _shapes;
 
     public DeltaSizeBoundTests() => _shapes = _delta.ToDictionary(p => p.Key, p => p.Value.shape, StringComparer.Ordinal);
 
-    public void Dispose() => _scope.Dispose();
+    // The fixtures are disposed by hand, not by a dispose scope opened in the constructor: xunit may construct a test
+    // class and dispose it on different threads, and a scope left open on a pooled thread collects the tensors of
+    // whatever test runs there next and frees them under it (the test host crashed in libtorch's copy_).
+    public void Dispose()
+    {
+        foreach (var t in _delta.Values) t.Dispose();
+    }
 
     private long Elements => _delta.Values.Sum(t => t.numel());
 

@@ -186,28 +186,29 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
-    public async Task Dropping_the_residual_restarts_each_miner_from_the_new_base()
+    public async Task Miners_keep_the_asked_share_of_what_their_encoding_dropped()
     {
-        // A lossy encoding drops most of each delta: kept, it stays in the miners' weights; dropped, every miner holds
-        // exactly the published base after each round.
-        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { DropResidual = true });
-        using (corpus) using (initial) using (setup)
+        // A lossy encoding drops most of each delta. After one round, miner − base is all of it (keep), none of it (drop:
+        // every miner holds exactly the published base), or half of it (β = 0.5): the three runs train the same round.
+        var condition = new EfficacyCondition("lossy", "lossy", EfficacyConditionKind.Network, "bf16+top0.01", LearnLambda: false);
+        var residuals = new List<Dictionary<string, torch.Tensor>>();
+        foreach (double share in new[] { 1.0, 0.0, 0.5 })
         {
-            var condition = new EfficacyCondition("lossy", "lossy", EfficacyConditionKind.Network, "bf16+top0.01", LearnLambda: false);
-            using var dropped = new MinerRoundsCondition(setup, condition, new SilentEfficacyObserver());
-            dropped.Run(0, CancellationToken.None);
-            for (int i = 0; i < 2; i++)
-                foreach (var (name, p) in dropped.Server.NamedParameters)
-                    Assert.True(p.Equals(dropped.MinerModel(i).NamedParameters[name]), $"miner {i + 1}'s {name} is not the base's");
+            var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { Rounds = 1, ResidualKept = share });
+            using (corpus) using (initial) using (setup)
+            {
+                using var run = new MinerRoundsCondition(setup, condition, new SilentEfficacyObserver());
+                run.Run(0, CancellationToken.None);
+                residuals.Add(run.Server.NamedParameters.ToDictionary(p => p.Key,
+                    p => (run.MinerModel(0).NamedParameters[p.Key] - p.Value).DetachFromDisposeScope()));
+            }
         }
-        var (keepSetup, keepCorpus, keepInitial) = await SetupAsync(Options(miners: 2));
-        using (keepCorpus) using (keepInitial) using (keepSetup)
-        {
-            var condition = new EfficacyCondition("lossy", "lossy", EfficacyConditionKind.Network, "bf16+top0.01", LearnLambda: false);
-            using var kept = new MinerRoundsCondition(keepSetup, condition, new SilentEfficacyObserver());
-            kept.Run(0, CancellationToken.None);
-            Assert.Contains(kept.Server.NamedParameters, p => !p.Value.Equals(kept.MinerModel(0).NamedParameters[p.Key]));
-        }
+        var (kept, dropped, half) = (residuals[0], residuals[1], residuals[2]);
+        Assert.Contains(kept.Values, r => r.abs().max().item<float>() > 0);
+        Assert.All(dropped.Values, r => Assert.Equal(0f, r.abs().max().item<float>()));
+        foreach (var (name, r) in half)
+            Assert.True(r.allclose(kept[name] * 0.5, rtol: 1e-3, atol: 1e-6), $"{name}: β = 0.5 did not keep half the residual");
+        foreach (var r in residuals.SelectMany(d => d.Values)) r.Dispose();
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+using System.Reflection;
+using TorchSharp;
+
+namespace Hivetrain.Tests.TestSupport;
+
+/// <summary>
+/// No object keeps a TorchSharp dispose scope in a field. A scope belongs to the thread that opened it, and disposing it
+/// pops whatever scope is on top of that thread's stack: a scope held by an object outlives its thread's turn, so on a
+/// pooled thread it collects and later frees the tensors of unrelated work. That crashed the test host in libtorch's
+/// copy_, about one full run in three, while two test classes opened a scope in their constructors. The check also
+/// catches a scope that spans an await or a yield (in a Release build the compiler hoists exactly those locals into
+/// fields of the method's state machine), whose continuation may run on another thread.
+/// </summary>
+public sealed class DisposeScopeFieldTests
+{
+    [Fact]
+    public void No_type_holds_a_dispose_scope_in_a_field()
+    {
+        var assemblies = new[]
+        {
+            typeof(DisposeScopeFieldTests).Assembly,
+            typeof(Hivetrain.Averaging.MergeRound).Assembly,
+            typeof(Hivetrain.Efficacy.EfficacyRun).Assembly,
+            typeof(Hivetrain.Cli.Verbs.EfficacyVerb).Assembly,
+        };
+        const BindingFlags all = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        var holders = assemblies.SelectMany(a => a.GetTypes())
+            .SelectMany(t => t.GetFields(all).Select(f => (Type: t, Field: f)))
+            .Where(x => x.Field.FieldType == typeof(DisposeScope))
+            .Select(x => $"{x.Type.FullName}.{x.Field.Name}")
+            .ToList();
+        Assert.Empty(holders);
+    }
+}
