@@ -17,7 +17,9 @@ namespace Hivetrain.Efficacy;
 /// (null: its default grid), also on the guard split. <see cref="ResidualKept"/>: the share β of what their encoding did
 /// not carry that the network's miners keep in their weights when a round is published, θ ← new base + β·kept (1, the
 /// default: all of it, error feedback; 0: they restart from the new base); a miner whose delta missed the round keeps its
-/// whole delta either way.
+/// whole delta either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta
+/// the base did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the
+/// outer step's η and momentum aside).
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -54,7 +56,8 @@ public sealed record EfficacyOptions(
     InnerOptimizer Optimizer = InnerOptimizer.AdamW,
     IReadOnlyList<double>? OuterStepSweepLearningRates = null,
     IReadOnlyList<double>? OuterStepSweepMomenta = null,
-    double ResidualKept = 1.0)
+    double ResidualKept = 1.0,
+    bool KeepUnmerged = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
@@ -97,6 +100,7 @@ public sealed record EfficacyOptions(
             $"--diloco_sweep_momentum takes momenta in [0, 1) (got {string.Join(",", OuterStepSweepMomenta ?? [])})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
         Require(ResidualKept is >= 0 and <= 1, $"--miner_residual: the share kept must be in [0, 1] (got {ResidualKept})");
+        Require(!KeepUnmerged || ResidualKept == 1 && Downlink is null, "--miner_residual unmerged keeps the whole compression residual and needs the compact downlink (no --downlink)");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {
             try { DeltaEncoding.Parse(encoding); }
@@ -105,8 +109,9 @@ public sealed record EfficacyOptions(
     }
 
     /// <summary>How the run line and the CLI name a residual share: <c>keep</c> (1), <c>drop</c> (0), else the share.</summary>
-    public static string ResidualLabel(double kept) => kept switch
+    public static string ResidualLabel(double kept, bool keepUnmerged = false) => kept switch
     {
+        _ when keepUnmerged => "unmerged",
         1.0 => "keep",
         0.0 => "drop",
         _ => kept.ToString("R", System.Globalization.CultureInfo.InvariantCulture),

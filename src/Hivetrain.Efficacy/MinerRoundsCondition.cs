@@ -130,6 +130,7 @@ internal sealed class MinerRoundsCondition : IDisposable
 
             long down = outcome.BaseDelta?.LongLength ?? CompactOrFull(outcome.Record!, files, round);
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
+            if (o.KeepUnmerged) AddUnmerged(deltas, participants, files, outcome.Record!);
             _base.CopyFrom(_server.NamedParameters);
             // What the encoding dropped stays in the miner's weights (error feedback), or the share β of it the run keeps;
             // a miner whose delta missed the round keeps its whole delta either way.
@@ -167,6 +168,23 @@ internal sealed class MinerRoundsCondition : IDisposable
     /// <summary>The guard sample of <paramref name="round"/>, drawn when the guard starts (as the averager draws it); null without a guard.</summary>
     private Func<TokenWindows>? GuardSample(int round) =>
         _setup.Options.GuardRows == 0 || !_condition.Guard ? null : () => _setup.GuardSample(_condition, round)!;
+
+    /// <summary>
+    /// Each participant's delta += (1 − c·s)·decoded: the part of what it sent that the base did not take in, c its
+    /// coefficient per tensor in the merge record and s the guard's step scale.
+    /// </summary>
+    private static void AddUnmerged(List<Dictionary<string, torch.Tensor>> deltas, List<int> participants, IReadOnlyList<DeltaFile> files, MergeRecord record)
+    {
+        using var noGrad = torch.no_grad();
+        var coefficients = record.Coefficients();
+        var column = record.Tensors.Select((name, t) => (name, t)).ToDictionary(x => x.name, x => x.t, StringComparer.Ordinal);
+        for (int p = 0; p < participants.Count; p++)
+            foreach (var t in files[p].Tensors)
+            {
+                using var decoded = files[p].ToTensor(t);
+                deltas[participants[p]][t.Name].add_(decoded, alpha: 1 - coefficients[p, column[t.Name]] * record.StepScale);
+            }
+    }
 
     /// <summary><paramref name="delta"/> −= decoded <paramref name="file"/>, in place: what the encoding did not carry.</summary>
     private static void SubtractDecoded(Dictionary<string, torch.Tensor> delta, DeltaFile file)

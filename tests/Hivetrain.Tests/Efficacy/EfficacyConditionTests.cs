@@ -212,6 +212,35 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task Keeping_the_unmerged_part_leaves_each_miner_what_the_base_did_not_take_in()
+    {
+        // Lossless f32, no guard, η = 1, μ = 0, the median clip on: the base moves by Σ c_i·δ_i and miner i keeps
+        // (1 − c_i)·δ_i, so Σ θ_i − (K − 1)·base − base_0 = Σ δ_i, which plain averaging (B4) gives as K·(its base − base_0):
+        // the miners of both conditions train the same round from the same start.
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { Rounds = 1, KeepUnmerged = true });
+        using (corpus) using (initial) using (setup)
+        {
+            using var start = setup.NewModel();
+            using var plain = new MinerRoundsCondition(setup, new("B4", "plain", EfficacyConditionKind.PlainAverage), new SilentEfficacyObserver());
+            plain.Run(0, CancellationToken.None);
+            using var network = new MinerRoundsCondition(setup, new("net", "net", EfficacyConditionKind.Network, "f32",
+                LearnLambda: false, OuterLearningRate: 1, OuterMomentum: 0), new SilentEfficacyObserver());
+            network.Run(0, CancellationToken.None);
+
+            bool kept = false;
+            foreach (var (name, @base) in network.Server.NamedParameters)
+            {
+                var miners = network.MinerModel(0).NamedParameters[name] + network.MinerModel(1).NamedParameters[name];
+                var sumOfDeltas = miners - @base - start.NamedParameters[name];
+                var expected = (plain.Server.NamedParameters[name] - start.NamedParameters[name]) * 2;
+                Assert.True(sumOfDeltas.allclose(expected, rtol: 1e-4, atol: 1e-6), $"{name}: Σ θ_i − base − base_0 ≠ Σ δ_i");
+                kept |= (network.MinerModel(0).NamedParameters[name] - @base).abs().max().item<float>() > 1e-4;
+            }
+            Assert.True(kept, "the miners kept nothing of their deltas");
+        }
+    }
+
+    [Fact]
     public async Task A_miner_that_misses_a_round_still_trains_and_delivers_its_work_later()
     {
         // One miner, λ = 1, plain outer step: churn only delays when its work reaches the base. Its own model follows the
