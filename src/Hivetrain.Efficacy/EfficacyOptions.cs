@@ -15,9 +15,9 @@ namespace Hivetrain.Efficacy;
 /// always AdamW, so runs with either optimizer start from the same model. <see cref="OuterStepSweep"/> chooses DiLoCo's
 /// outer step for <c>diloco-swept</c> from <see cref="OuterStepSweepLearningRates"/> × <see cref="OuterStepSweepMomenta"/>
 /// (null: its default grid), also on the guard split. <see cref="ResidualKept"/>: the share β of what their encoding did
-/// not carry that the network's miners keep in their weights when a round is published, θ ← new base + β·kept (1, the
-/// default: all of it, error feedback; 0: they restart from the new base); a miner whose delta missed the round keeps its
-/// whole delta either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta
+/// not carry that the network's miners keep in their weights when a round is published, θ ← new base + β·kept (1: all of
+/// it, error feedback; 0: they restart from the new base; null, the default: as the real miner, 1 unless the encoding is
+/// low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta
 /// the base did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the
 /// outer step's η and momentum aside).
 /// </summary>
@@ -56,7 +56,7 @@ public sealed record EfficacyOptions(
     InnerOptimizer Optimizer = InnerOptimizer.AdamW,
     IReadOnlyList<double>? OuterStepSweepLearningRates = null,
     IReadOnlyList<double>? OuterStepSweepMomenta = null,
-    double ResidualKept = 1.0,
+    double? ResidualKept = null,
     bool KeepUnmerged = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
@@ -99,7 +99,7 @@ public sealed record EfficacyOptions(
         Require(OuterStepSweepMomenta is null || OuterStepSweepMomenta.Count >= 1 && OuterStepSweepMomenta.All(mu => mu is >= 0 and < 1),
             $"--diloco_sweep_momentum takes momenta in [0, 1) (got {string.Join(",", OuterStepSweepMomenta ?? [])})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
-        Require(ResidualKept is >= 0 and <= 1, $"--miner_residual: the share kept must be in [0, 1] (got {ResidualKept})");
+        Require(ResidualKept is null or >= 0 and <= 1, $"--miner_residual: the share kept must be in [0, 1] (got {ResidualKept})");
         Require(!KeepUnmerged || ResidualKept == 1 && Downlink is null, "--miner_residual unmerged keeps the whole compression residual and needs the compact downlink (no --downlink)");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {
@@ -108,12 +108,13 @@ public sealed record EfficacyOptions(
         }
     }
 
-    /// <summary>How the run line and the CLI name a residual share: <c>keep</c> (1), <c>drop</c> (0), else the share.</summary>
-    public static string ResidualLabel(double kept, bool keepUnmerged = false) => kept switch
+    /// <summary>How the run line and the CLI name a residual share: <c>auto</c> (null), <c>keep</c> (1), <c>drop</c> (0), else the share.</summary>
+    public static string ResidualLabel(double? kept, bool keepUnmerged = false) => kept switch
     {
         _ when keepUnmerged => "unmerged",
+        null => "auto",
         1.0 => "keep",
         0.0 => "drop",
-        _ => kept.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        _ => kept.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
     };
 }

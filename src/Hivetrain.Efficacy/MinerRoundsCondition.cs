@@ -132,13 +132,15 @@ internal sealed class MinerRoundsCondition : IDisposable
             for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             if (o.KeepUnmerged) AddUnmerged(deltas, participants, files, outcome.Record!);
             _base.CopyFrom(_server.NamedParameters);
-            // What the encoding dropped stays in the miner's weights (error feedback), or the share β of it the run keeps;
-            // a miner whose delta missed the round keeps its whole delta either way.
+            // What the encoding dropped stays in the miner's weights (error feedback) as the real miner keeps it (not with a
+            // low-rank code), or the share β of it the run asks for; a miner whose delta missed the round keeps its whole
+            // delta either way.
+            double share = o.ResidualKept ?? (encoding.KeepsResidual ? 1 : 0);
             for (int i = 0; i < _miners.Count; i++)
             {
                 bool merged = participants.Contains(i);
-                if (merged && o.ResidualKept != 1.0) Scale(deltas[i], o.ResidualKept);
-                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, merged && o.ResidualKept == 0.0 ? null : deltas[i]);
+                if (merged && share != 1.0) Scale(deltas[i], share);
+                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, merged && share == 0.0 ? null : deltas[i]);
             }
             return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale,
                 LearnedLambdaKept: outcome.LearnedLambdaKept);

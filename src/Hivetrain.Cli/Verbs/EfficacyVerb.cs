@@ -53,7 +53,7 @@ internal static class EfficacyVerb
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
             .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
             .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
-            .Add("miner_residual", "what the network's miners do with what their encoding dropped: keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, or unmerged (keep it and the part of their decoded delta the base did not take in)", "keep")
+            .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep, but drop with a low-rank encoding), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, or unmerged (keep it and the part of their decoded delta the base did not take in)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
             .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
@@ -133,11 +133,12 @@ internal static class EfficacyVerb
             KeepUnmerged: s.Required("miner_residual") == "unmerged",
             ResidualKept: s.Required("miner_residual") switch
             {
+                "auto" => null,
                 "keep" or "unmerged" => 1.0,
                 "drop" => 0.0,
                 var share when double.TryParse(share, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double kept)
                     && kept is >= 0 and <= 1 => kept,
-                var other => throw new SettingsException($"--miner_residual: '{other}' is not keep, drop, unmerged or a share in [0, 1]"),
+                var other => throw new SettingsException($"--miner_residual: '{other}' is not auto, keep, drop, unmerged or a share in [0, 1]"),
             });
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
             throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");

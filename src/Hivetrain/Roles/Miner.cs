@@ -175,11 +175,17 @@ public sealed class Miner : IDisposable
             }
             var commit = await _store.CommitAsync(Options.RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)],
                 $"delta on {Base!.Revision} after {StepsOnBase} steps", expectedParent: null, ct);
-            // What others will apply is the decoded file, so that is the point published progress is measured from.
-            _base!.CopyTo(_published!.Tensors);
-            using (var written = DeltaFile.Open(file))
-            using (var applier = new DeltaApplier(_published.Tensors))
+            // What others will apply is the decoded file, so that is the point published progress is measured from, and what
+            // compression dropped stays in the weights (error feedback); with a low-rank encoding the miner drops it instead
+            // and measures from its weights as published (DeltaEncoding.KeepsResidual).
+            if (_encoding.KeepsResidual)
+            {
+                _base!.CopyTo(_published!.Tensors);
+                using var written = DeltaFile.Open(file);
+                using var applier = new DeltaApplier(_published.Tensors);
                 applier.Apply(written);
+            }
+            else _published!.CopyFrom(_model.NamedParameters);
             UnpublishedSteps = 0;
             _sinceLastPublish.Restart();
             _logger.LogInformation("Published {Revision} to {Repo}: {Steps} steps, {Tokens} tokens on base {Base}",

@@ -41,8 +41,8 @@ public sealed class EfficacyVerbTests
     [InlineData("--diloco_sweep_lr takes positive outer learning rates", "--diloco_sweep_lr", "0.7,0")]
     [InlineData("--diloco_sweep_lr: 'big' is not a valid double", "--diloco_sweep_lr", "0.7,big")]
     [InlineData("--diloco_sweep_momentum takes momenta in [0, 1)", "--diloco_sweep_momentum", "0.9,1")]
-    [InlineData("--miner_residual: 'decay' is not keep, drop, unmerged or a share in [0, 1]", "--miner_residual", "decay")]
-    [InlineData("--miner_residual: '1.5' is not keep, drop, unmerged or a share in [0, 1]", "--miner_residual", "1.5")]
+    [InlineData("--miner_residual: 'decay' is not auto, keep, drop, unmerged or a share in [0, 1]", "--miner_residual", "decay")]
+    [InlineData("--miner_residual: '1.5' is not auto, keep, drop, unmerged or a share in [0, 1]", "--miner_residual", "1.5")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -84,11 +84,12 @@ public sealed class EfficacyVerbTests
     }
 
     [Fact]
-    public void Miners_keep_their_residual_unless_told_to_drop_it()
+    public void Miners_treat_their_residual_as_the_real_miner_unless_told_otherwise()
     {
         var root = new RootCommand { EfficacyVerb.Create() };
 
-        Assert.Equal(1.0, EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).ResidualKept);
+        Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).ResidualKept);
+        Assert.Equal(1.0, EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "keep"])).ResidualKept);
         Assert.Equal(0.0, EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "drop"])).ResidualKept);
         Assert.Equal(0.5, EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "0.5"])).ResidualKept);
         var unmerged = EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "unmerged"]));

@@ -190,6 +190,7 @@ public sealed class EfficacyConditionTests : IDisposable
     {
         // A lossy encoding drops most of each delta. After one round, miner − base is all of it (keep), none of it (drop:
         // every miner holds exactly the published base), or half of it (β = 0.5): the three runs train the same round.
+        // By default (null) the share is the real miner's: all of it, but none with a low-rank code.
         var condition = new EfficacyCondition("lossy", "lossy", EfficacyConditionKind.Network, "bf16+top0.01", LearnLambda: false);
         var residuals = new List<Dictionary<string, torch.Tensor>>();
         foreach (double share in new[] { 1.0, 0.0, 0.5 })
@@ -202,6 +203,16 @@ public sealed class EfficacyConditionTests : IDisposable
                 residuals.Add(run.Server.NamedParameters.ToDictionary(p => p.Key,
                     p => (run.MinerModel(0).NamedParameters[p.Key] - p.Value).DetachFromDisposeScope()));
             }
+        }
+        // By default the miners do as the real miner: with a low-rank code they drop the residual.
+        var (lowRankSetup, lowRankCorpus, lowRankInitial) = await SetupAsync(Options(miners: 2) with { Rounds = 1 });
+        using (lowRankCorpus) using (lowRankInitial) using (lowRankSetup)
+        {
+            using var run = new MinerRoundsCondition(lowRankSetup, new("rank1", "rank1", EfficacyConditionKind.Network, "rank1", LearnLambda: false),
+                new SilentEfficacyObserver());
+            run.Run(0, CancellationToken.None);
+            foreach (var (name, p) in run.Server.NamedParameters)
+                Assert.True(p.Equals(run.MinerModel(0).NamedParameters[name]), $"rank 1, by default: miner 1's {name} is not the base's");
         }
         var (kept, dropped, half) = (residuals[0], residuals[1], residuals[2]);
         Assert.Contains(kept.Values, r => r.abs().max().item<float>() > 0);
@@ -217,7 +228,7 @@ public sealed class EfficacyConditionTests : IDisposable
         // Lossless f32, no guard, η = 1, μ = 0, the median clip on: the base moves by Σ c_i·δ_i and miner i keeps
         // (1 − c_i)·δ_i, so Σ θ_i − (K − 1)·base − base_0 = Σ δ_i, which plain averaging (B4) gives as K·(its base − base_0):
         // the miners of both conditions train the same round from the same start.
-        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { Rounds = 1, KeepUnmerged = true });
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { Rounds = 1, ResidualKept = 1, KeepUnmerged = true });
         using (corpus) using (initial) using (setup)
         {
             using var start = setup.NewModel();

@@ -13,7 +13,8 @@ namespace Hivetrain.Tests.Roles;
 /// <summary>
 /// The miner's error feedback lives in its weights: it measures published progress from the decoded file and on a
 /// rebase keeps θ − (θ_base + decoded), so with a lossy encoding what compression dropped is sent later. Checked
-/// over rounds whose next base is exactly the parent plus the miner's decoded delta.
+/// over rounds whose next base is exactly the parent plus the miner's decoded delta. With a low-rank encoding the miner
+/// drops that residual instead and keeps only its unpublished steps.
 /// </summary>
 public sealed class MinerErrorFeedbackTests : IDisposable
 {
@@ -28,15 +29,7 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         var ct = CancellationToken.None;
         var store = new LocalStore(Path.Combine(_root, "store"));
         using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
-        using var averager = new Averager(store, ledger, (_, _, _) => throw new InvalidOperationException(), (_, _, _) => throw new InvalidOperationException(),
-            new AveragerOptions(BaseRepo, Path.Combine(_root, "averager")));
-        using (var initial = new Gpt(GptConfig.Tiny with { Context = 16 }, seed: 7)) await averager.InitializeAsync(initial, ct);
-        var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
-        await ledger.RegisterAsync(key, ct);
-        var options = new MinerOptions("m1/delta", BaseRepo, new TrainerOptions(BatchRows: 4, LearningRate: 3e-3, WarmupSteps: 2, DecaySteps: 100, Context: 16),
-            PublishSteps: 3, DeltaEncoding: "topk8of256+q2");
-        using var miner = new Miner(store, ledger, key, TestAssignments.Default(), options);
-        await miner.StartAsync(ct);
+        using var miner = await StartMinerAsync(store, ledger, "topk8of256+q2", ct);
 
         // No dispose scope here: the test awaits, and a scope that spans an await would dispose the tensors other code
         // creates on the thread it was opened on meanwhile. The GC frees these few small tensors.
@@ -73,6 +66,51 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         var finalKept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
         foreach (var n in names)
             Assert.True((sent[n] + finalKept[n]).allclose(trained[n], rtol: 0, atol: 1e-5), $"'{n}': Σ sent + kept ≠ Σ trained");
+    }
+
+    [Fact]
+    public async Task With_a_low_rank_encoding_the_miner_keeps_only_its_unpublished_steps()
+    {
+        // A rank-R code drops most of each update's entries; kept in the weights that residual drifted the miners apart
+        // (DeltaEncoding.KeepsResidual), so after a rebase θ − base is exactly the steps trained since the publish.
+        var ct = CancellationToken.None;
+        var store = new LocalStore(Path.Combine(_root, "store"));
+        using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
+        using var miner = await StartMinerAsync(store, ledger, "rank1", ct);
+        for (int s = 0; s < 3; s++) miner.TrainStep();
+        var commit = (await miner.PublishAsync(ct))!;
+        using var published = ParameterSnapshot.Of(miner.Model!.NamedParameters);
+        miner.TrainStep(); // one step the delta does not carry
+        var unpublished = Difference(miner.Model.NamedParameters, published.Tensors);
+        using var delta = DeltaFile.Open(await store.GetLocalPathAsync("m1/delta", commit.Revision, ProtocolFiles.Delta, ct));
+        var lost = Difference(published.Tensors, miner.BaseParameters);
+        var decoded = delta.ToTensors();
+
+        await PublishParentPlusAsync(store, miner.Base!, delta, ct);
+        Assert.True(await miner.SyncBaseAsync(ct));
+        var kept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
+        double dropped = 0;
+        foreach (var (n, k) in kept)
+        {
+            Assert.True(k.allclose(unpublished[n], rtol: 0, atol: 1e-6), $"'{n}': θ − base ≠ the unpublished step");
+            dropped += (lost[n] - decoded[n].to(torch.ScalarType.Float64)).square().sum().item<double>();
+        }
+        Assert.True(dropped > 0, "rank 1 should have dropped part of the delta");
+    }
+
+    /// <summary>A started miner "m1" on a fresh base (tiny, context 16) that publishes every 3 steps in <paramref name="encoding"/>.</summary>
+    private async Task<Miner> StartMinerAsync(LocalStore store, SqliteLedger ledger, string encoding, CancellationToken ct)
+    {
+        using var averager = new Averager(store, ledger, (_, _, _) => throw new InvalidOperationException(), (_, _, _) => throw new InvalidOperationException(),
+            new AveragerOptions(BaseRepo, Path.Combine(_root, "averager")));
+        using (var initial = new Gpt(GptConfig.Tiny with { Context = 16 }, seed: 7)) await averager.InitializeAsync(initial, ct);
+        var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
+        await ledger.RegisterAsync(key, ct);
+        var options = new MinerOptions("m1/delta", BaseRepo, new TrainerOptions(BatchRows: 4, LearningRate: 3e-3, WarmupSteps: 2, DecaySteps: 100, Context: 16),
+            PublishSteps: 3, DeltaEncoding: encoding);
+        var miner = new Miner(store, ledger, key, TestAssignments.Default(), options);
+        await miner.StartAsync(ct);
+        return miner;
     }
 
     private static Dictionary<string, torch.Tensor> Difference(IReadOnlyDictionary<string, torch.Tensor> a, IReadOnlyDictionary<string, torch.Tensor> b)
