@@ -17,9 +17,10 @@ namespace Hivetrain.Efficacy;
 /// (null: its default grid), also on the guard split. <see cref="ResidualKept"/>: the share β of what their encoding did
 /// not carry that the network's miners keep in their weights when a round is published, θ ← new base + β·kept (1: all of
 /// it, error feedback; 0: they restart from the new base; null, the default: as the real miner, 1 unless the encoding is
-/// low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta
-/// the base did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the
-/// outer step's η and momentum aside).
+/// low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta
+/// either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta the base
+/// did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the outer step's
+/// η and momentum aside).
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
