@@ -9,7 +9,8 @@ namespace Hivetrain.Efficacy;
 /// <see cref="Optimizer"/> every condition trained with (<c>adamw</c> or <c>muon</c>; the warm start is AdamW), and the
 /// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run), and the
 /// <see cref="DenseEncoding"/> of the run's dense deltas (the goals' "dense network"), and what the network's miners do
-/// with what their encoding dropped (<see cref="MinerResidual"/>: <c>keep</c> in their weights, or <c>drop</c>).
+/// with what their encoding dropped (<see cref="MinerResidual"/>: <c>auto</c> as the real miner, <c>keep</c> in their
+/// weights, <c>drop</c>, the share kept, or <c>unmerged</c>; lines written before <c>auto</c> existed were <c>keep</c>).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,

@@ -129,18 +129,18 @@ internal sealed class MinerRoundsCondition : IDisposable
             _merge.Commit(); // nothing to write: the new base is the base at once
 
             long down = outcome.BaseDelta?.LongLength ?? CompactOrFull(outcome.Record!, files, round);
-            for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
-            if (o.KeepUnmerged) AddUnmerged(deltas, participants, files, outcome.Record!);
-            _base.CopyFrom(_server.NamedParameters);
             // What the encoding dropped stays in the miner's weights (error feedback) as the real miner keeps it (not with a
             // low-rank code), or the share β of it the run asks for; a miner whose delta missed the round keeps its whole
             // delta either way.
             double share = o.ResidualKept ?? (encoding.KeepsResidual ? 1 : 0);
+            if (share != 0.0)
+                for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
+            if (o.KeepUnmerged) AddUnmerged(deltas, participants, files, outcome.Record!);
+            _base.CopyFrom(_server.NamedParameters);
             for (int i = 0; i < _miners.Count; i++)
             {
-                bool merged = participants.Contains(i);
-                if (merged && share != 1.0) Scale(deltas[i], share);
-                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, merged && share == 0.0 ? null : deltas[i]);
+                var kept = !participants.Contains(i) || share == 1.0 ? deltas[i] : share == 0.0 ? null : Scale(deltas[i], share);
+                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, kept);
             }
             return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale,
                 LearnedLambdaKept: outcome.LearnedLambdaKept);
@@ -199,10 +199,12 @@ internal sealed class MinerRoundsCondition : IDisposable
         }
     }
 
-    private static void Scale(Dictionary<string, torch.Tensor> tensors, double factor)
+    /// <summary><paramref name="tensors"/> ×= <paramref name="factor"/>, in place; returns them.</summary>
+    private static Dictionary<string, torch.Tensor> Scale(Dictionary<string, torch.Tensor> tensors, double factor)
     {
         using var noGrad = torch.no_grad();
         foreach (var t in tensors.Values) t.mul_(factor);
+        return tensors;
     }
 
     private static void Dispose(Dictionary<string, torch.Tensor> tensors)

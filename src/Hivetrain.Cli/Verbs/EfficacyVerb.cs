@@ -114,6 +114,7 @@ internal static class EfficacyVerb
         }
         var encodings = s.Required("encodings").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var warmStart = s.String("warm_start");
+        var residual = s.Required("miner_residual");
         if (warmStart is not null && s.String("warm_start_steps") is not null)
             throw new SettingsException("give --warm_start or --warm_start_steps, not both");
         var options = new EfficacyOptions(
@@ -130,8 +131,8 @@ internal static class EfficacyVerb
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
-            KeepUnmerged: s.Required("miner_residual") == "unmerged",
-            ResidualKept: s.Required("miner_residual") switch
+            KeepUnmerged: residual == "unmerged",
+            ResidualKept: residual switch
             {
                 "auto" => null,
                 "keep" or "unmerged" => 1.0,
