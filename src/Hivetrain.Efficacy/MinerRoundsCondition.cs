@@ -89,8 +89,8 @@ internal sealed class MinerRoundsCondition : IDisposable
             {
                 using var scope = torch.NewDisposeScope();
                 var sum = _miners[participants[0]].Model.NamedParameters[name].detach().clone();
-                foreach (int i in participants.Skip(1)) sum.add_(_miners[i].Model.NamedParameters[name]);
-                p.copy_(sum.div_(participants.Count));
+                foreach (int i in participants.Skip(1)) sum.PlusInPlace(_miners[i].Model.NamedParameters[name]);
+                p.copy_(sum.DividedByInPlace(participants.Count));
             }
         }
         _base.CopyFrom(_server.NamedParameters);
@@ -184,7 +184,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             foreach (var t in files[p].Tensors)
             {
                 using var decoded = files[p].ToTensor(t);
-                deltas[participants[p]][t.Name].add_(decoded, alpha: 1 - coefficients[p, column[t.Name]] * record.StepScale);
+                deltas[participants[p]][t.Name].PlusScaledInPlace(decoded, 1 - coefficients[p, column[t.Name]] * record.StepScale);
             }
     }
 
@@ -203,7 +203,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private static Dictionary<string, torch.Tensor> Scale(Dictionary<string, torch.Tensor> tensors, double factor)
     {
         using var noGrad = torch.no_grad();
-        foreach (var t in tensors.Values) t.mul_(factor);
+        foreach (var t in tensors.Values) t.TimesInPlace(factor);
         return tensors;
     }
 

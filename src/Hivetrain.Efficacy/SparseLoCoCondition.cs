@@ -116,7 +116,7 @@ internal sealed class SparseLoCoCondition : IDisposable
         foreach (var (name, p) in _server.NamedParameters)
         {
             using var scope = torch.NewDisposeScope();
-            p.copy_(_base[name] + aggregate[name].to(p.dtype, p.device));
+            p.copy_(_base[name].Plus(aggregate[name].to(p.dtype, p.device)));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Hivetrain.Model;
 using TorchSharp;
 
 namespace Hivetrain.Artifacts;
@@ -51,7 +52,7 @@ public sealed class DeltaApplier : IDisposable
                 continue;
             }
             using var scope = torch.NewDisposeScope();
-            p.add_(delta.ToTensor(t).to(p.dtype, p.device), alpha);
+            p.PlusScaledInPlace(delta.ToTensor(t).to(p.dtype, p.device), alpha);
         }
     }
 
@@ -65,7 +66,7 @@ public sealed class DeltaApplier : IDisposable
             _touched.Add(name);
             using var scope = torch.NewDisposeScope();
             var p = _parameters[name];
-            p.add_(d.to(p.dtype, p.device), alpha);
+            p.PlusScaledInPlace(d.to(p.dtype, p.device), alpha);
         }
     }
 

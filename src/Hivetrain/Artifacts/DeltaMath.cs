@@ -35,7 +35,7 @@ public static class DeltaMath
         foreach (var t in delta.Values)
         {
             using var d = t.to(torch.ScalarType.Float64);
-            using var s = d.square().sum();
+            using var s = d.mul(d).sum();
             total += s.item<double>();
         }
         return Math.Sqrt(total);

@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using TorchSharp;
 
 namespace Hivetrain.Artifacts;
@@ -41,7 +42,7 @@ public sealed class ErrorFeedback : IDisposable
         {
             var d = p.Value.detach().to(torch.ScalarType.Float32, torch.CPU);
             if (!_residual.TryGetValue(p.Key, out var e) || !e.shape.SequenceEqual(d.shape)) return d.clone();
-            return Decay == 1.0 ? d + e : d + e * Decay;
+            return Decay == 1.0 ? d.Plus(e) : d.Plus(e.Times(Decay));
         }, StringComparer.Ordinal);
         var bytes = DeltaCodec.ToBytes(corrected, Encoding, provenance);
         Dictionary<string, torch.Tensor> decoded;

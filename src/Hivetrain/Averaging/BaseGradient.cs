@@ -34,7 +34,7 @@ public sealed class BaseGradient
                 var (inputs, targets) = model.ToTensors(batch);
                 var logits = model.forward(inputs);
                 var sum = nn.functional.cross_entropy(logits.view(-1, model.Config.Vocab), targets.view(-1), reduction: nn.Reduction.Sum);
-                sum.div(tokens).backward();
+                sum.DividedBy(tokens).backward();
             }
             var byName = new Dictionary<string, float[]>(StringComparer.Ordinal);
             using var noGrad = no_grad();

@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,7 +30,7 @@ public static class MinerRebase
             if (!ReferenceEquals(p, newBase[name])) p.copy_(newBase[name]);
             if (kept is null) continue;
             using var scope = torch.NewDisposeScope();
-            p.add_(kept[name].to(p.dtype, p.device));
+            p.PlusInPlace(kept[name].to(p.dtype, p.device));
         }
     }
 }

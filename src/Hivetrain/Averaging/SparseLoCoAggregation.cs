@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,10 +45,10 @@ public static class SparseLoCoAggregation
             for (int i = 0; i < values.Count; i++)
             {
                 double clip = Math.Min(1.0, median / (norms[i] + NormEpsilon));
-                sum.add_(values[i], alpha: clip);
-                senders.add_(values[i].ne(0).to(ScalarType.Float32));
+                sum.PlusScaledInPlace(values[i], clip);
+                senders.PlusInPlace(values[i].ne(TorchScalars.Zero).to(ScalarType.Float32));
             }
-            result[name] = sum.div_(senders.clamp_min_(1)).DetachFromDisposeScope();
+            result[name] = sum.div_(senders.clamp_min_(TorchScalars.One)).DetachFromDisposeScope();
         }
         return result;
     }

@@ -96,8 +96,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         long time = idx.shape[1];
         if (time > Config.Context)
             throw new ArgumentException($"sequence of {time} tokens is longer than the model's context {Config.Context}", nameof(idx));
-        var positions = torch.arange(time, dtype: ScalarType.Int64, device: idx.device);
-        var x = embeddingDropout.forward(tokenEmbedding.forward(idx) + positionEmbedding.forward(positions));
+        using var end = time.ToScalar();
+        var positions = torch.arange(TorchScalars.Zero, end, TorchScalars.One, dtype: ScalarType.Int64, device: idx.device);
+        var x = embeddingDropout.forward(tokenEmbedding.forward(idx).Plus(positionEmbedding.forward(positions)));
         foreach (var block in blocks) x = block.forward(x);
         return finalNorm.forward(x);
     }

@@ -26,7 +26,7 @@ internal sealed class GptBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + attention.forward(norm1.forward(x));
-        return (h + mlp.forward(norm2.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(attention.forward(norm1.forward(x)));
+        return h.Plus(mlp.forward(norm2.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -20,6 +20,6 @@ internal static class GptInit
         using var _ = torch.no_grad();
         // nn.init.normal_ ignores its generator in TorchSharp 0.107; randn honours it.
         using var values = torch.randn(parameter.shape, dtype: parameter.dtype, generator: generator);
-        parameter.copy_(values.mul_(std));
+        parameter.copy_(values.TimesInPlace(std));
     }
 }

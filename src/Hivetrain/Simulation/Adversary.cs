@@ -1,5 +1,6 @@
 using Hivetrain.Artifacts;
 using Hivetrain.Ledger;
+using Hivetrain.Model;
 using Hivetrain.Ledger.Keys;
 using Hivetrain.Roles;
 using Hivetrain.Storage;
@@ -93,13 +94,14 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         long total = parameters.Values.Sum(p => p.numel());
         double std = Math.Max(round.HonestNorm, 1e-3) / Math.Sqrt(total);
         var delta = new Dictionary<string, Tensor>();
+        using var nan = double.NaN.ToScalar();
         foreach (var (name, parameter) in parameters)
         {
-            var noise = torch.randn(parameter.shape, generator: generator) * std * scale;
+            var noise = torch.randn(parameter.shape, generator: generator).Times(std).Times(scale);
             delta[name] = Kind switch
             {
-                AdversaryKind.Nan => noise.index_fill_(0, torch.tensor(new long[] { 0 }), double.NaN),
-                AdversaryKind.HugeNorm => noise * 1e6,
+                AdversaryKind.Nan => noise.index_fill_(0, torch.tensor(new long[] { 0 }), nan),
+                AdversaryKind.HugeNorm => noise.Times(1e6),
                 AdversaryKind.WrongShape => noise.flatten().narrow(0, 0, Math.Max(1, noise.numel() - 1)),
                 _ => noise,
             };
@@ -138,7 +140,7 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
         switch (Kind)
         {
             case AdversaryKind.Rescaled:
-                crafted = names.ToDictionary(n => n, n => deltas[0][n] * 1.1);
+                crafted = names.ToDictionary(n => n, n => deltas[0][n].Times(1.1));
                 break;
             case AdversaryKind.SignFlip:
                 crafted = names.ToDictionary(n => n, n => -deltas[0][n]);
@@ -147,9 +149,9 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
                 using (var generator = new Generator(seed * 1_000_003UL + (ulong)round.Round))
                 {
                     long total = names.Sum(n => deltas[0][n].numel());
-                    double norm = Math.Sqrt(names.Sum(n => deltas[0][n].square().sum().item<float>()));
+                    double norm = Math.Sqrt(names.Sum(n => deltas[0][n].mul(deltas[0][n]).sum().item<float>()));
                     double std = NoiseToSource * norm / Math.Sqrt(total);
-                    crafted = names.ToDictionary(n => n, n => deltas[0][n] + torch.randn(deltas[0][n].shape, generator: generator) * std);
+                    crafted = names.ToDictionary(n => n, n => deltas[0][n].Plus(torch.randn(deltas[0][n].shape, generator: generator).Times(std)));
                 }
                 break;
             case AdversaryKind.FreeRider:
@@ -161,7 +163,7 @@ public sealed class Adversary(AdversaryKind kind, string name, Keypair hotkey, s
                     var stacked = torch.stack(deltas.Select(d => d[n]));
                     var mean = stacked.mean([0L]);
                     var std = deltas.Count > 1 ? stacked.std(0L, unbiased: false) : torch.zeros_like(mean);
-                    return mean - AlieZ * std * mean.sign();
+                    return mean - std.Times(AlieZ) * mean.sign();
                 });
                 break;
             default:

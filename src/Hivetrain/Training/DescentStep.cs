@@ -19,10 +19,10 @@ public static class DescentStep
         model.zero_grad();
         using (var loss = model.Loss(batch)) loss.backward();
         using var noGrad = torch.no_grad();
-        double squares = model.NamedParameters.Values.Sum(p => p.grad!.square().sum().item<float>());
+        double squares = model.NamedParameters.Values.Sum(p => p.grad!.mul(p.grad!).sum().item<float>());
         long count = model.NamedParameters.Values.Sum(p => p.numel());
         double scale = -rms * Math.Sqrt(count / squares);
-        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.mul(scale).DetachFromDisposeScope());
+        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.Times(scale).DetachFromDisposeScope());
         model.zero_grad();
         return step;
     }

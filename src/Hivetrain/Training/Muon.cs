@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,11 +55,11 @@ public sealed class Muon : IDisposable
         {
             if (weight.grad is not { } gradient) continue;
             using var scope = torch.NewDisposeScope();
-            momentum.mul_(Momentum).add_(gradient, alpha: 1 - Momentum);
-            var nesterov = gradient.mul(1 - Momentum).add_(momentum, alpha: Momentum);
+            momentum.TimesInPlace(Momentum).PlusScaledInPlace(gradient, 1 - Momentum);
+            var nesterov = gradient.Times(1 - Momentum).PlusScaledInPlace(momentum, Momentum);
             var update = NewtonSchulz.Orthogonalize(nesterov, compute: compute);
-            if (WeightDecay > 0) weight.mul_(1 - learningRate * WeightDecay);
-            weight.add_(update, alpha: -learningRate * scale);
+            if (WeightDecay > 0) weight.TimesInPlace(1 - learningRate * WeightDecay);
+            weight.PlusScaledInPlace(update, -learningRate * scale);
         }
     }
 

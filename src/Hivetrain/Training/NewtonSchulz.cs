@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,11 +37,11 @@ public static class NewtonSchulz
         bool tall = matrix.shape[0] > matrix.shape[1];
         var x = (tall ? matrix.t() : matrix).to(compute);
         // Frobenius norm ≥ spectral norm: every singular value starts in [0, 1], where p is designed to work.
-        x = x / (x.norm() + NormEpsilon);
+        x = x / x.norm().PlusValue(NormEpsilon);
         for (int i = 0; i < steps; i++)
         {
             var gram = x.mm(x.t());
-            x = A * x + (B * gram + C * gram.mm(gram)).mm(x);
+            x = x.Times(A).Plus(gram.Times(B).Plus(gram.mm(gram).Times(C)).mm(x));
         }
         return (tall ? x.t() : x).to(matrix.dtype).contiguous().MoveToOuterDisposeScope();
     }

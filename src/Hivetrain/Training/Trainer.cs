@@ -14,7 +14,7 @@ namespace Hivetrain.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly IWindowSource source;
-    private readonly AdamW adamW;
+    private readonly AdamWOptimizer adamW;
     private readonly Muon? muon;
     private readonly Parameter[] parameters;
     private readonly int context;
@@ -34,12 +34,12 @@ public sealed class Trainer : IDisposable
         // blocks' matrices leave AdamW for it, with the same decay.
         var groups = ParameterGroups.Of(model);
         var decayed = options.Optimizer == InnerOptimizer.Muon ? groups.Embeddings : [.. groups.Embeddings, .. groups.HiddenMatrices];
-        adamW = torch.optim.AdamW(
+        adamW = new AdamWOptimizer(
             [
-                new AdamW.ParamGroup(decayed.Select(n => byName[n]), new AdamW.Options { weight_decay = options.WeightDecay }),
-                new AdamW.ParamGroup(groups.Vectors.Select(n => byName[n]), new AdamW.Options { weight_decay = 0.0 }),
+                (decayed.Select(n => (Tensor)byName[n]), options.WeightDecay),
+                (groups.Vectors.Select(n => (Tensor)byName[n]), 0.0),
             ],
-            lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, eps: options.Epsilon);
+            options.Beta1, options.Beta2, options.Epsilon);
         if (options.Optimizer == InnerOptimizer.Muon)
             muon = new Muon(groups.HiddenMatrices.Select(n => (Tensor)byName[n]), options.MuonMomentum, options.WeightDecay);
         if (model.Config.Dropout > 0) torch.manual_seed(options.Seed);
@@ -64,14 +64,13 @@ public sealed class Trainer : IDisposable
         using var scope = torch.NewDisposeScope();
         Model.train();
         double lr = Options.LearningRateAt(StepsTaken);
-        foreach (var group in adamW.ParamGroups) group.LearningRate = lr;
         Model.zero_grad();
         double lossSum = 0;
         for (int micro = 0; micro < Options.Accumulation; micro++)
         {
             using var microScope = torch.NewDisposeScope();
             var loss = Model.Loss(source.Next(Options.BatchRows, context));
-            (loss / Options.Accumulation).backward();
+            loss.DividedBy(Options.Accumulation).backward();
             lossSum += loss.item<float>();
         }
         double gradNorm = Options.GradClip > 0
@@ -81,7 +80,7 @@ public sealed class Trainer : IDisposable
         bool applied = double.IsFinite(gradNorm) && double.IsFinite(lossSum);
         if (applied)
         {
-            adamW.step();
+            adamW.Step(lr);
             muon?.Step(lr);
         }
         var result = new TrainStep(StepsTaken, lossSum / Options.Accumulation, lr, gradNorm, TokensPerStep, applied);
@@ -93,7 +92,7 @@ public sealed class Trainer : IDisposable
     private double GradNorm()
     {
         using var scope = torch.NewDisposeScope();
-        var squares = parameters.Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum()).ToArray();
+        var squares = parameters.Where(p => p.grad is not null).Select(p => p.grad!.mul(p.grad!).sum()).ToArray();
         return squares.Length == 0 ? 0.0 : Math.Sqrt(torch.stack(squares).sum().item<float>());
     }
 
