@@ -157,9 +157,17 @@ public static class EfficacyRun
         if (options.WarmStartPath is { } path)
         {
             observer.Message($"warm start from {path}");
-            return Checkpoint.Load(path, device);
+            var loaded = Checkpoint.Load(path, device);
+            if (loaded.Config.Vocab != corpus.VocabularySize)
+            {
+                loaded.Dispose();
+                throw new ArgumentException($"--warm_start {path} has a vocabulary of {loaded.Config.Vocab:N0} tokens and the corpus {corpus.VocabularySize:N0}" +
+                    (corpus.IsCompacted ? " (renumbered by --compact_vocab): warm start anew, or give --compact_vocab false" : ": warm start anew, or give --compact_vocab"));
+            }
+            return loaded;
         }
-        var model = new Gpt(GptConfig.Preset(options.Model), (long)options.Seed, device);
+        // A compacted corpus (--compact_vocab) needs an output layer of its own size; otherwise this is GPT-2's.
+        var model = new Gpt(GptConfig.Preset(options.Model) with { Vocab = corpus.VocabularySize }, (long)options.Seed, device);
         if (options.WarmStartSteps == 0) return model;
         var config = model.Config;
         int context = Math.Min(options.Context ?? config.Context, config.Context);

@@ -153,6 +153,32 @@ public sealed class EfficacyRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compacted_corpus_gets_a_model_of_its_own_vocabulary_and_refuses_a_warm_start_of_another()
+    {
+        var options = Options() with { Encodings = [], Churn = 0 };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1"]);
+        using var opened = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+        using var compacted = await opened.CompactAsync();
+
+        var report = EfficacyRun.Run(options, compacted, conditions, new SilentEfficacyObserver(), CancellationToken.None);
+
+        var config = Hivetrain.Model.GptConfig.Preset("tiny") with { Vocab = compacted.VocabularySize };
+        Assert.True(compacted.VocabularySize < 1000, $"{compacted.VocabularySize}");
+        Assert.Equal(config.ParameterCount, report.Info.Parameters);
+        using (var warm = Hivetrain.Model.Checkpoint.Load(Path.Combine(report.Folder, "warm-start")))
+            Assert.Equal(compacted.VocabularySize, warm.Config.Vocab);
+        // A warm start of GPT-2's vocabulary cannot read the renumbered ids: refused before any work, naming the flag.
+        var gpt2 = Path.Combine(_temp.Path, "gpt2-vocab");
+        using (var model = new Hivetrain.Model.Gpt(Hivetrain.Model.GptConfig.Preset("tiny"), 1, TorchSharp.torch.CPU))
+            Hivetrain.Model.Checkpoint.Save(model, gpt2);
+        var error = Assert.Throws<ArgumentException>(() => EfficacyRun.Run(
+            options with { OutputDirectory = Path.Combine(_temp.Path, "refused"), WarmStartSteps = 0, WarmStartPath = gpt2 },
+            compacted, conditions, new SilentEfficacyObserver(), CancellationToken.None));
+        Assert.Contains("--compact_vocab", error.Message);
+        Assert.Contains("50,257", error.Message);
+    }
+
+    [Fact]
     public void Selecting_an_unknown_condition_names_the_ones_there_are()
     {
         var all = EfficacyCondition.Standard(Options());
