@@ -19,7 +19,7 @@ internal static class EfficacyVerb
         ("miners", "miners K", "4", "4"),
         ("inner_steps", "inner steps H per round", "30", "10"),
         ("rounds", "rounds R", "8", "3"),
-        ("batch_rows", "windows per training step (per miner)", "2", "2"),
+        ("batch_rows", "windows per training step (per miner)", "8", "2"),
         ("context", "tokens per window (at most the model's context)", "128", "64"),
         ("warm_start_steps", "steps of a shared warm start on the train split before every condition (0 = from scratch)", "100", "20"),
         ("merge_steps", "λ optimization steps per round (the averager's)", "8", "3"),
@@ -39,7 +39,7 @@ internal static class EfficacyVerb
             .Add("model", "model preset: tiny, small (~7M, context 128), bench, gpt2", "small")
             .Add("data", "corpus: synthetic, a .txt/.jsonl/.parquet file or folder, or a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH] (non-iid by source file)", "synthetic")
             .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
-            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none; any --miner.delta_encoding name): rank-7 and rank-1 factors of each matrix, the ≥ 32× and ≥ 150× tiers (34× and 211× smaller than f32 at small)", "rank7,rank1")
+            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none; any --miner.delta_encoding name): rank-7 and rank-1 factors of each matrix, at small 34× and 211× smaller than f32 with GPT-2's vocabulary (the ≥ 32× and ≥ 150× tiers), 24× and 91× with the synthetic corpus's 386 tokens", "rank7,rank1")
             .Add("compact_vocab", "renumber the corpus's tokens to the ones it uses, so the model's output layer has that many rows (same text, same tokens; the synthetic corpus uses 385 of GPT-2's 50,257, and `small` then trains about 10× faster)", true)
             .Add("dense_encoding", "the dense delta encoding", "bf16")
             .Add("downlink", "encode each new base as a lossy delta in this encoding (default: the compact downlink, the round's uploads and the merge record, or the model in bf16 where that is smaller)")
@@ -58,7 +58,7 @@ internal static class EfficacyVerb
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
             .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
-            .Add("parallel", "conditions run side by side (0 = one per core, at most the number of conditions)", 0)
+            .Add("parallel", "conditions run side by side in this process (0 = one per core, at most the number of conditions). Default 1: TorchSharp frees a wrapper's native object in the finalizer, and a collection on one thread while another is in libtorch crashed two runs side by side at the compact vocabulary's step rate; to use more cores, run several processes on one --warm_start with --conditions split between them", 1)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
             .Add("cache", "token cache folder (default $HIVETRAIN_CACHE or ~/.cache/hivetrain)");

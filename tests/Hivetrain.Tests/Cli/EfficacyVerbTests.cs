@@ -61,6 +61,9 @@ public sealed class EfficacyVerbTests
 
         Assert.Equal((10, 5, 64), (quick.InnerSteps, quick.Rounds, quick.Context));
         Assert.Equal((30, 1.0), (full.InnerSteps, quick.Skew));
+        // Full size runs in the regime where B2's K× batch no longer pays K× (issue 19): 8 windows per step; one
+        // condition at a time unless told (docs/efficacy.md, "Sizes and time").
+        Assert.Equal((8, 1), (full.BatchRows, full.Parallel));
         Assert.Equal(0, full.Skew);
         Assert.Equal((1, 1), (quick.Seeds, full.Seeds));
         Assert.Equal(3, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--seeds", "3"])).Seeds);
