@@ -20,6 +20,7 @@ public sealed class DeltaApplier : IDisposable
     {
         _parameters = parameters;
         using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope(); // keeps each detach()'s temporary alive through its clone (ParameterSnapshot.Of)
         foreach (var (name, p) in parameters)
             _snapshot[name] = p.detach().clone().DetachFromDisposeScope();
     }

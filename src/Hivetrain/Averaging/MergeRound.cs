@@ -198,8 +198,11 @@ public sealed class MergeRound : IDisposable
         return BaseDownlink.Encode(_downlink, model.NamedParameters, baseParameters, provenance());
     }
 
-    private static Dictionary<string, torch.Tensor> Copy(IReadOnlyDictionary<string, torch.Tensor> tensors) =>
-        tensors.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+    private static Dictionary<string, torch.Tensor> Copy(IReadOnlyDictionary<string, torch.Tensor> tensors)
+    {
+        using var scope = torch.NewDisposeScope(); // keeps each detach()'s temporary alive through its clone (ParameterSnapshot.Of)
+        return tensors.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+    }
 
     public void Dispose()
     {

@@ -14,6 +14,9 @@ public sealed class ParameterSnapshot : IDisposable
     public static ParameterSnapshot Of(IReadOnlyDictionary<string, Tensor> parameters)
     {
         using var noGrad = torch.no_grad();
+        // The scope keeps each detach()'s temporary alive until clone() has read it: left to the finalizer, a collection
+        // from another thread freed one mid-clone (a segmentation fault caught in a --quick run's merge).
+        using var scope = torch.NewDisposeScope();
         return new ParameterSnapshot(parameters.ToDictionary(p => p.Key, p =>
         {
             var copy = p.Value.detach().clone();
