@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Model;
 using TorchSharp;
 
 namespace Hivetrain.Tests.Artifacts;
@@ -38,7 +39,7 @@ public sealed class DeltaApplierTests
         applier.Apply(delta, alpha: 0.5f);
 
         foreach (var (name, p) in parameters)
-            Assert.True(p.allclose(expected[name] + 0.5f * deltaTensors[name], rtol: 0, atol: 1e-6), name);
+            Assert.True(p.allclose(expected[name].PlusScaled(deltaTensors[name], 0.5), rtol: 0, atol: 1e-6), name);
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class DeltaApplierTests
         using var scope = torch.NewDisposeScope();
         var @base = DeltaFixtures.Parameters(5);
         var delta = DeltaFixtures.Delta(5);
-        var trained = @base.ToDictionary(p => p.Key, p => p.Value + delta[p.Key]);
+        var trained = @base.ToDictionary(p => p.Key, p => p.Value.Plus(delta[p.Key]));
         var computed = DeltaMath.Compute(trained, @base);
         foreach (var (name, d) in delta) Assert.True(computed[name].allclose(d, rtol: 0, atol: 1e-6), name);
         Assert.Throws<ArgumentException>(() => DeltaMath.Compute(trained, new Dictionary<string, torch.Tensor>()));
@@ -104,7 +105,7 @@ public sealed class DeltaApplierTests
         applier.Apply(delta, alpha);
         foreach (var t in delta.Tensors)
         {
-            var expected = before[t.Name] + alpha * delta.ToTensor(t);
+            var expected = before[t.Name].PlusScaled(delta.ToTensor(t), alpha);
             Assert.True(parameters[t.Name].allclose(expected, rtol: 0, atol: 1e-6), t.Name);
         }
     }
@@ -127,7 +128,7 @@ public sealed class DeltaApplierTests
             using var file = DeltaFile.FromBytes(DeltaCodec.ToBytes(deltaTensors, encoding, DeltaFixtures.Provenance));
             applier.Apply(file, 0.5f);
             foreach (var t in file.Tensors)
-                Assert.True(parameters[t.Name].allclose(original[t.Name] + 0.5f * file.ToTensor(t), rtol: 0, atol: 1e-6), t.Name);
+                Assert.True(parameters[t.Name].allclose(original[t.Name].PlusScaled(file.ToTensor(t), 0.5), rtol: 0, atol: 1e-6), t.Name);
             applier.Revert();
             foreach (var (name, p) in parameters) Assert.Equal(before[name], DeltaFixtures.Bytes(p));
         }

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Model;
 using TorchSharp;
 
 namespace Hivetrain.Tests.Artifacts;
@@ -29,7 +30,7 @@ internal static class DeltaFixtures
     public static Dictionary<string, torch.Tensor> Delta(int seed, float scale = 0.01f)
     {
         var generator = new torch.Generator((ulong)seed + 1000);
-        return Parameters(seed).ToDictionary(p => p.Key, p => torch.randn(p.Value.shape, generator: generator).mul_(scale));
+        return Parameters(seed).ToDictionary(p => p.Key, p => torch.randn(p.Value.shape, generator: generator).TimesInPlace(scale));
     }
 
     /// <summary>A file with arbitrary entries and metadata whose sha256 is right unless <paramref name="sha"/> is given.</summary>

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Model;
 using TorchSharp;
 
 namespace Hivetrain.Tests.Artifacts;
@@ -23,14 +24,14 @@ public sealed class ErrorFeedbackTests
                 foreach (var t in file.Tensors) Assert.True(file.ToTensor(t).Equals(decoded[t.Name]), "decoded tensors are what the bytes decode to");
             foreach (var (name, d) in delta)
             {
-                total[name].add_(d.to(torch.ScalarType.Float64));
-                sent[name].add_(decoded[name].to(torch.ScalarType.Float64));
+                total[name].PlusInPlace(d.to(torch.ScalarType.Float64));
+                sent[name].PlusInPlace(decoded[name].to(torch.ScalarType.Float64));
             }
         }
         foreach (var (name, t) in total)
         {
             var kept = feedback.Residual[name].to(torch.ScalarType.Float64);
-            Assert.True((sent[name] + kept).allclose(t, rtol: 0, atol: 1e-5), name);
+            Assert.True(sent[name].Plus(kept).allclose(t, rtol: 0, atol: 1e-5), name);
         }
         Assert.True(feedback.Residual.Values.Any(r => r.abs().max().item<float>() > 0), "the encoding should be lossy");
     }

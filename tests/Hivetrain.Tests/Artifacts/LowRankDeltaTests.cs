@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using System.Runtime.InteropServices;
 using Hivetrain.Artifacts;
 using TorchSharp;
@@ -69,7 +70,7 @@ public sealed class LowRankDeltaTests
         using var scope = torch.NewDisposeScope();
         var generator = new torch.Generator(7);
         var delta = DeltaFixtures.Delta(3);
-        delta["h.0.attn.c_attn.weight"] = torch.randn([32, 2], generator: generator).matmul(torch.randn([2, 96], generator: generator)).mul_(0.01f);
+        delta["h.0.attn.c_attn.weight"] = torch.randn([32, 2], generator: generator).matmul(torch.randn([2, 96], generator: generator)).TimesInPlace(0.01f);
         using var file = Encode(delta, "rank2");
         Assert.Equal(DeltaFormat.LowRank, file.Metadata.Format);
         Assert.Equal(DeltaTensorLayout.LowRank, file["h.0.attn.c_attn.weight"].Layout);

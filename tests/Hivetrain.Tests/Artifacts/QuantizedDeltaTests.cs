@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using System.Runtime.InteropServices;
 using CsCheck;
 using Hivetrain.Artifacts;
@@ -140,7 +141,7 @@ public sealed class QuantizedDeltaTests
         using var scope = torch.NewDisposeScope();
         // Distinct magnitudes 1…n (exact in f32) in random places with random signs, so that top-k has no ties.
         var generator = new torch.Generator((ulong)(uint)seed);
-        var x = torch.randperm(n, generator: generator).to(torch.ScalarType.Float32).add_(1).mul_(torch.randn(n, generator: generator).sign());
+        var x = torch.randperm(n, generator: generator).to(torch.ScalarType.Float32).PlusValue(1).mul_(torch.randn(n, generator: generator).sign());
         var values = x.data<float>().ToArray();
         var encoding = DeltaEncoding.ChunkTopK(c.TopK, c.ChunkSize, c.Bits);
         using var file = DeltaFile.FromBytes(DeltaCodec.ToBytes(new Dictionary<string, torch.Tensor> { ["w"] = x }, encoding, DeltaFixtures.Provenance));

@@ -80,7 +80,7 @@ public sealed class AveragerAndHarnessTests
         using var scope = torch.NewDisposeScope();
         model.Loss(TinyNetwork.Sample(0, 4, TinyNetwork.Config.Context)).backward();
         Dictionary<string, torch.Tensor> delta;
-        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * -scale);
+        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.Times(-scale));
         return DeltaCodec.ToBytes(delta, DeltaEncoding.F32, provenance);
     }
 }

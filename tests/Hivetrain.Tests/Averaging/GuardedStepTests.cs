@@ -11,11 +11,15 @@ public sealed class GuardedStepTests
     {
         var parameters = new Dictionary<string, torch.Tensor> { ["w"] = torch.zeros(3) };
         var @base = ParameterSnapshot.Of(parameters);
-        parameters["w"].fill_(merged);
+        using (var value = merged.ToScalar()) parameters["w"].fill_(value);
         return (parameters, @base);
     }
 
-    private static double Loss(Dictionary<string, torch.Tensor> parameters) => (parameters["w"] - 1).pow(2).mean().item<float>();
+    private static double Loss(Dictionary<string, torch.Tensor> parameters)
+    {
+        var error = parameters["w"].PlusValue(-1);
+        return (error * error).mean().item<float>();
+    }
 
     [Theory]
     [InlineData(0.8f, 1.0)]   // the full step helps: published as it is

@@ -30,7 +30,7 @@ internal static class MergeFixtures
         var generator = new torch.Generator((ulong)seed);
         Dictionary<string, torch.Tensor> delta;
         using (torch.no_grad())
-            delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * step + torch.randn(p.Value.shape, generator: generator) * noise);
+            delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.Times(step).Plus(torch.randn(p.Value.shape, generator: generator).Times(noise)));
         model.zero_grad();
         return DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, DeltaEncoding.Parse(encoding), Provenance));
     }

@@ -22,14 +22,14 @@ public sealed class DiLoCoConditionTests
         var mean1 = RunRound(round, model, seed: 1);
         using var theta1 = ParameterSnapshot.Of(model.NamedParameters);
         foreach (var (name, p) in model.NamedParameters)
-            AssertClose(theta0[name] + (mean1[name] + mean1[name] * 0.9) * 0.7, p, name);
+            AssertClose(theta0[name].PlusScaled(mean1[name].PlusScaled(mean1[name], 0.9), 0.7), p, name);
 
         // Round 2 from θ1: m2 = 0.9·m1 + Δ2, θ2 = θ1 + 0.7·(Δ2 + 0.9·m2).
         var mean2 = RunRound(round, model, seed: 7);
         foreach (var (name, p) in model.NamedParameters)
         {
-            var m2 = mean1[name] * 0.9 + mean2[name];
-            AssertClose(theta1[name] + (mean2[name] + m2 * 0.9) * 0.7, p, name);
+            var m2 = mean2[name].PlusScaled(mean1[name], 0.9);
+            AssertClose(theta1[name].PlusScaled(mean2[name].PlusScaled(m2, 0.9), 0.7), p, name);
         }
     }
 
@@ -50,7 +50,7 @@ public sealed class DiLoCoConditionTests
         var deltas = new[] { MergeFixtures.Delta(model, -0.5f, 1e-3f, seed), MergeFixtures.Delta(model, -2f, 1e-3f, seed + 1) };
         try
         {
-            var mean = deltas[0].ToTensors().ToDictionary(p => p.Key, p => (p.Value + deltas[1].ToTensors()[p.Key]) / 2);
+            var mean = deltas[0].ToTensors().ToDictionary(p => p.Key, p => p.Value.Plus(deltas[1].ToTensors()[p.Key]).DividedBy(2));
             var outcome = round.Run(model, new MergeInputs(deltas, _ => throw new InvalidOperationException("no λ steps"), null, () => MergeFixtures.Provenance));
             Assert.Equal([0.5, 0.5], outcome.Lambda);
             round.Commit();

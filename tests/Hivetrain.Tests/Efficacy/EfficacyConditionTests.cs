@@ -218,7 +218,7 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.Contains(kept.Values, r => r.abs().max().item<float>() > 0);
         Assert.All(dropped.Values, r => Assert.Equal(0f, r.abs().max().item<float>()));
         foreach (var (name, r) in half)
-            Assert.True(r.allclose(kept[name] * 0.5, rtol: 1e-3, atol: 1e-6), $"{name}: β = 0.5 did not keep half the residual");
+            Assert.True(r.allclose(kept[name].Times(0.5), rtol: 1e-3, atol: 1e-6), $"{name}: β = 0.5 did not keep half the residual");
         foreach (var r in residuals.SelectMany(d => d.Values)) r.Dispose();
     }
 
@@ -241,9 +241,9 @@ public sealed class EfficacyConditionTests : IDisposable
             bool kept = false;
             foreach (var (name, @base) in network.Server.NamedParameters)
             {
-                var miners = network.MinerModel(0).NamedParameters[name] + network.MinerModel(1).NamedParameters[name];
+                var miners = network.MinerModel(0).NamedParameters[name].Plus(network.MinerModel(1).NamedParameters[name]);
                 var sumOfDeltas = miners - @base - start.NamedParameters[name];
-                var expected = (plain.Server.NamedParameters[name] - start.NamedParameters[name]) * 2;
+                var expected = (plain.Server.NamedParameters[name] - start.NamedParameters[name]).Times(2);
                 Assert.True(sumOfDeltas.allclose(expected, rtol: 1e-4, atol: 1e-6), $"{name}: Σ θ_i − base − base_0 ≠ Σ δ_i");
                 kept |= (network.MinerModel(0).NamedParameters[name] - @base).abs().max().item<float>() > 1e-4;
             }

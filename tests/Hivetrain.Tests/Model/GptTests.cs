@@ -71,7 +71,7 @@ public sealed class GptTests
         using var model = new Gpt(Tiny, seed: 1);
         using (torch.no_grad())
             foreach (var name in model.ParameterNames.Where(n => n.Contains("ln_") || n.EndsWith(".bias")))
-                model.NamedParameters[name].add_(torch.randn_like(model.NamedParameters[name]) * 0.1);
+                model.NamedParameters[name].PlusScaledInPlace(torch.randn_like(model.NamedParameters[name]), 0.1);
         var idx = torch.tensor(new long[] { 1, 50256, 7, 300, 2, 2, 9, 11, 40000, 5 }).view(2, 5);
 
         var actual = model.Forward(idx);

@@ -56,7 +56,7 @@ public sealed class CompactDownlinkTests
         using var scope = torch.NewDisposeScope();
         model.Loss(TinyNetwork.Sample(0, 4, TinyNetwork.Config.Context)).backward();
         Dictionary<string, torch.Tensor> delta;
-        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * -scale);
+        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.Times(-scale));
         return DeltaCodec.ToBytes(delta, DeltaEncoding.Parse("topk64of1024+q4"), provenance);
     }
 

@@ -104,7 +104,7 @@ internal static class ScreeningNetwork
     {
         using var scope = torch.NewDisposeScope();
         var generator = new torch.Generator((ulong)seed);
-        var delta = step.ToDictionary(d => d.Key, d => d.Value.mul(quality).add(torch.randn(d.Value.shape, generator: generator).mul(0.3 * Sigma)));
+        var delta = step.ToDictionary(d => d.Key, d => d.Value.Times(quality).Plus(torch.randn(d.Value.shape, generator: generator).Times(0.3 * Sigma)));
         DeltaCodec.Write(file, delta, DeltaEncoding.F32, provenance);
     }
 }

@@ -75,8 +75,8 @@ public sealed class ScreeningTests
         // Three honest deltas along the descent direction, and a much worse direction (mostly noise) scaled up 30×: the
         // largest estimate unclipped, but clipped to 3× the median norm below the best honest one.
         var generator = new torch.Generator(9);
-        var worse = direction.ToDictionary(d => d.Key, d => d.Value.add(torch.randn(d.Value.shape, generator: generator).mul(5e-3)).mul(30.0));
-        var deltas = new[] { 1.0, 0.8, 0.6 }.Select(scale => direction.ToDictionary(d => d.Key, d => d.Value.mul(scale))).Append(worse);
+        var worse = direction.ToDictionary(d => d.Key, d => d.Value.Plus(torch.randn(d.Value.shape, generator: generator).Times(5e-3)).Times(30.0));
+        var deltas = new[] { 1.0, 0.8, 0.6 }.Select(scale => direction.ToDictionary(d => d.Key, d => d.Value.Times(scale))).Append(worse);
         var files = deltas.Select(delta => DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, DeltaEncoding.F32, provenance))).ToList();
         try
         {
@@ -121,7 +121,7 @@ public sealed class ScreeningTests
             using var scope = torch.NewDisposeScope();
             var generator = new torch.Generator((ulong)seed);
             // A short step down the gradient of another batch, plus noise: a miner's delta in miniature.
-            var values = direction.ToDictionary(p => p.Key, p => p.Value.mul(0.01 * seed).add(torch.randn(p.Value.shape, generator: generator).mul(2e-6f)));
+            var values = direction.ToDictionary(p => p.Key, p => p.Value.Times(0.01 * seed).Plus(torch.randn(p.Value.shape, generator: generator).Times(2e-6f)));
             var provenance = new DeltaProvenance("rev", "hk", 1, 1, DateTimeOffset.UnixEpoch);
             using var delta = DeltaFile.FromBytes(DeltaCodec.ToBytes(values, DeltaEncoding.F32, provenance));
             using var negated = DeltaFile.FromBytes(DeltaCodec.ToBytes(values.ToDictionary(v => v.Key, v => v.Value.neg()), DeltaEncoding.F32, provenance));
@@ -141,9 +141,9 @@ public sealed class ScreeningTests
         model.zero_grad();
         using (var loss = model.Loss(batch)) loss.backward();
         using var noGrad = torch.no_grad();
-        double squares = model.NamedParameters.Values.Sum(p => p.grad!.square().sum().item<float>());
+        double squares = model.NamedParameters.Values.Sum(p => (p.grad! * p.grad!).sum().item<float>());
         long count = model.NamedParameters.Values.Sum(p => p.numel());
-        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.mul(-1e-3 * Math.Sqrt(count / squares)).DetachFromDisposeScope());
+        var step = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.Times(-1e-3 * Math.Sqrt(count / squares)).DetachFromDisposeScope());
         model.zero_grad();
         return step;
     }

@@ -24,7 +24,8 @@ public sealed class SubmissionCollectorHubTests
     {
         var file = Path.Combine(env.Folder, Guid.NewGuid().ToString("N"));
         using (torch.NewDisposeScope())
-            DeltaCodec.Write(file, new Dictionary<string, torch.Tensor> { ["w"] = torch.full(8, value) }, DeltaEncoding.F32,
+        using (var fill = value.ToScalar())
+            DeltaCodec.Write(file, new Dictionary<string, torch.Tensor> { ["w"] = torch.full(8, fill) }, DeltaEncoding.F32,
                 new DeltaProvenance(Base, key.Ss58Address, 1, 16, DateTimeOffset.UtcNow, m => Sr25519.Sign(key, m)));
         await store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, Ct);
     }

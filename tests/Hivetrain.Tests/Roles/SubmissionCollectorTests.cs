@@ -26,7 +26,8 @@ public sealed class SubmissionCollectorTests : IDisposable
     {
         var file = Path.Combine(_root, Guid.NewGuid().ToString("N"));
         using (var scope = torch.NewDisposeScope())
-            DeltaCodec.Write(file, new Dictionary<string, torch.Tensor> { ["w"] = torch.full(8, value) }, DeltaEncoding.F32,
+        using (var fill = value.ToScalar())
+            DeltaCodec.Write(file, new Dictionary<string, torch.Tensor> { ["w"] = torch.full(8, fill) }, DeltaEncoding.F32,
                 new DeltaProvenance(baseRevision, named.Ss58Address, 1, 16, DateTimeOffset.UtcNow, signer is null ? null : m => Sr25519.Sign(signer, m)));
         await _store.CreateRepositoryAsync(repo, default);
         await _store.CommitAsync(repo, [CommitFile.FromFile(ProtocolFiles.Delta, file)], "delta", null, default);

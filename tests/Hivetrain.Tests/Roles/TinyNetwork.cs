@@ -100,7 +100,7 @@ internal sealed class TinyNetwork : IDisposable
         using var scope = torch.NewDisposeScope();
         model.Loss(Sample(0, 4, Config.Context)).backward();
         Dictionary<string, torch.Tensor> delta;
-        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad! * -0.5f);
+        using (torch.no_grad()) delta = model.NamedParameters.ToDictionary(p => p.Key, p => p.Value.grad!.Times(-0.5));
         return DeltaCodec.ToBytes(delta, DeltaEncoding.F32, provenance);
     }
 

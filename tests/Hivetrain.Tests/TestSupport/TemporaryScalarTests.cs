@@ -21,6 +21,7 @@ public sealed class TemporaryScalarTests
         typeof(Hivetrain.Averaging.MergeRound).Assembly,
         typeof(Hivetrain.Efficacy.EfficacyRun).Assembly,
         Assembly.Load("Hivetrain.Cli"),
+        typeof(TemporaryScalarTests).Assembly,
     ];
 
     private const BindingFlags Declared = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;

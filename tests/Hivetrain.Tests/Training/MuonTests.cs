@@ -63,7 +63,8 @@ public sealed class MuonTests
 
         muon.Step(learningRate: 0.01);
 
-        double rms = weight.detach().square().mean().sqrt().item<float>();
+        var updated = weight.detach();
+        double rms = (updated * updated).mean().sqrt().item<float>();
         Assert.InRange(rms / 0.01, 0.2 * 0.7, 0.2 * 1.2);
     }
 

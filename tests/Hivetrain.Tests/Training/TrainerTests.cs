@@ -80,7 +80,7 @@ public sealed class TrainerTests
         using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast);
         trainer.Step();
         var bias = model.NamedParameters["ln_f.bias"];
-        using (torch.no_grad()) bias.fill_(0.5f);
+        using (torch.no_grad()) using (var half = 0.5.ToScalar()) bias.fill_(half);
 
         trainer.Step();
 
@@ -154,8 +154,8 @@ public sealed class TrainerTests
             }
             using var scope = torch.NewDisposeScope();
             var before = reference.NamedParameters[name];
-            var step = NewtonSchulz.Orthogonalize(before.grad!).mul(lr * 0.2 * Math.Sqrt(before.shape.Max()));
-            var expected = before.mul(1 - lr * options.WeightDecay) - step;
+            var step = NewtonSchulz.Orthogonalize(before.grad!).Times(lr * 0.2 * Math.Sqrt(before.shape.Max()));
+            var expected = before.Times(1 - lr * options.WeightDecay) - step;
             Assert.True(weight.allclose(expected, rtol: 0, atol: 1e-6), $"{name} is not the Muon step");
             Assert.False(weight.allclose(adamWModel.NamedParameters[name], rtol: 0, atol: 1e-6), $"{name} took AdamW's step");
         }
