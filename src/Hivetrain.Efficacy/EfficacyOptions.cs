@@ -20,7 +20,9 @@ namespace Hivetrain.Efficacy;
 /// low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta
 /// either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta the base
 /// did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the outer step's
-/// η and momentum aside).
+/// η and momentum aside). <see cref="RestoreUnseenRows"/>: as the real miner, every condition's miners (B4, the network,
+/// DiLoCo, SparseLoCo) put the token embedding's rows of ids their windows never held back to the base before each delta
+/// (<see cref="SeenTokens"/>); false sends those rows as trained.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -58,7 +60,8 @@ public sealed record EfficacyOptions(
     IReadOnlyList<double>? OuterStepSweepLearningRates = null,
     IReadOnlyList<double>? OuterStepSweepMomenta = null,
     double? ResidualKept = null,
-    bool KeepUnmerged = false)
+    bool KeepUnmerged = false,
+    bool RestoreUnseenRows = true)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;

@@ -1,4 +1,5 @@
 using Hivetrain.Artifacts;
+using Hivetrain.Averaging;
 using Hivetrain.Data;
 using Hivetrain.Model;
 using Hivetrain.Training;
@@ -12,24 +13,51 @@ namespace Hivetrain.Efficacy;
 /// </summary>
 internal sealed class MinerReplica : IDisposable
 {
-    public MinerReplica(Gpt model, IWindowSource shard, TrainerOptions options)
+    private readonly bool _restoreUnseenRows;
+    private readonly IReadOnlyList<bool> _idsInData;
+
+    /// <summary>A miner on <paramref name="shard"/>; with <paramref name="restoreUnseenRows"/> its deltas restore the token rows of the ids in <paramref name="idsInData"/> (the train split's) it did not train on.</summary>
+    public MinerReplica(Gpt model, IWindowSource shard, TrainerOptions options, bool restoreUnseenRows, IReadOnlyList<bool> idsInData)
     {
         Model = model;
         Trainer = new Trainer(model, shard, options);
+        _restoreUnseenRows = restoreUnseenRows;
+        _idsInData = idsInData;
     }
 
     public Gpt Model { get; }
     public Trainer Trainer { get; }
 
-    /// <summary>δ = θ − base, f32 on the CPU; the caller owns the tensors.</summary>
-    public Dictionary<string, torch.Tensor> Delta(ParameterSnapshot @base) => DeltaMath.Compute(Model.NamedParameters, @base.Tensors);
+    /// <summary>
+    /// δ = θ − base, f32 on the CPU, the caller owns the tensors; as the real miner, first the token embedding's rows of ids
+    /// not trained on since the base go back to it (<see cref="SeenTokens"/>) unless the run says otherwise.
+    /// </summary>
+    public Dictionary<string, torch.Tensor> Delta(ParameterSnapshot @base)
+    {
+        RestoreUnseenRows(@base);
+        return DeltaMath.Compute(Model.NamedParameters, @base.Tensors);
+    }
+
+    /// <summary>The token embedding's rows of ids not trained on since the base go back to it (unless the run says otherwise).</summary>
+    public void RestoreUnseenRows(ParameterSnapshot @base)
+    {
+        if (_restoreUnseenRows) Trainer.Seen.RestoreUnseenRows(Model.NamedParameters, @base.Tensors, _idsInData);
+    }
+
+    /// <summary>θ ← new base + <paramref name="kept"/> (<see cref="MinerRebase"/>); the ids seen are then those of the rows kept.</summary>
+    public void Rebase(ParameterSnapshot newBase, IReadOnlyDictionary<string, torch.Tensor>? kept)
+    {
+        MinerRebase.Onto(Model.NamedParameters, newBase.Tensors, kept);
+        Trainer.Seen.Reset(Model.NamedParameters, newBase.Tensors);
+    }
 
     /// <summary>The K miners of a condition, each with its shard and its schedule over all its rounds.</summary>
     public static List<MinerReplica> ForMiners(EfficacySetup setup)
     {
         var o = setup.Options;
         return Enumerable.Range(0, o.Miners)
-            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i)))
+            .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i), o.RestoreUnseenRows,
+                setup.Train.IdsInUse))
             .ToList();
     }
 

@@ -83,6 +83,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     /// <summary>B4: the new base is the mean of the participants' models; each takes it exactly. Counted as f32 both ways.</summary>
     private RoundTraffic Average(List<int> participants)
     {
+        foreach (int i in participants) _miners[i].RestoreUnseenRows(_base);
         using (torch.no_grad())
         {
             foreach (var (name, p) in _server.NamedParameters)
@@ -94,7 +95,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             }
         }
         _base.CopyFrom(_server.NamedParameters);
-        foreach (var miner in _miners) MinerRebase.Onto(miner.Model.NamedParameters, _base.Tensors, kept: null);
+        foreach (var miner in _miners) miner.Rebase(_base, kept: null);
         long bytes = 4 * _setup.Parameters;
         return new RoundTraffic(bytes, bytes, 1.0, null);
     }
@@ -140,7 +141,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             for (int i = 0; i < _miners.Count; i++)
             {
                 var kept = !participants.Contains(i) || share == 1.0 ? deltas[i] : share == 0.0 ? null : Scale(deltas[i], share);
-                MinerRebase.Onto(_miners[i].Model.NamedParameters, _base.Tensors, kept);
+                _miners[i].Rebase(_base, kept);
             }
             return new RoundTraffic(up / participants.Count, down, outcome.LambdaSum, outcome.MergeLoss, Published: true, StepScale: outcome.StepScale,
                 LearnedLambdaKept: outcome.LearnedLambdaKept);

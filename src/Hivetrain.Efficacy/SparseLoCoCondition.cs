@@ -100,7 +100,7 @@ internal sealed class SparseLoCoCondition : IDisposable
                 ? GuardedStep.Search(_server.NamedParameters, _base, () => EfficacySetup.Evaluate(_server, sample)).Scale
                 : 1.0;
             _base.CopyFrom(_server.NamedParameters);
-            foreach (var miner in _miners) MinerRebase.Onto(miner.Model.NamedParameters, _base.Tensors, kept: null);
+            foreach (var miner in _miners) miner.Rebase(_base, kept: null);
             return (up / _miners.Count, scale);
         }
         finally

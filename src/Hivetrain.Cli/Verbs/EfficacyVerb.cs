@@ -54,6 +54,7 @@ internal static class EfficacyVerb
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
             .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
             .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
+            .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
             .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep, but drop with a low-rank encoding), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, or unmerged (keep it and the part of their decoded delta the base did not take in)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
@@ -134,7 +135,7 @@ internal static class EfficacyVerb
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
-            KeepUnmerged: residual == "unmerged",
+            KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"),
             ResidualKept: residual switch
             {
                 "auto" => null,

@@ -18,6 +18,12 @@ public interface IAssignedData
     /// none (the validator then draws from the eval split).
     /// </summary>
     TokenWindows? HeldOut(string baseRevision, AssignmentRule rule, ulong seed, int rows) => null;
+
+    /// <summary>
+    /// Whether each token id occurs anywhere in the data assignments are drawn from (null: unknown). A miner restores the
+    /// token rows of ids it did not train on only among these (<see cref="Training.SeenTokens"/>).
+    /// </summary>
+    IReadOnlyList<bool>? IdsInUse => null;
 }
 
 /// <summary>
@@ -39,6 +45,8 @@ public sealed class CorpusAssignments(TokenSplit train) : IAssignedData
 
     public TokenWindows? HeldOut(string baseRevision, AssignmentRule rule, ulong seed, int rows) =>
         Deal(baseRevision, rule).HeldOut(seed, rows);
+
+    public IReadOnlyList<bool>? IdsInUse => Train.IdsInUse;
 
     private DataDeal Deal(string baseRevision, AssignmentRule rule)
     {

@@ -34,6 +34,24 @@ public sealed class TokenSplit
     /// <summary>Tokens in the stream, one <c>&lt;|endoftext|&gt;</c> per document included.</summary>
     public long StreamLength => _streamStarts[^1];
 
+    /// <summary>
+    /// Whether each id of the corpus's vocabulary occurs in this split's stream (its documents and the end-of-text
+    /// separator): the ids a window of it can hold. Computed on the first call (one pass over the split's tokens).
+    /// </summary>
+    public IReadOnlyList<bool> IdsInUse => _idsInUse ??= ScanIdsInUse();
+
+    private bool[]? _idsInUse;
+
+    private bool[] ScanIdsInUse()
+    {
+        var inUse = new bool[_corpus.VocabularySize];
+        inUse[_corpus.EndOfText] = true;
+        for (int d = 0; d < _documents.Length; d++)
+            foreach (ushort id in Document(d))
+                inUse[id] = true;
+        return inUse;
+    }
+
     /// <summary>The tokens of document <paramref name="index"/> (0 ≤ index &lt; <see cref="DocumentCount"/>).</summary>
     public ReadOnlySpan<ushort> Document(int index) => _corpus.Tokens(_documents[index]);
 

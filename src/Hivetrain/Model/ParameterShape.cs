@@ -3,6 +3,9 @@ namespace Hivetrain.Model;
 /// <summary>One named parameter tensor of a <see cref="GptConfig"/>'s model: canonical Hugging Face name and shape.</summary>
 public sealed record ParameterShape(string Name, long[] Shape)
 {
+    /// <summary>The token embedding [vocab, width], which is also the LM head (tied).</summary>
+    public const string TokenEmbedding = "wte.weight";
+
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
 
     /// <summary>The model's parameters in canonical order (Hugging Face's <c>state_dict</c> order, no prefix, no buffers).</summary>
@@ -11,7 +14,7 @@ public sealed record ParameterShape(string Name, long[] Shape)
         long d = config.Width;
         var list = new List<ParameterShape>(4 + 12 * config.Layers)
         {
-            new("wte.weight", [config.Vocab, d]),
+            new(TokenEmbedding, [config.Vocab, d]),
             new("wpe.weight", [config.Context, d]),
         };
         for (int i = 0; i < config.Layers; i++)

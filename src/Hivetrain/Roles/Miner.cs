@@ -92,6 +92,9 @@ public sealed class Miner : IDisposable
     public Gpt? Model => _model;
 
     /// <summary>The parameters of the base the miner trains from (its delta is Model − these).</summary>
+    /// <summary>The token ids trained on since the base (null before the start); the next delta restores the rows of the others.</summary>
+    public SeenTokens? SeenTokens => _trainer?.Seen;
+
     public IReadOnlyDictionary<string, torch.Tensor> BaseParameters => (_base ?? throw new InvalidOperationException("the miner has not started")).Tensors;
 
     /// <summary>
@@ -169,6 +172,7 @@ public sealed class Miner : IDisposable
         {
             using (var scope = torch.NewDisposeScope())
             {
+                if (Options.RestoreUnseenRows) _trainer!.Seen.RestoreUnseenRows(_model!.NamedParameters, _base!.Tensors, _data.IdsInUse);
                 var delta = DeltaMath.Compute(_model!.NamedParameters, _base!.Tensors);
                 DeltaCodec.Write(file, delta, _encoding, new DeltaProvenance(Base!.Revision, Hotkey.Ss58Address, StepsOnBase, TokensOnBase,
                     _time.GetUtcNow(), message => Sr25519.SignDeterministic(Hotkey, message)));
@@ -258,6 +262,7 @@ public sealed class Miner : IDisposable
         _published?.Dispose();
         _base = ParameterSnapshot.Of(_model.NamedParameters);
         _published = ParameterSnapshot.Of(_model.NamedParameters);
+        _trainer.Seen.Reset(_model.NamedParameters, _base.Tensors);
         Base = latest;
         StepsOnBase = 0;
         TokensOnBase = 0;
@@ -306,6 +311,7 @@ public sealed class Miner : IDisposable
                 return;
             }
             MinerRebase.Onto(_model.NamedParameters, _base!.Tensors, progress);
+            _trainer!.Seen.Reset(_model.NamedParameters, _base.Tensors);
             _mustStart = false;
             UnpublishedSteps = unpublished;
             _logger.LogInformation("Rebased onto {Revision}, keeping {Steps} unpublished steps", latest.Revision, unpublished);
@@ -334,6 +340,7 @@ public sealed class Miner : IDisposable
         using (var applier = new DeltaApplier(_model.NamedParameters))
             applier.Apply(published);
         _published!.CopyFrom(_model.NamedParameters);
+        _trainer?.Seen.Reset(_model.NamedParameters, _base!.Tensors);
         StepsOnBase = published.Metadata.Steps;
         TokensOnBase = published.Metadata.Tokens;
         if (HasAssignment) await AssignAsync(Base, start: TokensOnBase / Base.Manifest.Assignment!.Context, ct);

@@ -7,6 +7,8 @@ namespace Hivetrain.Roles;
 /// <see cref="SendInterval"/>, whichever comes first, and looks for a new base every <see cref="PollInterval"/>.
 /// <see cref="StateDirectory"/> is its own scratch folder, where what a killed miner left is removed when it starts again
 /// (default: a new folder in the system's temporary folder, removed when the miner is disposed).
+/// <see cref="RestoreUnseenRows"/>: before each delta, the token embedding's rows of ids its windows never held since the
+/// base go back to the base (<see cref="SeenTokens"/>); false sends them as trained.
 /// </summary>
 public sealed record MinerOptions(
     string RepoId,
@@ -17,7 +19,8 @@ public sealed record MinerOptions(
     TimeSpan? PollInterval = null,
     string DeltaEncoding = "f32",
     string Device = "cpu",
-    string? StateDirectory = null)
+    string? StateDirectory = null,
+    bool RestoreUnseenRows = true)
 {
     public TimeSpan EffectiveSendInterval => SendInterval ?? TimeSpan.FromSeconds(800);
     public TimeSpan EffectivePollInterval => PollInterval ?? TimeSpan.FromSeconds(60);

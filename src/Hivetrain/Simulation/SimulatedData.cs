@@ -13,4 +13,6 @@ internal sealed class SimulatedData(CorpusAssignments assignments, Func<string, 
 
     public TokenWindows Sample(string baseRevision, AssignmentRule rule, int uid, ulong seed, int rows, long trained) =>
         assignments.Sample(baseRevision, rule, uid, seed, rows, trained);
+
+    public IReadOnlyList<bool>? IdsInUse => assignments.IdsInUse;
 }

@@ -28,6 +28,7 @@ public sealed class Trainer : IDisposable
         Model = model;
         Options = options;
         this.source = source;
+        Seen = new SeenTokens(model.Config.Vocab);
         var byName = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         parameters = byName.Values.ToArray();
         // nanoGPT's split: matrices (embeddings, projections) decay; biases and layer-norm gains do not. With Muon the
@@ -55,6 +56,9 @@ public sealed class Trainer : IDisposable
     /// <summary>Tokens trained on so far.</summary>
     public long TokensSeen { get; private set; }
 
+    /// <summary>The token ids of the windows trained on since the caller last cleared it (a miner: since its base).</summary>
+    public SeenTokens Seen { get; }
+
     /// <summary>Tokens per optimizer step.</summary>
     public long TokensPerStep => (long)Options.BatchRows * Options.Accumulation * context;
 
@@ -69,7 +73,9 @@ public sealed class Trainer : IDisposable
         for (int micro = 0; micro < Options.Accumulation; micro++)
         {
             using var microScope = torch.NewDisposeScope();
-            var loss = Model.Loss(source.Next(Options.BatchRows, context));
+            var windows = source.Next(Options.BatchRows, context);
+            Seen.Mark(windows.Ids);
+            var loss = Model.Loss(windows);
             loss.DividedBy(Options.Accumulation).backward();
             lossSum += loss.item<float>();
         }

@@ -32,6 +32,22 @@ public sealed class TokenSplitTests : IDisposable
     }
 
     [Fact]
+    public async Task Ids_in_use_are_the_ids_of_the_splits_documents_and_the_separator()
+    {
+        using var corpus = await Synthetic();
+        var train = corpus.Split(SplitName.Train);
+        var expected = new bool[corpus.VocabularySize];
+        expected[corpus.EndOfText] = true;
+        for (int d = 0; d < train.DocumentCount; d++)
+            foreach (ushort id in train.Document(d)) expected[id] = true;
+
+        Assert.Equal(expected, train.IdsInUse);
+        Assert.InRange(train.IdsInUse.Count(u => u), 50, 1000); // a few hundred of GPT-2's 50,257
+        // One shard of one dialect holds fewer: the names and phrases of the others are missing.
+        Assert.True(train.Shard(0, 4, skew: 1).IdsInUse.Count(u => u) < train.IdsInUse.Count(u => u));
+    }
+
+    [Fact]
     public async Task Full_skew_gives_each_of_as_many_shards_as_dialects_one_dialect()
     {
         using var corpus = await Synthetic();

@@ -13,6 +13,8 @@ public sealed class EfficacyConditionTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
+    // The tests that compare a lone miner with B1 send every token row as trained (RestoreUnseenRows = false): a restore
+    // changes a miner's weights outside training, which B1 does not (SeenTokensTests and the miner's tests cover it).
     private EfficacyOptions Options(int miners, string encoding = "f32") => new(
         Path.Combine(_temp.Path, "out"), Model: "tiny", Data: "synthetic:documents=400", Miners: miners, InnerSteps: 2, Rounds: 2,
         Skew: 1.0, DenseEncoding: encoding, BatchRows: 2, Context: 16, LearningRate: 3e-3, WarmupSteps: 1, MergeSteps: 1, MergeRows: 2,
@@ -47,7 +49,7 @@ public sealed class EfficacyConditionTests : IDisposable
     [Fact]
     public async Task Plain_averaging_with_one_miner_is_that_miner_alone()
     {
-        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1));
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1) with { RestoreUnseenRows = false });
         using (corpus) using (initial) using (setup)
         {
             var alone = Run(setup, new EfficacyCondition("B1", "alone", EfficacyConditionKind.Alone));
@@ -171,7 +173,7 @@ public sealed class EfficacyConditionTests : IDisposable
     {
         // One miner, λ = 1, plain outer step: the base moves by what the encoding carried and the miner keeps the rest,
         // so its own model follows the same trajectory whatever the encoding, while the bases differ.
-        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1));
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1) with { RestoreUnseenRows = false });
         using (corpus) using (initial) using (setup)
         {
             EfficacyCondition Lone(string encoding) => new(encoding, encoding, EfficacyConditionKind.Network, encoding, LearnLambda: false);
@@ -256,7 +258,7 @@ public sealed class EfficacyConditionTests : IDisposable
     {
         // One miner, λ = 1, plain outer step: churn only delays when its work reaches the base. Its own model follows the
         // trajectory it follows without churn, a round it missed leaves the base where it was, and no tokens are lost.
-        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1) with { Rounds = 4 });
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 1) with { Rounds = 4, RestoreUnseenRows = false });
         using (corpus) using (initial) using (setup)
         {
             using var steady = new MinerRoundsCondition(setup, new("steady", "steady", EfficacyConditionKind.Network, "f32", LearnLambda: false),

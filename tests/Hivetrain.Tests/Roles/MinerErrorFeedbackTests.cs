@@ -29,7 +29,8 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         var ct = CancellationToken.None;
         var store = new LocalStore(Path.Combine(_root, "store"));
         using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
-        using var miner = await StartMinerAsync(store, ledger, "topk8of256+q2", ct);
+        // Restoring the unseen token rows changes the weights outside training; this test accounts for training alone.
+        using var miner = await StartMinerAsync(store, ledger, "topk8of256+q2", ct, restoreUnseenRows: false);
 
         // No dispose scope here: the test awaits, and a scope that spans an await would dispose the tensors other code
         // creates on the thread it was opened on meanwhile. The GC frees these few small tensors.
@@ -98,8 +99,36 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         Assert.True(dropped > 0, "rank 1 should have dropped part of the delta");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_delta_carries_the_token_rows_of_the_ids_trained_on_and_no_others(bool restore)
+    {
+        var ct = CancellationToken.None;
+        var store = new LocalStore(Path.Combine(_root, "store"));
+        using var ledger = await SqliteLedger.OpenOrCreateAsync(Path.Combine(_root, "ledger.db"), SqliteLedgerSetup.Default, null, ct);
+        using var miner = await StartMinerAsync(store, ledger, "f32", ct, restore);
+        for (int s = 0; s < 3; s++) miner.TrainStep();
+        var seen = miner.SeenTokens!;
+        Assert.InRange(seen.Count, 1, seen.Vocab / 2);
+        var commit = (await miner.PublishAsync(ct))!;
+        using var delta = DeltaFile.Open(await store.GetLocalPathAsync("m1/delta", commit.Revision, ProtocolFiles.Delta, ct));
+        var movedIds = NonzeroRows(delta.ToTensors()[ParameterShape.TokenEmbedding]).Select(id => (int)id).ToHashSet();
+
+        Assert.All(Enumerable.Range(0, seen.Vocab).Where(seen.Contains), id => Assert.Contains(id, movedIds));
+        if (restore) Assert.Equal(seen.Count, movedIds.Count); // the LM head moved every other row too, and they went back
+        else Assert.True(movedIds.Count > seen.Vocab / 2, $"sent as trained, the tied head moves nearly every row (moved {movedIds.Count})");
+
+        // A rebase that carries unpublished steps over keeps those steps' rows as seen, and no others.
+        miner.TrainStep();
+        await PublishParentPlusAsync(store, miner.Base!, delta, ct);
+        Assert.True(await miner.SyncBaseAsync(ct));
+        var carried = NonzeroRows(Difference(miner.Model!.NamedParameters, miner.BaseParameters)[ParameterShape.TokenEmbedding]);
+        Assert.Equal(carried.Length, miner.SeenTokens!.Count);
+    }
+
     /// <summary>A started miner "m1" on a fresh base (tiny, context 16) that publishes every 3 steps in <paramref name="encoding"/>.</summary>
-    private async Task<Miner> StartMinerAsync(LocalStore store, SqliteLedger ledger, string encoding, CancellationToken ct)
+    private async Task<Miner> StartMinerAsync(LocalStore store, SqliteLedger ledger, string encoding, CancellationToken ct, bool restoreUnseenRows = true)
     {
         using var averager = new Averager(store, ledger, (_, _, _) => throw new InvalidOperationException(), (_, _, _) => throw new InvalidOperationException(),
             new AveragerOptions(BaseRepo, Path.Combine(_root, "averager")));
@@ -107,7 +136,7 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         var key = Wallet.CreateHotkey(Path.Combine(_root, "wallets"), "m1", "default");
         await ledger.RegisterAsync(key, ct);
         var options = new MinerOptions("m1/delta", BaseRepo, new TrainerOptions(BatchRows: 4, LearningRate: 3e-3, WarmupSteps: 2, DecaySteps: 100, Context: 16),
-            PublishSteps: 3, DeltaEncoding: encoding);
+            PublishSteps: 3, DeltaEncoding: encoding, RestoreUnseenRows: restoreUnseenRows);
         var miner = new Miner(store, ledger, key, TestAssignments.Default(), options);
         await miner.StartAsync(ct);
         return miner;
@@ -117,6 +146,13 @@ public sealed class MinerErrorFeedbackTests : IDisposable
     {
         using var noGrad = torch.no_grad();
         return a.ToDictionary(p => p.Key, p => p.Value.detach().to(torch.ScalarType.Float64) - b[p.Key].to(torch.ScalarType.Float64));
+    }
+
+    /// <summary>The rows of <paramref name="matrix"/> with a nonzero entry (in a scope: no temporary left to the finalizer).</summary>
+    private static long[] NonzeroRows(torch.Tensor matrix)
+    {
+        using var scope = torch.NewDisposeScope();
+        return torch.nonzero(matrix.ne(TorchScalars.Zero).any(1)).flatten().data<long>().ToArray();
     }
 
     /// <summary>Σ x² (<c>x * x</c>, not <c>square()</c>, whose hidden Scalar TemporaryScalarTests forbids).</summary>
