@@ -91,10 +91,10 @@ public sealed class Miner : IDisposable
     /// <summary>The model being trained (null before <see cref="StartAsync"/>).</summary>
     public Gpt? Model => _model;
 
-    /// <summary>The parameters of the base the miner trains from (its delta is Model − these).</summary>
     /// <summary>The token ids trained on since the base (null before the start); the next delta restores the rows of the others.</summary>
     public SeenTokens? SeenTokens => _trainer?.Seen;
 
+    /// <summary>The parameters of the base the miner trains from (its delta is Model − these).</summary>
     public IReadOnlyDictionary<string, torch.Tensor> BaseParameters => (_base ?? throw new InvalidOperationException("the miner has not started")).Tensors;
 
     /// <summary>

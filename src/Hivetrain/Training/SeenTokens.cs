@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace Hivetrain.Training;
 
 /// <summary>
-/// The token ids a trainer's windows have held since its model was last at a base (<see cref="Reset"/>), and what a miner does with them before it takes
-/// its delta: <see cref="RestoreUnseenRows"/> puts the token embedding's rows of the ids it never trained on back to the
-/// base. Why: the LM head is the token embedding, so every id that a miner's data lacks gets only push-down gradients,
+/// The token ids a trainer's windows have held since its model was last at a base (<see cref="Reset"/>), and what a
+/// miner does with them before it takes its delta: <see cref="RestoreUnseenRows"/> puts the token embedding's rows of the
+/// ids it never trained on back to the base. Why: the LM head is the token embedding, so every id that a miner's data lacks gets only push-down gradients,
 /// which AdamW normalizes into full-size steps. With data that differ between miners (a name, a time phrase of one
 /// dialect), each token's row is pushed down by every miner but the ones that saw it, and the merged mean pushes down
-/// what the mixture needs: DiLoCo's first round raised the report loss from 2.30 to 2.95, and restoring the unseen rows
-/// made it 2.42 (docs/efficacy.md, "Unseen token rows"). A row no window held carries no evidence about the data, only
+/// what the mixture needs: DiLoCo's first round raised the report loss from 2.30 to 2.95, and with the unseen rows
+/// restored to 2.42 only (docs/efficacy.md, "Unseen token rows"). A row no window held carries no evidence about the data, only
 /// the softmax's pressure, so the miner leaves it to the miners whose data hold the token.
 /// </summary>
 public sealed class SeenTokens

@@ -56,7 +56,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Tokens trained on so far.</summary>
     public long TokensSeen { get; private set; }
 
-    /// <summary>The token ids of the windows trained on since the caller last cleared it (a miner: since its base).</summary>
+    /// <summary>The token ids of the windows trained on (a miner resets it at each base: <see cref="SeenTokens.Reset"/>).</summary>
     public SeenTokens Seen { get; }
 
     /// <summary>Tokens per optimizer step.</summary>
