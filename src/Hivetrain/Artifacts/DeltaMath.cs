@@ -34,6 +34,7 @@ public static class DeltaMath
         double total = 0;
         foreach (var t in delta.Values)
         {
+            using var scope = torch.NewDisposeScope();
             using var d = t.to(torch.ScalarType.Float64);
             using var s = d.mul(d).sum();
             total += s.item<double>();

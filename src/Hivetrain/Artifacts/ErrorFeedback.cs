@@ -57,6 +57,7 @@ public sealed class ErrorFeedback : IDisposable
     public void Restore(IReadOnlyDictionary<string, torch.Tensor>? residual)
     {
         Clear();
+        using var scope = torch.NewDisposeScope();
         foreach (var (name, e) in residual ?? new Dictionary<string, torch.Tensor>())
             _residual[name] = e.detach().to(torch.ScalarType.Float32, torch.CPU, copy: true).DetachFromDisposeScope();
     }

@@ -103,6 +103,7 @@ public sealed class DeltaMerge
     public void Compose(MergeCoefficients lambda)
     {
         var coefficients = Coefficients(lambda);
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         for (int t = 0; t < _names.Count; t++)
         {

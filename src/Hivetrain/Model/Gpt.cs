@@ -28,8 +28,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         using var generator = new Generator((ulong)seed);
         tokenEmbedding = nn.Embedding(config.Vocab, config.Width, device: Device);
         positionEmbedding = nn.Embedding(config.Context, config.Width, device: Device);
-        GptInit.Normal(tokenEmbedding.weight!, GptInit.Std, generator);
-        GptInit.Normal(positionEmbedding.weight!, GptInit.Std, generator);
+        // Each getter call makes a new wrapper; keep it until its fill returns (a garbage wrapper's finalizer frees it mid-copy).
+        using (var weight = tokenEmbedding.weight!) GptInit.Normal(weight, GptInit.Std, generator);
+        using (var weight = positionEmbedding.weight!) GptInit.Normal(weight, GptInit.Std, generator);
         embeddingDropout = nn.Dropout(config.Dropout);
         blocks = new ModuleList<GptBlock>();
         for (int i = 0; i < config.Layers; i++) blocks.Add(new GptBlock(config, generator, Device));

@@ -16,6 +16,7 @@ public static class DescentStep
     /// </summary>
     public static Dictionary<string, torch.Tensor> Compute(Gpt model, TokenWindows batch, double rms)
     {
+        using var scope = torch.NewDisposeScope();
         model.zero_grad();
         using (var loss = model.Loss(batch)) loss.backward();
         using var noGrad = torch.no_grad();

@@ -106,6 +106,7 @@ public sealed class DeltaCheckTests : IDisposable
     [InlineData(float.NaN, "F16")]
     public void Non_finite_values(float bad, string dtype)
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         SafeTensorsDtypes.TryParse(dtype, out var d);
         d.TryToScalarType(out var type);
         var poisoned = _delta["h.0.attn.c_attn.weight"].clone();
@@ -118,6 +119,7 @@ public sealed class DeltaCheckTests : IDisposable
     [Fact]
     public void Non_finite_sparse_values()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var poisoned = _delta["wte.weight"].clone();
         poisoned[0, 0] = torch.tensor(float.NaN);
         var tensors = _delta.ToDictionary(p => p.Key, p => p.Key == "wte.weight" ? poisoned : p.Value);
@@ -125,25 +127,43 @@ public sealed class DeltaCheckTests : IDisposable
     }
 
     [Fact]
-    public void Dtype_outside_the_reader_allow_list() =>
+    public void Dtype_outside_the_reader_allow_list()
+    {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         AssertRejected(DeltaRejection.DtypeNotAllowed, DeltaFixtures.File(EntriesWith("ln_f.bias", _delta["ln_f.bias"].to(torch.ScalarType.Float64))));
+    }
 
     [Fact]
-    public void Dtype_differing_from_the_declared_one() =>
+    public void Dtype_differing_from_the_declared_one()
+    {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         AssertRejected(DeltaRejection.DtypeNotAllowed, DeltaFixtures.File(EntriesWith("ln_f.bias", _delta["ln_f.bias"].to(torch.ScalarType.BFloat16))));
+    }
 
     [Fact]
     public void Dtype_not_allowed_by_the_round() =>
         AssertRejected(DeltaRejection.DtypeNotAllowed, Valid("f16"), expected: _expected with { AllowedDtypes = new HashSet<SafeTensorsDtype> { SafeTensorsDtype.BF16 } });
 
     [Fact]
-    public void Wrong_shape() => AssertRejected(DeltaRejection.ShapeMismatch, DeltaFixtures.File(EntriesWith("ln_f.bias", torch.zeros(33))));
+    public void Wrong_shape()
+    {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
+        AssertRejected(DeltaRejection.ShapeMismatch, DeltaFixtures.File(EntriesWith("ln_f.bias", torch.zeros(33))));
+    }
 
     [Fact]
-    public void Transposed_shape() => AssertRejected(DeltaRejection.ShapeMismatch, DeltaFixtures.File(EntriesWith("wte.weight", torch.zeros(32, 64))));
+    public void Transposed_shape()
+    {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
+        AssertRejected(DeltaRejection.ShapeMismatch, DeltaFixtures.File(EntriesWith("wte.weight", torch.zeros(32, 64))));
+    }
 
     [Fact]
-    public void Extra_tensor() => AssertRejected(DeltaRejection.UnexpectedTensor, DeltaFixtures.File(EntriesWith("lm_head.weight", torch.zeros(64, 32))));
+    public void Extra_tensor()
+    {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
+        AssertRejected(DeltaRejection.UnexpectedTensor, DeltaFixtures.File(EntriesWith("lm_head.weight", torch.zeros(64, 32))));
+    }
 
     [Fact]
     public void Missing_tensor() =>

@@ -17,6 +17,7 @@ public sealed class GuardedStepTests
 
     private static double Loss(Dictionary<string, torch.Tensor> parameters)
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var error = parameters["w"].PlusValue(-1);
         return (error * error).mean().item<float>();
     }
@@ -27,6 +28,7 @@ public sealed class GuardedStepTests
     [InlineData(5.0f, 0.25)]  // overshoots 5×: only a quarter beats the base
     public void Publishes_the_largest_scale_that_beats_the_base(float merged, double expected)
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var (parameters, @base) = Model(merged);
         using (@base)
         {
@@ -42,6 +44,7 @@ public sealed class GuardedStepTests
     [Fact]
     public void A_step_that_hurts_at_every_scale_leaves_the_base()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var (parameters, @base) = Model(-1f);
         using (@base)
         {

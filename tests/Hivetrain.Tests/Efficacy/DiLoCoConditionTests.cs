@@ -64,6 +64,7 @@ public sealed class DiLoCoConditionTests
 
     private static void AssertClose(torch.Tensor expected, torch.Tensor actual, string name)
     {
+        using var scope = torch.NewDisposeScope();
         double gap = (expected - actual).abs().max().item<float>();
         Assert.True(gap < 1e-5, $"{name}: off by {gap}");
     }

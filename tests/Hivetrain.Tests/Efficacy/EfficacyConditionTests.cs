@@ -39,6 +39,7 @@ public sealed class EfficacyConditionTests : IDisposable
     /// <summary>Two miners' models agree to float rounding (1e-5).</summary>
     private static void AssertSameParameters(Gpt expected, Gpt actual)
     {
+        using var scope = torch.NewDisposeScope();
         foreach (var (name, p) in expected.NamedParameters)
         {
             double gap = (p - actual.NamedParameters[name]).abs().max().item<float>();
@@ -216,12 +217,17 @@ public sealed class EfficacyConditionTests : IDisposable
             foreach (var (name, p) in run.Server.NamedParameters)
                 Assert.True(p.Equals(run.MinerModel(0).NamedParameters[name]), $"rank 1, by default: miner 1's {name} is not the base's");
         }
-        var (kept, dropped, half) = (residuals[0], residuals[1], residuals[2]);
+        AssertKeptShares(kept: residuals[0], dropped: residuals[1], half: residuals[2]);
+        foreach (var r in residuals.SelectMany(d => d.Values)) r.Dispose();
+    }
+
+    private static void AssertKeptShares(Dictionary<string, torch.Tensor> kept, Dictionary<string, torch.Tensor> dropped, Dictionary<string, torch.Tensor> half)
+    {
+        using var scope = torch.NewDisposeScope();
         Assert.Contains(kept.Values, r => r.abs().max().item<float>() > 0);
         Assert.All(dropped.Values, r => Assert.Equal(0f, r.abs().max().item<float>()));
         foreach (var (name, r) in half)
             Assert.True(r.allclose(kept[name].Times(0.5), rtol: 1e-3, atol: 1e-6), $"{name}: β = 0.5 did not keep half the residual");
-        foreach (var r in residuals.SelectMany(d => d.Values)) r.Dispose();
     }
 
     [Fact]
@@ -239,18 +245,23 @@ public sealed class EfficacyConditionTests : IDisposable
             using var network = new MinerRoundsCondition(setup, new("net", "net", EfficacyConditionKind.Network, "f32",
                 LearnLambda: false, OuterLearningRate: 1, OuterMomentum: 0), new SilentEfficacyObserver());
             network.Run(0, CancellationToken.None);
-
-            bool kept = false;
-            foreach (var (name, @base) in network.Server.NamedParameters)
-            {
-                var miners = network.MinerModel(0).NamedParameters[name].Plus(network.MinerModel(1).NamedParameters[name]);
-                var sumOfDeltas = miners - @base - start.NamedParameters[name];
-                var expected = (plain.Server.NamedParameters[name] - start.NamedParameters[name]).Times(2);
-                Assert.True(sumOfDeltas.allclose(expected, rtol: 1e-4, atol: 1e-6), $"{name}: Σ θ_i − base − base_0 ≠ Σ δ_i");
-                kept |= (network.MinerModel(0).NamedParameters[name] - @base).abs().max().item<float>() > 1e-4;
-            }
-            Assert.True(kept, "the miners kept nothing of their deltas");
+            AssertMinersKeepWhatTheBaseDidNotTake(start, plain, network);
         }
+    }
+
+    private static void AssertMinersKeepWhatTheBaseDidNotTake(Gpt start, MinerRoundsCondition plain, MinerRoundsCondition network)
+    {
+        using var scope = torch.NewDisposeScope();
+        bool kept = false;
+        foreach (var (name, @base) in network.Server.NamedParameters)
+        {
+            var miners = network.MinerModel(0).NamedParameters[name].Plus(network.MinerModel(1).NamedParameters[name]);
+            var sumOfDeltas = miners - @base - start.NamedParameters[name];
+            var expected = (plain.Server.NamedParameters[name] - start.NamedParameters[name]).Times(2);
+            Assert.True(sumOfDeltas.allclose(expected, rtol: 1e-4, atol: 1e-6), $"{name}: Σ θ_i − base − base_0 ≠ Σ δ_i");
+            kept |= (network.MinerModel(0).NamedParameters[name] - @base).abs().max().item<float>() > 1e-4;
+        }
+        Assert.True(kept, "the miners kept nothing of their deltas");
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Loads_a_huggingface_file_with_prefix_mask_buffers_and_lm_head()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var tensors = new List<HandWrittenSafeTensors.Tensor>();
         int seed = 0;
         foreach (var p in ParameterShape.For(Tiny))
@@ -143,6 +144,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void LoadInto_rejects_another_architecture_and_leaves_the_model_untouched()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var dir = Path.Combine(root, "wide");
         using (var wide = new Gpt(Tiny with { Width = 32 })) Checkpoint.Save(wide, dir);
         using var model = new Gpt(Tiny, seed: 3);

@@ -38,6 +38,7 @@ public sealed class GptTests
     [Fact]
     public void Initialisation_follows_gpt2()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var model = new Gpt(GptConfig.Small);
         double Std(string name) => model.NamedParameters[name].std().item<float>();
         Assert.InRange(Std("wte.weight"), 0.019, 0.021);

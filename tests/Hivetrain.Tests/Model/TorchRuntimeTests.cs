@@ -8,6 +8,7 @@ public sealed class TorchRuntimeTests
     [Fact]
     public void Torch_loads_and_multiplies()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var a = torch.ones(3, 4);
         using var b = torch.ones(4, 2);
         using var c = a.matmul(b);

@@ -33,7 +33,7 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         using var miner = await StartMinerAsync(store, ledger, "topk8of256+q2", ct, restoreUnseenRows: false);
 
         // No dispose scope here: the test awaits, and a scope that spans an await would dispose the tensors other code
-        // creates on the thread it was opened on meanwhile. The GC frees these few small tensors.
+        // creates on the thread it was opened on meanwhile. The tensor arithmetic runs in the helpers below, each in a scope.
         var names = miner.Model!.NamedParameters.Keys.ToList();
         var trained = names.ToDictionary(n => n, n => torch.zeros_like(miner.Model.NamedParameters[n], dtype: torch.ScalarType.Float64));
         var sent = names.ToDictionary(n => n, n => torch.zeros_like(trained[n]));
@@ -43,30 +43,50 @@ public sealed class MinerErrorFeedbackTests : IDisposable
             {
                 using var before = ParameterSnapshot.Of(miner.Model.NamedParameters);
                 miner.TrainStep();
-                foreach (var n in names) trained[n].PlusInPlace(miner.Model.NamedParameters[n].to(torch.ScalarType.Float64) - before[n].to(torch.ScalarType.Float64));
+                foreach (var n in names) Accumulate(trained[n], miner.Model.NamedParameters[n], before[n]);
             }
             var unsent = Difference(miner.Model.NamedParameters, miner.BaseParameters);
             var commit = (await miner.PublishAsync(ct))!;
             using var delta = DeltaFile.Open(await store.GetLocalPathAsync("m1/delta", commit.Revision, ProtocolFiles.Delta, ct));
             var decoded = delta.ToTensors();
-            foreach (var n in names) sent[n].PlusInPlace(decoded[n].to(torch.ScalarType.Float64));
+            foreach (var n in names) Accumulate(sent[n], decoded[n]);
 
             await PublishParentPlusAsync(store, miner.Base!, delta, ct);
             Assert.True(await miner.SyncBaseAsync(ct));
             var kept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
-            double residualNorm = 0, unsentNorm = 0;
-            foreach (var n in names)
-            {
-                var expected = unsent[n] - decoded[n].to(torch.ScalarType.Float64);
-                Assert.True(kept[n].allclose(expected, rtol: 0, atol: 1e-6), $"round {round}: '{n}' keeps θ − base ≠ what compression dropped");
-                residualNorm += SquaredNorm(expected);
-                unsentNorm += SquaredNorm(unsent[n]);
-            }
-            Assert.True(residualNorm > 0.01 * unsentNorm, "the encoding should be lossy enough to leave a residual");
+            AssertKeptIsWhatCompressionDropped(round, kept, unsent, decoded);
         }
-        var finalKept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
-        foreach (var n in names)
-            Assert.True(sent[n].Plus(finalKept[n]).allclose(trained[n], rtol: 0, atol: 1e-5), $"'{n}': Σ sent + kept ≠ Σ trained");
+        AssertSentPlusKeptIsTrained(sent, Difference(miner.Model.NamedParameters, miner.BaseParameters), trained);
+    }
+
+    private static void AssertKeptIsWhatCompressionDropped(int round, Dictionary<string, torch.Tensor> kept,
+        Dictionary<string, torch.Tensor> unsent, IReadOnlyDictionary<string, torch.Tensor> decoded)
+    {
+        using var scope = torch.NewDisposeScope();
+        double residualNorm = 0, unsentNorm = 0;
+        foreach (var (n, k) in kept)
+        {
+            var expected = unsent[n] - decoded[n].to(torch.ScalarType.Float64);
+            Assert.True(k.allclose(expected, rtol: 0, atol: 1e-6), $"round {round}: '{n}' keeps θ − base ≠ what compression dropped");
+            residualNorm += SquaredNorm(expected);
+            unsentNorm += SquaredNorm(unsent[n]);
+        }
+        Assert.True(residualNorm > 0.01 * unsentNorm, "the encoding should be lossy enough to leave a residual");
+    }
+
+    private static void AssertSentPlusKeptIsTrained(Dictionary<string, torch.Tensor> sent, Dictionary<string, torch.Tensor> kept,
+        Dictionary<string, torch.Tensor> trained)
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var (n, s) in sent)
+            Assert.True(s.Plus(kept[n]).allclose(trained[n], rtol: 0, atol: 1e-5), $"'{n}': Σ sent + kept ≠ Σ trained");
+    }
+
+    /// <summary>sum += a − b (b absent: sum += a), in float64.</summary>
+    private static void Accumulate(torch.Tensor sum, torch.Tensor a, torch.Tensor? b = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        sum.PlusInPlace(b is null ? a.to(torch.ScalarType.Float64) : a.to(torch.ScalarType.Float64) - b.to(torch.ScalarType.Float64));
     }
 
     [Fact]
@@ -90,6 +110,13 @@ public sealed class MinerErrorFeedbackTests : IDisposable
         await PublishParentPlusAsync(store, miner.Base!, delta, ct);
         Assert.True(await miner.SyncBaseAsync(ct));
         var kept = Difference(miner.Model.NamedParameters, miner.BaseParameters);
+        AssertKeptIsTheUnpublishedStep(kept, unpublished, lost, decoded);
+    }
+
+    private static void AssertKeptIsTheUnpublishedStep(Dictionary<string, torch.Tensor> kept, Dictionary<string, torch.Tensor> unpublished,
+        Dictionary<string, torch.Tensor> lost, IReadOnlyDictionary<string, torch.Tensor> decoded)
+    {
+        using var scope = torch.NewDisposeScope();
         double dropped = 0;
         foreach (var (n, k) in kept)
         {
@@ -144,8 +171,9 @@ public sealed class MinerErrorFeedbackTests : IDisposable
 
     private static Dictionary<string, torch.Tensor> Difference(IReadOnlyDictionary<string, torch.Tensor> a, IReadOnlyDictionary<string, torch.Tensor> b)
     {
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        return a.ToDictionary(p => p.Key, p => p.Value.detach().to(torch.ScalarType.Float64) - b[p.Key].to(torch.ScalarType.Float64));
+        return a.ToDictionary(p => p.Key, p => (p.Value.detach().to(torch.ScalarType.Float64) - b[p.Key].to(torch.ScalarType.Float64)).DetachFromDisposeScope());
     }
 
     /// <summary>The rows of <paramref name="matrix"/> with a nonzero entry (in a scope: no temporary left to the finalizer).</summary>
@@ -156,7 +184,11 @@ public sealed class MinerErrorFeedbackTests : IDisposable
     }
 
     /// <summary>Σ x² (<c>x * x</c>, not <c>square()</c>, whose hidden Scalar TemporaryScalarTests forbids).</summary>
-    private static double SquaredNorm(torch.Tensor x) => (x * x).sum().item<double>();
+    private static double SquaredNorm(torch.Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        return (x * x).sum().item<double>();
+    }
 
     /// <summary>Publishes parent + decoded <paramref name="delta"/> as the next base (an averager that takes exactly this delta).</summary>
     private static async Task PublishParentPlusAsync(LocalStore store, BaseModel parent, DeltaFile delta, CancellationToken ct)

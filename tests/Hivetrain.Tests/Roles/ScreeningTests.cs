@@ -67,6 +67,7 @@ public sealed class ScreeningTests
     [Fact]
     public void A_delta_inflated_in_scale_is_ranked_at_a_bounded_norm_and_does_not_take_the_top()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         var config = ScreeningNetwork.Config;
         using var model = new Gpt(config, seed: 3);
         var sample = ScreeningNetwork.Windows(5, 4, config.Context);
@@ -137,6 +138,7 @@ public sealed class ScreeningTests
     /// <summary>−g / ‖g‖ · 1e-3 per element (RMS), g the gradient of the loss on <paramref name="batch"/>.</summary>
     private static Dictionary<string, torch.Tensor> Descent(Gpt model, Hivetrain.Data.TokenWindows batch)
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         model.eval();
         model.zero_grad();
         using (var loss = model.Loss(batch)) loss.backward();

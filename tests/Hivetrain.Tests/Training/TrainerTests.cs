@@ -76,6 +76,7 @@ public sealed class TrainerTests
     [Fact]
     public void Parameters_changed_in_place_between_steps_are_trained_from_there()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var model = new Gpt(Model, seed: 1);
         using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast);
         trainer.Step();
@@ -91,6 +92,7 @@ public sealed class TrainerTests
     [Fact]
     public void Weight_decay_shrinks_matrices_but_not_biases_or_layer_norm_gains()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var model = new Gpt(Model, seed: 1);
         double before = model.NamedParameters["h.0.mlp.c_fc.weight"].std().item<float>();
         // Step 0 of a 2-step warmup runs at lr/2, so lr·decay shrinks decayed tensors by 1 − 0.25 (which also shows the
@@ -109,6 +111,7 @@ public sealed class TrainerTests
     [Fact]
     public void A_non_finite_gradient_skips_the_update_and_training_recovers()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var model = new Gpt(Model, seed: 1);
         using var trainer = new Trainer(model, PatternWindowSource.Default(), Fast);
         trainer.Step();

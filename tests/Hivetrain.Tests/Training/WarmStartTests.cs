@@ -1,3 +1,4 @@
+using TorchSharp;
 using Hivetrain.Model;
 using Hivetrain.Training;
 
@@ -41,5 +42,9 @@ public sealed class WarmStartTests
         Assert.Equal(3e-3, WarmStart.Schedule(4, 3e-3, 8, 64, 0).LearningRateAt(3), 12);
     }
 
-    private static double ParameterSum(Gpt model) => model.NamedParameters.Values.Sum(p => p.abs().sum().item<float>());
+    private static double ParameterSum(Gpt model)
+    {
+        using var scope = torch.NewDisposeScope();
+        return model.NamedParameters.Values.Sum(p => p.abs().sum().item<float>());
+    }
 }
