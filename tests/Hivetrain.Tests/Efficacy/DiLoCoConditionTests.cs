@@ -14,6 +14,7 @@ public sealed class DiLoCoConditionTests
     [Fact]
     public void Two_rounds_equal_the_hand_computed_Nesterov_update_of_the_mean_delta()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var model = new Gpt(MergeFixtures.Config, seed: 3);
         using var round = new MergeRound(DiLoCo.MergeOptions(new EfficacyOptions("unused")));
         using var theta0 = ParameterSnapshot.Of(model.NamedParameters);

@@ -16,16 +16,8 @@ public sealed class DisposeScopeFieldTests
     [Fact]
     public void No_type_holds_a_dispose_scope_in_a_field()
     {
-        var assemblies = new[]
-        {
-            typeof(DisposeScopeFieldTests).Assembly,
-            typeof(Hivetrain.Averaging.MergeRound).Assembly,
-            typeof(Hivetrain.Efficacy.EfficacyRun).Assembly,
-            typeof(Hivetrain.Cli.Verbs.EfficacyVerb).Assembly,
-        };
-        const BindingFlags all = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
-        var holders = assemblies.SelectMany(a => a.GetTypes())
-            .SelectMany(t => t.GetFields(all).Select(f => (Type: t, Field: f)))
+        var holders = OurCode.Assemblies.SelectMany(a => a.GetTypes())
+            .SelectMany(t => t.GetFields(OurCode.Declared).Select(f => (Type: t, Field: f)))
             .Where(x => x.Field.FieldType == typeof(DisposeScope))
             .Select(x => $"{x.Type.FullName}.{x.Field.Name}")
             .ToList();

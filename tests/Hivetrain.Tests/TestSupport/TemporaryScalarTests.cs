@@ -16,21 +16,10 @@ namespace Hivetrain.Tests.TestSupport;
 /// </summary>
 public sealed class TemporaryScalarTests
 {
-    private static readonly Assembly[] Ours =
-    [
-        typeof(Hivetrain.Averaging.MergeRound).Assembly,
-        typeof(Hivetrain.Efficacy.EfficacyRun).Assembly,
-        Assembly.Load("Hivetrain.Cli"),
-        typeof(TemporaryScalarTests).Assembly,
-    ];
-
-    private const BindingFlags Declared = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
-
     [Fact]
     public void No_torch_call_leaves_a_temporary_scalar_to_the_finalizer()
     {
-        var methods = Ours.SelectMany(a => a.GetTypes())
-            .SelectMany(t => t.GetMethods(Declared).Cast<MethodBase>().Concat(t.GetConstructors(Declared)))
+        var methods = OurCode.Methods()
             .Select(m => (Method: m, Calls: IlCalls.Of(m).ToList()))
             .ToList();
         var torchTypesUsed = methods.SelectMany(m => m.Calls).Where(IsTorch)
@@ -97,7 +86,7 @@ public sealed class TemporaryScalarTests
             if (method is not MethodInfo { IsVirtual: true } virtualMethod) return [];
             var definition = virtualMethod.GetBaseDefinition();
             return typesUsed.Where(t => t != method.DeclaringType)
-                .SelectMany(t => t.GetMethods(Declared))
+                .SelectMany(t => t.GetMethods(OurCode.Declared))
                 .Where(m => m.IsVirtual && m.Name == method.Name && SameDefinition(m.GetBaseDefinition(), definition));
         }
 

@@ -9,32 +9,21 @@ namespace Hivetrain.Tests.TestSupport;
 /// started by another thread during the native call lets its finalizer free the native tensor while libtorch uses it.
 /// The test host crashed so in <c>Gpt</c>'s constructor: <c>GptInit.Normal(tokenEmbedding.weight!, …)</c> passed the
 /// fresh wrapper an <c>Embedding.weight</c> getter makes, and its last use was the <c>copy_</c> that the segfault
-/// stopped in (a crash dump of one full run in about two). The same holds for a chain's intermediate,
+/// stopped in (the crash dump of a full run; such crashes failed CI). The same holds for a chain's intermediate,
 /// <c>a.sub(b).abs()</c>, and a wrapper in a local whose last use is a native call. So, in a method that opens no
-/// dispose scope (a scope holds every tensor made while it is open): a tensor a TorchSharp call returns is stored in a
+/// dispose scope (a scope holds every tensor made while it is open): a tensor a call returns is stored in a
 /// field, returned, or kept in a local that is disposed (a <c>using</c>) or handed to <c>GC.KeepAlive</c>; never passed
 /// on straight from the call. A method runs inside a scope when it opens one or when every caller of ours does.
-/// What the scan does not see: tensors our own methods return (only TorchSharp's calls are followed), whether a call
-/// falls within its scope's lines, and a caller outside these assemblies. An async method cannot hold a scope across an
+/// What the scan does not see: what our property getters return (taken as held), whether a call falls within its
+/// scope's lines, and a caller outside these assemblies. An async method cannot hold a scope across an
 /// await (<see cref="DisposeScopeFieldTests"/>): its tensor arithmetic goes into synchronous helpers that open one.
 /// </summary>
 public sealed class TemporaryTensorTests
 {
-    private static readonly Assembly[] Ours =
-    [
-        typeof(Hivetrain.Averaging.MergeRound).Assembly,
-        typeof(Hivetrain.Efficacy.EfficacyRun).Assembly,
-        Assembly.Load("Hivetrain.Cli"),
-        typeof(TemporaryTensorTests).Assembly,
-    ];
-
-    private const BindingFlags Declared = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
-
     [Fact]
     public void No_call_gets_a_tensor_that_nothing_keeps_alive()
     {
-        var methods = Ours.SelectMany(a => a.GetTypes())
-            .SelectMany(t => t.GetMethods(Declared).Cast<MethodBase>().Concat(t.GetConstructors(Declared)))
+        var methods = OurCode.Methods()
             .Where(m => m.DeclaringType != typeof(TemporaryTensorTests))
             .ToList();
         var inside = InsideAScope(methods);
@@ -80,7 +69,7 @@ public sealed class TemporaryTensorTests
     /// <summary>A method's definition, the same for each of its generic instantiations.</summary>
     private static (Module, int) Key(MethodBase method) => (method.Module, method.MetadataToken);
 
-    private static MethodBase Method(string name) => typeof(TemporaryTensorTests).GetMethod(name, Declared)!;
+    private static MethodBase Method(string name) => typeof(TemporaryTensorTests).GetMethod(name, OurCode.Declared)!;
 
     private static float Chained(torch.Tensor a, torch.Tensor b) => a.sub(b).sum().item<float>();
 

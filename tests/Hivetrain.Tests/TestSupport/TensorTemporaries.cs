@@ -6,33 +6,20 @@ namespace Hivetrain.Tests.TestSupport;
 
 /// <summary>
 /// Finds, in one method's IL, the tensors TorchSharp calls return that nothing keeps alive: it follows the evaluation
-/// stack straight through the body (a branch target takes the stack its branch left) and marks each value a TorchSharp
-/// call returns, other than an in-place op's (which returns its receiver) and the dispose-scope moves.
+/// stack straight through the body (a branch target takes the stack its branch left) and marks each value a call returns
+/// as a new wrapper (<see cref="MakesATensor"/>), other than an in-place op's (which returns its receiver) and the
+/// dispose-scope moves.
 /// </summary>
 internal static class TensorTemporaries
 {
-    private static readonly Dictionary<ushort, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => (ushort)o.Value);
-
     private static readonly Assembly Torch = typeof(torch.Tensor).Assembly;
 
     /// <summary>One problem per unkept tensor, naming the method and the call that made it.</summary>
     public static List<string> Problems(MethodBase method)
     {
-        byte[]? il;
-        IList<ExceptionHandlingClause> handlers;
-        try
-        {
-            var body = method.GetMethodBody();
-            il = body?.GetILAsByteArray();
-            handlers = body?.ExceptionHandlingClauses ?? [];
-        }
-        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or NotSupportedException) { return []; }
-        if (il is null) return [];
-        var instructions = Decode(method, il).ToList();
-        if (OpensAScope(instructions)) return [];
+        var instructions = IlCalls.Instructions(method).ToList();
+        if (instructions.Count == 0 || OpensAScope(instructions)) return [];
+        var handlers = method.GetMethodBody()!.ExceptionHandlingClauses;
 
         var made = new Dictionary<int, MethodBase>();   // value → the TorchSharp call that made it
         var storedIn = new Dictionary<int, int>();       // value → the local it was stored in
@@ -86,7 +73,7 @@ internal static class TensorTemporaries
                 else if (returns != typeof(void))
                 {
                     int id = Push();
-                    if (IsTorch(callee) && typeof(torch.Tensor).IsAssignableFrom(returns)) made[id] = callee;
+                    if (MakesATensor(callee, returns)) made[id] = callee;
                 }
                 continue;
             }
@@ -131,12 +118,20 @@ internal static class TensorTemporaries
     /// <summary>Whether the method opens a dispose scope, which holds every tensor made while it is open.</summary>
     public static bool OpensAScope(MethodBase method)
     {
-        try { return method.GetMethodBody()?.GetILAsByteArray() is { } il && OpensAScope(Decode(method, il)); }
-        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or NotSupportedException) { return false; }
+        return OpensAScope(IlCalls.Instructions(method));
     }
 
-    private static bool OpensAScope(IEnumerable<Instruction> instructions) =>
+    private static bool OpensAScope(IEnumerable<IlCalls.Instruction> instructions) =>
         instructions.Any(i => i.Callee is { Name: "NewDisposeScope" });
+
+    /// <summary>
+    /// A call that returns a new wrapper: TorchSharp's (a module's property getter too: it wraps the native tensor anew
+    /// each time) and our methods that return a tensor, but not our property getters and indexers (they return what
+    /// they hold).
+    /// </summary>
+    private static bool MakesATensor(MethodBase callee, Type returns) =>
+        typeof(torch.Tensor).IsAssignableFrom(returns)
+        && (IsTorch(callee) || (IsOurs(callee.DeclaringType!.Assembly) && !(callee.IsSpecialName && callee.Name.StartsWith("get_", StringComparison.Ordinal))));
 
     private static bool IsTorch(MethodBase m) => m.DeclaringType?.Assembly == Torch;
 
@@ -180,48 +175,4 @@ internal static class TensorTemporaries
         StackBehaviour.Push1_push1 => 2,
         _ => 1,
     };
-
-    private sealed record Instruction(int Offset, OpCode OpCode, long Operand, MethodBase? Callee, int[]? BranchTargets);
-
-    private static IEnumerable<Instruction> Decode(MethodBase method, byte[] il)
-    {
-        var typeArguments = method.DeclaringType is { IsGenericType: true } t ? t.GetGenericArguments() : null;
-        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        for (int i = 0; i < il.Length;)
-        {
-            int offset = i;
-            ushort value = il[i++];
-            if (value == 0xFE) value = (ushort)(0xFE00 | il[i++]);
-            var op = OpCodesByValue[value];
-            long operand = 0;
-            MethodBase? callee = null;
-            int[]? targets = null;
-            int size = op.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                _ => 4,
-            };
-            switch (op.OperandType)
-            {
-                case OperandType.InlineMethod:
-                    try { callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, i), typeArguments, methodArguments); }
-                    catch (ArgumentException) { }
-                    break;
-                case OperandType.ShortInlineVar: operand = il[i]; break;
-                case OperandType.InlineVar: operand = BitConverter.ToUInt16(il, i); break;
-                case OperandType.ShortInlineBrTarget: targets = [i + 1 + (sbyte)il[i]]; break;
-                case OperandType.InlineBrTarget: targets = [i + 4 + BitConverter.ToInt32(il, i)]; break;
-                case OperandType.InlineSwitch:
-                    int n = BitConverter.ToInt32(il, i), end = i + 4 + 4 * n;
-                    targets = Enumerable.Range(0, n).Select(k => end + BitConverter.ToInt32(il, i + 4 + 4 * k)).ToArray();
-                    break;
-            }
-            i += size;
-            yield return new Instruction(offset, op, operand, callee, targets);
-        }
-    }
 }

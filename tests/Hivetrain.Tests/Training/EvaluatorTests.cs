@@ -12,6 +12,7 @@ public sealed class EvaluatorTests
     [Fact]
     public void Mean_loss_weights_batches_by_tokens()
     {
+        using var scope = torch.NewDisposeScope(); // holds the tensor temporaries until the test ends
         using var model = new Gpt(Model, seed: 1);
         var source = PatternWindowSource.Default();
         var big = source.Next(3, 8);
