@@ -51,12 +51,17 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
     private async Task WaitForRoundsAsync(string root, CancellationToken ct)
     {
         var store = new LocalStore(Path.Combine(root, "store"));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(roundSeconds * (options.Rounds + 2) + 300);
+        // A watchdog on progress, not on the whole run: on a small machine every process shares a few cores and a round
+        // can take several times --round_seconds (2 cores, GPT-2's vocabulary: the first base came 12 minutes after the
+        // start), so the run gives up only when no new base has appeared for that long.
+        var patience = TimeSpan.FromSeconds(roundSeconds * 4 + 600);
+        var deadline = DateTime.UtcNow + patience;
         int shown = 0;
         while (shown < options.Rounds)
         {
             ct.ThrowIfCancellationRequested();
-            if (DateTime.UtcNow > deadline) throw new ProcessNetworkException($"the network did not reach round {options.Rounds} in time; see the logs");
+            if (DateTime.UtcNow > deadline)
+                throw new ProcessNetworkException($"no new base for {patience.TotalMinutes:F0} minutes (round {shown} of {options.Rounds} reached); see the logs");
             foreach (var child in _children)
                 if (child.ExitedOnItsOwn())
                     throw new ProcessNetworkException($"{child.Name} exited with code {child.UnexpectedExits[^1].ExitCode}; see logs/{child.Name}.log");
@@ -64,6 +69,7 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
             while (latest is not null && shown < latest.Manifest.Round && shown < options.Rounds)
             {
                 shown++;
+                deadline = DateTime.UtcNow + patience;
                 var commit = (await store.ListRevisionsAsync(Network.BaseRepo, null, ct)).Select(c => c).Reverse().ElementAt(shown);
                 var manifest = (await BaseModel.AtAsync(store, Network.BaseRepo, commit, ct)).Manifest;
                 AnsiConsole.MarkupLine(Markup.Escape($"round {manifest.Round} published: guard loss {manifest.GuardLossBefore:F4} → {manifest.GuardLossAfter:F4}, " +
