@@ -5,7 +5,7 @@ using TorchSharp;
 namespace Hivetrain.Tests.TestSupport;
 
 /// <summary>
-/// Finds, in one method's IL, the tensors TorchSharp calls return that nothing keeps alive: it follows the evaluation
+/// Finds, in one method's IL, the new tensor wrappers that nothing keeps alive: it follows the evaluation
 /// stack straight through the body (a branch target takes the stack its branch left) and marks each value a call returns
 /// as a new wrapper (<see cref="MakesATensor"/>), other than an in-place op's (which returns its receiver) and the
 /// dispose-scope moves.
@@ -21,7 +21,7 @@ internal static class TensorTemporaries
         if (instructions.Count == 0 || OpensAScope(instructions)) return [];
         var handlers = method.GetMethodBody()!.ExceptionHandlingClauses;
 
-        var made = new Dictionary<int, MethodBase>();   // value → the TorchSharp call that made it
+        var made = new Dictionary<int, MethodBase>();   // value → the call that made it (a new wrapper)
         var storedIn = new Dictionary<int, int>();       // value → the local it was stored in
         var loadedFrom = new Dictionary<int, int>();     // value of an ldloc → its local
         var kept = new HashSet<int>();
@@ -116,10 +116,7 @@ internal static class TensorTemporaries
     }
 
     /// <summary>Whether the method opens a dispose scope, which holds every tensor made while it is open.</summary>
-    public static bool OpensAScope(MethodBase method)
-    {
-        return OpensAScope(IlCalls.Instructions(method));
-    }
+    public static bool OpensAScope(MethodBase method) => OpensAScope(IlCalls.Instructions(method));
 
     private static bool OpensAScope(IEnumerable<IlCalls.Instruction> instructions) =>
         instructions.Any(i => i.Callee is { Name: "NewDisposeScope" });
