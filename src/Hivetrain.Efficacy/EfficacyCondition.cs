@@ -26,11 +26,12 @@ public sealed record EfficacyCondition(
 {
     /// <summary>
     /// The network's merge under <paramref name="options"/>: the averager's, with λ learned only when <see cref="LearnLambda"/>,
-    /// this condition's clip and outer step, <c>--downlink</c>, and the guard sample evaluated as the harness evaluates.
+    /// this condition's clip and outer step, <c>--downlink</c>, <c>--sender_mean</c>, and the guard sample evaluated as the
+    /// harness evaluates.
     /// </summary>
     public MergeOptions MergeOptions(EfficacyOptions options) => new(
         MergeSteps: LearnLambda ? options.MergeSteps : 0, options.MergeLearningRate, ClipToMedian, OuterLearningRate, OuterMomentum,
-        options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows);
+        options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows, SenderMean: options.SenderMean);
 
     /// <summary>
     /// What the goals compare it as: a network merge with learned λ is ours (without the outer step when η = 1, μ = 0),

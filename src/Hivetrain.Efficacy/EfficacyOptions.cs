@@ -20,9 +20,11 @@ namespace Hivetrain.Efficacy;
 /// low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta
 /// either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta the base
 /// did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the outer step's
-/// η and momentum aside). <see cref="RestoreUnseenRows"/>: as the real miner, every condition's miners (B4, the network,
+/// η and momentum aside). <see cref="ResidualBuffer"/>: the network's miners keep it apart instead, in SparseLoCo's
+/// decaying error buffer, and restart from the base after each round they took part in. <see cref="RestoreUnseenRows"/>: as the real miner, every condition's miners (B4, the network,
 /// DiLoCo, SparseLoCo) put the token embedding's rows of ids their windows never held back to the base before each delta
-/// (<see cref="SeenTokens"/>); false sends those rows as trained.
+/// (<see cref="SeenTokens"/>); false sends those rows as trained. <see cref="SenderMean"/>: the network's merge weights
+/// each entry by the number of deltas that sent it (<see cref="Averaging.SenderMean"/>, SparseLoCo's per-entry mean).
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -61,7 +63,9 @@ public sealed record EfficacyOptions(
     IReadOnlyList<double>? OuterStepSweepMomenta = null,
     double? ResidualKept = null,
     bool KeepUnmerged = false,
-    bool RestoreUnseenRows = true)
+    bool RestoreUnseenRows = true,
+    bool SenderMean = false,
+    bool ResidualBuffer = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
@@ -104,6 +108,7 @@ public sealed record EfficacyOptions(
             $"--diloco_sweep_momentum takes momenta in [0, 1) (got {string.Join(",", OuterStepSweepMomenta ?? [])})");
         Require(ReportRows >= 1, $"--report_rows must be at least 1 (got {ReportRows})");
         Require(ResidualKept is null or >= 0 and <= 1, $"--miner_residual: the share kept must be in [0, 1] (got {ResidualKept})");
+        Require(!ResidualBuffer || ResidualKept is null && !KeepUnmerged, "--miner_residual buffer keeps the residual apart: it takes no share");
         Require(!KeepUnmerged || ResidualKept == 1 && Downlink is null, "--miner_residual unmerged keeps the whole compression residual and needs the compact downlink (no --downlink)");
         foreach (var encoding in CompressedEncodings.Prepend(DenseEncoding).Concat(Downlink is null ? [] : [Downlink]))
         {
@@ -112,10 +117,11 @@ public sealed record EfficacyOptions(
         }
     }
 
-    /// <summary>How the run line and the CLI name a residual share: <c>auto</c> (null), <c>keep</c> (1), <c>drop</c> (0), else the share.</summary>
-    public static string ResidualLabel(double? kept, bool keepUnmerged = false) => kept switch
+    /// <summary>How the run line and the CLI name what the miners keep: <c>unmerged</c>, <c>buffer</c>, <c>auto</c> (null), <c>keep</c> (1), <c>drop</c> (0), else the share.</summary>
+    public static string ResidualLabel(double? kept, bool keepUnmerged = false, bool buffer = false) => kept switch
     {
         _ when keepUnmerged => "unmerged",
+        _ when buffer => "buffer",
         null => "auto",
         1.0 => "keep",
         0.0 => "drop",

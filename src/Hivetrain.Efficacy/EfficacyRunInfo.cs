@@ -10,9 +10,10 @@ namespace Hivetrain.Efficacy;
 /// outer step <see cref="OuterStepSweep"/> chose for <c>diloco-swept</c> on the guard split (null when not run), and the
 /// <see cref="DenseEncoding"/> of the run's dense deltas (the goals' "dense network"), and what the network's miners do
 /// with what their encoding dropped (<see cref="MinerResidual"/>: <c>auto</c> as the real miner, <c>keep</c> in their
-/// weights, <c>drop</c>, the share kept, or <c>unmerged</c>; lines written before <c>auto</c> existed were <c>keep</c>), and
+/// weights, <c>drop</c>, the share kept, <c>unmerged</c> or <c>buffer</c>; lines written before <c>auto</c> existed were <c>keep</c>), and
 /// whether the miners restored the token embedding's rows of ids they never trained on (<see cref="RestoreUnseenRows"/>;
-/// false in lines written before it existed, 2026-12-05).
+/// false in lines written before it existed, 2026-12-05), and whether the network's merge averaged each entry over its
+/// senders (<see cref="SenderMean"/>; false before it existed).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -38,7 +39,8 @@ public sealed record EfficacyRunInfo(
     double? SweptOuterMomentum = null,
     string DenseEncoding = "bf16",
     string MinerResidual = "keep",
-    bool RestoreUnseenRows = false)
+    bool RestoreUnseenRows = false,
+    bool SenderMean = false)
 {
     public string Type => "run";
 

@@ -13,7 +13,10 @@ namespace Hivetrain.Efficacy;
 /// (<see cref="DeltaFile.FromBytes"/>), merges with the averager's <see cref="MergeRound"/> (median-norm clip, λ learned
 /// on the merge split, outer step, guard, downlink), each miner rebuilds the new base from the uploads and the merge
 /// record (the compact downlink, <see cref="BaseRebuild"/>, checked bit for bit against the published base) and rebases
-/// keeping what its encoding dropped (error feedback, <see cref="MinerRebase"/>).
+/// keeping what its encoding dropped (error feedback, <see cref="MinerRebase"/>), or with <c>--miner_residual buffer</c>
+/// keeps it apart as SparseLoCo does: each miner sends compress(β·e + δ) from its own error buffer
+/// (<see cref="ErrorFeedback"/>, β = <see cref="SparseLoCoCondition.ErrorDecay"/>) and restarts from the base after every
+/// round it took part in, published or not (its buffer already holds what it did not send).
 /// </summary>
 internal sealed class MinerRoundsCondition : IDisposable
 {
@@ -26,6 +29,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     private readonly Gpt _server;
     private readonly ParameterSnapshot _base;
     private readonly MergeRound? _merge;
+    private readonly List<ErrorFeedback>? _buffers; // --miner_residual buffer: each miner's error buffer
     private OuterMomentum? _rebuiltMomentum; // a participant's outer momentum, as its rebuilds of the base left it
     private readonly SeededRandom _churn;
 
@@ -41,6 +45,8 @@ internal sealed class MinerRoundsCondition : IDisposable
         _server = setup.NewModel();
         _base = ParameterSnapshot.Of(_server.NamedParameters);
         if (condition.Kind == EfficacyConditionKind.Network) _merge = new MergeRound(condition.MergeOptions(o));
+        if (condition.Kind == EfficacyConditionKind.Network && o.ResidualBuffer)
+            _buffers = _miners.Select(_ => new ErrorFeedback(DeltaEncoding.Parse(condition.Encoding ?? o.DenseEncoding), SparseLoCoCondition.ErrorDecay)).ToList();
         _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)setup.Seed));
     }
 
@@ -112,8 +118,8 @@ internal sealed class MinerRoundsCondition : IDisposable
             long up = 0;
             foreach (int i in participants)
             {
-                var bytes = DeltaCodec.ToBytes(deltas[i], encoding,
-                    new DeltaProvenance($"round-{round - 1}", $"miner-{i + 1}", _miners[i].Trainer.StepsTaken, _miners[i].Trainer.TokensSeen, Epoch));
+                var provenance = new DeltaProvenance($"round-{round - 1}", $"miner-{i + 1}", _miners[i].Trainer.StepsTaken, _miners[i].Trainer.TokensSeen, Epoch);
+                var bytes = _buffers is null ? DeltaCodec.ToBytes(deltas[i], encoding, provenance) : FromBuffer(i, deltas[i], provenance);
                 up += bytes.Length;
                 files.Add(DeltaFile.FromBytes(bytes));
             }
@@ -123,7 +129,9 @@ internal sealed class MinerRoundsCondition : IDisposable
             if (!outcome.Published)
             {
                 // As the averager: nothing is published, the outer momentum and the downlink residual stay as they were,
-                // and the miners keep training on the old base; their next deltas carry this round's work.
+                // and the miners keep training on the old base; their next deltas carry this round's work (with a buffer,
+                // the buffer carries it and they restart from the base).
+                if (_buffers is not null) foreach (int i in participants) _miners[i].Rebase(_base, kept: null);
                 return new RoundTraffic(up / participants.Count, 0, outcome.LambdaSum, outcome.MergeLoss, Published: false,
                     LearnedLambdaKept: outcome.LearnedLambdaKept);
             }
@@ -133,7 +141,7 @@ internal sealed class MinerRoundsCondition : IDisposable
             // What the encoding dropped stays in the miner's weights (error feedback) as the real miner keeps it (not with a
             // low-rank code), or the share β of it the run asks for; a miner whose delta missed the round keeps its whole
             // delta either way.
-            double share = o.ResidualKept ?? (encoding.KeepsResidual ? 1 : 0);
+            double share = _buffers is not null ? 0 : o.ResidualKept ?? (encoding.KeepsResidual ? 1 : 0);
             if (share != 0.0)
                 for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);
             if (o.KeepUnmerged) AddUnmerged(deltas, participants, files, outcome.Record!);
@@ -151,6 +159,14 @@ internal sealed class MinerRoundsCondition : IDisposable
             foreach (var f in files) f.Dispose();
             foreach (var d in deltas) Dispose(d);
         }
+    }
+
+    /// <summary>Miner <paramref name="miner"/>'s upload from its error buffer: compress(β·e + δ), keeping the new e.</summary>
+    private byte[] FromBuffer(int miner, Dictionary<string, torch.Tensor> delta, DeltaProvenance provenance)
+    {
+        var (bytes, decoded) = _buffers![miner].Compress(delta, provenance);
+        Dispose(decoded);
+        return bytes;
     }
 
     /// <summary>
@@ -216,6 +232,7 @@ internal sealed class MinerRoundsCondition : IDisposable
     public void Dispose()
     {
         _merge?.Dispose();
+        foreach (var b in _buffers ?? []) b.Dispose();
         _rebuiltMomentum?.Dispose();
         _base.Dispose();
         _server.Dispose();

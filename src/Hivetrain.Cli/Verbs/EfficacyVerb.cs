@@ -55,7 +55,8 @@ internal static class EfficacyVerb
             .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
             .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
             .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
-            .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep, but drop with a low-rank encoding), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, or unmerged (keep it and the part of their decoded delta the base did not take in)", "auto")
+            .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep, but drop with a low-rank encoding), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
+            .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does (for top-k codes; false: over all of them)", false)
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
             .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
@@ -135,15 +136,15 @@ internal static class EfficacyVerb
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
-            KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"),
+            KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.Bool("sender_mean"), ResidualBuffer: residual == "buffer",
             ResidualKept: residual switch
             {
-                "auto" => null,
+                "auto" or "buffer" => null,
                 "keep" or "unmerged" => 1.0,
                 "drop" => 0.0,
                 var share when double.TryParse(share, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double kept)
                     && kept is >= 0 and <= 1 => kept,
-                var other => throw new SettingsException($"--miner_residual: '{other}' is not auto, keep, drop, unmerged or a share in [0, 1]"),
+                var other => throw new SettingsException($"--miner_residual: '{other}' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]"),
             });
         if (!Hivetrain.Model.GptConfig.PresetNames.Contains(options.Model))
             throw new SettingsException($"--model: '{options.Model}' is not a preset ({string.Join(", ", Hivetrain.Model.GptConfig.PresetNames)})");

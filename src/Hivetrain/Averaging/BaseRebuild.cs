@@ -28,7 +28,8 @@ public static class BaseRebuild
         MergeStep step;
         try
         {
-            step = MergeStep.Compute(parent, record.Tensors, deltas, record.Coefficients(), new OuterOptimizer(record.OuterLearningRate, record.OuterMomentum), momentum);
+            step = MergeStep.Compute(parent, record.Tensors, deltas, record.Coefficients(), new OuterOptimizer(record.OuterLearningRate, record.OuterMomentum), momentum,
+                record.SenderMean);
         }
         catch (Exception e) when (e is DeltaException or KeyNotFoundException)
         {

@@ -11,7 +11,8 @@ namespace Hivetrain.Averaging;
 /// <summary>
 /// The averager's merge θ_t = θ_base,t + Σ_i λ[i,t]·clip_i·δ_i[t] over a model whose parameters it overwrites, and the
 /// λ fit on held-out batches with the exact gradient ⟨∇θ_t L, δ_i[t]⟩ (one forward/backward, then one streaming pass
-/// over the deltas per step). A stage of <see cref="MergeRound"/>.
+/// over the deltas per step). With the mean over senders each δ_i[t] is weighted per entry, w_t ⊙ δ_i[t]
+/// (<see cref="SenderMean"/>), and the gradient is ⟨w_t ⊙ ∇θ_t L, δ_i[t]⟩. A stage of <see cref="MergeRound"/>.
 /// </summary>
 public sealed class DeltaMerge
 {
@@ -20,12 +21,14 @@ public sealed class DeltaMerge
     private readonly IReadOnlyList<DeltaFile> _deltas;
     private readonly IReadOnlyList<double> _clip;
     private readonly IReadOnlyList<string> _names;
+    private readonly float[]?[] _weights; // per tensor: the sender-mean weights, or null for none
 
     /// <summary>
     /// A merge of <paramref name="deltas"/>, each scaled by <paramref name="clip"/>[i], onto <paramref name="baseParameters"/>,
-    /// written into <paramref name="model"/>'s parameters.
+    /// written into <paramref name="model"/>'s parameters; with <paramref name="senderMean"/>, each entry weighted by
+    /// <see cref="SenderMean"/>.
     /// </summary>
-    public DeltaMerge(Gpt model, ParameterSnapshot baseParameters, IReadOnlyList<DeltaFile> deltas, IReadOnlyList<double> clip)
+    public DeltaMerge(Gpt model, ParameterSnapshot baseParameters, IReadOnlyList<DeltaFile> deltas, IReadOnlyList<double> clip, bool senderMean = false)
     {
         if (deltas.Count != clip.Count) throw new ArgumentException($"{deltas.Count} deltas but {clip.Count} clip factors", nameof(clip));
         _model = model;
@@ -33,6 +36,7 @@ public sealed class DeltaMerge
         _deltas = deltas;
         _clip = clip;
         _names = model.ParameterNames;
+        _weights = _names.Select(n => senderMean ? SenderMean.Weights(deltas, n, checked((int)baseParameters[n].numel())) : null).ToArray();
     }
 
     /// <summary>Per-delta scale so that no delta's norm exceeds the median norm (the averager's norm guard).</summary>
@@ -88,7 +92,14 @@ public sealed class DeltaMerge
                 var grad = _model.NamedParameters[_names[t]].grad;
                 if (grad is null) continue;
                 using var gradOnCpu = grad.to(ScalarType.Float32, torch.CPU).contiguous();
-                var values = MemoryMarshal.Cast<byte, float>(gradOnCpu.bytes);
+                ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(gradOnCpu.bytes);
+                float[]? weighted = null;
+                if (_weights[t] is { } w)
+                {
+                    weighted = new float[values.Length];
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(values, w, weighted);
+                    values = weighted;
+                }
                 for (int i = 0; i < _deltas.Count; i++)
                     gradient[i, t] = _clip[i] * _deltas[i].Dot(_deltas[i][_names[t]], values);
             }
@@ -112,11 +123,11 @@ public sealed class DeltaMerge
             if (MergeStep.IsCpuFloat32(target))
             {
                 target.copy_(_base[_names[t]]);
-                ComposeInto(MergeStep.Floats(target), _deltas, _names[t], i => coefficients[i, column]);
+                ComposeInto(MergeStep.Floats(target), _deltas, _names[t], i => coefficients[i, column], _weights[t]);
                 continue;
             }
             using var composed = _base[_names[t]].to(torch.CPU, copy: true).contiguous();
-            ComposeInto(MergeStep.Floats(composed), _deltas, _names[t], i => coefficients[i, column]);
+            ComposeInto(MergeStep.Floats(composed), _deltas, _names[t], i => coefficients[i, column], _weights[t]);
             target.copy_(composed);
         }
     }
@@ -133,10 +144,11 @@ public sealed class DeltaMerge
 
     /// <summary>
     /// <paramref name="target"/> (tensor <paramref name="name"/>, holding the base) += c_i·δ_i for each delta in order, skipping
-    /// c_i = 0: each δ_i decoded to f32 and added by <see cref="MergeArithmetic.AddScaled"/>, so anyone holding the same base,
+    /// c_i = 0: each δ_i decoded to f32 and added by <see cref="MergeArithmetic.AddScaled"/> (with <paramref name="weights"/>,
+    /// the <see cref="SenderMean"/> weights, by <see cref="MergeArithmetic.AddWeighted"/>), so anyone holding the same base,
     /// deltas and coefficients gets the same bits.
     /// </summary>
-    public static void ComposeInto(Span<float> target, IReadOnlyList<DeltaFile> deltas, string name, Func<int, float> coefficient)
+    public static void ComposeInto(Span<float> target, IReadOnlyList<DeltaFile> deltas, string name, Func<int, float> coefficient, float[]? weights = null)
     {
         float[]? decoded = null;
         try
@@ -148,7 +160,8 @@ public sealed class DeltaMerge
                 decoded ??= ArrayPool<float>.Shared.Rent(target.Length);
                 var values = decoded.AsSpan(0, target.Length);
                 deltas[i].Decode(deltas[i][name], values);
-                MergeArithmetic.AddScaled(target, values, c);
+                if (weights is null) MergeArithmetic.AddScaled(target, values, c);
+                else MergeArithmetic.AddWeighted(target, values, c, weights);
             }
         }
         finally

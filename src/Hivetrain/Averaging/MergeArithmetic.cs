@@ -17,6 +17,13 @@ internal static class MergeArithmetic
         for (int j = 0; j < target.Length; j++) target[j] = (float)(target[j] + (float)(c * delta[j]));
     }
 
+    /// <summary>target[j] ← target[j] + c·(w[j]·δ[j]): <see cref="AddScaled"/> with a weight per entry (<see cref="SenderMean"/>); at w[j] = 1 the same bits.</summary>
+    public static void AddWeighted(Span<float> target, ReadOnlySpan<float> delta, float c, ReadOnlySpan<float> weights)
+    {
+        if (delta.Length != target.Length || weights.Length != target.Length) throw new ArgumentException($"delta has {delta.Length} values, weights {weights.Length}, target {target.Length}");
+        for (int j = 0; j < target.Length; j++) target[j] = (float)(target[j] + (float)(c * (float)(weights[j] * delta[j])));
+    }
+
     /// <summary>
     /// The outer Nesterov step on one tensor: with Δ = merged − base, m ← μ·m + Δ (m = Δ without a previous momentum),
     /// θ ← base + η·(Δ + μ·m). <paramref name="theta"/> holds the merged values on entry and θ on return;

@@ -5,8 +5,9 @@ namespace Hivetrain.Averaging;
 /// (0: λ keeps its initial values and no merge loss is measured), each delta clipped to the median norm
 /// (<see cref="ClipToMedian"/>), the outer Nesterov step η = <see cref="OuterLearningRate"/>, μ = <see cref="OuterMomentum"/>
 /// (1 and 0: the plain merge, no momentum kept), the downlink (<see cref="DownlinkEncoding"/>: each new base also as an
-/// encoded delta on its parent, with error feedback; null: none) and the guard sample evaluated in batches of
-/// <see cref="GuardBatchRows"/> windows.
+/// encoded delta on its parent, with error feedback; null: none), the guard sample evaluated in batches of
+/// <see cref="GuardBatchRows"/> windows, and whether each entry is averaged over the deltas that sent it
+/// (<see cref="SenderMean"/>: for sparse codes) rather than over all of them.
 /// </summary>
 public sealed record MergeOptions(
     int MergeSteps = 10,
@@ -15,4 +16,5 @@ public sealed record MergeOptions(
     double OuterLearningRate = 1.0,
     double OuterMomentum = 0.0,
     string? DownlinkEncoding = null,
-    int GuardBatchRows = 8);
+    int GuardBatchRows = 8,
+    bool SenderMean = false);

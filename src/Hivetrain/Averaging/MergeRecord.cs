@@ -9,8 +9,9 @@ namespace Hivetrain.Averaging;
 /// SHA-256 of their payload and in the order they were summed, each with its file size and its coefficient per tensor
 /// c[i,t] = (f32)(λ[i,t]·clip_i) (columns in the order of <see cref="Tensors"/>); the outer step's η and μ; the guard's
 /// <see cref="StepScale"/>; the <see cref="ParameterDigest"/> of the published base, of the momentum the outer step
-/// started from (null: none) and of the one it left (null: the plain merge keeps none). Versioned by <see cref="Format"/>;
-/// <see cref="Parse"/> is strict.
+/// started from (null: none) and of the one it left (null: the plain merge keeps none); whether each entry was averaged
+/// over the deltas that sent it (<see cref="SenderMean"/>; written only when true, so a record without it reads as
+/// before). Versioned by <see cref="Format"/>; <see cref="Parse"/> is strict.
 /// </summary>
 public sealed record MergeRecord(
     string Format,
@@ -24,6 +25,10 @@ public sealed record MergeRecord(
     string? MomentumSha256)
 {
     public const string FileName = "merge.json";
+
+    /// <summary>Each δ_i was weighted per entry by <see cref="Averaging.SenderMean"/> before its coefficient.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SenderMean { get; init; }
 
     /// <summary>The format this version writes and reads.</summary>
     public const string CurrentFormat = "hivetrain-merge/v1";

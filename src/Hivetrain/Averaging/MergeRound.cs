@@ -65,7 +65,7 @@ public sealed class MergeRound : IDisposable
         var clip = Options.ClipToMedian ? DeltaMerge.MedianNormClip(deltas.Select(DeltaMath.Norm).ToList()) : deltas.Select(_ => 1.0).ToArray();
         var initial = inputs.InitialLambda ?? deltas.Select(_ => 1.0 / deltas.Count).ToList();
         var lambda = new MergeCoefficients(initial, model.ParameterNames.Count, Options.MergeLearningRate);
-        var merge = new DeltaMerge(model, baseParameters, deltas, clip);
+        var merge = new DeltaMerge(model, baseParameters, deltas, clip, Options.SenderMean);
         // Each λ step and each guard batch first checks for cancellation: a role stops within one of them.
         double? mergeLoss = Options.MergeSteps > 0
             ? merge.Learn(lambda, Options.MergeSteps, step =>
@@ -80,7 +80,7 @@ public sealed class MergeRound : IDisposable
         // The published candidate is computed by the merge's scalar arithmetic, which participants replay from the record.
         var previous = _state.Momentum;
         var coefficients = merge.Coefficients(lambda);
-        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous);
+        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous, Options.SenderMean);
         bool? learnedKept = null;
         try
         {
@@ -91,7 +91,7 @@ public sealed class MergeRound : IDisposable
                 // deltas lost 0.07 nats over three rounds to it); then the initial λ (validator weights, or 1/K) is merged.
                 var start = new MergeCoefficients(initial, model.ParameterNames.Count);
                 var initialCoefficients = merge.Coefficients(start);
-                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous);
+                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous, Options.SenderMean);
                 try
                 {
                     step.PlaceAt(1.0, model.NamedParameters);
@@ -132,7 +132,8 @@ public sealed class MergeRound : IDisposable
                 Enumerable.Range(0, coefficients.GetLength(1)).Select(t => coefficients[i, t]).ToArray())).ToList(),
             _outer.LearningRate, _outer.Momentum, scale, ParameterDigest.Of(model.NamedParameters),
             _outer.IsPlain || previous.Count == 0 ? null : ParameterDigest.Of(previous),
-            momentum is null ? null : ParameterDigest.Of(momentum));
+            momentum is null ? null : ParameterDigest.Of(momentum))
+        { SenderMean = Options.SenderMean };
 
     /// <summary>The published base is durable: its state (<see cref="Pending"/>) becomes the state.</summary>
     public void Commit()

@@ -5,20 +5,25 @@ using TorchSharp;
 
 namespace Hivetrain.Tests.Averaging;
 
-/// <summary>The exact gradient the λ fit descends, ∂L/∂λ[i,t] = clip_i·⟨∇θ_t L, δ_i[t]⟩, against central finite differences of the loss.</summary>
+/// <summary>
+/// The exact gradient the λ fit descends, ∂L/∂λ[i,t] = clip_i·⟨∇θ_t L, δ_i[t]⟩ (with the mean over senders,
+/// ⟨w_t ⊙ ∇θ_t L, δ_i[t]⟩), against central finite differences of the loss.
+/// </summary>
 public sealed class DeltaMergeGradientTests
 {
-    [Fact]
-    public void The_gradient_in_lambda_matches_finite_differences_of_the_merge_loss()
+    [Theory]
+    [InlineData("f32", false)]
+    [InlineData("topk64of1024+q4", true)] // sparse deltas that overlap in part: weights of 1 and 2
+    public void The_gradient_in_lambda_matches_finite_differences_of_the_merge_loss(string encoding, bool senderMean)
     {
         using var model = new Gpt(MergeFixtures.Config, seed: 3);
         using var @base = ParameterSnapshot.Of(model.NamedParameters);
-        var files = new[] { MergeFixtures.Delta(model, -0.5f, 0.02f, seed: 1), MergeFixtures.Delta(model, 0.3f, 0.02f, seed: 2) };
+        var files = new[] { MergeFixtures.Delta(model, -0.5f, 0.02f, seed: 1, encoding), MergeFixtures.Delta(model, 0.3f, 0.02f, seed: 2, encoding) };
         try
         {
             double[] clip = [1.0, 0.6]; // a clip factor other than 1 must scale the gradient too
             var lambda = new MergeCoefficients([0.4, 0.7], model.ParameterNames.Count);
-            var merge = new DeltaMerge(model, @base, files, clip);
+            var merge = new DeltaMerge(model, @base, files, clip, senderMean);
             var windows = MergeFixtures.Windows(4, seed: 9);
 
             var (_, gradient) = merge.LossAndGradient(lambda, windows);

@@ -41,8 +41,8 @@ public sealed class EfficacyVerbTests
     [InlineData("--diloco_sweep_lr takes positive outer learning rates", "--diloco_sweep_lr", "0.7,0")]
     [InlineData("--diloco_sweep_lr: 'big' is not a valid double", "--diloco_sweep_lr", "0.7,big")]
     [InlineData("--diloco_sweep_momentum takes momenta in [0, 1)", "--diloco_sweep_momentum", "0.9,1")]
-    [InlineData("--miner_residual: 'decay' is not auto, keep, drop, unmerged or a share in [0, 1]", "--miner_residual", "decay")]
-    [InlineData("--miner_residual: '1.5' is not auto, keep, drop, unmerged or a share in [0, 1]", "--miner_residual", "1.5")]
+    [InlineData("--miner_residual: 'decay' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]", "--miner_residual", "decay")]
+    [InlineData("--miner_residual: '1.5' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]", "--miner_residual", "1.5")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]

@@ -231,6 +231,35 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_buffer_the_miners_restart_from_each_base_and_send_what_was_dropped_later()
+    {
+        // SparseLoCo's buffer: round 1 sends compress(δ) as a miner that drops the residual, and both restart from the base;
+        // round 2 also sends 0.95 of what round 1 dropped, so its base differs. With a lossless code nothing is dropped and
+        // the two are the same run.
+        var lossyDrop = await NetworkRoundsAsync("bf16+top0.01", buffer: false);
+        var lossyBuffer = await NetworkRoundsAsync("bf16+top0.01", buffer: true);
+        Assert.Equal(lossyDrop[1].Loss, lossyBuffer[1].Loss);
+        Assert.NotEqual(lossyDrop[2].Loss, lossyBuffer[2].Loss);
+        var exactDrop = await NetworkRoundsAsync("f32", buffer: false);
+        var exactBuffer = await NetworkRoundsAsync("f32", buffer: true);
+        Assert.Equal(exactDrop.Select(r => r.Loss), exactBuffer.Select(r => r.Loss));
+    }
+
+    /// <summary>Two rounds of a two-miner network whose miners drop the residual or keep it in a buffer; checks they end on the base.</summary>
+    private async Task<List<EfficacyRoundRecord>> NetworkRoundsAsync(string encoding, bool buffer)
+    {
+        var (setup, corpus, initial) = await SetupAsync(Options(miners: 2) with { Rounds = 2, ResidualKept = buffer ? null : 0, ResidualBuffer = buffer });
+        using (corpus) using (initial) using (setup)
+        {
+            using var run = new MinerRoundsCondition(setup, new("net", "net", EfficacyConditionKind.Network, encoding, LearnLambda: false),
+                new SilentEfficacyObserver());
+            var rounds = run.Run(0, CancellationToken.None);
+            for (int i = 0; i < 2; i++) AssertSameParameters(run.Server, run.MinerModel(i));
+            return rounds;
+        }
+    }
+
+    [Fact]
     public async Task Keeping_the_unmerged_part_leaves_each_miner_what_the_base_did_not_take_in()
     {
         // Lossless f32, no guard, η = 1, μ = 0, the median clip on: the base moves by Σ c_i·δ_i and miner i keeps

@@ -38,6 +38,7 @@ public sealed class TemporaryTensorTests
         Assert.Single(TensorTemporaries.Problems(Method(nameof(HandedOn))));
         Assert.Single(TensorTemporaries.Problems(Method(nameof(LocalNeverDisposed))));
         Assert.Empty(TensorTemporaries.Problems(Method(nameof(Kept))));
+        Assert.Empty(TensorTemporaries.Problems(Method(nameof(Returned)))); // a Debug build returns it through a second local
         Assert.Empty(TensorTemporaries.Problems(Method(nameof(InAScope))));
     }
 
@@ -88,6 +89,13 @@ public sealed class TemporaryTensorTests
         using var difference = a.sub(b);
         using var sum = difference.sum();
         return sum.item<float>();
+    }
+
+    private static torch.Tensor Returned(torch.Tensor a)
+    {
+        var result = a.mul(a);
+        result.neg_();
+        return result;
     }
 
     private static float InAScope(torch.Tensor a, torch.Tensor b)

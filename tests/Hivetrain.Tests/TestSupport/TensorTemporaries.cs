@@ -24,6 +24,7 @@ internal static class TensorTemporaries
         var made = new Dictionary<int, MethodBase>();   // value → the call that made it (a new wrapper)
         var storedIn = new Dictionary<int, int>();       // value → the local it was stored in
         var loadedFrom = new Dictionary<int, int>();     // value of an ldloc → its local
+        var copiedFrom = new Dictionary<int, int>();     // local → the local whose value was stored in it (a Debug build returns through one)
         var kept = new HashSet<int>();
         var keptLocals = new HashSet<int>();
         var handedOn = new List<(int Value, MethodBase By)>();
@@ -45,7 +46,8 @@ internal static class TensorTemporaries
         void Keep(int value)
         {
             kept.Add(value);
-            if (loadedFrom.TryGetValue(value, out int local)) keptLocals.Add(local);
+            if (!loadedFrom.TryGetValue(value, out int local)) return;
+            while (keptLocals.Add(local) && copiedFrom.TryGetValue(local, out int source)) local = source;
         }
 
         foreach (var ins in instructions)
@@ -79,7 +81,11 @@ internal static class TensorTemporaries
             }
             if (LocalStored(op, ins.Operand) is int storeTo)
             {
-                foreach (int id in Pop(1)) if (made.ContainsKey(id)) storedIn.TryAdd(id, storeTo);
+                foreach (int id in Pop(1))
+                {
+                    if (made.ContainsKey(id)) storedIn.TryAdd(id, storeTo);
+                    if (loadedFrom.TryGetValue(id, out int source) && source != storeTo) copiedFrom[storeTo] = source;
+                }
                 continue;
             }
             if (LocalLoaded(op, ins.Operand) is int loadFrom)
