@@ -16,15 +16,16 @@ namespace Hivetrain.Efficacy;
 /// outer step for <c>diloco-swept</c> from <see cref="OuterStepSweepLearningRates"/> × <see cref="OuterStepSweepMomenta"/>
 /// (null: its default grid), also on the guard split. <see cref="ResidualKept"/>: the share β of what their encoding did
 /// not carry that the network's miners keep in their weights when a round is published, θ ← new base + β·kept (1: all of
-/// it, error feedback; 0: they restart from the new base; null, the default: as the real miner, 1 unless the encoding is
-/// low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta
+/// it, error feedback; 0: they restart from the new base; null, the default: as the real miner, 1 for dense codes and
+/// int8, 0 for top-k and low rank, <see cref="DeltaEncoding.KeepsResidual"/>); a miner whose delta missed the round keeps its whole delta
 /// either way. <see cref="KeepUnmerged"/>: besides that, each merged miner keeps the part of its decoded delta the base
 /// did not take in, (1 − c·s)·decoded, c its merge coefficient per tensor and s the guard's step scale (the outer step's
 /// η and momentum aside). <see cref="ResidualBuffer"/>: the network's miners keep it apart instead, in SparseLoCo's
 /// decaying error buffer, and restart from the base after each round they took part in. <see cref="RestoreUnseenRows"/>: as the real miner, every condition's miners (B4, the network,
 /// DiLoCo, SparseLoCo) put the token embedding's rows of ids their windows never held back to the base before each delta
-/// (<see cref="SeenTokens"/>); false sends those rows as trained. <see cref="SenderMean"/>: the network's merge weights
-/// each entry by the number of deltas that sent it (<see cref="Averaging.SenderMean"/>, SparseLoCo's per-entry mean).
+/// (<see cref="SeenTokens"/>); false sends those rows as trained. <see cref="SenderMean"/>: whether the network's merge
+/// averages each entry over the deltas that sent it (<see cref="Averaging.SenderMean"/>, SparseLoCo's per-entry mean; null,
+/// the default: as the averager, when the round's deltas are sparse).
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -64,7 +65,7 @@ public sealed record EfficacyOptions(
     double? ResidualKept = null,
     bool KeepUnmerged = false,
     bool RestoreUnseenRows = true,
-    bool SenderMean = false,
+    bool? SenderMean = null,
     bool ResidualBuffer = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>

@@ -57,7 +57,7 @@ public static class EfficacyRun
                 options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList(),
                 options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep, EfficacyRunInfo.OptimizerName(options.Optimizer),
                 swept?.OuterLearningRate, swept?.OuterMomentum, options.DenseEncoding, EfficacyOptions.ResidualLabel(options.ResidualKept, options.KeepUnmerged, options.ResidualBuffer),
-                options.RestoreUnseenRows, options.SenderMean);
+                options.RestoreUnseenRows, options.SenderMean is { } senderMean ? (senderMean ? "true" : "false") : "auto");
             log.Append(info);
             observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
                 $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}; initial report loss {initialLoss:F4}");

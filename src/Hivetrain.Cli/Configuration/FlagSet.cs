@@ -84,6 +84,9 @@ internal sealed class Settings(IReadOnlyDictionary<string, string?> values)
         _ => throw new FormatException(),
     });
 
+    /// <summary><c>auto</c> (null) or a <see cref="Bool"/>.</summary>
+    public bool? AutoBool(string name) => String(name)?.Trim().ToLowerInvariant() == "auto" ? null : Bool(name);
+
     private T Parse<T>(string name, Func<string, T> parse, string? kind = null)
     {
         var text = Required(name);

@@ -31,6 +31,7 @@ internal static class AveragerVerb
             .Add("averager.max_delta_norm", "Deltas with a larger L2 norm are rejected", 1e4)
             .Add("averager.outer_lr", "Outer learning rate η of the Nesterov step on the merged pseudo-gradient (1 with momentum 0: plain merge)", 1.0)
             .Add("averager.outer_momentum", "Outer Nesterov momentum μ, kept in the averager's state folder", 0.0)
+            .Add("averager.sender_mean", "Average each entry over the deltas that sent it (SparseLoCo's per-entry mean): auto (in rounds whose deltas are all top-k), true or false", "auto")
             .Add("averager.assignment_skew", "Data assignment dealt with each base: the fraction of pages dealt only to the uids of their group (0: iid)", 0.0)
             .Add("averager.downlink_encoding", "Also publish each base as a delta on its parent in this encoding (e.g. int8), with error feedback; " +
                 "the base is then parent + decoded delta, and no merge record (the compact downlink) is published. Default off. " + DeltaEncoding.Syntax);
@@ -62,7 +63,8 @@ internal static class AveragerVerb
             TopK: s.OptionalInt("averager.top_k") is { } k ? (k > 0 ? k : throw new SettingsException($"--averager.top_k must be positive (got {k})")) : null,
             MaxDeltaNorm: s.Double("averager.max_delta_norm"), OuterLearningRate: s.Double("averager.outer_lr"),
             OuterMomentum: s.Double("averager.outer_momentum"), RoundDuration: s.Seconds("averager.round_seconds"), Device: host.Device,
-            DownlinkEncoding: DownlinkEncoding(s.String("averager.downlink_encoding")), AssignmentSkew: Skew(s.Double("averager.assignment_skew")));
+            DownlinkEncoding: DownlinkEncoding(s.String("averager.downlink_encoding")), AssignmentSkew: Skew(s.Double("averager.assignment_skew")),
+            SenderMean: s.AutoBool("averager.sender_mean"));
 
         // Checked before anything starts, whether or not this start warms a model up.
         int warmSteps = s.NonNegativeInt("averager.warm_start_steps");

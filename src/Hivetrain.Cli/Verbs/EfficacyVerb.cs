@@ -39,7 +39,7 @@ internal static class EfficacyVerb
             .Add("model", "model preset: tiny, small (~7M, context 128), bench, gpt2", "small")
             .Add("data", "corpus: synthetic, a .txt/.jsonl/.parquet file or folder, or a Hub dataset hf://datasets/OWNER/NAME[@REVISION][/PATH] (non-iid by source file)", "synthetic")
             .Add("skew", "how non-iid the shards are, 0 (iid) to 1 (one dialect/source each) [default: 1]")
-            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none; any --miner.delta_encoding name): rank-7 and rank-1 factors of each matrix, at small 34× and 211× smaller than f32 with GPT-2's vocabulary (the ≥ 32× and ≥ 150× tiers), 24× and 91× with the synthetic corpus's 386 tokens", "rank7,rank1")
+            .Add("encodings", "compressed delta encodings to compare, comma-separated (none for none; any --miner.delta_encoding name): rank-7 and rank-1 factors of each matrix, at small 34× and 211× smaller than f32 with GPT-2's vocabulary (the ≥ 32× and ≥ 150× tiers), 24× and 91× with the synthetic corpus's 386 tokens, and SparseLoCo's own code (top 64 of each 4,096 entries, 2-bit values: 64×), the network against SparseLoCo at equal bytes", "rank7,rank1,topk64of4096+q2")
             .Add("compact_vocab", "renumber the corpus's tokens to the ones it uses, so the model's output layer has that many rows (same text, same tokens; the synthetic corpus uses 385 of GPT-2's 50,257, and `small` then trains about 10× faster)", true)
             .Add("dense_encoding", "the dense delta encoding", "bf16")
             .Add("downlink", "encode each new base as a lossy delta in this encoding (default: the compact downlink, the round's uploads and the merge record, or the model in bf16 where that is smaller)")
@@ -55,8 +55,8 @@ internal static class EfficacyVerb
             .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
             .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
             .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
-            .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep, but drop with a low-rank encoding), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
-            .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does (for top-k codes; false: over all of them)", false)
+            .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep with dense codes and int8, drop with top-k and low rank), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
+            .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
             .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
@@ -136,7 +136,7 @@ internal static class EfficacyVerb
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
-            KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.Bool("sender_mean"), ResidualBuffer: residual == "buffer",
+            KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.AutoBool("sender_mean"), ResidualBuffer: residual == "buffer",
             ResidualKept: residual switch
             {
                 "auto" or "buffer" => null,

@@ -26,6 +26,7 @@ internal static class MinerVerb
             .Add("miner.poll_seconds", "Look for a new base model every this many seconds", 60)
             .Add("miner.delta_encoding", "Delta encoding: " + DeltaEncoding.Syntax, "f32")
             .Add("miner.restore_unseen_rows", "Before each delta, put the token embedding's rows of token ids not trained on since the base back to the base (false: send them as trained)", true)
+            .Add("miner.keep_residual", "Keep what the delta encoding dropped in the weights and send it later (error feedback): auto (for dense codes and int8, not for top-k or low rank, which measured better without), true or false", "auto")
             .Add("storage.keep_revisions", "Keep this many newest revisions of this miner's repository (0: keep all)", 3);
         var command = new Command("miner", "Train the base model on the data assigned to this hotkey each round and publish signed weight deltas (until Ctrl+C).");
         flags.AddTo(command);
@@ -44,7 +45,7 @@ internal static class MinerVerb
         var options = new MinerOptions(repoId, host.BaseRepoId, training, s.PositiveInt("miner.publish_steps"),
             s.Seconds("miner.send_interval"), s.Seconds("miner.poll_seconds"),
             SettingsChecks.Encoding("miner.delta_encoding", s.Required("miner.delta_encoding")), host.Device, host.Layout.State("miner", s.Required("wallet.hotkey")),
-            RestoreUnseenRows: s.Bool("miner.restore_unseen_rows"));
+            RestoreUnseenRows: s.Bool("miner.restore_unseen_rows"), KeepResidual: s.AutoBool("miner.keep_residual"));
 
         var hotkey = await host.RegisteredHotkeyAsync(ct);
         using var corpus = await host.OpenCorpusAsync(ct);

@@ -43,12 +43,15 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
     public int? Rank { get; init; }
 
     /// <summary>
-    /// Whether a miner keeps what this encoding dropped in its weights and sends it later (error feedback): every encoding
-    /// but low rank. A rank-R code keeps most of each update's value but drops most of its entries; kept, that residual
-    /// grew over the rounds into most of each miner's model change and drifted the miners apart (efficacy at full size:
-    /// rank 7 ended 9.3% and 9.8% lower over two seeds when miners dropped it, rank 1 7.2%; docs/efficacy.md).
+    /// Whether a miner keeps what this encoding dropped in its weights and sends it later (error feedback): the dense
+    /// codes (f32, bf16, f16) and int8, whose residual is rounding. A rank-R or a top-k code drops most of each update's
+    /// entries; kept, that residual grew over the rounds into most of each miner's model change and drifted the miners
+    /// apart (efficacy at full size, three seeds each, docs/efficacy.md: rank 7 ended 9.3% and 9.8% lower over two seeds
+    /// when the miners dropped it, rank 1 7.2%; top-64 of 4096 with 2-bit values 10.0% lower, 15.8% with the merge's mean
+    /// over senders; SparseLoCo's decaying buffer with a restart from each base landed between, 5.7% below keeping it and
+    /// 12.0% above dropping it).
     /// </summary>
-    public bool KeepsResidual => Rank is null;
+    public bool KeepsResidual => Rank is null && TopKFraction is null && Chunking is null or { IsInt8: true };
 
     /// <summary>Per-chunk quantization (then <see cref="Dtype"/> is F32, the dtype of the scales and of small dense tensors).</summary>
     public DeltaChunking? Chunking { get; init; }

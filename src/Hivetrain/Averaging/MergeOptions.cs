@@ -6,8 +6,9 @@ namespace Hivetrain.Averaging;
 /// (<see cref="ClipToMedian"/>), the outer Nesterov step η = <see cref="OuterLearningRate"/>, μ = <see cref="OuterMomentum"/>
 /// (1 and 0: the plain merge, no momentum kept), the downlink (<see cref="DownlinkEncoding"/>: each new base also as an
 /// encoded delta on its parent, with error feedback; null: none), the guard sample evaluated in batches of
-/// <see cref="GuardBatchRows"/> windows, and whether each entry is averaged over the deltas that sent it
-/// (<see cref="SenderMean"/>: for sparse codes) rather than over all of them.
+/// <see cref="GuardBatchRows"/> windows, and whether each entry is averaged over the deltas that sent it rather than over
+/// all of them (<see cref="SenderMean"/>; null, the default: when every delta of the round is sparse,
+/// <see cref="Averaging.SenderMean.Suits"/>).
 /// </summary>
 public sealed record MergeOptions(
     int MergeSteps = 10,
@@ -17,4 +18,4 @@ public sealed record MergeOptions(
     double OuterMomentum = 0.0,
     string? DownlinkEncoding = null,
     int GuardBatchRows = 8,
-    bool SenderMean = false);
+    bool? SenderMean = null);

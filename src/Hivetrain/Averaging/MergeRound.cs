@@ -65,7 +65,8 @@ public sealed class MergeRound : IDisposable
         var clip = Options.ClipToMedian ? DeltaMerge.MedianNormClip(deltas.Select(DeltaMath.Norm).ToList()) : deltas.Select(_ => 1.0).ToArray();
         var initial = inputs.InitialLambda ?? deltas.Select(_ => 1.0 / deltas.Count).ToList();
         var lambda = new MergeCoefficients(initial, model.ParameterNames.Count, Options.MergeLearningRate);
-        var merge = new DeltaMerge(model, baseParameters, deltas, clip, Options.SenderMean);
+        bool senderMean = Options.SenderMean ?? SenderMean.Suits(deltas);
+        var merge = new DeltaMerge(model, baseParameters, deltas, clip, senderMean);
         // Each λ step and each guard batch first checks for cancellation: a role stops within one of them.
         double? mergeLoss = Options.MergeSteps > 0
             ? merge.Learn(lambda, Options.MergeSteps, step =>
@@ -80,7 +81,7 @@ public sealed class MergeRound : IDisposable
         // The published candidate is computed by the merge's scalar arithmetic, which participants replay from the record.
         var previous = _state.Momentum;
         var coefficients = merge.Coefficients(lambda);
-        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous, Options.SenderMean);
+        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous, senderMean);
         bool? learnedKept = null;
         try
         {
@@ -91,7 +92,7 @@ public sealed class MergeRound : IDisposable
                 // deltas lost 0.07 nats over three rounds to it); then the initial λ (validator weights, or 1/K) is merged.
                 var start = new MergeCoefficients(initial, model.ParameterNames.Count);
                 var initialCoefficients = merge.Coefficients(start);
-                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous, Options.SenderMean);
+                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous, senderMean);
                 try
                 {
                     step.PlaceAt(1.0, model.NamedParameters);
@@ -117,7 +118,7 @@ public sealed class MergeRound : IDisposable
             double? before = sample is null ? null : guard.Before, after = sample is null ? null : guard.After;
             if (guard.Scale is not { } scale) return new MergeOutcome(null, mergeLoss, before, after, lambdaMeans, null) { LearnedLambdaKept = learnedKept };
             // With a lossy downlink the base is parent + decoded base delta, which the record does not describe.
-            var record = _downlink is null ? Record(model, deltas, coefficients, scale, previous, step.Momentum) : null;
+            var record = _downlink is null ? Record(model, deltas, coefficients, scale, previous, step.Momentum) with { SenderMean = senderMean } : null;
             _pending = new MergeState(step.TakeMomentum(), _downlink is null ? null : Copy(_downlink.Residual));
             return new MergeOutcome(scale, mergeLoss, before, after, lambdaMeans, baseDelta) { Record = record, LearnedLambdaKept = learnedKept };
         }
@@ -132,8 +133,7 @@ public sealed class MergeRound : IDisposable
                 Enumerable.Range(0, coefficients.GetLength(1)).Select(t => coefficients[i, t]).ToArray())).ToList(),
             _outer.LearningRate, _outer.Momentum, scale, ParameterDigest.Of(model.NamedParameters),
             _outer.IsPlain || previous.Count == 0 ? null : ParameterDigest.Of(previous),
-            momentum is null ? null : ParameterDigest.Of(momentum))
-        { SenderMean = Options.SenderMean };
+            momentum is null ? null : ParameterDigest.Of(momentum));
 
     /// <summary>The published base is durable: its state (<see cref="Pending"/>) becomes the state.</summary>
     public void Commit()

@@ -8,8 +8,8 @@ namespace Hivetrain.Averaging;
 /// A miner's rebase onto a new base (DESIGN.md, Rounds and timing): θ ← θ_new_base + kept, where kept is the progress the
 /// new base did not take in, θ − θ_at_last_publish. Because θ_at_last_publish is θ_old_base + the decoded published delta,
 /// kept holds what compression dropped (error feedback) and the unpublished steps; for a miner whose delta was not
-/// merged, its whole delta. With a low-rank encoding θ_at_last_publish is the weights as published, so kept is the
-/// unpublished steps only (<see cref="Artifacts.DeltaEncoding.KeepsResidual"/>). The miner and the efficacy harness's
+/// merged, its whole delta. With a top-k or low-rank encoding θ_at_last_publish is the weights as published, so kept is
+/// the unpublished steps only (<see cref="Artifacts.DeltaEncoding.KeepsResidual"/>). The miner and the efficacy harness's
 /// miners both rebase through <see cref="Onto"/>.
 /// </summary>
 public static class MinerRebase

@@ -14,6 +14,15 @@ namespace Hivetrain.Averaging;
 public static class SenderMean
 {
     /// <summary>
+    /// Whether a round of <paramref name="deltas"/> is merged over senders when the options leave it to the round (auto):
+    /// when every delta is sparse (top-k or chunk top-k), whose entries the other deltas mostly did not send. A dense
+    /// delta sends every entry (but the exact zeros of rows it restored, which the mean over all keeps pushed down as a
+    /// data-parallel step would), and low-rank factors decode to every entry.
+    /// </summary>
+    public static bool Suits(IReadOnlyList<DeltaFile> deltas) =>
+        deltas.Count > 0 && deltas.All(d => d.Metadata.Format is DeltaFormat.TopK or DeltaFormat.ChunkTopK);
+
+    /// <summary>
     /// The weights of tensor <paramref name="name"/> (<paramref name="length"/> entries), or null where every entry was sent
     /// by all deltas or by none (then every weight is 1 and the weighted sum is the plain one, bit for bit).
     /// </summary>

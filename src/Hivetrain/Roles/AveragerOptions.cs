@@ -20,6 +20,8 @@ public enum MergeMethod
 /// base is then exactly parent + decoded delta. Off by default: a lossy downlink changes the published weights, so a
 /// network turns it on knowingly (int8 costs nothing measurable and is 4× smaller than the f32 model).
 /// <see cref="AssignmentSkew"/> is the skew of the data assignment each new base deals (0: iid; see <c>AssignmentRule</c>).
+/// <see cref="SenderMean"/>: whether each entry is averaged over the deltas that sent it (null, the default: in rounds whose
+/// deltas are all top-k; <see cref="Averaging.SenderMean"/>).
 /// </summary>
 public sealed record AveragerOptions(
     string BaseRepoId,
@@ -39,12 +41,13 @@ public sealed record AveragerOptions(
     TimeSpan? RoundDuration = null,
     string Device = "cpu",
     string? DownlinkEncoding = null,
-    double AssignmentSkew = 0)
+    double AssignmentSkew = 0,
+    bool? SenderMean = null)
 {
     /// <summary>How long a round lasts after its base is published (<c>--averager.round_seconds</c>, default 1200 s).</summary>
     public TimeSpan EffectiveRoundDuration => RoundDuration ?? TimeSpan.FromSeconds(1200);
 
     /// <summary>The merge each round runs: λ learned only by <see cref="MergeMethod.Learned"/> (else the validator weights stay), deltas clipped to the median norm.</summary>
     public MergeOptions MergeOptions => new(MergeSteps: Method == MergeMethod.Learned ? MergeSteps : 0, MergeLearningRate, ClipToMedian: true,
-        OuterLearningRate, OuterMomentum, DownlinkEncoding, GuardBatchRows: EvaluationBatchRows);
+        OuterLearningRate, OuterMomentum, DownlinkEncoding, GuardBatchRows: EvaluationBatchRows, SenderMean: SenderMean);
 }

@@ -36,6 +36,7 @@ public sealed class Miner : IDisposable
     private readonly ILogger _logger;
     private readonly torch.Device _device;
     private readonly DeltaEncoding _encoding;
+    private readonly bool _keepResidual; // what the encoding dropped stays in the weights (MinerOptions.KeepResidual)
     private readonly StateFolder _scratch;
     private readonly RoundBoundary _boundary;
     private Gpt? _model;
@@ -58,6 +59,7 @@ public sealed class Miner : IDisposable
         _logger = logger ?? NullLogger<Miner>.Instance;
         _device = TorchRuntime.Device(options.Device);
         _encoding = DeltaEncoding.Parse(options.DeltaEncoding);
+        _keepResidual = options.KeepResidual ?? _encoding.KeepsResidual;
         // Without a folder of its own (a simulation, a test) the miner takes a new one in the temporary folder, removed on dispose.
         _scratch = new StateFolder(options.StateDirectory ?? Path.Combine(Path.GetTempPath(), $"hivetrain-miner-{Guid.NewGuid():N}"), _logger, _time);
         _boundary = new RoundBoundary("miner", options.EffectivePollInterval, _logger, _time);
@@ -180,9 +182,9 @@ public sealed class Miner : IDisposable
             var commit = await _store.CommitAsync(Options.RepoId, [CommitFile.FromFile(ProtocolFiles.Delta, file)],
                 $"delta on {Base!.Revision} after {StepsOnBase} steps", expectedParent: null, ct);
             // What others will apply is the decoded file, so that is the point published progress is measured from, and what
-            // compression dropped stays in the weights (error feedback); with a low-rank encoding the miner drops it instead
-            // and measures from its weights as published (DeltaEncoding.KeepsResidual).
-            if (_encoding.KeepsResidual)
+            // compression dropped stays in the weights (error feedback); with a top-k or low-rank encoding the miner drops it
+            // instead and measures from its weights as published (DeltaEncoding.KeepsResidual, MinerOptions.KeepResidual).
+            if (_keepResidual)
             {
                 _base!.CopyTo(_published!.Tensors);
                 using var written = DeltaFile.Open(file);

@@ -126,10 +126,31 @@ public sealed class SenderMeanTests
     }
 
     [Fact]
-    public void A_participant_rebuilds_a_base_merged_over_senders_from_its_record()
+    public void By_default_a_round_is_merged_over_senders_when_every_delta_is_sparse()
     {
         using var model = new Gpt(MergeFixtures.Config, seed: 3);
-        using var merge = new MergeRound(new MergeOptions(MergeSteps: 2, OuterLearningRate: 0.8, OuterMomentum: 0.5, GuardBatchRows: 4, SenderMean: true));
+        var files = new List<DeltaFile>
+        {
+            MergeFixtures.Delta(model, -0.5f, 0.02f, seed: 1, Sparse),
+            MergeFixtures.Delta(model, -0.5f, 0.02f, seed: 2, "bf16+top0.05"),
+            MergeFixtures.Delta(model, -0.5f, 0.02f, seed: 3, "bf16"),
+            MergeFixtures.Delta(model, -0.5f, 0.02f, seed: 4, "rank2"),
+        };
+        try
+        {
+            Assert.True(SenderMean.Suits(files[..2]));
+            Assert.False(SenderMean.Suits(files[..3])); // a dense delta sends every entry
+            Assert.False(SenderMean.Suits([files[0], files[3]])); // so do low-rank factors
+        }
+        finally { Dispose(files); }
+    }
+
+    [Fact]
+    public void A_participant_rebuilds_a_base_merged_over_senders_from_its_record()
+    {
+        // Sparse deltas only: the merge averages over senders by default, and its record says so.
+        using var model = new Gpt(MergeFixtures.Config, seed: 3);
+        using var merge = new MergeRound(new MergeOptions(MergeSteps: 2, OuterLearningRate: 0.8, OuterMomentum: 0.5, GuardBatchRows: 4));
         using var parent = ParameterSnapshot.Of(model.NamedParameters);
         var files = Deltas(model, Sparse);
         try

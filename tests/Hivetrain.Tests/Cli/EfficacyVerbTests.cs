@@ -98,6 +98,11 @@ public sealed class EfficacyVerbTests
         var unmerged = EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "unmerged"]));
         Assert.Equal((1.0, true), (unmerged.ResidualKept, unmerged.KeepUnmerged));
         Assert.False(EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).KeepUnmerged);
-        Assert.Equal(["rank7", "rank1"], EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).CompressedEncodings);
+        Assert.Equal(["rank7", "rank1", "topk64of4096+q2"], EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).CompressedEncodings);
+        var buffer = EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "buffer"]));
+        Assert.Equal((null, true), (buffer.ResidualKept, buffer.ResidualBuffer));
+        Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy"])).SenderMean);
+        Assert.True(EfficacyVerb.Read(root.Parse(["efficacy", "--sender_mean", "true"])).SenderMean);
+        Assert.False(EfficacyVerb.Read(root.Parse(["efficacy", "--sender_mean", "false"])).SenderMean);
     }
 }
