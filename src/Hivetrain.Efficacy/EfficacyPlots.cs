@@ -18,6 +18,33 @@ public static class EfficacyPlots
             LossAgainstBytes(rounds, conditions, Path.Combine(folder, "loss-vs-bytes.png"))];
     }
 
+    /// <summary>
+    /// The plots of several runs together from their <c>efficacy.jsonl</c> files (e.g. the two processes of one comparison,
+    /// or a condition run apart), into <paramref name="folder"/>: each condition as its summary lines name it, with the
+    /// rounds of the one file that ran it; a condition in two files is an error naming both.
+    /// </summary>
+    public static IReadOnlyList<string> RenderFrom(IReadOnlyList<string> logs, string folder)
+    {
+        var rounds = new List<EfficacyRoundRecord>();
+        var conditions = new List<EfficacyCondition>();
+        var ranIn = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var log in logs)
+        {
+            foreach (var summary in EfficacyLog.ReadSummaries(log).DistinctBy(s => s.Condition))
+            {
+                if (ranIn.TryGetValue(summary.Condition, out var other))
+                    throw new FormatException($"condition '{summary.Condition}' is in both {other} and {log}: plot one of them");
+                if (!Enum.TryParse<EfficacyConditionKind>(summary.Kind, out var kind))
+                    throw new FormatException($"{log}: condition '{summary.Condition}' has an unknown kind '{summary.Kind}'");
+                ranIn[summary.Condition] = log;
+                conditions.Add(new EfficacyCondition(summary.Condition, summary.Label, kind, summary.Encoding));
+            }
+            rounds.AddRange(EfficacyLog.ReadRounds(log).Where(r => ranIn.TryGetValue(r.Condition, out var file) && file == log));
+        }
+        if (conditions.Count == 0) throw new FormatException($"no finished condition (summary line) in {string.Join(", ", logs)}");
+        return Render(rounds, conditions, folder);
+    }
+
     /// <summary>One point of a condition's curve: the round's mean x and loss over the seeds, and the loss's spread.</summary>
     internal sealed record CurvePoint(int Round, double X, SeedSpread Loss);
 
@@ -79,8 +106,9 @@ public static class EfficacyPlots
     }
 
     /// <summary>A condition's colour by its place among all conditions, so that it is the same in both plots.</summary>
+    /// <summary>A colour of its own for each of up to 20 conditions (the default list has 15; ten colours repeated).</summary>
     private static Color ColorOf(EfficacyCondition condition, IReadOnlyList<EfficacyCondition> conditions) =>
-        new ScottPlot.Palettes.Category10().GetColor(conditions.ToList().IndexOf(condition));
+        new ScottPlot.Palettes.Category20().GetColor(conditions.ToList().IndexOf(condition));
 
     /// <summary>Saves with the legend beside the plot: over it, a legend of ten conditions hides their curves.</summary>
     private static string Save(Plot plot, string path)

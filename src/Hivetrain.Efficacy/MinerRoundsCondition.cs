@@ -138,9 +138,9 @@ internal sealed class MinerRoundsCondition : IDisposable
             _merge.Commit(); // nothing to write: the new base is the base at once
 
             long down = outcome.BaseDelta?.LongLength ?? CompactOrFull(outcome.Record!, files, round);
-            // What the encoding dropped stays in the miner's weights (error feedback) as the real miner keeps it (not with a
-            // low-rank code), or the share β of it the run asks for; a miner whose delta missed the round keeps its whole
-            // delta either way.
+            // What the encoding dropped stays in the miner's weights (error feedback) as the real miner keeps it (with a dense
+            // code or int8, not with top-k or low rank), or the share β of it the run asks for (none with a buffer); a miner
+            // whose delta missed the round keeps its whole delta either way.
             double share = _buffers is not null ? 0 : o.ResidualKept ?? (encoding.KeepsResidual ? 1 : 0);
             if (share != 0.0)
                 for (int p = 0; p < participants.Count; p++) SubtractDecoded(deltas[participants[p]], files[p]);

@@ -63,6 +63,7 @@ internal static class EfficacyVerb
             .Add("parallel", "conditions run side by side in this process (0 = one per core, at most the number of conditions). Default 1: TorchSharp frees a wrapper's native object in the finalizer, and a collection on one thread while another is in libtorch crashed two runs side by side at the compact vocabulary's step rate; to use more cores, run several processes on one --warm_start with --conditions split between them", 1)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
+            .Add("plot_from", "train nothing: draw the plots of these runs' efficacy.jsonl files together into --out, comma-separated (e.g. the two processes of one comparison)")
             .Add("cache", "token cache folder (default $HIVETRAIN_CACHE or ~/.cache/hivetrain)");
         // No FlagSet default here: a flag given nowhere (command line, environment, config) takes the full or the quick value.
         foreach (var (name, description, full, quick) in Scaled) flags.Add(name, $"{description} [default: {full}; quick: {quick}]");
@@ -83,6 +84,17 @@ internal static class EfficacyVerb
     {
         var options = Read(parse);
         var settings = Flags.Read(parse);
+        if (settings.String("plot_from") is { Length: > 0 } logs)
+        {
+            var files = logs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var file in files.Where(f => !File.Exists(f))) throw new SettingsException($"--plot_from: {file} does not exist");
+            try
+            {
+                foreach (var path in EfficacyPlots.RenderFrom(files, options.OutputDirectory)) Console.WriteLine(path);
+            }
+            catch (FormatException e) { throw new SettingsException($"--plot_from: {e.Message}"); }
+            return 0;
+        }
         int threads = settings.Int("threads");
         if (threads < 0) throw new SettingsException($"--threads must be 0 (the cores over --parallel) or more (got {threads})");
         var conditions = EfficacyCondition.Standard(options);

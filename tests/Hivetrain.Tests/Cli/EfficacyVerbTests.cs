@@ -46,6 +46,10 @@ public sealed class EfficacyVerbTests
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
+    public Task A_missing_log_to_plot_is_named() =>
+        AssertRejectedAsync("--plot_from: /nonexistent/efficacy.jsonl does not exist", "--plot_from", "/nonexistent/efficacy.jsonl");
+
+    [Fact]
     public Task Iid_and_a_skew_disagree() => AssertRejectedAsync("--iid and --skew disagree", "--iid", "--skew", "0.5");
 
     [Fact]

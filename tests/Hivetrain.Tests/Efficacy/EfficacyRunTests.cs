@@ -78,6 +78,25 @@ public sealed class EfficacyRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Runs_apart_plot_together_and_a_condition_in_two_runs_is_named()
+    {
+        var options = Options() with { Encodings = [], Churn = 0 };
+        var standard = EfficacyCondition.Standard(options);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+        var references = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "a") }, corpus,
+            EfficacyCondition.Select(standard, ["B1", "B2"]), new SilentEfficacyObserver(), CancellationToken.None);
+        var network = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "b") }, corpus,
+            EfficacyCondition.Select(standard, ["net-outer-bf16"]), new SilentEfficacyObserver(), CancellationToken.None);
+
+        var plots = EfficacyPlots.RenderFrom([references.LogPath, network.LogPath], Path.Combine(_temp.Path, "together"));
+
+        Assert.Equal(["loss-vs-tokens.png", "loss-vs-bytes.png"], plots.Select(Path.GetFileName));
+        Assert.All(plots, p => Assert.True(new FileInfo(p).Length > 1000, p));
+        var twice = Assert.Throws<FormatException>(() => EfficacyPlots.RenderFrom([network.LogPath, network.LogPath], Path.Combine(_temp.Path, "twice")));
+        Assert.Contains("condition 'net-outer-bf16' is in both", twice.Message);
+    }
+
+    [Fact]
     public async Task Each_seed_writes_its_lines_and_the_aggregate_gives_mean_and_spread()
     {
         var options = Options() with { Encodings = [], Churn = 0 };
