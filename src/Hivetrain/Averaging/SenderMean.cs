@@ -7,8 +7,8 @@ namespace Hivetrain.Averaging;
 /// The merge's optional per-entry mean over senders (SparseLoCo's aggregation, <see cref="SparseLoCoAggregation"/>): each
 /// entry j of a tensor is weighted w[j] = K / n[j], n[j] the number of the K deltas whose decoded entry is non-zero, so with
 /// λ = 1/K an entry is the mean over the deltas that sent it instead of over all K. With top-k codes few entries are sent by
-/// more than one miner, and the mean over all K would shrink each sent entry K-fold while the miner's error feedback has
-/// already let it go. The weights are f32 values of one division each, so a participant rebuilding the base from the
+/// more than one miner, and the mean over all K would shrink each sent entry K-fold although its miner has let it go (it
+/// sent it, and drops what the code dropped). The weights are f32 values of one division each, so a participant rebuilding the base from the
 /// record gets the averager's bits (<see cref="MergeArithmetic.AddWeighted"/>).
 /// </summary>
 public static class SenderMean
