@@ -28,8 +28,9 @@ public static class BaseRebuild
         MergeStep step;
         try
         {
+            var senderWeights = record.SenderMean ? SenderMean.Of(deltas, record.Tensors, parent) : null;
             step = MergeStep.Compute(parent, record.Tensors, deltas, record.Coefficients(), new OuterOptimizer(record.OuterLearningRate, record.OuterMomentum), momentum,
-                record.SenderMean);
+                senderWeights);
         }
         catch (Exception e) when (e is DeltaException or KeyNotFoundException)
         {

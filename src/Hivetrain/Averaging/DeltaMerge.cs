@@ -21,14 +21,15 @@ public sealed class DeltaMerge
     private readonly IReadOnlyList<DeltaFile> _deltas;
     private readonly IReadOnlyList<double> _clip;
     private readonly IReadOnlyList<string> _names;
-    private readonly float[]?[] _weights; // per tensor: the sender-mean weights, or null for none
+    private readonly IReadOnlyList<float[]?> _weights; // per tensor: the sender-mean weights, or null for none
 
     /// <summary>
     /// A merge of <paramref name="deltas"/>, each scaled by <paramref name="clip"/>[i], onto <paramref name="baseParameters"/>,
-    /// written into <paramref name="model"/>'s parameters; with <paramref name="senderMean"/>, each entry weighted by
-    /// <see cref="SenderMean"/>.
+    /// written into <paramref name="model"/>'s parameters; with <paramref name="senderWeights"/> (per tensor, in the
+    /// model's order: <see cref="SenderMean.Of"/>), each entry weighted by them.
     /// </summary>
-    public DeltaMerge(Gpt model, ParameterSnapshot baseParameters, IReadOnlyList<DeltaFile> deltas, IReadOnlyList<double> clip, bool senderMean = false)
+    public DeltaMerge(Gpt model, ParameterSnapshot baseParameters, IReadOnlyList<DeltaFile> deltas, IReadOnlyList<double> clip,
+        IReadOnlyList<float[]?>? senderWeights = null)
     {
         if (deltas.Count != clip.Count) throw new ArgumentException($"{deltas.Count} deltas but {clip.Count} clip factors", nameof(clip));
         _model = model;
@@ -36,7 +37,7 @@ public sealed class DeltaMerge
         _deltas = deltas;
         _clip = clip;
         _names = model.ParameterNames;
-        _weights = _names.Select(n => senderMean ? SenderMean.Weights(deltas, n, checked((int)baseParameters[n].numel())) : null).ToArray();
+        _weights = senderWeights ?? new float[]?[_names.Count];
     }
 
     /// <summary>Per-delta scale so that no delta's norm exceeds the median norm (the averager's norm guard).</summary>

@@ -66,7 +66,8 @@ public sealed class MergeRound : IDisposable
         var initial = inputs.InitialLambda ?? deltas.Select(_ => 1.0 / deltas.Count).ToList();
         var lambda = new MergeCoefficients(initial, model.ParameterNames.Count, Options.MergeLearningRate);
         bool senderMean = Options.SenderMean ?? SenderMean.Suits(deltas);
-        var merge = new DeltaMerge(model, baseParameters, deltas, clip, senderMean);
+        var senderWeights = senderMean ? SenderMean.Of(deltas, model.ParameterNames, baseParameters.Tensors) : null;
+        var merge = new DeltaMerge(model, baseParameters, deltas, clip, senderWeights);
         // Each λ step and each guard batch first checks for cancellation: a role stops within one of them.
         double? mergeLoss = Options.MergeSteps > 0
             ? merge.Learn(lambda, Options.MergeSteps, step =>
@@ -81,7 +82,7 @@ public sealed class MergeRound : IDisposable
         // The published candidate is computed by the merge's scalar arithmetic, which participants replay from the record.
         var previous = _state.Momentum;
         var coefficients = merge.Coefficients(lambda);
-        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous, senderMean);
+        var step = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, coefficients, _outer, previous, senderWeights);
         bool? learnedKept = null;
         try
         {
@@ -92,7 +93,7 @@ public sealed class MergeRound : IDisposable
                 // deltas lost 0.07 nats over three rounds to it); then the initial λ (validator weights, or 1/K) is merged.
                 var start = new MergeCoefficients(initial, model.ParameterNames.Count);
                 var initialCoefficients = merge.Coefficients(start);
-                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous, senderMean);
+                var plain = MergeStep.Compute(baseParameters.Tensors, model.ParameterNames, deltas, initialCoefficients, _outer, previous, senderWeights);
                 try
                 {
                     step.PlaceAt(1.0, model.NamedParameters);

@@ -28,10 +28,12 @@ public sealed class MergeStep : IDisposable
     /// The step from <paramref name="baseParameters"/> (any device; f32): each tensor <paramref name="names"/>[t] composed as
     /// base + Σ_i <paramref name="coefficients"/>[i, t]·δ_i (<see cref="DeltaMerge.ComposeInto"/>, deltas in order), then the
     /// outer step from <paramref name="momentum"/> (the momentum of the base; null or empty: none). With
-    /// <paramref name="senderMean"/> each δ_i is weighted per entry (<see cref="SenderMean"/>).
+    /// <paramref name="senderWeights"/> (per tensor of <paramref name="names"/>, <see cref="SenderMean.Of"/>) each δ_i is
+    /// weighted per entry.
     /// </summary>
     public static MergeStep Compute(IReadOnlyDictionary<string, Tensor> baseParameters, IReadOnlyList<string> names, IReadOnlyList<DeltaFile> deltas,
-        float[,] coefficients, OuterOptimizer outer, IReadOnlyDictionary<string, Tensor>? momentum, bool senderMean = false)
+        float[,] coefficients, OuterOptimizer outer, IReadOnlyDictionary<string, Tensor>? momentum,
+        IReadOnlyList<float[]?>? senderWeights = null)
     {
         if (coefficients.GetLength(0) != deltas.Count || coefficients.GetLength(1) != names.Count)
             throw new ArgumentException($"coefficients are {coefficients.GetLength(0)}×{coefficients.GetLength(1)} for {deltas.Count} deltas and {names.Count} tensors", nameof(coefficients));
@@ -44,9 +46,7 @@ public sealed class MergeStep : IDisposable
             for (int t = 0; t < names.Count; t++)
             {
                 int column = t;
-                var target = Floats(full[names[t]]);
-                var weights = senderMean ? SenderMean.Weights(deltas, names[t], target.Length) : null;
-                DeltaMerge.ComposeInto(target, deltas, names[t], i => coefficients[i, column], weights);
+                DeltaMerge.ComposeInto(Floats(full[names[t]]), deltas, names[t], i => coefficients[i, column], senderWeights?[t]);
             }
             return new MergeStep(@base, full, outer.Apply(full, @base, momentum));
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Hivetrain.Artifacts;
+using TorchSharp;
 
 namespace Hivetrain.Averaging;
 
@@ -21,6 +22,13 @@ public static class SenderMean
     /// </summary>
     public static bool Suits(IReadOnlyList<DeltaFile> deltas) =>
         deltas.Count > 0 && deltas.All(d => d.Metadata.Format is DeltaFormat.TopK or DeltaFormat.ChunkTopK);
+
+    /// <summary>
+    /// The weights of every tensor of <paramref name="names"/> (in that order; each as long as its
+    /// <paramref name="baseParameters"/> tensor): computed once per round, for the λ fit and every candidate step.
+    /// </summary>
+    public static float[]?[] Of(IReadOnlyList<DeltaFile> deltas, IReadOnlyList<string> names, IReadOnlyDictionary<string, torch.Tensor> baseParameters) =>
+        names.Select(n => Weights(deltas, n, checked((int)baseParameters[n].numel()))).ToArray();
 
     /// <summary>
     /// The weights of tensor <paramref name="name"/> (<paramref name="length"/> entries), or null where every entry was sent

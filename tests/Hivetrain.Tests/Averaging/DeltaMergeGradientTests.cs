@@ -23,7 +23,7 @@ public sealed class DeltaMergeGradientTests
         {
             double[] clip = [1.0, 0.6]; // a clip factor other than 1 must scale the gradient too
             var lambda = new MergeCoefficients([0.4, 0.7], model.ParameterNames.Count);
-            var merge = new DeltaMerge(model, @base, files, clip, senderMean);
+            var merge = new DeltaMerge(model, @base, files, clip, senderMean ? SenderMean.Of(files, model.ParameterNames, @base.Tensors) : null);
             var windows = MergeFixtures.Windows(4, seed: 9);
 
             var (_, gradient) = merge.LossAndGradient(lambda, windows);

@@ -73,7 +73,7 @@ public sealed class SenderMeanTests
         var files = Deltas(model, Sparse);
         try
         {
-            var merge = new DeltaMerge(model, @base, files, [1.0, 1.0, 1.0], senderMean: true);
+            var merge = new DeltaMerge(model, @base, files, [1.0, 1.0, 1.0], SenderMean.Of(files, model.ParameterNames, @base.Tensors));
             merge.Compose(new MergeCoefficients([1.0 / 3, 1.0 / 3, 1.0 / 3], model.ParameterNames.Count));
             foreach (var name in model.ParameterNames)
             {
@@ -113,7 +113,8 @@ public sealed class SenderMeanTests
             for (int t = 0; t < model.ParameterNames.Count; t++) coefficients[i, t] = 0.3f + 0.1f * i;
             var outer = new OuterOptimizer(0.8, 0.5);
             using var plain = MergeStep.Compute(@base.Tensors, model.ParameterNames, files, coefficients, outer, null);
-            using var weighted = MergeStep.Compute(@base.Tensors, model.ParameterNames, files, coefficients, outer, null, senderMean: true);
+            using var weighted = MergeStep.Compute(@base.Tensors, model.ParameterNames, files, coefficients, outer, null,
+                SenderMean.Of(files, model.ParameterNames, @base.Tensors));
             var a = plain.At(1.0);
             var b = weighted.At(1.0);
             try { Assert.Equal(MergeFixtures.Bytes(a), MergeFixtures.Bytes(b)); }
