@@ -77,15 +77,18 @@ internal sealed class Settings(IReadOnlyDictionary<string, string?> values)
     /// <summary>A size in bytes (<see cref="ByteSize"/>: <c>50GB</c>, <c>500MiB</c>, <c>123</c>).</summary>
     public long Bytes(string name) => Parse(name, ByteSize.Parse, "size (e.g. 50GB, 500MiB, 123)");
 
-    public bool Bool(string name) => Parse(name, s => s.ToLowerInvariant() switch
+    public bool Bool(string name) => Parse(name, ParseBool);
+
+    /// <summary><c>auto</c> (null) or a <see cref="Bool"/>.</summary>
+    public bool? AutoBool(string name) => String(name)?.Trim().ToLowerInvariant() == "auto" ? null
+        : Parse(name, ParseBool, "value (auto, true or false)");
+
+    private static bool ParseBool(string s) => s.ToLowerInvariant() switch
     {
         "true" or "1" or "yes" or "on" => true,
         "false" or "0" or "no" or "off" => false,
         _ => throw new FormatException(),
-    });
-
-    /// <summary><c>auto</c> (null) or a <see cref="Bool"/>.</summary>
-    public bool? AutoBool(string name) => String(name)?.Trim().ToLowerInvariant() == "auto" ? null : Bool(name);
+    };
 
     private T Parse<T>(string name, Func<string, T> parse, string? kind = null)
     {

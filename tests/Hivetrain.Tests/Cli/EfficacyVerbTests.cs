@@ -46,6 +46,10 @@ public sealed class EfficacyVerbTests
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
+    public Task Sender_mean_takes_auto_true_or_false() =>
+        AssertRejectedAsync("--sender_mean: 'maybe' is not a valid value (auto, true or false)", "--sender_mean", "maybe");
+
+    [Fact]
     public Task A_missing_log_to_plot_is_named() =>
         AssertRejectedAsync("--plot_from: /nonexistent/efficacy.jsonl does not exist", "--plot_from", "/nonexistent/efficacy.jsonl");
 
