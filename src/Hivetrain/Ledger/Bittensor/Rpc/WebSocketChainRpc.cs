@@ -131,7 +131,8 @@ public sealed class WebSocketChainRpc(Uri endpoint, TimeSpan? callTimeout = null
             catch (Exception e) when (e is WebSocketException or OperationCanceledException && !ct.IsCancellationRequested)
             {
                 socket.Dispose();
-                throw RpcErrors.Unavailable(endpoint.ToString(), $"cannot connect: {e.Message}", e);
+                string why = e is OperationCanceledException ? $"timed out after {_callTimeout.TotalSeconds:0.#} s" : e.Message;
+                throw RpcErrors.Unavailable(endpoint.ToString(), $"cannot connect: {why}", e);
             }
             _socket = socket;
             _receiveLoop = Task.Run(() => ReceiveLoopAsync(socket), CancellationToken.None);
