@@ -11,7 +11,7 @@ namespace Hivetrain.Bench;
 internal sealed class TrainBenchmark : IBenchmark
 {
     public string Name => "train";
-    public string Description => "GPT training/eval tokens/s and MFU (flags: --layers --heads --width --context --rows --steps --threads; --profile, --profile-only)";
+    public string Description => "GPT training/eval tokens/s and MFU (flags: --layers --heads --width --context --vocab --rows --steps --threads; --profile, --profile-only)";
 
     public Task RunAsync(string[] args)
     {
@@ -24,6 +24,7 @@ internal sealed class TrainBenchmark : IBenchmark
             Heads = Int(flags, "heads", preset.Heads),
             Width = Int(flags, "width", preset.Width),
             Context = Int(flags, "context", preset.Context),
+            Vocab = Int(flags, "vocab", preset.Vocab),
         };
         int rows = Int(flags, "rows", 16), steps = Int(flags, "steps", 5);
         long n = config.ParameterCount;

@@ -99,6 +99,12 @@ public sealed record EfficacyCondition(
         new(id, label, EfficacyConditionKind.Network, dense, LearnLambda: false, ClipToMedian: false,
             OuterLearningRate: outerLearningRate, OuterMomentum: outerMomentum, Guard: guard);
 
+    /// <summary>
+    /// Whether a run of this condition is a run of <paramref name="other"/>: everything that decides what they compute is
+    /// the same (the id, the label and whether the outer step was swept name it; nothing a condition draws depends on them).
+    /// </summary>
+    public bool SameRunAs(EfficacyCondition other) => this with { Id = other.Id, Label = other.Label, SweptOuterStep = other.SweptOuterStep } == other;
+
     /// <summary>This condition with the outer step the sweep chose, named in its label (so the table shows it).</summary>
     public EfficacyCondition WithOuterStep(OuterStepTrial chosen) => this with
     {
@@ -107,6 +113,16 @@ public sealed record EfficacyCondition(
         Label = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"DiLoCo {Encoding}, swept: outer lr {chosen.OuterLearningRate:G3}, momentum {chosen.OuterMomentum:G3}"),
     };
+
+    /// <summary>
+    /// An ablation: a part of ours taken out or a stress put on it (learned λ without the outer step, churn). The
+    /// comparison's goals judge none of them, so a run has them only when asked (<c>--ablations</c>, or by id).
+    /// </summary>
+    public bool IsAblation => Method == EfficacyMethod.NetworkLambdaOnly || Churn > 0;
+
+    /// <summary>What a run compares when no condition is named: <see cref="Standard"/>, without the ablations unless <paramref name="ablations"/>.</summary>
+    public static IReadOnlyList<EfficacyCondition> Default(EfficacyOptions options, bool ablations) =>
+        Standard(options).Where(c => ablations || !c.IsAblation).ToList();
 
     /// <summary>
     /// The conditions of <paramref name="all"/> named in <paramref name="ids"/>, in the standard order; throws

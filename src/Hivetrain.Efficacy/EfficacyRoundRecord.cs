@@ -7,6 +7,7 @@ namespace Hivetrain.Efficacy;
 /// network only): whether the merged model beat the base on the guard sample and became the new base, at
 /// <see cref="StepScale"/> (1, ½ or ¼) of the merged step, and whether the learned λ beat the initial λ on the guard
 /// sample and was merged (<see cref="LearnedLambdaKept"/>; null: not judged). <see cref="Seed"/>: the repetition's seed.
+/// <see cref="SelectionLoss"/>: a sweep's trial only, the last round's loss on the guard-split sample it is chosen by.
 /// </summary>
 public sealed record EfficacyRoundRecord(
     string Condition,
@@ -23,7 +24,8 @@ public sealed record EfficacyRoundRecord(
     bool? Published = null,
     double? StepScale = null,
     ulong Seed = 0,
-    bool? LearnedLambdaKept = null)
+    bool? LearnedLambdaKept = null,
+    double? SelectionLoss = null)
 {
     public string Type => "round";
 }

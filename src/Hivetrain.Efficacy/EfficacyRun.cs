@@ -20,8 +20,12 @@ public static class EfficacyRun
     public static long TotalUnits(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions)
     {
         return options.WarmStartSteps + LearningRateSweep.Units(options) + OuterStepSweep.Units(options, conditions)
-            + options.Seeds * conditions.Sum(c => Units(options, c));
+            + options.Seeds * conditions.Sum(c => Units(options, c)) - conditions.Where(c => FromSweep(options, conditions, c)).Sum(c => Units(options, c));
     }
+
+    /// <summary>Whether a sweep hands back <paramref name="condition"/>'s run on the base seed (it is not trained again).</summary>
+    private static bool FromSweep(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions, EfficacyCondition condition) =>
+        LearningRateSweep.Provides(options, condition) || OuterStepSweep.Provides(options, conditions, condition);
 
     public static EfficacyReport Run(EfficacyOptions options, TokenCorpus corpus, IReadOnlyList<EfficacyCondition> conditions,
         IEfficacyObserver observer, CancellationToken ct)
@@ -37,21 +41,29 @@ public static class EfficacyRun
         var log = new EfficacyLog(Path.Combine(folder, LogFile));
 
         using var initial = InitialModel(options, corpus, device, folder, observer, ct);
+        int context = Math.Min(options.Context ?? initial.Config.Context, initial.Config.Context);
+        double initialLoss = EfficacySetup.Evaluate(initial, EfficacySetup.ReportSampleOf(options, corpus, context));
+        // The sweeps' trials are runs on the base seed; those that are a condition's run under the chosen settings are
+        // taken as that run instead of being trained twice.
+        var sweepRuns = new List<JobResult>();
         if (options.LearningRateSweep is not null)
-            options = LearningRateSweep.Choose(options, initial, corpus, device, log, observer, ct);
+        {
+            (options, var chosenRuns) = LearningRateSweep.Choose(options, initial, corpus, device, initialLoss, log, observer, ct);
+            sweepRuns.AddRange(chosenRuns);
+        }
         OuterStepTrial? swept = null;
         if (conditions.Any(c => c.SweptOuterStep))
         {
-            var chosen = OuterStepSweep.Choose(options, initial, corpus, device, log, observer, ct).Chosen;
-            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(chosen) : c).ToList();
-            swept = chosen;
+            var sweep = OuterStepSweep.Choose(options, initial, corpus, device, initialLoss, log, observer, ct);
+            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(sweep.Chosen) : c).ToList();
+            swept = sweep.Chosen;
+            sweepRuns.AddRange(sweep.Runs);
         }
         var setups = Enumerable.Range(0, options.Seeds)
             .Select(i => new EfficacySetup(options, initial.Config, device, initial, corpus, seed: options.Seed + (ulong)i)).ToList();
         try
         {
             var first = setups[0];
-            double initialLoss = first.Evaluate(initial);
             var info = new EfficacyRunInfo(options.WarmStartPath is null ? options.Model : options.WarmStartPath, first.Parameters, first.Context,
                 corpus.Description, options.Miners, options.InnerSteps, options.Rounds, options.Skew, options.BatchRows,
                 options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList(),
@@ -63,7 +75,13 @@ public static class EfficacyRun
                 $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}; initial report loss {initialLoss:F4}");
 
             var jobs = setups.SelectMany(setup => conditions.Select(condition => new ConditionJob(setup, condition))).ToList();
-            var results = RunJobs(jobs, initialLoss, log, observer, ct);
+            var reused = jobs.Select(job => job.Setup == first ? sweepRuns.FirstOrDefault(r => r.Job.Condition.SameRunAs(job.Condition)) : null).ToList();
+            foreach (var (job, run) in jobs.Zip(reused).Where(p => p.Second is not null))
+                observer.Message($"{job.Condition.Label} (seed {first.Seed}): the sweep's run, loss {run!.Rounds[^1].Loss:F4}");
+            var trained = RunJobs(jobs.Where((_, i) => reused[i] is null).ToList(), initialLoss, log, observer, ct);
+            var results = new List<JobResult>();
+            for (int i = 0, next = 0; i < jobs.Count; i++)
+                results.Add(reused[i] is { } run ? AsRunOf(jobs[i], run, log) : trained[next++]);
             var summaries = new List<EfficacySummary>();
             foreach (var setup in setups)
             {
@@ -90,7 +108,20 @@ public static class EfficacyRun
     /// <summary>One condition under one setup (one seed, or one learning rate of the sweep).</summary>
     internal sealed record ConditionJob(EfficacySetup Setup, EfficacyCondition Condition);
 
-    internal sealed record JobResult(ConditionJob Job, IReadOnlyList<EfficacyRoundRecord> Rounds, double Seconds);
+    internal sealed record JobResult(ConditionJob Job, IReadOnlyList<EfficacyRoundRecord> Rounds, double Seconds)
+    {
+        /// <summary>A sweep trial's last-round loss on the guard-split sample it is chosen by.</summary>
+        public double SelectionLoss => Rounds[^1].SelectionLoss
+            ?? throw new InvalidOperationException($"{Job.Condition.Id} ran without a selection sample: not a sweep's trial");
+    }
+
+    /// <summary>A sweep's run taken as <paramref name="job"/>'s: its rounds under the job's name and seed, logged as the job's would be.</summary>
+    private static JobResult AsRunOf(ConditionJob job, JobResult run, EfficacyLog log)
+    {
+        var rounds = run.Rounds.Select(r => r with { Condition = job.Condition.Id, Seed = job.Setup.Seed, SelectionLoss = null }).ToList();
+        foreach (var record in rounds) log.Append(record);
+        return new JobResult(job, rounds, run.Seconds);
+    }
 
     /// <summary>
     /// Every job, <see cref="EfficacyOptions.Parallel"/> at a time (the costliest first, so the last to start are
@@ -100,6 +131,7 @@ public static class EfficacyRun
     /// </summary>
     internal static List<JobResult> RunJobs(IReadOnlyList<ConditionJob> jobs, double initialLoss, EfficacyLog? log, IEfficacyObserver observer, CancellationToken ct)
     {
+        if (jobs.Count == 0) return [];
         var shared = new SynchronizedEfficacyObserver(observer);
         var results = new JobResult[jobs.Count];
         var costliestFirst = Enumerable.Range(0, jobs.Count).OrderByDescending(i => Units(jobs[i].Setup.Options, jobs[i].Condition)).ToList();
@@ -122,7 +154,9 @@ public static class EfficacyRun
                 }
                 results[i] = new JobResult(jobs[i], rounds, started.Elapsed.TotalSeconds);
                 string seed = severalSeeds ? $" (seed {setup.Seed})" : "";
-                shared.Message($"{condition.Label}{seed}: loss {rounds[^1].Loss:F4} ({started.Elapsed.TotalSeconds:F0} s)");
+                // A sweep's trial is judged by its guard-split loss, so that is the one it shows.
+                string loss = rounds[^1].SelectionLoss is { } guard ? $"guard loss {guard:F4}" : $"loss {rounds[^1].Loss:F4}";
+                shared.Message($"{condition.Label}{seed}: {loss} ({started.Elapsed.TotalSeconds:F0} s)");
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)

@@ -17,11 +17,12 @@ public sealed class EfficacySetup : IDisposable
 
     /// <summary>
     /// A setup for seed <paramref name="seed"/> (default <see cref="EfficacyOptions.Seed"/>) whose models are evaluated
-    /// on a sample of <paramref name="evaluationSplit"/>: the report split, or the guard split while the learning rate is
-    /// swept (so that no setting is chosen on the report split).
+    /// on the report sample after every round; with <paramref name="selection"/> (a sweep's trials) also on a sample of
+    /// the guard split after the last round (<see cref="EfficacyRoundRecord.SelectionLoss"/>), which is what a sweep
+    /// chooses by, so that no setting is chosen on the report split.
     /// </summary>
     public EfficacySetup(EfficacyOptions options, GptConfig config, torch.Device device, Gpt initial, TokenCorpus corpus,
-        ulong? seed = null, SplitName evaluationSplit = SplitName.Report)
+        ulong? seed = null, bool selection = false)
     {
         Options = options;
         Seed = seed ?? options.Seed;
@@ -35,8 +36,13 @@ public sealed class EfficacySetup : IDisposable
         Train = train;
         Merge = corpus.Split(SplitName.Merge);
         Guard = corpus.Split(SplitName.Guard);
-        ReportSample = EvaluationSample.Draw(corpus.Split(evaluationSplit), options.Seed ^ 0x5EB0, options.ReportRows, Context);
+        ReportSample = ReportSampleOf(options, corpus, Context);
+        SelectionSample = selection ? EvaluationSample.Draw(Guard, options.Seed ^ 0x5EB0, options.ReportRows, Context) : null;
     }
+
+    /// <summary>The report sample of every setup of <paramref name="options"/> (drawn from the base seed, the same for every seed).</summary>
+    public static TokenWindows ReportSampleOf(EfficacyOptions options, TokenCorpus corpus, int context) =>
+        EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.ReportRows, context);
 
     public EfficacyOptions Options { get; }
     /// <summary>This repetition's seed: the order of the shards' windows and the miners' streams.</summary>
@@ -51,6 +57,8 @@ public sealed class EfficacySetup : IDisposable
     /// <summary>The averager's guard split: a merged model becomes the base only if it beats the base on a sample of it.</summary>
     public TokenSplit Guard { get; }
     public TokenWindows ReportSample { get; }
+    /// <summary>The guard-split sample a sweep chooses by; null outside a sweep.</summary>
+    public TokenWindows? SelectionSample { get; }
     /// <summary>Parameters P of the model.</summary>
     public long Parameters => Config.ParameterCount;
 
@@ -82,6 +90,13 @@ public sealed class EfficacySetup : IDisposable
     /// <summary>Loss of <paramref name="model"/> on the report sample.</summary>
     public double Evaluate(Gpt model) => Evaluate(model, ReportSample);
 
+    /// <summary>
+    /// <paramref name="record"/> with the loss of <paramref name="model"/> on <see cref="SelectionSample"/> when this is a
+    /// sweep's setup and the record is of the last round; else <paramref name="record"/> as it is.
+    /// </summary>
+    public EfficacyRoundRecord WithSelectionLoss(EfficacyRoundRecord record, Gpt model) =>
+        SelectionSample is { } sample && record.Round == Options.Rounds ? record with { SelectionLoss = Evaluate(model, sample) } : record;
+
     /// <summary>Loss of <paramref name="model"/> on <paramref name="windows"/>.</summary>
     public static double Evaluate(Gpt model, TokenWindows windows) => Evaluator.Evaluate(model, TokenWindowBatches.Split(windows, EvaluationBatchRows)).MeanLoss;
 
@@ -89,12 +104,13 @@ public sealed class EfficacySetup : IDisposable
     public const int EvaluationBatchRows = 16;
 
     /// <summary>
-    /// The averager's guard sample of <paramref name="condition"/> for <paramref name="round"/>, drawn from the guard split;
-    /// null with <c>--guard_rows 0</c> or for a condition without the guard.
+    /// The averager's guard sample for <paramref name="round"/>, drawn from the guard split, the same for every condition
+    /// (a paired comparison; a condition's id changes nothing it computes); null with <c>--guard_rows 0</c> or for a
+    /// condition without the guard.
     /// </summary>
     public TokenWindows? GuardSample(EfficacyCondition condition, int round) =>
         Options.GuardRows == 0 || !condition.Guard ? null
-            : EvaluationSample.Draw(Guard, EvaluationSample.Seed($"efficacy/{condition.Id}/{round}/guard", 0), Options.GuardRows, Context);
+            : EvaluationSample.Draw(Guard, EvaluationSample.Seed($"efficacy/guard/{round}", 0), Options.GuardRows, Context);
 
     public void Dispose() => Initial.Dispose();
 }

@@ -47,7 +47,7 @@ internal sealed class MinerRoundsCondition : IDisposable
         if (condition.Kind == EfficacyConditionKind.Network) _merge = new MergeRound(condition.MergeOptions(o));
         if (condition.Kind == EfficacyConditionKind.Network && o.ResidualBuffer)
             _buffers = _miners.Select(_ => new ErrorFeedback(DeltaEncoding.Parse(condition.Encoding ?? o.DenseEncoding), SparseLoCoCondition.ErrorDecay)).ToList();
-        _churn = new SeededRandom(EvaluationSample.Seed($"efficacy/churn/{condition.Id}", (long)setup.Seed));
+        _churn = new SeededRandom(EvaluationSample.Seed("efficacy/churn", (long)setup.Seed));
     }
 
     /// <summary>The base model every miner starts each round from (the network's published model).</summary>
@@ -73,9 +73,9 @@ internal sealed class MinerRoundsCondition : IDisposable
                 : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round, ct);
             bytesUp += traffic.Up;
             bytesDown += traffic.Down;
-            var record = new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
+            var record = _setup.WithSelectionLoss(new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
                 bytesUp, bytesDown, participants.Count, traffic.LambdaSum, traffic.MergeLoss, clock.Elapsed.TotalSeconds, traffic.Published, traffic.StepScale)
-                { LearnedLambdaKept = traffic.LearnedLambdaKept };
+                { LearnedLambdaKept = traffic.LearnedLambdaKept }, _server);
             records.Add(record);
             _observer.Evaluated(record);
             TensorGarbage.Collect();
@@ -124,7 +124,7 @@ internal sealed class MinerRoundsCondition : IDisposable
                 files.Add(DeltaFile.FromBytes(bytes));
             }
             var outcome = _merge!.Run(_server, new MergeInputs(files,
-                step => EvaluationSample.Draw(_setup.Merge, EvaluationSample.Seed($"efficacy/{_condition.Id}/{round}", step), o.MergeRows, _setup.Context),
+                step => EvaluationSample.Draw(_setup.Merge, EvaluationSample.Seed($"efficacy/merge/{round}", step), o.MergeRows, _setup.Context),
                 GuardSample(round), () => new DeltaProvenance($"round-{round - 1}", "averager", 0, 0, Epoch)), ct);
             if (!outcome.Published)
             {

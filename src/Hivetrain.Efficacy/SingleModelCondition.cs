@@ -39,8 +39,8 @@ internal static class SingleModelCondition
                 tokens += step.Tokens;
                 observer.Advanced(accumulation, $"{condition.Label}: round {round}/{o.Rounds}, loss {step.Loss:F3}");
             }
-            var record = new EfficacyRoundRecord(condition.Id, round, (long)h * round, tokens, setup.Evaluate(model),
-                syncBytes * round, syncBytes * round, condition.Kind == EfficacyConditionKind.Alone ? 1 : k, null, null, clock.Elapsed.TotalSeconds);
+            var record = setup.WithSelectionLoss(new EfficacyRoundRecord(condition.Id, round, (long)h * round, tokens, setup.Evaluate(model),
+                syncBytes * round, syncBytes * round, condition.Kind == EfficacyConditionKind.Alone ? 1 : k, null, null, clock.Elapsed.TotalSeconds), model);
             records.Add(record);
             observer.Evaluated(record);
             TensorGarbage.Collect();

@@ -62,8 +62,8 @@ internal sealed class SparseLoCoCondition : IDisposable
             bytesUp += up;
             // Every participant rebuilds the base from the round's K uploads (templar's gather), so it downloads those.
             bytesDown += up * o.Miners;
-            var record = new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
-                bytesUp, bytesDown, o.Miners, null, null, clock.Elapsed.TotalSeconds, Published: scale is not null, StepScale: scale);
+            var record = _setup.WithSelectionLoss(new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
+                bytesUp, bytesDown, o.Miners, null, null, clock.Elapsed.TotalSeconds, Published: scale is not null, StepScale: scale), _server);
             records.Add(record);
             _observer.Evaluated(record);
             TensorGarbage.Collect();

@@ -24,8 +24,8 @@ internal static class EfficacyVerb
         ("warm_start_steps", "steps of a shared warm start on the train split before every condition (0 = from scratch)", "100", "20"),
         ("merge_steps", "λ optimization steps per round (the averager's)", "8", "3"),
         ("report_rows", "windows in the report sample", "64", "16"),
-        ("seeds", "runs of every condition, seeds --seed + 0 … N − 1 (data order and miners' streams; the same warm start); the table gives mean ± sd", "1", "1"),
-        ("churn", "chance that a miner's delta misses a round; it keeps training and sends the work later (0 = no churn condition)", "0.5", "0.5"),
+        ("seeds", "runs of every condition, seeds --seed + 0 … N − 1 (data order and miners' streams; the same warm start); the table gives mean ± sd", "3", "1"),
+        ("churn", "chance that a miner's delta misses a round in the churn condition (with --ablations); it keeps training and sends the work later (0 = no churn condition)", "0.5", "0.5"),
     ];
 
     private static readonly FlagSet Flags = BuildFlags();
@@ -45,7 +45,7 @@ internal static class EfficacyVerb
             .Add("downlink", "encode each new base as a lossy delta in this encoding (default: the compact downlink, the round's uploads and the merge record, or the model in bf16 where that is smaller)")
             .Add("warm_start", "a checkpoint directory every condition starts from (instead of --warm_start_steps)")
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
-            .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split (default: no sweep, --lr for all)")
+            .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split; the chosen trials are B2's and B4's runs on the base seed (none: no sweep, --lr for all)", "0.003,0.006,0.01")
             .Add("optimizer", "inner optimizer of every condition's models (B1–B3 and the miners): adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate); the warm start is AdamW either way", "adamw")
             .Add("warmup", "warmup steps of each model's schedule", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
@@ -59,8 +59,9 @@ internal static class EfficacyVerb
             .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
-            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all)")
-            .Add("parallel", "conditions run side by side in this process (0 = one per core, at most the number of conditions). Default 1: TorchSharp frees a wrapper's native object in the finalizer, and a collection on one thread while another is in libtorch crashed two runs side by side at the compact vocabulary's step rate; to use more cores, run several processes on one --warm_start with --conditions split between them", 1)
+            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all but the ablations)")
+            .Add("ablations", "also run the ablations, which no goal of the comparison judges: learned λ without the outer step (net-lambda-ENC) and the network under --churn", false)
+            .Add("parallel", "conditions run side by side in this process, one libtorch thread each by default (0 = one per core, at most the number of runs)", 0)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
             .Add("plot_from", "train nothing: draw the plots of these runs' efficacy.jsonl files together into --out, comma-separated (e.g. the two processes of one comparison)")
@@ -97,9 +98,9 @@ internal static class EfficacyVerb
         }
         int threads = settings.Int("threads");
         if (threads < 0) throw new SettingsException($"--threads must be 0 (the cores over --parallel) or more (got {threads})");
-        var conditions = EfficacyCondition.Standard(options);
-        if (settings.String("conditions") is { Length: > 0 } only)
-            conditions = EfficacyCondition.Select(conditions, only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var conditions = settings.String("conditions") is { Length: > 0 } only
+            ? EfficacyCondition.Select(EfficacyCondition.Standard(options), only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            : EfficacyCondition.Default(options, settings.Bool("ablations"));
         // One libtorch thread per core in all: conditions side by side each get the cores over --parallel (on two busy
         // cores, two threads per step stalled: a step took 3.5 s against 0.4 s with one).
         int parallel = options.Parallel;
@@ -144,7 +145,7 @@ internal static class EfficacyVerb
             LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
             Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"),
-            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep ? Numbers("lr_sweep", sweep) : null,
+            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep && sweep != "none" ? Numbers("lr_sweep", sweep) : null,
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),

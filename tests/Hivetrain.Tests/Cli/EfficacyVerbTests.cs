@@ -69,13 +69,14 @@ public sealed class EfficacyVerbTests
 
         Assert.Equal((10, 5, 64), (quick.InnerSteps, quick.Rounds, quick.Context));
         Assert.Equal((30, 1.0), (full.InnerSteps, quick.Skew));
-        // Full size runs in the regime where B2's K× batch no longer pays K× (issue 19): 8 windows per step; one
-        // condition at a time unless told (docs/efficacy.md, "Sizes and time").
-        Assert.Equal((8, 1), (full.BatchRows, full.Parallel));
+        // Full size runs in the regime where B2's K× batch no longer pays K× (issue 19): 8 windows per step
+        // (docs/efficacy.md, "Sizes and time"); the goals judge means over 3 seeds, with the learning rates swept.
+        Assert.Equal(8, full.BatchRows);
         Assert.Equal(0, full.Skew);
-        Assert.Equal((1, 1), (quick.Seeds, full.Seeds));
+        Assert.Equal((1, 3), (quick.Seeds, full.Seeds));
         Assert.Equal(3, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--seeds", "3"])).Seeds);
-        Assert.Null(full.LearningRateSweep);
+        Assert.Equal([0.003, 0.006, 0.01], full.LearningRateSweep);
+        Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "none"])).LearningRateSweep);
         Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
         Assert.Equal([0.5, 0.7, 1.0], quick.OuterStepSweepLearningRates);
         Assert.Equal([0.8, 0.9], quick.OuterStepSweepMomenta);

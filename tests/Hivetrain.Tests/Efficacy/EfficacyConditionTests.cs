@@ -543,6 +543,33 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public void A_run_has_the_ablations_only_when_asked()
+    {
+        var options = Options(miners: 2) with { Churn = 0.5 };
+        var ablations = EfficacyCondition.Standard(options).Where(c => c.IsAblation).Select(c => c.Id).ToList();
+        Assert.Equal(["net-lambda-f32", "net-outer-f32-churn"], ablations);
+        Assert.DoesNotContain(EfficacyCondition.Default(options, ablations: false), c => c.IsAblation);
+        Assert.Equal(EfficacyCondition.Standard(options), EfficacyCondition.Default(options, ablations: true));
+    }
+
+    [Fact]
+    public void Conditions_that_differ_only_in_their_names_are_the_same_run()
+    {
+        var diloco = EfficacyCondition.DiLoCo("diloco", "DiLoCo f32", "f32", guard: false);
+        var swept = EfficacyCondition.DiLoCo("diloco-swept", "DiLoCo f32, swept", "f32", guard: false) with { SweptOuterStep = true };
+        Assert.True(swept.SameRunAs(diloco));
+        Assert.False(EfficacyCondition.DiLoCo("diloco-guard", "DiLoCo f32", "f32", guard: true).SameRunAs(diloco));
+        Assert.False(EfficacyCondition.DiLoCo("diloco", "DiLoCo f32", "f32", guard: false, outerMomentum: 0.8).SameRunAs(diloco));
+        Assert.False((diloco with { Encoding = "bf16" }).SameRunAs(diloco));
+        var options = Options(miners: 2);
+        var standard = EfficacyCondition.Standard(options);
+        // The sweep's published point (0.7, 0.9) is diloco's run; without it in the grid, diloco trains on its own.
+        Assert.True(OuterStepSweep.Provides(options, standard, diloco));
+        Assert.False(OuterStepSweep.Provides(options with { OuterStepSweepMomenta = [0.8] }, standard, diloco));
+        Assert.False(OuterStepSweep.Provides(options, standard.Where(c => !c.SweptOuterStep).ToList(), diloco));
+    }
+
+    [Fact]
     public async Task SparseLoCo_moves_the_base_and_each_miner_downloads_the_rounds_uploads()
     {
         var (setup, corpus, initial) = await SetupAsync(Options(miners: 2));

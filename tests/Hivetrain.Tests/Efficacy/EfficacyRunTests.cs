@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hivetrain.Data;
 using Hivetrain.Efficacy;
+using Hivetrain.Model;
 using Hivetrain.Tests.Data;
 using Hivetrain.Training;
 
@@ -148,6 +149,13 @@ public sealed class EfficacyRunTests : IDisposable
         Assert.Equal(3e-3, report.Info.LearningRate);
         Assert.Equal(3e-3, report.Info.SynchronousLearningRate);
         Assert.Equal([1e-6, 3e-3], report.Info.LearningRateSweep);
+        // The chosen B2 trial is B2's run: its report losses are those of B2 trained anew under the chosen rates.
+        using var initial = Checkpoint.Load(Path.Combine(report.Folder, "warm-start"), TorchSharp.torch.CPU);
+        using var setup = new EfficacySetup(options with { LearningRate = 3e-3, SynchronousLearningRate = 3e-3 }, initial.Config, TorchSharp.torch.CPU, initial, corpus);
+        var fresh = EfficacyRun.RunCondition(setup, conditions[1], report.Info.InitialLoss, new SilentEfficacyObserver(), CancellationToken.None);
+        Assert.Equal(fresh.Select(r => r.Loss), report.Rounds.Where(r => r.Condition == "B2").Select(r => r.Loss));
+        Assert.Equal(options.Rounds + 1, EfficacyLog.ReadRounds(report.LogPath).Count(r => r.Condition == "B2"));
+        Assert.All(report.Rounds, r => Assert.Null(r.SelectionLoss));
     }
 
     [Fact]

@@ -27,24 +27,26 @@ public sealed class OuterStepSweepTests : IDisposable
         using var initial = new Gpt(GptConfig.Tiny, (long)options.Seed);
 
         var observer = new SilentEfficacyObserver();
-        var (trials, chosen) = OuterStepSweep.Choose(options, initial, corpus, torch.CPU, log: null, observer, CancellationToken.None);
+        var (trials, chosen, runs) = OuterStepSweep.Choose(options, initial, corpus, torch.CPU, initialLoss: 0, log: null, observer, CancellationToken.None);
 
         Assert.Equal(OuterStepSweep.Units(options, EfficacyCondition.Standard(options)), observer.Units);
-        Assert.Equal(0, observer.Evaluations); // guard-split losses are not shown as report losses
+        Assert.Equal(0, observer.Evaluations); // trials are not shown as the comparison's curves
 
         Assert.Equal([(1e-4, 0.0), (1.0, 0.0)], trials.Select(t => (t.OuterLearningRate, t.OuterMomentum)));
         Assert.Equal(1.0, chosen.OuterLearningRate);
         Assert.Equal(trials.Min(t => t.GuardLoss), chosen.GuardLoss);
-        // Each trial's loss is that DiLoCo run's loss on the guard sample, not on the report sample.
-        using var guard = new EfficacySetup(options, GptConfig.Tiny, torch.CPU, initial, corpus, evaluationSplit: SplitName.Guard);
-        using var report = new EfficacySetup(options, GptConfig.Tiny, torch.CPU, initial, corpus, evaluationSplit: SplitName.Report);
-        foreach (var trial in trials)
+        // Each trial's loss is that DiLoCo run's loss on the guard sample; its rounds are the run's report losses.
+        using var setup = new EfficacySetup(options, GptConfig.Tiny, torch.CPU, initial, corpus);
+        foreach (var (trial, run) in trials.Zip(runs))
         {
             var diloco = EfficacyCondition.DiLoCo("diloco-swept", "trial", options.DenseEncoding, guard: false, trial.OuterLearningRate, trial.OuterMomentum);
-            double onGuard = EfficacyRun.RunCondition(guard, diloco, 0, new SilentEfficacyObserver(), CancellationToken.None)[^1].Loss;
-            double onReport = EfficacyRun.RunCondition(report, diloco, 0, new SilentEfficacyObserver(), CancellationToken.None)[^1].Loss;
-            Assert.Equal(onGuard, trial.GuardLoss);
-            Assert.NotEqual(onReport, trial.GuardLoss);
+            using var fresh = new MinerRoundsCondition(setup, diloco, new SilentEfficacyObserver());
+            var rounds = fresh.Run(0, CancellationToken.None);
+            Assert.Equal(rounds.Select(r => r.Loss), run.Rounds.Select(r => r.Loss));
+            var guardSample = EvaluationSample.Draw(setup.Guard, options.Seed ^ 0x5EB0, options.ReportRows, setup.Context);
+            Assert.Equal(EfficacySetup.Evaluate(fresh.Server, guardSample), trial.GuardLoss);
+            Assert.Equal(trial.GuardLoss, run.SelectionLoss);
+            Assert.NotEqual(rounds[^1].Loss, trial.GuardLoss);
         }
     }
 
@@ -64,6 +66,9 @@ public sealed class OuterStepSweepTests : IDisposable
         var trials = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(l => l.GetProperty("type").GetString() == "outer_step_sweep").ToList();
         Assert.Equal([1e-4, 1.0], trials.Select(t => t.GetProperty("outer_learning_rate").GetDouble()));
+        // The chosen trial is diloco-swept's run on the base seed: trained once, not again.
+        Assert.Equal(EfficacyRun.TotalUnits(options, conditions),
+            OuterStepSweep.Units(options, conditions) + 2 * 2 + 2 * 2 * 2); // B1: steps × rounds; diloco: × miners too
         // DiLoCo at its published step and at the swept one train differently.
         Assert.NotEqual(report.Summaries.Single(s => s.Condition == "diloco").FinalLoss, report.Summaries.Single(s => s.Condition == "diloco-swept").FinalLoss);
     }
