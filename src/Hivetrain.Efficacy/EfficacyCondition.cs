@@ -69,6 +69,8 @@ public sealed record EfficacyCondition(
             new("B4", "B4 plain averaging", EfficacyConditionKind.PlainAverage),
             new($"net-lambda-{dense}", $"network λ {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: 1, OuterMomentum: 0),
             new($"net-outer-{dense}", $"network λ+outer {dense}", EfficacyConditionKind.Network, dense, OuterLearningRate: eta, OuterMomentum: mu),
+            new($"net-outer-{dense}-swept", $"network λ+outer {dense}{SweptSuffix}", EfficacyConditionKind.Network, dense, OuterLearningRate: eta, OuterMomentum: mu)
+                { SweptOuterStep = true },
         };
         foreach (var encoding in options.CompressedEncodings)
             list.Add(new($"net-outer-{encoding}", $"network λ+outer {encoding}", EfficacyConditionKind.Network, encoding, OuterLearningRate: eta, OuterMomentum: mu));
@@ -88,7 +90,7 @@ public sealed record EfficacyCondition(
     [
         DiLoCo("diloco", $"DiLoCo {dense}", dense, guard: false),
         DiLoCo("diloco-guard", $"DiLoCo {dense} + guard", dense, guard: true),
-        DiLoCo("diloco-swept", $"DiLoCo {dense}, outer step swept", dense, guard: false) with { SweptOuterStep = true },
+        DiLoCo("diloco-swept", $"DiLoCo {dense}{SweptSuffix}", dense, guard: false) with { SweptOuterStep = true },
         new("sparseloco", $"SparseLoCo {SparseLoCoCondition.Encoding}", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding, Guard: false),
         new("sparseloco-guard", $"SparseLoCo {SparseLoCoCondition.Encoding} + guard", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding),
     ];
@@ -111,8 +113,20 @@ public sealed record EfficacyCondition(
         OuterLearningRate = chosen.OuterLearningRate,
         OuterMomentum = chosen.OuterMomentum,
         Label = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"DiLoCo {Encoding}, swept: outer lr {chosen.OuterLearningRate:G3}, momentum {chosen.OuterMomentum:G3}"),
+            $"{BaseLabel}, swept: outer lr {chosen.OuterLearningRate:G3}, momentum {chosen.OuterMomentum:G3}"),
     };
+
+    /// <summary>How a swept condition's label ends before the sweep has chosen.</summary>
+    public const string SweptSuffix = ", outer step swept";
+
+    /// <summary>The label without <see cref="SweptSuffix"/>: what the condition is, whatever its outer step.</summary>
+    public string BaseLabel => Label.EndsWith(SweptSuffix, StringComparison.Ordinal) ? Label[..^SweptSuffix.Length] : Label;
+
+    /// <summary>
+    /// Ours with the outer step chosen on the guard split (<c>net-outer-ENC-swept</c>): how our defaults η, μ are checked
+    /// against the rule DiLoCo's sweep follows; run by id only, as it costs a sweep.
+    /// </summary>
+    public bool IsOursSwept => SweptOuterStep && Method == EfficacyMethod.Network;
 
     /// <summary>
     /// An ablation: a part of ours taken out or a stress put on it (learned λ without the outer step, churn). The
@@ -122,7 +136,7 @@ public sealed record EfficacyCondition(
 
     /// <summary>What a run compares when no condition is named: <see cref="Standard"/>, without the ablations unless <paramref name="ablations"/>.</summary>
     public static IReadOnlyList<EfficacyCondition> Default(EfficacyOptions options, bool ablations) =>
-        Standard(options).Where(c => ablations || !c.IsAblation).ToList();
+        Standard(options).Where(c => (ablations || !c.IsAblation) && !c.IsOursSwept).ToList();
 
     /// <summary>
     /// The conditions of <paramref name="all"/> named in <paramref name="ids"/>, in the standard order; throws

@@ -33,7 +33,7 @@ public static class EfficacyGoals
         }
         foreach (var family in new[] { EfficacyMethod.DiLoCo, EfficacyMethod.SparseLoCo })
             if (BeatsAtEqualBytes(conditions, family) is { } goal) goals.Add(goal);
-        foreach (var c in conditions.Where(s => s.Method == nameof(EfficacyMethod.Network) && s.Churn == 0 && s != dense))
+        foreach (var c in conditions.Where(s => s.Method == nameof(EfficacyMethod.Network) && s.Churn == 0 && s.Encoding != dense.Encoding))
         {
             double ratio = dense.BytesUpPerRound is > 0 && c.BytesUpPerRound is > 0 ? dense.BytesUpPerRound.Value * 2 / c.BytesUpPerRound.Value : double.NaN;
             double cost = c.Loss.Mean / dense.Loss.Mean - 1;

@@ -102,10 +102,10 @@ public static class EfficacyPlots
     private static string Title(string what, IReadOnlyList<EfficacyRoundRecord> rounds)
     {
         int seeds = rounds.Select(r => r.Seed).Distinct().Count();
-        return seeds > 1 ? $"{what}; mean of {seeds} seeds ± 1 sd" : what;
+        // Two lines: one would overrun the plot's left edge, as the title is centred over the data beside the legend.
+        return seeds > 1 ? $"{what}\nmean of {seeds} seeds ± 1 sd" : what;
     }
 
-    /// <summary>A condition's colour by its place among all conditions, so that it is the same in both plots.</summary>
     /// <summary>A colour of its own for each of up to 20 conditions (the default list has 15; ten colours repeated).</summary>
     private static Color ColorOf(EfficacyCondition condition, IReadOnlyList<EfficacyCondition> conditions) =>
         new ScottPlot.Palettes.Category20().GetColor(conditions.ToList().IndexOf(condition));

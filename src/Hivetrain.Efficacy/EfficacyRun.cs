@@ -23,6 +23,11 @@ public static class EfficacyRun
             + options.Seeds * conditions.Sum(c => Units(options, c)) - conditions.Where(c => FromSweep(options, conditions, c)).Sum(c => Units(options, c));
     }
 
+    /// <summary>The most jobs any phase of the run has to run side by side: the learning-rate trials, the outer-step trials, the conditions × seeds.</summary>
+    public static int MostJobsAtOnce(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions) => Math.Max(
+        options.Seeds * conditions.Count,
+        Math.Max(2 * (options.LearningRateSweep?.Count ?? 0), conditions.Count(c => c.SweptOuterStep) * OuterStepSweep.Grid(options).Count));
+
     /// <summary>Whether a sweep hands back <paramref name="condition"/>'s run on the base seed (it is not trained again).</summary>
     private static bool FromSweep(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions, EfficacyCondition condition) =>
         LearningRateSweep.Provides(options, condition) || OuterStepSweep.Provides(options, conditions, condition);
@@ -54,9 +59,10 @@ public static class EfficacyRun
         OuterStepTrial? swept = null;
         if (conditions.Any(c => c.SweptOuterStep))
         {
-            var sweep = OuterStepSweep.Choose(options, initial, corpus, device, initialLoss, log, observer, ct);
-            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(sweep.Chosen) : c).ToList();
-            swept = sweep.Chosen;
+            var sweep = OuterStepSweep.Choose(options, conditions, initial, corpus, device, initialLoss, log, observer, ct);
+            // The run line names DiLoCo's chosen step; a swept condition of ours names its own in its label.
+            swept = conditions.FirstOrDefault(c => c.SweptOuterStep && c.Method == EfficacyMethod.DiLoCo) is { } diloco ? sweep.Chosen[diloco.Id] : null;
+            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(sweep.Chosen[c.Id]) : c).ToList();
             sweepRuns.AddRange(sweep.Runs);
         }
         var setups = Enumerable.Range(0, options.Seeds)

@@ -5,26 +5,27 @@ using TorchSharp;
 namespace Hivetrain.Efficacy;
 
 /// <summary>
-/// DiLoCo's outer step for the <c>diloco-swept</c> condition: every (η, μ) of the grid
-/// <see cref="EfficacyOptions.OuterStepSweepLearningRates"/> × <see cref="EfficacyOptions.OuterStepSweepMomenta"/> runs
-/// as DiLoCo (guard off) on the base seed, and the lowest final loss on a sample of the guard split chooses, never the
-/// report split (the rule of <see cref="LearningRateSweep"/>). Runs only when a condition asks for it. Every trial is a
-/// DiLoCo run on the base seed under the run's options, so the chosen one is <c>diloco-swept</c>'s run on that seed, and
-/// the published point (0.7, 0.9) <c>diloco</c>'s (<see cref="Provides"/>).
+/// The outer step of each condition marked <see cref="EfficacyCondition.SweptOuterStep"/> (<c>diloco-swept</c>, and ours
+/// when asked for, <c>net-outer-ENC-swept</c>): every (η, μ) of the grid <see cref="EfficacyOptions.OuterStepSweepLearningRates"/>
+/// × <see cref="EfficacyOptions.OuterStepSweepMomenta"/> runs as that condition on the base seed, and the lowest final
+/// loss on a sample of the guard split chooses, never the report split (the rule of <see cref="LearningRateSweep"/>).
+/// Every trial is the condition's run on the base seed at that point under the run's options, so the chosen one is the
+/// swept condition's run on that seed, and a trial that is another condition's run (DiLoCo's published point
+/// (0.7, 0.9) is <c>diloco</c>'s) is taken as that (<see cref="Provides"/>).
 /// </summary>
 public static class OuterStepSweep
 {
     /// <summary>The grid when the options give none: around DiLoCo's published η = 0.7, μ = 0.9.</summary>
     public static readonly IReadOnlyList<double> DefaultLearningRates = [0.5, 0.7, 1.0], DefaultMomenta = [0.8, 0.9];
 
-    /// <summary>Training micro-batches the sweep takes: one DiLoCo run per grid point when <paramref name="conditions"/> hold a swept one, else 0.</summary>
+    /// <summary>Training micro-batches the sweep takes: every swept condition of <paramref name="conditions"/> at every grid point.</summary>
     public static long Units(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions) =>
-        conditions.Any(c => c.SweptOuterStep) ? Grid(options).Count * EfficacyRun.Units(options, Trial(options, 1, 0)) : 0;
+        conditions.Where(c => c.SweptOuterStep).Sum(c => Grid(options).Count * EfficacyRun.Units(options, c));
 
     /// <summary>Whether the sweep (run for <paramref name="conditions"/>) hands back <paramref name="condition"/>'s run on the base seed.</summary>
     public static bool Provides(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions, EfficacyCondition condition) =>
-        conditions.Any(c => c.SweptOuterStep)
-        && (condition.SweptOuterStep || Grid(options).Any(point => Trial(options, point.LearningRate, point.Momentum).SameRunAs(condition)));
+        condition.SweptOuterStep && conditions.Contains(condition)
+        || conditions.Where(c => c.SweptOuterStep).Any(swept => Grid(options).Any(point => Trial(swept, point.LearningRate, point.Momentum).SameRunAs(condition)));
 
     /// <summary>The (η, μ) pairs tried, learning rate major.</summary>
     public static IReadOnlyList<(double LearningRate, double Momentum)> Grid(EfficacyOptions options) =>
@@ -33,25 +34,39 @@ public static class OuterStepSweep
          select (lr, mu)).ToList();
 
     /// <summary>
-    /// Runs every trial from <paramref name="initial"/>, appends each to <paramref name="log"/> (when given), and returns
-    /// them with the chosen one (the lowest guard loss; the first of the grid on a tie) and every trial's run (its losses
-    /// on the report sample).
+    /// Runs every trial of every swept condition of <paramref name="conditions"/> from <paramref name="initial"/>, side
+    /// by side, appends each to <paramref name="log"/> (when given), and returns them, each swept condition's chosen one
+    /// (the lowest guard loss; the first of the grid on a tie) and every trial's run (its losses on the report sample).
     /// </summary>
-    internal static (IReadOnlyList<OuterStepTrial> Trials, OuterStepTrial Chosen, IReadOnlyList<EfficacyRun.JobResult> Runs) Choose(EfficacyOptions options,
-        Gpt initial, TokenCorpus corpus, torch.Device device, double initialLoss, EfficacyLog? log, IEfficacyObserver observer, CancellationToken ct)
+    internal static (IReadOnlyList<OuterStepTrial> Trials, IReadOnlyDictionary<string, OuterStepTrial> Chosen, IReadOnlyList<EfficacyRun.JobResult> Runs) Choose(
+        EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions, Gpt initial, TokenCorpus corpus, torch.Device device, double initialLoss,
+        EfficacyLog? log, IEfficacyObserver observer, CancellationToken ct)
     {
         using var setup = new EfficacySetup(options, initial.Config, device, initial, corpus, selection: true);
-        var jobs = Grid(options).Select(point => new EfficacyRun.ConditionJob(setup, Trial(options, point.LearningRate, point.Momentum))).ToList();
+        var swept = conditions.Where(c => c.SweptOuterStep).ToList();
+        var jobs = (from condition in swept
+                    from point in Grid(options)
+                    select new EfficacyRun.ConditionJob(setup, Trial(condition, point.LearningRate, point.Momentum))).ToList();
         var runs = EfficacyRun.RunJobs(jobs, initialLoss, log: null, new SweepObserver(observer), ct);
-        var trials = runs.Select(r => new OuterStepTrial(r.Job.Condition.OuterLearningRate, r.Job.Condition.OuterMomentum, r.SelectionLoss)).ToList();
+        var trials = runs.Select(r => new OuterStepTrial(r.Job.Condition.OuterLearningRate, r.Job.Condition.OuterMomentum, r.SelectionLoss, r.Job.Condition.Id)).ToList();
         foreach (var trial in trials) log?.Append(trial);
-        var chosen = trials.MinBy(t => t.GuardLoss)!;
-        observer.Message($"DiLoCo's outer step swept on the guard split: lr {chosen.OuterLearningRate:G3}, momentum {chosen.OuterMomentum:G3} " +
-            $"(guard loss {chosen.GuardLoss:F4}, of {trials.Count} trials)");
+        var chosen = new Dictionary<string, OuterStepTrial>();
+        foreach (var condition in swept)
+        {
+            var own = trials.Where(t => t.Condition == condition.Id).ToList();
+            var best = chosen[condition.Id] = own.MinBy(t => t.GuardLoss)!;
+            observer.Message($"{condition.BaseLabel}: outer step swept on the guard split: lr {best.OuterLearningRate:G3}, momentum {best.OuterMomentum:G3} " +
+                $"(guard loss {best.GuardLoss:F4}, of {own.Count} trials)");
+        }
         return (trials, chosen, runs);
     }
 
-    private static EfficacyCondition Trial(EfficacyOptions options, double learningRate, double momentum) =>
-        EfficacyCondition.DiLoCo("diloco-swept", $"DiLoCo sweep: outer lr {learningRate:G3}, momentum {momentum:G3}", options.DenseEncoding,
-            guard: false, learningRate, momentum);
+    /// <summary>Swept condition <paramref name="swept"/> at one grid point: its run there, under its own id.</summary>
+    private static EfficacyCondition Trial(EfficacyCondition swept, double learningRate, double momentum) => swept with
+    {
+        OuterLearningRate = learningRate,
+        OuterMomentum = momentum,
+        SweptOuterStep = false,
+        Label = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{swept.BaseLabel} sweep: outer lr {learningRate:G3}, momentum {momentum:G3}"),
+    };
 }

@@ -52,16 +52,16 @@ internal static class EfficacyVerb
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
             .Add("outer_lr", "outer Nesterov learning rate η (DiLoCo's long runs use 0.7)", 1.0)
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
-            .Add("diloco_sweep_lr", "outer learning rates the diloco-swept condition tries, comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
-            .Add("diloco_sweep_momentum", "outer momenta the diloco-swept condition tries, comma-separated", "0.8,0.9")
+            .Add("diloco_sweep_lr", "outer learning rates a swept condition tries (diloco-swept, and net-outer-ENC-swept when named), comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
+            .Add("diloco_sweep_momentum", "outer momenta a swept condition tries, comma-separated", "0.8,0.9")
             .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
             .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep with dense codes and int8, drop with top-k and low rank), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
             .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
-            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all but the ablations)")
+            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, net-outer-bf16-swept (ours with the outer step chosen on the guard split), diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all but the ablations and net-outer-bf16-swept)")
             .Add("ablations", "also run the ablations, which no goal of the comparison judges: learned λ without the outer step (net-lambda-ENC) and the network under --churn", false)
-            .Add("parallel", "conditions run side by side in this process, one libtorch thread each by default (0 = one per core, at most the number of runs)", 0)
+            .Add("parallel", "conditions run side by side in this process, one libtorch thread each by default (0 = one per core, at most as many as a phase of the run has: sweep trials, or conditions × seeds)", 0)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
             .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
             .Add("plot_from", "train nothing: draw the plots of these runs' efficacy.jsonl files together into --out, comma-separated (e.g. the two processes of one comparison)")
@@ -104,7 +104,7 @@ internal static class EfficacyVerb
         // One libtorch thread per core in all: conditions side by side each get the cores over --parallel (on two busy
         // cores, two threads per step stalled: a step took 3.5 s against 0.4 s with one).
         int parallel = options.Parallel;
-        if (settings.Int("parallel") == 0) parallel = Math.Clamp(Environment.ProcessorCount, 1, conditions.Count * options.Seeds);
+        if (settings.Int("parallel") == 0) parallel = Math.Clamp(Environment.ProcessorCount, 1, EfficacyRun.MostJobsAtOnce(options, conditions));
         options = options with { Parallel = parallel };
         TorchSharp.torch.set_num_threads(threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount / parallel));
         using var opened = await CorpusLoader.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory), ct);

@@ -22,7 +22,7 @@ public sealed class EfficacyRunTests : IDisposable
     public async Task Every_condition_writes_a_line_per_round_and_a_summary()
     {
         var options = Options();
-        var conditions = EfficacyCondition.Standard(options);
+        var conditions = EfficacyCondition.Default(options, ablations: true);
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
         var observer = new SilentEfficacyObserver();
 

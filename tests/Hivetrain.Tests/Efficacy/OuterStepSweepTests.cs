@@ -27,9 +27,11 @@ public sealed class OuterStepSweepTests : IDisposable
         using var initial = new Gpt(GptConfig.Tiny, (long)options.Seed);
 
         var observer = new SilentEfficacyObserver();
-        var (trials, chosen, runs) = OuterStepSweep.Choose(options, initial, corpus, torch.CPU, initialLoss: 0, log: null, observer, CancellationToken.None);
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["diloco-swept"]);
+        var (trials, chosenOf, runs) = OuterStepSweep.Choose(options, conditions, initial, corpus, torch.CPU, initialLoss: 0, log: null, observer, CancellationToken.None);
+        var chosen = chosenOf["diloco-swept"];
 
-        Assert.Equal(OuterStepSweep.Units(options, EfficacyCondition.Standard(options)), observer.Units);
+        Assert.Equal(OuterStepSweep.Units(options, conditions), observer.Units);
         Assert.Equal(0, observer.Evaluations); // trials are not shown as the comparison's curves
 
         Assert.Equal([(1e-4, 0.0), (1.0, 0.0)], trials.Select(t => (t.OuterLearningRate, t.OuterMomentum)));
@@ -74,11 +76,47 @@ public sealed class OuterStepSweepTests : IDisposable
     }
 
     [Fact]
+    public async Task Ours_swept_runs_the_grid_as_itself_and_takes_its_own_choice()
+    {
+        var options = Options() with { OuterStepSweepLearningRates = [1e-4, 1.0], OuterStepSweepMomenta = [0.0, 0.5] };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["net-outer-bf16-swept", "diloco-swept"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+        var observer = new SilentEfficacyObserver();
+
+        var report = EfficacyRun.Run(options, corpus, conditions, observer, CancellationToken.None);
+
+        Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
+        var trials = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(l => l.GetProperty("type").GetString() == "outer_step_sweep").ToList();
+        Assert.Equal(2 * 4, trials.Count);
+        var ours = trials.Where(t => t.GetProperty("condition").GetString() == "net-outer-bf16-swept").ToList();
+        var best = ours.MinBy(t => t.GetProperty("guard_loss").GetDouble());
+        var summary = report.Summaries.Single(s => s.Condition == "net-outer-bf16-swept");
+        Assert.StartsWith("network λ+outer bf16, swept: outer lr ", summary.Label);
+        Assert.EndsWith($"outer lr {best.GetProperty("outer_learning_rate").GetDouble():G3}, momentum {best.GetProperty("outer_momentum").GetDouble():G3}", summary.Label);
+        // Ours learns λ, DiLoCo does not: the two sweeps are different runs.
+        Assert.NotEqual(summary.FinalLoss, report.Summaries.Single(s => s.Condition == "diloco-swept").FinalLoss);
+        Assert.DoesNotContain(EfficacyCondition.Default(options, ablations: true), c => c.Id == "net-outer-bf16-swept");
+    }
+
+    [Fact]
+    public void Side_by_side_runs_as_many_jobs_as_the_largest_phase_has()
+    {
+        var options = Options() with { LearningRateSweep = [1e-3, 3e-3, 6e-3] };
+        var standard = EfficacyCondition.Standard(options);
+        var ours = EfficacyCondition.Select(standard, ["net-outer-bf16-swept"]);
+        Assert.Equal(2 * 3, EfficacyRun.MostJobsAtOnce(options, ours)); // B2 and B4 at each rate
+        Assert.Equal(2, EfficacyRun.MostJobsAtOnce(options with { LearningRateSweep = null }, ours)); // the grid's two points
+        Assert.Equal(3 * 2, EfficacyRun.MostJobsAtOnce(options with { LearningRateSweep = null, Seeds = 3 }, EfficacyCondition.Select(standard, ["B1", "B2"])));
+    }
+
+    [Fact]
     public void No_swept_condition_no_sweep()
     {
         var options = Options();
         Assert.Equal(0, OuterStepSweep.Units(options, EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "diloco"])));
-        Assert.Equal(2 * 2 * 2 * 2, OuterStepSweep.Units(options, EfficacyCondition.Standard(options)));
+        // diloco-swept and ours swept: 2 grid points × 2 miners × 2 steps × 2 rounds each.
+        Assert.Equal(2 * 2 * 2 * 2 * 2, OuterStepSweep.Units(options, EfficacyCondition.Standard(options)));
     }
 
     public void Dispose() => _temp.Dispose();
