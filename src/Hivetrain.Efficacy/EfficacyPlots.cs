@@ -106,7 +106,7 @@ public static class EfficacyPlots
         return seeds > 1 ? $"{what}\nmean of {seeds} seeds ± 1 sd" : what;
     }
 
-    /// <summary>A colour of its own for each of up to 20 conditions (the default list has 15; ten colours repeated).</summary>
+    /// <summary>A colour of its own for each of up to 20 conditions (the default list has 13, 15 with the ablations), the same in both plots.</summary>
     private static Color ColorOf(EfficacyCondition condition, IReadOnlyList<EfficacyCondition> conditions) =>
         new ScottPlot.Palettes.Category20().GetColor(conditions.ToList().IndexOf(condition));
 
