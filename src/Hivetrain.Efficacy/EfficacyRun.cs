@@ -26,7 +26,7 @@ public static class EfficacyRun
     /// <summary>The most jobs any phase of the run has to run side by side: the learning-rate trials, the outer-step trials, the conditions × seeds.</summary>
     public static int MostJobsAtOnce(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions) => Math.Max(
         options.Seeds * conditions.Count,
-        Math.Max(2 * (options.LearningRateSweep?.Count ?? 0), conditions.Count(c => c.SweptOuterStep) * OuterStepSweep.Grid(options).Count));
+        Math.Max(LearningRateSweep.Trials(options), OuterStepSweep.Trials(options, conditions)));
 
     /// <summary>Whether a sweep hands back <paramref name="condition"/>'s run on the base seed (it is not trained again).</summary>
     private static bool FromSweep(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions, EfficacyCondition condition) =>

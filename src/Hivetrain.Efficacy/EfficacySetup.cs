@@ -37,12 +37,16 @@ public sealed class EfficacySetup : IDisposable
         Merge = corpus.Split(SplitName.Merge);
         Guard = corpus.Split(SplitName.Guard);
         ReportSample = ReportSampleOf(options, corpus, Context);
-        SelectionSample = selection ? EvaluationSample.Draw(Guard, options.Seed ^ 0x5EB0, options.ReportRows, Context) : null;
+        SelectionSample = selection ? SampleOf(Guard, options, Context) : null;
     }
 
     /// <summary>The report sample of every setup of <paramref name="options"/> (drawn from the base seed, the same for every seed).</summary>
     public static TokenWindows ReportSampleOf(EfficacyOptions options, TokenCorpus corpus, int context) =>
-        EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.ReportRows, context);
+        SampleOf(corpus.Split(SplitName.Report), options, context);
+
+    /// <summary><see cref="EfficacyOptions.ReportRows"/> windows of <paramref name="split"/>, drawn from the base seed.</summary>
+    private static TokenWindows SampleOf(TokenSplit split, EfficacyOptions options, int context) =>
+        EvaluationSample.Draw(split, options.Seed ^ 0x5EB0, options.ReportRows, context);
 
     public EfficacyOptions Options { get; }
     /// <summary>This repetition's seed: the order of the shards' windows and the miners' streams.</summary>

@@ -21,6 +21,9 @@ public static class LearningRateSweep
     public static bool Provides(EfficacyOptions options, EfficacyCondition condition) =>
         options.LearningRateSweep is not null && (condition.SameRunAs(Synchronous) || condition.SameRunAs(Miners));
 
+    /// <summary>Trials the sweep runs: B2 and B4 at each rate (0 without <c>--lr_sweep</c>).</summary>
+    public static int Trials(EfficacyOptions options) => 2 * (options.LearningRateSweep?.Count ?? 0);
+
     /// <summary>Training micro-batches the sweep takes (0 without <c>--lr_sweep</c>).</summary>
     public static long Units(EfficacyOptions options) =>
         (options.LearningRateSweep?.Count ?? 0) * (EfficacyRun.Units(options, Synchronous) + EfficacyRun.Units(options, Miners));

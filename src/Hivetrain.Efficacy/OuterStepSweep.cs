@@ -18,6 +18,10 @@ public static class OuterStepSweep
     /// <summary>The grid when the options give none: around DiLoCo's published η = 0.7, μ = 0.9.</summary>
     public static readonly IReadOnlyList<double> DefaultLearningRates = [0.5, 0.7, 1.0], DefaultMomenta = [0.8, 0.9];
 
+    /// <summary>Trials the sweep runs: every swept condition of <paramref name="conditions"/> at every grid point.</summary>
+    public static int Trials(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions) =>
+        conditions.Count(c => c.SweptOuterStep) * Grid(options).Count;
+
     /// <summary>Training micro-batches the sweep takes: every swept condition of <paramref name="conditions"/> at every grid point.</summary>
     public static long Units(EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions) =>
         conditions.Where(c => c.SweptOuterStep).Sum(c => Grid(options).Count * EfficacyRun.Units(options, c));
