@@ -46,7 +46,7 @@ public sealed class EfficacySetup : IDisposable
 
     /// <summary><see cref="EfficacyOptions.ReportRows"/> windows of <paramref name="split"/>, drawn from the base seed.</summary>
     private static TokenWindows SampleOf(TokenSplit split, EfficacyOptions options, int context) =>
-        EvaluationSample.Draw(split, options.Seed ^ 0x5EB0, options.ReportRows, context);
+        EvaluationSample.Draw(split, EvaluationSample.ReportSeed(options.Seed), options.ReportRows, context);
 
     public EfficacyOptions Options { get; }
     /// <summary>This repetition's seed: the order of the shards' windows and the miners' streams.</summary>

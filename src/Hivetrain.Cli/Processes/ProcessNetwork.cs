@@ -85,7 +85,7 @@ internal sealed class ProcessNetwork(SimulationOptions options, int roundSeconds
         var store = new LocalStore(Path.Combine(root, "store"));
         var config = GptConfig.Preset(options.Model);
         int context = Math.Min(options.Context ?? config.Context, config.Context);
-        var sample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.SampleRows, context);
+        var sample = EvaluationSample.Draw(corpus.Split(SplitName.Report), EvaluationSample.ReportSeed(options.Seed), options.SampleRows, context);
         using var report = new ReportModel(store, Network.BaseRepo, TorchRuntime.Device(options.Device));
         var names = await NamesAsync(root, ct);
         var validatorRounds = ReadValidatorRounds(root);

@@ -139,13 +139,13 @@ internal static class EfficacyVerb
             OutputDirectory: s.String("output") ?? Path.Combine("runs", $"efficacy-{DateTime.Now:yyyyMMdd-HHmmss}"),
             Model: s.Required("model"), Data: s.Required("data"), Miners: Int("miners"), InnerSteps: Int("inner_steps"), Rounds: Int("rounds"),
             Skew: skew, DenseEncoding: s.Required("dense_encoding"),
-            Encodings: encodings is ["none"] ? [] : encodings, Downlink: s.String("downlink"),
+            Encodings: encodings is [var only] && IsNone(only) ? [] : encodings, Downlink: s.String("downlink"),
             WarmStartSteps: warmStart is null ? Int("warm_start_steps") : 0, WarmStartPath: warmStart, Churn: Double("churn"),
             BatchRows: Int("batch_rows"), Context: Int("context"),
             LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
             Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"),
-            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep && sweep != "none" ? Numbers("lr_sweep", sweep) : null,
+            Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep && !IsNone(sweep) ? Numbers("lr_sweep", sweep) : null,
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
@@ -166,6 +166,9 @@ internal static class EfficacyVerb
         Runs.DeviceFlag.Parse(options.Device);
         return options;
     }
+
+    /// <summary>Whether a list flag says "none" (any case, spaces around it ignored).</summary>
+    private static bool IsNone(string text) => text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The comma-separated numbers of flag <paramref name="name"/>.</summary>
     private static IReadOnlyList<double> Numbers(string name, string text) =>

@@ -32,6 +32,12 @@ public static class EvaluationSample
     }
 
     /// <summary>
+    /// The seed of a run's fixed report sample, from the run's seed (the simulated network, the process network and
+    /// the efficacy harness draw theirs so, so that a run and its reruns are measured on the same windows).
+    /// </summary>
+    public static ulong ReportSeed(ulong runSeed) => runSeed ^ 0x5EB0;
+
+    /// <summary>
     /// The sample seed for base revision <paramref name="baseRevision"/> in window <paramref name="window"/>
     /// (the block number divided by the window length): the first 8 bytes, little-endian, of
     /// SHA-256("hivetrain/eval/v1\n{baseRevision}\n{window}").

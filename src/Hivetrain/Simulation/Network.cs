@@ -102,7 +102,7 @@ public sealed class Network : IDisposable
         var eval = corpus.Split(SplitName.Eval);
         var merge = corpus.Split(SplitName.Merge);
         var guard = corpus.Split(SplitName.Guard);
-        var reportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), options.Seed ^ 0x5EB0, options.SampleRows, context);
+        var reportSample = EvaluationSample.Draw(corpus.Split(SplitName.Report), EvaluationSample.ReportSeed(options.Seed), options.SampleRows, context);
         var trainer = options.MinerTrainer(context);
 
         var slots = new MinerSlots(options, store, ledger, train, eval, wallets, trainer, context, loggers, clock);

@@ -77,6 +77,8 @@ public sealed class EfficacyVerbTests
         Assert.Equal(3, EfficacyVerb.Read(root.Parse(["efficacy", "--quick", "--seeds", "3"])).Seeds);
         Assert.Equal([0.003, 0.006, 0.01], full.LearningRateSweep);
         Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "none"])).LearningRateSweep);
+        Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "None"])).LearningRateSweep);
+        Assert.Empty(EfficacyVerb.Read(root.Parse(["efficacy", "--encodings", "NONE"])).CompressedEncodings);
         Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
         Assert.Equal([0.5, 0.7, 1.0], quick.OuterStepSweepLearningRates);
         Assert.Equal([0.8, 0.9], quick.OuterStepSweepMomenta);
