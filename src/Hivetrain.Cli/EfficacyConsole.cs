@@ -60,7 +60,8 @@ internal static class EfficacyConsole
     {
         string rates = info.LearningRateSweep is { } sweep
             ? $"learning rates chosen by --lr_sweep {string.Join(",", sweep.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))} on the guard split " +
-              $"(the report sample's size, base seed): B2 {info.SynchronousLearningRate:G3}, the miners (B1, B3, B4, network) {info.LearningRate:G3}"
+              $"(the report sample's size, base seed): B2 {info.SynchronousLearningRate:G3}{GridEdge.Note(sweep, info.SynchronousLearningRate, "--lr_sweep")}, " +
+              $"the miners (B1, B3, B4, network) {info.LearningRate:G3}{GridEdge.Note(sweep, info.LearningRate, "--lr_sweep")}"
             : $"learning rates not swept: B2 {info.SynchronousLearningRate:G3}, the miners {info.LearningRate:G3}";
         string outer = info.SweptOuterLearningRate is { } lr && info.SweptOuterMomentum is { } mu
             ? $" DiLoCo's swept outer step (lr {lr:G3}, momentum {mu:G3}) was chosen on the guard split (base seed)."

@@ -58,7 +58,8 @@ public static class LearningRateSweep
             EfficacyRun.JobResult Best(string target) => trials.Where(t => t.Trial.Target == target).MinBy(t => t.Trial.GuardLoss).Run;
             var (b2, b4) = (Best("B2"), Best("miners"));
             var chosen = options with { SynchronousLearningRate = b2.Job.Setup.Options.LearningRateOfSynchronous, LearningRate = b4.Job.Setup.Options.LearningRate };
-            observer.Message($"--lr_sweep on the guard split: B2 at {chosen.LearningRateOfSynchronous:G3}, the miners at {chosen.LearningRate:G3}");
+            observer.Message($"--lr_sweep on the guard split: B2 at {chosen.LearningRateOfSynchronous:G3}{GridEdge.Note(rates, chosen.LearningRateOfSynchronous, "--lr_sweep")}, " +
+                $"the miners at {chosen.LearningRate:G3}{GridEdge.Note(rates, chosen.LearningRate, "--lr_sweep")}");
             return (chosen, [b2, b4]);
         }
         finally

@@ -59,7 +59,10 @@ public static class OuterStepSweep
         {
             var own = trials.Where(t => t.Condition == condition.Id).ToList();
             var best = chosen[condition.Id] = own.MinBy(t => t.GuardLoss)!;
-            observer.Message($"{condition.BaseLabel}: outer step swept on the guard split: lr {best.OuterLearningRate:G3}, momentum {best.OuterMomentum:G3} " +
+            var grid = Grid(options);
+            observer.Message($"{condition.BaseLabel}: outer step swept on the guard split: " +
+                $"lr {best.OuterLearningRate:G3}{GridEdge.Note(grid.Select(p => p.LearningRate).ToList(), best.OuterLearningRate, "--diloco_sweep_lr")}, " +
+                $"momentum {best.OuterMomentum:G3}{GridEdge.Note(grid.Select(p => p.Momentum).ToList(), best.OuterMomentum, "--diloco_sweep_momentum")} " +
                 $"(guard loss {best.GuardLoss:F4}, of {own.Count} trials)");
         }
         return (trials, chosen, runs);
