@@ -52,8 +52,8 @@ internal static class EfficacyVerb
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
             .Add("outer_lr", "outer Nesterov learning rate η (DiLoCo's long runs use 0.7)", 1.0)
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
-            .Add("diloco_sweep_lr", "outer learning rates a swept condition tries (diloco-swept, and net-outer-ENC-swept when named), comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", "0.5,0.7,1")
-            .Add("diloco_sweep_momentum", "outer momenta a swept condition tries, comma-separated", "0.8,0.9")
+            .Add("diloco_sweep_lr", "outer learning rates a swept condition tries (diloco-swept, and net-outer-ENC-swept when named), comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", List(OuterStepSweep.DefaultLearningRates))
+            .Add("diloco_sweep_momentum", "outer momenta a swept condition tries, comma-separated", List(OuterStepSweep.DefaultMomenta))
             .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
             .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep with dense codes and int8, drop with top-k and low rank), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
             .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
@@ -166,6 +166,10 @@ internal static class EfficacyVerb
         Runs.DeviceFlag.Parse(options.Device);
         return options;
     }
+
+    /// <summary>Numbers as a list flag's default text ("0.7,1").</summary>
+    private static string List(IEnumerable<double> values) =>
+        string.Join(",", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Whether a list flag says "none" (any case, spaces around it ignored).</summary>
     private static bool IsNone(string text) => text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);

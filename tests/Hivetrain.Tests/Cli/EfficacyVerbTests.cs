@@ -80,8 +80,11 @@ public sealed class EfficacyVerbTests
         Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "None"])).LearningRateSweep);
         Assert.Empty(EfficacyVerb.Read(root.Parse(["efficacy", "--encodings", "NONE"])).CompressedEncodings);
         Assert.Equal([1e-3, 3e-3], EfficacyVerb.Read(root.Parse(["efficacy", "--lr_sweep", "1e-3, 3e-3"])).LearningRateSweep);
-        Assert.Equal([0.5, 0.7, 1.0], quick.OuterStepSweepLearningRates);
-        Assert.Equal([0.8, 0.9], quick.OuterStepSweepMomenta);
+        // DiLoCo's grid holds its published step (0.7, 0.9) and ours (1, 0.5): the baseline can take our outer step.
+        Assert.Equal([0.7, 1.0], quick.OuterStepSweepLearningRates);
+        Assert.Equal([0.5, 0.8, 0.9], quick.OuterStepSweepMomenta);
+        Assert.Contains((0.7, 0.9), OuterStepSweep.Grid(quick));
+        Assert.Contains((quick.OuterLearningRate, quick.OuterMomentum), OuterStepSweep.Grid(quick));
         var grid = EfficacyVerb.Read(root.Parse(["efficacy", "--diloco_sweep_lr", "0.6", "--diloco_sweep_momentum", "0.5,0.95"]));
         Assert.Equal([(0.6, 0.5), (0.6, 0.95)], OuterStepSweep.Grid(grid));
         await Task.CompletedTask;
