@@ -39,9 +39,11 @@ public static class OuterStepSweep
 
     /// <summary>The (η, μ) pairs tried, learning rate major.</summary>
     public static IReadOnlyList<(double LearningRate, double Momentum)> Grid(EfficacyOptions options) =>
-        (from lr in options.OuterStepSweepLearningRates ?? DefaultLearningRates
-         from mu in options.OuterStepSweepMomenta ?? DefaultMomenta
-         select (lr, mu)).ToList();
+        (from lr in LearningRates(options) from mu in Momenta(options) select (lr, mu)).ToList();
+
+    private static IReadOnlyList<double> LearningRates(EfficacyOptions options) => options.OuterStepSweepLearningRates ?? DefaultLearningRates;
+
+    private static IReadOnlyList<double> Momenta(EfficacyOptions options) => options.OuterStepSweepMomenta ?? DefaultMomenta;
 
     /// <summary>
     /// Runs every trial of every swept condition of <paramref name="conditions"/> from <paramref name="initial"/>, side
@@ -65,10 +67,9 @@ public static class OuterStepSweep
         {
             var own = trials.Where(t => t.Condition == condition.Id).ToList();
             var best = chosen[condition.Id] = own.MinBy(t => t.GuardLoss)!;
-            var grid = Grid(options);
             observer.Message($"{condition.BaseLabel}: outer step swept on the guard split: " +
-                $"lr {best.OuterLearningRate:G3}{GridEdge.Note(grid.Select(p => p.LearningRate).ToList(), best.OuterLearningRate, "--diloco_sweep_lr")}, " +
-                $"momentum {best.OuterMomentum:G3}{GridEdge.Note(grid.Select(p => p.Momentum).ToList(), best.OuterMomentum, "--diloco_sweep_momentum")} " +
+                $"lr {best.OuterLearningRate:G3}{GridEdge.Note(LearningRates(options), best.OuterLearningRate, "--diloco_sweep_lr")}, " +
+                $"momentum {best.OuterMomentum:G3}{GridEdge.Note(Momenta(options), best.OuterMomentum, "--diloco_sweep_momentum")} " +
                 $"(guard loss {best.GuardLoss:F4}, of {own.Count} trials)");
         }
         return (trials, chosen, runs);
