@@ -75,10 +75,10 @@ public static class EfficacyRun
                 options.WarmStartSteps, options.WarmStartPath, initialLoss, options.Seed, conditions.Select(c => c.Id).ToList(),
                 options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep, EfficacyRunInfo.OptimizerName(options.Optimizer),
                 swept?.OuterLearningRate, swept?.OuterMomentum, options.DenseEncoding, EfficacyOptions.ResidualLabel(options.ResidualKept, options.KeepUnmerged, options.ResidualBuffer),
-                options.RestoreUnseenRows, options.SenderMean is { } senderMean ? (senderMean ? "true" : "false") : "auto");
+                options.RestoreUnseenRows, options.SenderMean is { } senderMean ? (senderMean ? "true" : "false") : "auto", options.Warmup);
             log.Append(info);
             observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
-                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}; initial report loss {initialLoss:F4}");
+                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}, warmup {options.Warmup} steps; initial report loss {initialLoss:F4}");
 
             var jobs = setups.SelectMany(setup => conditions.Select(condition => new ConditionJob(setup, condition))).ToList();
             var reused = jobs.Select(job => job.Setup == first ? sweepRuns.FirstOrDefault(r => r.Job.Condition.SameRunAs(job.Condition)) : null).ToList();
@@ -214,7 +214,7 @@ public static class EfficacyRun
         int context = Math.Min(options.Context ?? config.Context, config.Context);
         // AdamW whatever --optimizer says: a Muon run and an AdamW run of the same seed then start from the same model.
         var trainerOptions = new TrainerOptions(BatchRows: options.BatchRows, LearningRate: options.LearningRate, MinLearningRate: options.LearningRate / 10,
-            WarmupSteps: Math.Min(options.WarmupSteps, options.WarmStartSteps), DecaySteps: options.WarmStartSteps, Context: context, Seed: (long)options.Seed,
+            WarmupSteps: Math.Min(WarmStart.WarmupSteps, options.WarmStartSteps), DecaySteps: options.WarmStartSteps, Context: context, Seed: (long)options.Seed,
             Optimizer: InnerOptimizer.AdamW);
         using (var trainer = new Trainer(model, corpus.Split(SplitName.Train).Windows(options.Seed ^ 0x3A93), trainerOptions))
         {

@@ -13,7 +13,8 @@ namespace Hivetrain.Efficacy;
 /// weights, <c>drop</c>, the share kept, <c>unmerged</c> or <c>buffer</c>; lines written before <c>auto</c> existed were <c>keep</c>), and
 /// whether the miners restored the token embedding's rows of ids they never trained on (<see cref="RestoreUnseenRows"/>;
 /// false in lines written before it existed, 2026-12-05), and whether the network's merge averaged each entry over its
-/// senders (<see cref="SenderMean"/>: auto, true or false; false before it existed).
+/// senders (<see cref="SenderMean"/>: auto, true or false; false before it existed), and the warmup of every condition's
+/// models (<see cref="WarmupSteps"/>; 10, the old default, in lines written before it existed, 2026-12-06).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -40,7 +41,8 @@ public sealed record EfficacyRunInfo(
     string DenseEncoding = "bf16",
     string MinerResidual = "keep",
     bool RestoreUnseenRows = false,
-    string SenderMean = "false")
+    string SenderMean = "false",
+    int WarmupSteps = 10)
 {
     public string Type => "run";
 

@@ -10,13 +10,16 @@ namespace Hivetrain.Training;
 /// </summary>
 public static class WarmStart
 {
+    /// <summary>A warm start's linear warmup: its first 10 steps (all of them when it is shorter).</summary>
+    public const int WarmupSteps = 10;
+
     /// <summary>
     /// The schedule of a warm start of <paramref name="steps"/> steps at <paramref name="learningRate"/>: a linear warmup of
     /// at most 10 steps, then constant (the miners' schedules take over from the published base).
     /// </summary>
     public static TrainerOptions Schedule(int steps, double learningRate, int batchRows, int context, long seed) =>
-        new(BatchRows: batchRows, LearningRate: learningRate, MinLearningRate: learningRate, WarmupSteps: Math.Min(10, steps),
-            DecaySteps: Math.Max(steps, Math.Min(10, steps)), Context: context, Seed: seed);
+        new(BatchRows: batchRows, LearningRate: learningRate, MinLearningRate: learningRate, WarmupSteps: Math.Min(WarmupSteps, steps),
+            DecaySteps: Math.Max(steps, Math.Min(WarmupSteps, steps)), Context: context, Seed: seed);
 
     /// <summary>
     /// Trains <paramref name="model"/> in place for <paramref name="steps"/> steps on <paramref name="windows"/>;
