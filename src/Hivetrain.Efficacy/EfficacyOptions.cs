@@ -73,10 +73,10 @@ public sealed record EfficacyOptions(
 
     /// <summary>
     /// The warmup of every condition's models (B1–B3 and the miners): <see cref="WarmupSteps"/>, else one round
-    /// (<see cref="InnerSteps"/>). Why a round: after the warm start each model's AdamW starts from empty moments, and with a
-    /// 10-step warmup one miner's first round rose above the warm start's loss (2.30 → 2.48 at iid, full size), the merge of
-    /// four such was refused by the guard, and the network lost its first round; over 30 steps it was published and ours
-    /// ended 1.6% lower (docs/efficacy.md, "The first round").
+    /// (<see cref="InnerSteps"/>). Why a round: after the warm start each model's AdamW starts from empty moments, and with
+    /// the old 10-step warmup the merge of the miners' first deltas was worse than the warm start (2.40 against 2.30 at
+    /// iid, full size), so the guard refused it and the network lost its first round; warmed up over 30 steps the first
+    /// merge is at 2.22 and published, and ours ended 1.6% lower, B2 0.3% (docs/efficacy.md, "The first round").
     /// </summary>
     public int Warmup => WarmupSteps ?? InnerSteps;
 
