@@ -4,7 +4,7 @@ namespace Hivetrain.Efficacy;
 /// A condition over every seed of the run (<c>"type": "aggregate"</c> in <c>efficacy.jsonl</c>): mean and standard
 /// deviation of the final loss, X and η (each computed per seed against that seed's B1, B2 and B3), and the means of
 /// the traffic and time figures of its <see cref="EfficacySummary"/> lines, and what the goals compare it as
-/// (<see cref="Method"/>, <see cref="Churn"/>).
+/// (<see cref="Method"/>, <see cref="Churn"/>, <see cref="Guard"/>).
 /// </summary>
 public sealed record EfficacyAggregate(
     string Condition,
@@ -22,7 +22,8 @@ public sealed record EfficacyAggregate(
     long Tokens,
     double Seconds,
     string Method = nameof(EfficacyMethod.Reference),
-    double Churn = 0)
+    double Churn = 0,
+    bool Guard = false)
 {
     public string Type => "aggregate";
 
@@ -38,6 +39,6 @@ public sealed record EfficacyAggregate(
             return new EfficacyAggregate(first.Condition, first.Label, first.Kind, first.Encoding,
                 Spread(s => s.FinalLoss)!, Spread(s => s.X), Spread(s => s.Eta),
                 Mean(s => s.BytesUpPerRound), Mean(s => s.BytesDownPerRound), Mean(s => s.YTotal), Mean(s => s.YUp),
-                first.HeldOutWindows, first.Tokens, seeds.Average(s => s.Seconds), first.Method, first.Churn);
+                first.HeldOutWindows, first.Tokens, seeds.Average(s => s.Seconds), first.Method, first.Churn, first.Guard);
         }).ToList();
 }

@@ -29,7 +29,7 @@ public static class EfficacyResults
                 YTotal: up + down is > 0 ? sync / (up + down) : null,
                 YUp: up is > 0 ? sync / 2 / up : null,
                 Tokens: last.Tokens, Seconds: r.Seconds, Seed: seed, HeldOutWindows: HeldOutWindows(r.Condition, options),
-                Method: r.Condition.Method.ToString(), Churn: r.Condition.Churn);
+                Method: r.Condition.Method.ToString(), Churn: r.Condition.Churn, Guard: r.Condition.Guarded(options));
         }).ToList();
     }
 
@@ -56,7 +56,7 @@ public static class EfficacyResults
     {
         if (condition.Kind is not (EfficacyConditionKind.Network or EfficacyConditionKind.SparseLoCo)) return 0;
         long merge = condition.Kind == EfficacyConditionKind.Network ? (long)condition.MergeOptions(options).MergeSteps * options.MergeRows : 0;
-        long guard = condition.Guard ? options.GuardRows : 0;
+        long guard = condition.Guarded(options) ? options.GuardRows : 0;
         return options.Rounds * (merge + guard);
     }
 }

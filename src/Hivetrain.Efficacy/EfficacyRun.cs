@@ -37,6 +37,7 @@ public static class EfficacyRun
     {
         options.Validate();
         if (conditions.Count == 0) throw new ArgumentException("no conditions to compare", nameof(conditions));
+        EfficacyCondition.RequireOuterStepSources(conditions);
         var folder = Path.GetFullPath(options.OutputDirectory);
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
             throw new ArgumentException($"output directory {folder} is not empty; choose another or remove it");
@@ -62,7 +63,8 @@ public static class EfficacyRun
             var sweep = OuterStepSweep.Choose(options, conditions, initial, corpus, device, initialLoss, log, observer, ct);
             // The run line names DiLoCo's chosen step; a swept condition of ours names its own in its label.
             swept = conditions.FirstOrDefault(c => c.SweptOuterStep && c.Method == EfficacyMethod.DiLoCo) is { } diloco ? sweep.Chosen[diloco.Id] : null;
-            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(sweep.Chosen[c.Id]) : c).ToList();
+            conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(sweep.Chosen[c.Id])
+                : c.OuterStepOf is { } of ? c.WithOuterStep(sweep.Chosen[of]) : c).ToList();
             sweepRuns.AddRange(sweep.Runs);
         }
         var setups = Enumerable.Range(0, options.Seeds)

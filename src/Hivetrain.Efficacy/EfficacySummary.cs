@@ -6,7 +6,8 @@ namespace Hivetrain.Efficacy;
 /// each way, the traffic ratios to synchronous data-parallel: Y_total = 8·P·H / (up + down), Y_up = 4·P·H / up, and
 /// <see cref="HeldOutWindows"/>: windows of the merge and guard splits the condition's merges saw (the network's λ and
 /// guard; 0 for the baselines). <see cref="Method"/> (an <see cref="EfficacyMethod"/> name) and <see cref="Churn"/> say what
-/// the goals compare it as. <see cref="EfficacyAggregate"/> gathers the seeds.
+/// the goals compare it as, and <see cref="Guard"/> whether its merges had to beat the base on the guard sample (false in
+/// lines written before it existed, 2026-12-06). <see cref="EfficacyAggregate"/> gathers the seeds.
 /// </summary>
 public sealed record EfficacySummary(
     string Condition,
@@ -25,7 +26,8 @@ public sealed record EfficacySummary(
     ulong Seed = 0,
     long HeldOutWindows = 0,
     string Method = nameof(EfficacyMethod.Reference),
-    double Churn = 0)
+    double Churn = 0,
+    bool Guard = false)
 {
     public string Type => "summary";
 }

@@ -59,7 +59,7 @@ internal static class EfficacyVerb
             .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
-            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, net-outer-bf16-swept (ours with the outer step chosen on the guard split), diloco, diloco-guard, diloco-swept, sparseloco, sparseloco-guard; default: all but the ablations and net-outer-bf16-swept)")
+            .Add("conditions", "run only these conditions, comma-separated ids (B1, B2, B3, B4, net-lambda-bf16, net-outer-ENC, net-outer-bf16-churn, net-outer-bf16-swept (ours with the outer step chosen on the guard split), diloco, diloco-guard, diloco-swept, diloco-swept-guard (DiLoCo at the swept step with the guard: name diloco-swept too), sparseloco, sparseloco-guard; default: all but the ablations, net-outer-bf16-swept and diloco-guard)")
             .Add("ablations", "also run the ablations, which no goal of the comparison judges: learned λ without the outer step (net-lambda-ENC) and the network under --churn", false)
             .Add("parallel", "conditions run side by side in this process, one libtorch thread each by default (0 = one per core, at most as many as a phase of the run has: sweep trials, or conditions × seeds)", 0)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)

@@ -378,13 +378,13 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     private static EfficacyAggregate Aggregate(string id, double[] losses, double? x, double? eta, double? up,
-        EfficacyMethod method = EfficacyMethod.Reference, string? encoding = null, double churn = 0) =>
+        EfficacyMethod method = EfficacyMethod.Reference, string? encoding = null, double churn = 0, bool guard = false) =>
         EfficacyAggregate.Of(losses.Select((loss, seed) =>
             new EfficacySummary(id, id, method switch { EfficacyMethod.Reference => "PlainAverage", EfficacyMethod.SparseLoCo => "SparseLoCo", _ => "Network" },
-                encoding, loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0, (ulong)seed, Method: method.ToString(), Churn: churn)).ToList())[0];
+                encoding, loss, x, eta, up, 2000, up is null ? null : 10, null, 0, 0, (ulong)seed, Method: method.ToString(), Churn: churn, Guard: guard)).ToList())[0];
 
-    private static EfficacyAggregate Ours(string id, double[] losses, string encoding = "bf16", double churn = 0) =>
-        Aggregate(id, losses, 0.01, 0.9, encoding == "bf16" ? 2000 : 20, EfficacyMethod.Network, encoding, churn);
+    private static EfficacyAggregate Ours(string id, double[] losses, string encoding = "bf16", double churn = 0, bool guard = false) =>
+        Aggregate(id, losses, 0.01, 0.9, encoding == "bf16" ? 2000 : 20, EfficacyMethod.Network, encoding, churn, guard);
 
     [Fact]
     public void Goals_are_judged_from_the_means()
@@ -427,7 +427,28 @@ public sealed class EfficacyConditionTests : IDisposable
 
     private static EfficacyGoal BeatsGoal(IReadOnlyList<EfficacyAggregate> conditions, string family) =>
         EfficacyGoals.Evaluate(new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3), conditions)
-            .Single(g => g.Goal.StartsWith($"ours beats {family} at equal bytes"));
+            .Single(g => g.Goal.StartsWith($"ours beats {family} at equal bytes") && !g.Goal.Contains(", the guard"));
+
+    [Fact]
+    public void Ours_is_also_judged_against_DiLoCo_at_equal_guard()
+    {
+        // The best DiLoCo runs without the guard and beats ours; with the guard on both sides ours wins by 1 − 2.91/3.01 = +3.32%.
+        var conditions = new List<EfficacyAggregate>
+        {
+            Ours("mine", [2.90, 2.91, 2.92], guard: true),
+            Aggregate("theirs", [2.85, 2.86, 2.87], 0.03, 0.6, 2000, EfficacyMethod.DiLoCo, "bf16"),
+            Aggregate("theirs-guarded", [3.00, 3.01, 3.02], 0.05, 0.5, 2000, EfficacyMethod.DiLoCo, "bf16", guard: true),
+        };
+        var goals = EfficacyGoals.Evaluate(new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3), conditions)
+            .Where(g => g.Goal.StartsWith("ours beats DiLoCo")).ToList();
+
+        Assert.Equal(2, goals.Count); // no unguarded network: no pairing with the guard off
+        Assert.False(goals[0].Met);
+        Assert.StartsWith("-1.75% (2.9100, mine, vs 2.8600, theirs)", goals[0].Figure);
+        Assert.Contains(", the guard on both sides", goals[1].Goal);
+        Assert.True(goals[1].Met);
+        Assert.StartsWith("+3.32% (2.9100, mine, vs 3.0100, theirs-guarded)", goals[1].Figure);
+    }
 
     [Fact]
     public void Ours_beats_the_best_DiLoCo_in_the_same_encoding_when_the_seeds_resolve_it()
@@ -531,7 +552,7 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.Equal(EfficacyMethod.Network, methods["net-outer-f32"]);
         Assert.Equal(EfficacyMethod.Network, methods["net-outer-int8"]);
         Assert.Equal(EfficacyMethod.Network, methods["net-outer-f32-churn"]);
-        Assert.All(new[] { "diloco", "diloco-guard", "diloco-swept" }, id => Assert.Equal(EfficacyMethod.DiLoCo, methods[id]));
+        Assert.All(new[] { "diloco", "diloco-guard", "diloco-swept", "diloco-swept-guard" }, id => Assert.Equal(EfficacyMethod.DiLoCo, methods[id]));
         Assert.All(new[] { "sparseloco", "sparseloco-guard" }, id => Assert.Equal(EfficacyMethod.SparseLoCo, methods[id]));
     }
 
@@ -539,7 +560,14 @@ public sealed class EfficacyConditionTests : IDisposable
     public void The_standard_set_holds_DiLoCo_and_SparseLoCo_each_with_the_guard_off_and_on()
     {
         var ids = EfficacyCondition.Standard(Options(miners: 2)).Select(c => c.Id).ToList();
-        Assert.Subset(ids.ToHashSet(), new HashSet<string> { "diloco", "diloco-guard", "sparseloco", "sparseloco-guard" });
+        Assert.Subset(ids.ToHashSet(), new HashSet<string> { "diloco", "diloco-guard", "diloco-swept", "diloco-swept-guard", "sparseloco", "sparseloco-guard" });
+        var withGuard = Options(miners: 2) with { GuardRows = 4 };
+        var guarded = EfficacyCondition.Standard(withGuard).ToDictionary(c => c.Id, c => c.Guarded(withGuard));
+        Assert.Equal((false, true, false, true), (guarded["diloco"], guarded["diloco-guard"], guarded["diloco-swept"], guarded["diloco-swept-guard"]));
+        Assert.Equal((false, true), (guarded["sparseloco"], guarded["sparseloco-guard"]));
+        Assert.False(guarded["B4"]);
+        Assert.True(guarded["net-outer-f32"]);
+        Assert.False(EfficacyCondition.Standard(withGuard).Single(c => c.Id == "net-outer-f32").Guarded(withGuard with { GuardRows = 0 }));
     }
 
     [Fact]
@@ -549,8 +577,10 @@ public sealed class EfficacyConditionTests : IDisposable
         var ablations = EfficacyCondition.Standard(options).Where(c => c.IsAblation).Select(c => c.Id).ToList();
         Assert.Equal(["net-lambda-f32", "net-outer-f32-churn"], ablations);
         Assert.DoesNotContain(EfficacyCondition.Default(options, ablations: false), c => c.IsAblation);
-        // Everything but ours with a swept outer step, which costs a sweep and is named by id.
-        Assert.Equal(EfficacyCondition.Standard(options).Where(c => c.Id != "net-outer-f32-swept"), EfficacyCondition.Default(options, ablations: true));
+        // Everything but ours with a swept outer step, which costs a sweep, and DiLoCo's published step under the guard,
+        // whose guarded counterpart a run compares is DiLoCo's best step: each is named by id.
+        Assert.Equal(EfficacyCondition.Standard(options).Where(c => c.Id is not ("net-outer-f32-swept" or "diloco-guard")),
+            EfficacyCondition.Default(options, ablations: true));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class EfficacyRunTests : IDisposable
         var report = EfficacyRun.Run(options, corpus, conditions, observer, CancellationToken.None);
 
         Assert.Equal(["B1", "B2", "B3", "B4", "net-lambda-bf16", "net-outer-bf16", "net-outer-bf16+top0.1", "net-outer-bf16-churn",
-            "diloco", "diloco-guard", "diloco-swept", "sparseloco", "sparseloco-guard"],
+            "diloco", "diloco-swept", "diloco-swept-guard", "sparseloco", "sparseloco-guard"],
             conditions.Select(c => c.Id));
         Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
         var lines = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();

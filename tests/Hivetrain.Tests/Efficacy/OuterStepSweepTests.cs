@@ -56,7 +56,7 @@ public sealed class OuterStepSweepTests : IDisposable
     public async Task The_swept_condition_runs_with_the_chosen_step_and_says_which()
     {
         var options = Options();
-        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "diloco", "diloco-swept"]);
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "diloco", "diloco-swept", "diloco-swept-guard"]);
         using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
         var observer = new SilentEfficacyObserver();
 
@@ -65,14 +65,30 @@ public sealed class OuterStepSweepTests : IDisposable
         Assert.Equal(EfficacyRun.TotalUnits(options, conditions), observer.Units);
         Assert.Equal((1.0, 0.0), (report.Info.SweptOuterLearningRate, report.Info.SweptOuterMomentum));
         Assert.Equal("DiLoCo bf16, swept: outer lr 1, momentum 0", report.Summaries.Single(s => s.Condition == "diloco-swept").Label);
+        // The guarded DiLoCo takes the step swept without the guard, at no sweep of its own, and trains apart.
+        var guarded = report.Summaries.Single(s => s.Condition == "diloco-swept-guard");
+        Assert.Equal("DiLoCo bf16 + guard, swept: outer lr 1, momentum 0", guarded.Label);
+        Assert.Equal((true, false), (guarded.Guard, report.Summaries.Single(s => s.Condition == "diloco-swept").Guard));
         var trials = File.ReadAllLines(report.LogPath).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(l => l.GetProperty("type").GetString() == "outer_step_sweep").ToList();
         Assert.Equal([1e-4, 1.0], trials.Select(t => t.GetProperty("outer_learning_rate").GetDouble()));
         // The chosen trial is diloco-swept's run on the base seed: trained once, not again.
         Assert.Equal(EfficacyRun.TotalUnits(options, conditions),
-            OuterStepSweep.Units(options, conditions) + 2 * 2 + 2 * 2 * 2); // B1: steps × rounds; diloco: × miners too
+            OuterStepSweep.Units(options, conditions) + 2 * 2 + 2 * (2 * 2 * 2)); // B1: steps × rounds; diloco and the guarded one: × miners too
         // DiLoCo at its published step and at the swept one train differently.
         Assert.NotEqual(report.Summaries.Single(s => s.Condition == "diloco").FinalLoss, report.Summaries.Single(s => s.Condition == "diloco-swept").FinalLoss);
+    }
+
+    [Fact]
+    public async Task A_condition_that_takes_a_swept_step_needs_the_swept_condition_in_the_run()
+    {
+        var options = Options();
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B1", "diloco-swept-guard"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var e = Assert.Throws<ArgumentException>(() => EfficacyRun.Run(options, corpus, conditions, new SilentEfficacyObserver(), CancellationToken.None));
+        Assert.Equal("--conditions: diloco-swept-guard runs at the outer step the sweep chooses for diloco-swept: name diloco-swept too", e.Message);
+        Assert.False(Directory.Exists(options.OutputDirectory)); // refused before anything is written
     }
 
     [Fact]
