@@ -84,8 +84,8 @@ public static class EfficacyGoals
         bool Takes(EfficacyAggregate s) => guard is not { } on || s.Guard == on;
         var theirs = conditions.Where(s => s.Method == family.ToString() && Takes(s)).MinBy(s => s.Loss.Mean);
         if (theirs is null) return null;
-        string sides = guard switch { true => ", the guard on both sides", false => ", the guard off on both sides", null => "" };
-        string goal = $"ours beats {family} at equal bytes per round (at most its {theirs.Encoding} upload){sides} by more than the seeds' spread";
+        string sides = guard switch { true => " with the guard on both sides", false => " with the guard off on both sides", null => "" };
+        string goal = $"ours beats {family}{sides} at equal bytes per round (at most its {theirs.Encoding} upload) by more than the seeds' spread";
         var network = conditions.Where(s => s.Method is nameof(EfficacyMethod.Network) or nameof(EfficacyMethod.NetworkLambdaOnly) && s.Churn == 0 && Takes(s)).ToList();
         if (guard is not null && network.Count == 0) return null;
         var ours = network.Where(s => s.BytesUpPerRound is { } up && theirs.BytesUpPerRound is { } limit && up <= limit * (1 + EqualBytesTolerance))
