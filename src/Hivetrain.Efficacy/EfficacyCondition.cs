@@ -151,7 +151,7 @@ public sealed record EfficacyCondition(
     /// <summary>
     /// What a run compares when no condition is named: <see cref="Standard"/>, without the ablations unless
     /// <paramref name="ablations"/>, and without DiLoCo's published step under the guard (<c>diloco-guard</c>, by id):
-    /// the guard refuses or halves most of that step's rounds (at skew 1 it ended 13% above DiLoCo without it), so the
+    /// the guard refuses or shrinks most of that step's rounds (at skew 1 its first six; it ended 12% above DiLoCo without it), so the
     /// guarded DiLoCo a run compares is the one at its best step, <c>diloco-swept-guard</c>, in the same time.
     /// </summary>
     public static IReadOnlyList<EfficacyCondition> Default(EfficacyOptions options, bool ablations) =>
