@@ -151,8 +151,9 @@ public sealed record EfficacyCondition(
     /// <summary>
     /// What a run compares when no condition is named: <see cref="Standard"/>, without the ablations unless
     /// <paramref name="ablations"/>, and without DiLoCo's published step under the guard (<c>diloco-guard</c>, by id):
-    /// the guard refuses or shrinks most of that step's rounds (at skew 1 its first six; it ended 12% above DiLoCo without it), so the
-    /// guarded DiLoCo a run compares is the one at its best step, <c>diloco-swept-guard</c>, in the same time.
+    /// the guard refuses or shrinks most of that step's rounds (at skew 1 its first six, and it ended 12% above DiLoCo
+    /// without it), so the guarded DiLoCo a run compares is the one at its best step, <c>diloco-swept-guard</c>, in the
+    /// same time.
     /// </summary>
     public static IReadOnlyList<EfficacyCondition> Default(EfficacyOptions options, bool ablations) =>
         Standard(options).Where(c => (ablations || !c.IsAblation) && !c.IsOursSwept && c.Id != "diloco-guard").ToList();
