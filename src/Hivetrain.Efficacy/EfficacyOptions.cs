@@ -44,7 +44,7 @@ public sealed record EfficacyOptions(
     int BatchRows = 4,
     int? Context = null,
     double LearningRate = 3e-3,
-    int? WarmupSteps = null,
+    int WarmupSteps = 10,
     int MergeSteps = 8,
     int MergeRows = 8,
     double MergeLearningRate = 0.05,
@@ -71,15 +71,6 @@ public sealed record EfficacyOptions(
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
 
-    /// <summary>
-    /// The warmup of every condition's models (B1–B3 and the miners): <see cref="WarmupSteps"/>, else one round
-    /// (<see cref="InnerSteps"/>). Why a round: after the warm start each model's AdamW starts from empty moments, and with
-    /// the old 10-step warmup the merge of the miners' first deltas was worse than the warm start (2.40 against 2.30 at
-    /// iid, full size), so the guard refused it and the network lost its first round; warmed up over 30 steps the first
-    /// merge is at 2.22 and published, and ours ended 1.6% lower, B2 0.3% (docs/efficacy.md, "The first round").
-    /// </summary>
-    public int Warmup => WarmupSteps ?? InnerSteps;
-
     /// <summary>The compressed encodings compared (besides <see cref="DenseEncoding"/>).</summary>
     public IReadOnlyList<string> CompressedEncodings => Encodings ?? [];
 
@@ -100,7 +91,7 @@ public sealed record EfficacyOptions(
         Require(BatchRows >= 1, $"--batch_rows must be at least 1 (got {BatchRows})");
         Require(Context is null or >= 1, $"--context must be at least 1 (got {Context})");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be positive (got {LearningRate})");
-        Require(WarmupSteps is null or >= 0, $"--warmup must be non-negative (got {WarmupSteps})");
+        Require(WarmupSteps >= 0, $"--warmup must be non-negative (got {WarmupSteps})");
         Require(GuardRows >= 0, $"--guard_rows must be non-negative (got {GuardRows})");
         Require(MergeSteps >= 0 && MergeRows >= 1, $"--merge_steps must be ≥ 0 and --merge_rows ≥ 1 (got {MergeSteps}, {MergeRows})");
         Require(OuterLearningRate > 0 && double.IsFinite(OuterLearningRate), $"--outer_lr must be positive (got {OuterLearningRate})");

@@ -79,8 +79,8 @@ public sealed class EfficacySetup : IDisposable
     /// </summary>
     public TrainerOptions Trainer(int totalSteps, int accumulation = 1, int miner = 0, double? learningRate = null) => new(
         BatchRows: Options.BatchRows, Accumulation: accumulation, LearningRate: learningRate ?? Options.LearningRate,
-        MinLearningRate: (learningRate ?? Options.LearningRate) / 10, WarmupSteps: Math.Min(Options.Warmup, totalSteps),
-        DecaySteps: Math.Max(totalSteps, Math.Min(Options.Warmup, totalSteps)), Context: Context, Seed: (long)Seed + miner,
+        MinLearningRate: (learningRate ?? Options.LearningRate) / 10, WarmupSteps: Math.Min(Options.WarmupSteps, totalSteps),
+        DecaySteps: Math.Max(totalSteps, Math.Min(Options.WarmupSteps, totalSteps)), Context: Context, Seed: (long)Seed + miner,
         Optimizer: Options.Optimizer);
 
     /// <summary>A new model holding the initial parameters.</summary>

@@ -47,7 +47,7 @@ internal static class EfficacyVerb
             .Add("lr", "peak learning rate (warmup, then cosine to lr/10 over each model's steps)", 3e-3)
             .Add("lr_sweep", "peak learning rates to try, comma-separated: B2's and the miners' (tried on B4) are chosen apart by loss on the guard split; the chosen trials are B2's and B4's runs on the base seed (none: no sweep, --lr for all)", "0.003,0.006,0.01")
             .Add("optimizer", "inner optimizer of every condition's models (B1–B3 and the miners): adamw, or muon (Newton–Schulz orthogonalized momentum on the blocks' matrices, AdamW on the rest, at the same learning rate); the warm start is AdamW either way", "adamw")
-            .Add("warmup", "warmup steps of each condition's models (B1–B3 and the miners; the warm start warms up over its first 10) [default: one round, --inner_steps]")
+            .Add("warmup", "warmup steps of each condition's models (B1–B3 and the miners; the warm start warms up over its first 10 either way); one round (30) helps at iid at a fixed rate, but at skew 1 it moved the swept miners' rate to 0.01, where the guard stalls the network (docs/efficacy.md, \"The first round\")", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
             .Add("outer_lr", "outer Nesterov learning rate η (DiLoCo's long runs use 0.7)", 1.0)
@@ -142,7 +142,7 @@ internal static class EfficacyVerb
             Encodings: encodings is [var only] && IsNone(only) ? [] : encodings, Downlink: s.String("downlink"),
             WarmStartSteps: warmStart is null ? Int("warm_start_steps") : 0, WarmStartPath: warmStart, Churn: Double("churn"),
             BatchRows: Int("batch_rows"), Context: Int("context"),
-            LearningRate: s.Double("lr"), WarmupSteps: s.String("warmup") is null ? null : s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
+            LearningRate: s.Double("lr"), WarmupSteps: s.Int("warmup"), MergeSteps: Int("merge_steps"), MergeRows: s.Int("merge_rows"), GuardRows: s.Int("guard_rows"),
             OuterLearningRate: s.Double("outer_lr"), OuterMomentum: s.Double("outer_momentum"), ReportRows: Int("report_rows"),
             Seed: (ulong)s.Long("seed"), Parallel: Math.Max(1, s.Int("parallel")), Device: s.Required("device"), CacheDirectory: s.String("cache"),
             Seeds: Int("seeds"), LearningRateSweep: s.String("lr_sweep") is { Length: > 0 } sweep && !IsNone(sweep) ? Numbers("lr_sweep", sweep) : null,
