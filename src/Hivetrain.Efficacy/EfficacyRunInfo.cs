@@ -14,7 +14,7 @@ namespace Hivetrain.Efficacy;
 /// whether the miners restored the token embedding's rows of ids they never trained on (<see cref="RestoreUnseenRows"/>;
 /// false in lines written before it existed, 2026-12-05), and whether the network's merge averaged each entry over its
 /// senders (<see cref="SenderMean"/>: auto, true or false; false before it existed), and the warmup of every condition's
-/// models (<see cref="WarmupSteps"/>; 10, the old default, in lines written before it existed, 2026-12-06).
+/// models (<see cref="WarmupSteps"/>; 10, the default then, in lines written before it existed, 2026-12-06).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
