@@ -100,7 +100,7 @@ public sealed record EfficacyCondition(
         DiLoCo("diloco", $"DiLoCo {dense}", dense, guard: false),
         DiLoCo("diloco-guard", $"DiLoCo {dense} + guard", dense, guard: true),
         DiLoCo("diloco-swept", $"DiLoCo {dense}{SweptSuffix}", dense, guard: false) with { SweptOuterStep = true },
-        DiLoCo(SweptDiLoCoGuarded, $"DiLoCo {dense} + guard{SweptSuffix}", dense, guard: true) with { OuterStepOf = "diloco-swept" },
+        DiLoCo("diloco-swept-guard", $"DiLoCo {dense} + guard{SweptSuffix}", dense, guard: true) with { OuterStepOf = "diloco-swept" },
         new("sparseloco", $"SparseLoCo {SparseLoCoCondition.Encoding}", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding, Guard: false),
         new("sparseloco-guard", $"SparseLoCo {SparseLoCoCondition.Encoding} + guard", EfficacyConditionKind.SparseLoCo, SparseLoCoCondition.Encoding),
     ];
@@ -117,9 +117,6 @@ public sealed record EfficacyCondition(
     /// </summary>
     public bool SameRunAs(EfficacyCondition other) =>
         this with { Id = other.Id, Label = other.Label, SweptOuterStep = other.SweptOuterStep, OuterStepOf = other.OuterStepOf } == other;
-
-    /// <summary>DiLoCo at the swept outer step with the guard on (<see cref="OuterStepOf"/> <c>diloco-swept</c>).</summary>
-    public const string SweptDiLoCoGuarded = "diloco-swept-guard";
 
     /// <summary>This condition with the outer step the sweep chose, named in its label (so the table shows it).</summary>
     public EfficacyCondition WithOuterStep(OuterStepTrial chosen) => this with
