@@ -25,7 +25,9 @@ namespace Hivetrain.Efficacy;
 /// DiLoCo, SparseLoCo) put the token embedding's rows of ids their windows never held back to the base before each delta
 /// (<see cref="SeenTokens"/>); false sends those rows as trained. <see cref="SenderMean"/>: whether the network's merge
 /// averages each entry over the deltas that sent it (<see cref="Averaging.SenderMean"/>, SparseLoCo's per-entry mean; null,
-/// the default: as the averager, when the round's deltas are sparse).
+/// the default: as the averager, when the round's deltas are sparse). <see cref="MinerMoments"/>: whether the miners of
+/// B4, the network, DiLoCo and SparseLoCo share their AdamW second moments at each round's end
+/// (<see cref="SecondMomentShare"/>; the real miner keeps its own).
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -66,7 +68,8 @@ public sealed record EfficacyOptions(
     bool KeepUnmerged = false,
     bool RestoreUnseenRows = true,
     bool? SenderMean = null,
-    bool ResidualBuffer = false)
+    bool ResidualBuffer = false,
+    MomentSharing MinerMoments = MomentSharing.Own)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;

@@ -14,7 +14,8 @@ namespace Hivetrain.Efficacy;
 /// whether the miners restored the token embedding's rows of ids they never trained on (<see cref="RestoreUnseenRows"/>;
 /// false in lines written before it existed, 2026-12-05), and whether the network's merge averaged each entry over its
 /// senders (<see cref="SenderMean"/>: auto, true or false; false before it existed), and the warmup of every condition's
-/// models (<see cref="WarmupSteps"/>; 10, the default then, in lines written before it existed, 2026-12-06).
+/// models (<see cref="WarmupSteps"/>; 10, the default then, in lines written before it existed, 2026-12-06), and what the
+/// miners did with their AdamW second moments (<see cref="MinerMoments"/>: own, shared or factored; own before it existed).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -42,10 +43,14 @@ public sealed record EfficacyRunInfo(
     string MinerResidual = "keep",
     bool RestoreUnseenRows = false,
     string SenderMean = "false",
-    int WarmupSteps = 10)
+    int WarmupSteps = 10,
+    string MinerMoments = "own")
 {
     public string Type => "run";
 
     /// <summary>The name <c>--optimizer</c> takes for <paramref name="optimizer"/>: adamw or muon.</summary>
     public static string OptimizerName(InnerOptimizer optimizer) => optimizer.ToString().ToLowerInvariant();
+
+    /// <summary>The name <c>--miner_moments</c> takes for <paramref name="sharing"/>: own, shared or factored.</summary>
+    public static string MomentSharingName(MomentSharing sharing) => sharing.ToString().ToLowerInvariant();
 }

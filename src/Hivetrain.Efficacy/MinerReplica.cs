@@ -80,6 +80,13 @@ internal sealed class MinerReplica : IDisposable
         return tokens;
     }
 
+    /// <summary>
+    /// At a round's end, the participants' AdamW second moments shared as <see cref="EfficacyOptions.MinerMoments"/> says
+    /// (<see cref="SecondMomentShare"/>); returns the bytes each participant moved up and down for them (0 when each keeps its own).
+    /// </summary>
+    public static (long Up, long Down) ShareMoments(IReadOnlyList<MinerReplica> miners, IReadOnlyList<int> participants, EfficacyOptions options) =>
+        SecondMomentShare.Share(miners.Select(m => m.Trainer.SquareAverages).ToList(), participants, options.MinerMoments);
+
     public void Dispose()
     {
         Trainer.Dispose();

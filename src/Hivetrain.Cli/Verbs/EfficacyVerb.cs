@@ -56,6 +56,7 @@ internal static class EfficacyVerb
             .Add("diloco_sweep_momentum", "outer momenta a swept condition tries, comma-separated", List(OuterStepSweep.DefaultMomenta))
             .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
             .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep with dense codes and int8, drop with top-k and low rank), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
+            .Add("miner_moments", "what the miners of B4, the network, DiLoCo and SparseLoCo do with their AdamW second moments v at each round's end: own (keep them, as the real miner), shared (every participant takes the participants' mean, moved in bf16: as many bytes again as a dense delta), or factored (the mean of Adafactor's factored v, each matrix's row and column means: a few kB)", "own")
             .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
@@ -149,6 +150,13 @@ internal static class EfficacyVerb
             Optimizer: s.Optimizer("optimizer"),
             OuterStepSweepLearningRates: Numbers("diloco_sweep_lr", s.Required("diloco_sweep_lr")),
             OuterStepSweepMomenta: Numbers("diloco_sweep_momentum", s.Required("diloco_sweep_momentum")),
+            MinerMoments: s.Required("miner_moments") switch
+            {
+                "own" => MomentSharing.Own,
+                "shared" => MomentSharing.Shared,
+                "factored" => MomentSharing.Factored,
+                var other => throw new SettingsException($"--miner_moments: '{other}' is not own, shared or factored"),
+            },
             KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.AutoBool("sender_mean"), ResidualBuffer: residual == "buffer",
             ResidualKept: residual switch
             {

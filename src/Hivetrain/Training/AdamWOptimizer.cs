@@ -44,6 +44,12 @@ public sealed class AdamWOptimizer : IDisposable
 
     public double Beta1 { get; }
 
+    /// <summary>
+    /// The running averages of the squared gradient, v, one per parameter in the groups' order: the optimizer's own state,
+    /// which a caller may overwrite in place (the efficacy harness's miners share theirs at each round's end).
+    /// </summary>
+    public IReadOnlyList<Tensor> SquareAverages => states.Select(s => s.SquareAverage).ToArray();
+
     public double Beta2 { get; }
 
     public double Epsilon { get; }

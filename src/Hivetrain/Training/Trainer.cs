@@ -50,6 +50,9 @@ public sealed class Trainer : IDisposable
 
     public TrainerOptions Options { get; }
 
+    /// <summary>AdamW's running averages of the squared gradient, v, of every parameter it trains (with Muon: the embeddings, norms and biases), to overwrite in place.</summary>
+    public IReadOnlyList<Tensor> SquareAverages => adamW.SquareAverages;
+
     /// <summary>Optimizer steps taken so far (the schedule's position).</summary>
     public long StepsTaken { get; private set; }
 

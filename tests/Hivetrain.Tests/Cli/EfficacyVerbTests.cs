@@ -43,6 +43,7 @@ public sealed class EfficacyVerbTests
     [InlineData("--diloco_sweep_momentum takes momenta in [0, 1)", "--diloco_sweep_momentum", "0.9,1")]
     [InlineData("--miner_residual: 'decay' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]", "--miner_residual", "decay")]
     [InlineData("--miner_residual: '1.5' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]", "--miner_residual", "1.5")]
+    [InlineData("--miner_moments: 'always' is not own, shared or factored", "--miner_moments", "always")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -118,6 +119,8 @@ public sealed class EfficacyVerbTests
         Assert.Equal(["rank7", "rank1", "topk64of4096+q2"], EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).CompressedEncodings);
         var buffer = EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "buffer"]));
         Assert.Equal((null, true), (buffer.ResidualKept, buffer.ResidualBuffer));
+        Assert.Equal(MomentSharing.Own, EfficacyVerb.Read(root.Parse(["efficacy"])).MinerMoments);
+        Assert.Equal(MomentSharing.Factored, EfficacyVerb.Read(root.Parse(["efficacy", "--miner_moments", "factored"])).MinerMoments);
         Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy"])).SenderMean);
         Assert.True(EfficacyVerb.Read(root.Parse(["efficacy", "--sender_mean", "true"])).SenderMean);
         Assert.False(EfficacyVerb.Read(root.Parse(["efficacy", "--sender_mean", "false"])).SenderMean);

@@ -101,6 +101,26 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task Miners_that_share_their_second_moments_count_them_and_train_otherwise()
+    {
+        var own = Options(miners: 2);
+        var (setup, corpus, initial) = await SetupAsync(own);
+        var (sharedSetup, sharedCorpus, sharedInitial) = await SetupAsync(own with { MinerMoments = MomentSharing.Shared });
+        using (corpus) using (initial) using (setup) using (sharedCorpus) using (sharedInitial) using (sharedSetup)
+        {
+            var alone = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+            var shared = Run(sharedSetup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+
+            // B4 moves the model in f32 each way; sharing adds every AdamW-trained parameter's v in bf16 each way.
+            long p = GptConfig.Tiny.ParameterCount;
+            Assert.Equal((4 * p, 4 * p), (alone[1].BytesUp, alone[1].BytesDown));
+            Assert.Equal((6 * p, 6 * p), (shared[1].BytesUp, shared[1].BytesDown));
+            Assert.Equal(alone[1].Loss, shared[1].Loss); // the first round trains before anything is shared
+            Assert.NotEqual(alone[2].Loss, shared[2].Loss);
+        }
+    }
+
+    [Fact]
     public async Task A_compressed_network_counts_the_rounds_uploads_and_the_merge_record_down()
     {
         var (setup, corpus, initial) = await SetupAsync(Options(miners: 2));
