@@ -1,3 +1,4 @@
+using Hivetrain.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,8 +34,8 @@ public static class SecondMomentShare
             using var scope = torch.NewDisposeScope();
             var sent = participants.Select(i => Sent(moments[i][t], sharing)).ToList();
             var mean = sent[0].clone();
-            foreach (var v in sent.Skip(1)) mean.add_(v);
-            mean.div_(participants.Count);
+            foreach (var v in sent.Skip(1)) mean.PlusInPlace(v);
+            mean.DividedByInPlace(participants.Count);
             if (sharing == MomentSharing.Shared) mean = Bf16(mean);
             foreach (int i in participants) moments[i][t].copy_(mean);
             up += Bytes(moments[participants[0]][t], sharing);
@@ -50,7 +51,8 @@ public static class SecondMomentShare
         var rows = v.mean([1], keepdim: true);
         var columns = v.mean([0], keepdim: true);
         // Where v is all zero (no gradient yet) so are its factors; the clamp only keeps 0/0 out.
-        return rows.mul(columns).div_(v.mean().clamp_min(1e-30));
+        using var floor = 1e-30.ToScalar();
+        return rows.mul(columns).div_(v.mean().clamp_min(floor));
     }
 
     private static Tensor Bf16(Tensor v) => v.to(ScalarType.BFloat16).to(v.dtype);
