@@ -12,6 +12,6 @@ public enum MomentSharing
     /// <summary>Every participant's v becomes the participants' mean, sent and received in bf16.</summary>
     Shared,
 
-    /// <summary>The same from each v's factored form (Adafactor's row and column means of a matrix, f32): a few kB a round.</summary>
+    /// <summary>The same from each v's factored form (Adafactor's row and column means of a matrix, f32; a vector whole): about 4% of a dense bf16 delta at full size.</summary>
     Factored,
 }

@@ -9,8 +9,8 @@ namespace Hivetrain.Efficacy;
 /// mean. Why: a miner that sees one dialect normalizes each coordinate by its own dialect's squared gradient, so a
 /// gradient that is tiny in its data (another dialect's tokens, pushed down by the softmax) gets a full-size step, which
 /// synchronous training on all the data, normalizing by the squared gradient of the whole mixture, never takes. With the
-/// mixture's v each miner's steps are scaled as data-parallel's would be (measured at skew 1: docs/efficacy.md, "What the
-/// miners' optimizer does to X"). <see cref="MomentSharing.Shared"/> moves v itself (bf16, as the dense deltas);
+/// mixture's v a miner's steps after the share are scaled more nearly as data-parallel's, until its own squared gradients
+/// replace it (measured at skew 1: docs/efficacy.md, "What the miners' optimizer does to X"). <see cref="MomentSharing.Shared"/> moves v itself (bf16, as the dense deltas);
 /// <see cref="MomentSharing.Factored"/> moves Adafactor's factors of each matrix's v (the means of its rows and of its
 /// columns, f32; v ≈ rows ⊗ columns / mean v, exact where v has rank one) and vectors whole, and each participant
 /// rebuilds the mean of the participants' factored v. What the miners send is counted in <see cref="Share"/>'s bytes.
