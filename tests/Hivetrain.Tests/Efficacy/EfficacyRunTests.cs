@@ -180,6 +180,27 @@ public sealed class EfficacyRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Shared_second_moments_change_the_miners_only_and_the_run_line_says_so()
+    {
+        var options = Options() with { Encodings = [], Churn = 0 };
+        var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["B2", "B4"]);
+        using var corpus = await TokenCorpus.OpenAsync(options.Data, new CorpusOptions(options.CacheDirectory));
+
+        var own = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "own") }, corpus, conditions,
+            new SilentEfficacyObserver(), CancellationToken.None);
+        var factored = EfficacyRun.Run(options with { OutputDirectory = Path.Combine(_temp.Path, "factored"), MinerMoments = MomentSharing.Factored },
+            corpus, conditions, new SilentEfficacyObserver(), CancellationToken.None);
+
+        Assert.Equal(("own", "factored"), (own.Info.MinerMoments, factored.Info.MinerMoments));
+        Assert.Contains("\"miner_moments\":\"factored\"", File.ReadLines(factored.LogPath).First());
+        var (ownB2, ownB4) = (own.Summaries.Single(s => s.Condition == "B2"), own.Summaries.Single(s => s.Condition == "B4"));
+        var (factoredB2, factoredB4) = (factored.Summaries.Single(s => s.Condition == "B2"), factored.Summaries.Single(s => s.Condition == "B4"));
+        Assert.Equal(ownB2.FinalLoss, factoredB2.FinalLoss); // one model: nothing to share
+        Assert.NotEqual(ownB4.FinalLoss, factoredB4.FinalLoss);
+        Assert.True(factoredB4.BytesUpPerRound > ownB4.BytesUpPerRound);
+    }
+
+    [Fact]
     public async Task A_compacted_corpus_gets_a_model_of_its_own_vocabulary_and_refuses_a_warm_start_of_another()
     {
         var options = Options() with { Encodings = [], Churn = 0 };
