@@ -81,8 +81,7 @@ public static class EfficacyRun
                 EfficacyRunInfo.MomentSharingName(options.MinerMoments));
             log.Append(info);
             observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
-                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}" +
-                (options.MinerMoments == MomentSharing.Own ? "" : $" ({info.MinerMoments} second moments)") + $", warmup {options.WarmupSteps} steps; initial report loss {initialLoss:F4}");
+                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}{info.MinerMomentsNote}, warmup {options.WarmupSteps} steps; initial report loss {initialLoss:F4}");
 
             var jobs = setups.SelectMany(setup => conditions.Select(condition => new ConditionJob(setup, condition))).ToList();
             var reused = jobs.Select(job => job.Setup == first ? sweepRuns.FirstOrDefault(r => r.Job.Condition.SameRunAs(job.Condition)) : null).ToList();

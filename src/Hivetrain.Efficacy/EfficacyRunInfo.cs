@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Hivetrain.Training;
 
 namespace Hivetrain.Efficacy;
@@ -53,4 +54,8 @@ public sealed record EfficacyRunInfo(
 
     /// <summary>The name <c>--miner_moments</c> takes for <paramref name="sharing"/>: own, shared or factored.</summary>
     public static string MomentSharingName(MomentSharing sharing) => sharing.ToString().ToLowerInvariant();
+
+    /// <summary>What the run's titles add after the inner optimizer: " (shared second moments)", or nothing when each miner kept its own.</summary>
+    [JsonIgnore]
+    public string MinerMomentsNote => MinerMoments == MomentSharingName(MomentSharing.Own) ? "" : $" ({MinerMoments} second moments)";
 }
