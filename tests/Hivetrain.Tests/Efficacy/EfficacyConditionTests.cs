@@ -108,15 +108,15 @@ public sealed class EfficacyConditionTests : IDisposable
         var (sharedSetup, sharedCorpus, sharedInitial) = await SetupAsync(own with { MinerMoments = MomentSharing.Shared });
         using (corpus) using (initial) using (setup) using (sharedCorpus) using (sharedInitial) using (sharedSetup)
         {
-            var alone = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+            var kept = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
             var shared = Run(sharedSetup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
 
             // B4 moves the model in f32 each way; sharing adds every AdamW-trained parameter's v in bf16 each way.
             long p = GptConfig.Tiny.ParameterCount;
-            Assert.Equal((4 * p, 4 * p), (alone[1].BytesUp, alone[1].BytesDown));
+            Assert.Equal((4 * p, 4 * p), (kept[1].BytesUp, kept[1].BytesDown));
             Assert.Equal((6 * p, 6 * p), (shared[1].BytesUp, shared[1].BytesDown));
-            Assert.Equal(alone[1].Loss, shared[1].Loss); // the first round trains before anything is shared
-            Assert.NotEqual(alone[2].Loss, shared[2].Loss);
+            Assert.Equal(kept[1].Loss, shared[1].Loss); // the first round trains before anything is shared
+            Assert.NotEqual(kept[2].Loss, shared[2].Loss);
         }
     }
 
