@@ -44,7 +44,7 @@ internal static class EfficacyConsole
                 s.HeldOutWindows.ToString("N0", CultureInfo.InvariantCulture), s.Seconds.ToString("F0", CultureInfo.InvariantCulture));
         string seeds = info.Seeds > 1 ? $"{info.Seeds} seeds ({info.Seed}–{info.Seed + (ulong)info.Seeds - 1}), mean ± sd" : $"seed {info.Seed}";
         Terminal.WriteTable($"{info.Model} ({info.Parameters:N0} parameters), K={info.Miners}, H={info.InnerSteps}, R={info.Rounds}, skew {info.Skew:0.##}, " +
-            $"batch {info.BatchRows}, warmup {info.WarmupSteps}, inner optimizer {info.Optimizer}{info.MinerMomentsNote}; initial loss {info.InitialLoss:F4}; {seeds}", table);
+            $"batch {info.BatchRows}, warmup {info.WarmupSteps}, inner optimizer {info.Optimizer}{info.MinerStateNote}; initial loss {info.InitialLoss:F4}; {seeds}", table);
         AnsiConsole.MarkupLine(Markup.Escape("X = L / L_B2 − 1; η = (L_ref − L) / (L_ref − L_B3), L_ref = min(L_B1, L_0); " +
             "Y = synchronous data-parallel's bytes (8·P·H per miner per round; 4·P·H up) over this condition's."));
         AnsiConsole.MarkupLine(Markup.Escape(HeldOutNote(info)));

@@ -27,7 +27,9 @@ namespace Hivetrain.Efficacy;
 /// averages each entry over the deltas that sent it (<see cref="Averaging.SenderMean"/>, SparseLoCo's per-entry mean; null,
 /// the default: as the averager, when the round's deltas are sparse). <see cref="MinerMoments"/>: whether the miners of
 /// B4, the network, DiLoCo and SparseLoCo share their AdamW second moments at each round's end
-/// (<see cref="SecondMomentShare"/>; the real miner keeps its own).
+/// (<see cref="SecondMomentShare"/>; the real miner keeps its own). <see cref="MinerCorrection"/>: the scale s of the gradient
+/// control variate the same miners take, each step's gradient + s·(c − cᵢ) from the last round's mean gradients
+/// (<see cref="GradientControlVariate"/>; 0, the default and the real miner: none).
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -69,7 +71,8 @@ public sealed record EfficacyOptions(
     bool RestoreUnseenRows = true,
     bool? SenderMean = null,
     bool ResidualBuffer = false,
-    MomentSharing MinerMoments = MomentSharing.Own)
+    MomentSharing MinerMoments = MomentSharing.Own,
+    double MinerCorrection = 0)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
@@ -101,6 +104,7 @@ public sealed record EfficacyOptions(
         Require(OuterMomentum is >= 0 and < 1, $"--outer_momentum must be in [0, 1) (got {OuterMomentum})");
         Require(Parallel >= 1, $"--parallel must be at least 1 (got {Parallel})");
         Require(Seeds >= 1, $"--seeds must be at least 1 (got {Seeds})");
+        Require(MinerCorrection is >= 0 and <= 1, $"--miner_correction must be in [0, 1] (got {MinerCorrection})");
         Require(SynchronousLearningRate is null || SynchronousLearningRate > 0 && double.IsFinite(SynchronousLearningRate.Value),
             $"B2's learning rate must be positive (got {SynchronousLearningRate})");
         Require(LearningRateSweep is null || LearningRateSweep.Count >= 1 && LearningRateSweep.All(lr => lr > 0 && double.IsFinite(lr)),

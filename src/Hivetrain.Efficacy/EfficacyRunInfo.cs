@@ -16,7 +16,8 @@ namespace Hivetrain.Efficacy;
 /// false in lines written before it existed, 2026-12-05), and whether the network's merge averaged each entry over its
 /// senders (<see cref="SenderMean"/>: auto, true or false; false before it existed), and the warmup of every condition's
 /// models (<see cref="WarmupSteps"/>; 10, the default then, in lines written before it existed, 2026-12-06), and what the
-/// miners did with their AdamW second moments (<see cref="MinerMoments"/>: own, shared or factored; own before it existed).
+/// miners did with their AdamW second moments (<see cref="MinerMoments"/>: own, shared or factored; own before it existed),
+/// and the scale of their gradient control variate (<see cref="MinerCorrection"/>: 0 for none, as before it existed).
 /// </summary>
 public sealed record EfficacyRunInfo(
     string Model,
@@ -45,7 +46,8 @@ public sealed record EfficacyRunInfo(
     bool RestoreUnseenRows = false,
     string SenderMean = "false",
     int WarmupSteps = 10,
-    string MinerMoments = "own")
+    string MinerMoments = "own",
+    double MinerCorrection = 0)
 {
     public string Type => "run";
 
@@ -55,7 +57,19 @@ public sealed record EfficacyRunInfo(
     /// <summary>The name <c>--miner_moments</c> takes for <paramref name="sharing"/>: own, shared or factored.</summary>
     public static string MomentSharingName(MomentSharing sharing) => sharing.ToString().ToLowerInvariant();
 
-    /// <summary>What the run's titles add after the inner optimizer: " (shared second moments)", or nothing when each miner kept its own.</summary>
+    /// <summary>
+    /// What the run's titles add after the inner optimizer: " (shared second moments, gradient control variate 0.5)", either
+    /// part alone, or nothing when each miner kept its own state.
+    /// </summary>
     [JsonIgnore]
-    public string MinerMomentsNote => MinerMoments == MomentSharingName(MomentSharing.Own) ? "" : $" ({MinerMoments} second moments)";
+    public string MinerStateNote
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (MinerMoments != MomentSharingName(MomentSharing.Own)) parts.Add($"{MinerMoments} second moments");
+            if (MinerCorrection > 0) parts.Add(FormattableString.Invariant($"gradient control variate {MinerCorrection:0.###}"));
+            return parts.Count == 0 ? "" : $" ({string.Join(", ", parts)})";
+        }
+    }
 }

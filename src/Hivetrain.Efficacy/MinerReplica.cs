@@ -16,17 +16,26 @@ internal sealed class MinerReplica : IDisposable
     private readonly bool _restoreUnseenRows;
     private readonly IReadOnlyList<bool> _idsInData;
 
-    /// <summary>A miner on <paramref name="shard"/>; with <paramref name="restoreUnseenRows"/> its deltas restore the token rows of the ids in <paramref name="idsInData"/> (the train split's) it did not train on.</summary>
-    public MinerReplica(Gpt model, IWindowSource shard, TrainerOptions options, bool restoreUnseenRows, IReadOnlyList<bool> idsInData)
+    /// <summary>
+    /// A miner on <paramref name="shard"/>; with <paramref name="restoreUnseenRows"/> its deltas restore the token rows of the ids in
+    /// <paramref name="idsInData"/> (the train split's) it did not train on; with <paramref name="controlVariate"/> its steps
+    /// take a gradient control variate (<see cref="GradientControlVariate"/>).
+    /// </summary>
+    public MinerReplica(Gpt model, IWindowSource shard, TrainerOptions options, bool restoreUnseenRows, IReadOnlyList<bool> idsInData,
+        bool controlVariate = false)
     {
         Model = model;
         Trainer = new Trainer(model, shard, options);
         _restoreUnseenRows = restoreUnseenRows;
         _idsInData = idsInData;
+        if (controlVariate) Trainer.GradientHook = ControlVariate = new GradientControlVariate();
     }
 
     public Gpt Model { get; }
     public Trainer Trainer { get; }
+
+    /// <summary>This miner's gradient control variate (null without <c>--miner_correction</c>).</summary>
+    public GradientControlVariate? ControlVariate { get; }
 
     /// <summary>
     /// δ = θ − base, f32 on the CPU, the caller owns the tensors; as the real miner, first the token embedding's rows of ids
@@ -57,7 +66,7 @@ internal sealed class MinerReplica : IDisposable
         var o = setup.Options;
         return Enumerable.Range(0, o.Miners)
             .Select(i => new MinerReplica(setup.NewModel(), setup.ShardWindows(i), setup.Trainer(o.InnerSteps * o.Rounds, miner: i), o.RestoreUnseenRows,
-                setup.Train.IdsInUse))
+                setup.Train.IdsInUse, controlVariate: o.MinerCorrection > 0))
             .ToList();
     }
 
@@ -81,14 +90,23 @@ internal sealed class MinerReplica : IDisposable
     }
 
     /// <summary>
-    /// At a round's end, the participants' AdamW second moments shared as <see cref="EfficacyOptions.MinerMoments"/> says
-    /// (<see cref="SecondMomentShare"/>); returns the bytes each participant moved up and down for them (0 when each keeps its own).
+    /// At a round's end, what the miners share besides their deltas: the participants' AdamW second moments as
+    /// <see cref="EfficacyOptions.MinerMoments"/> says (<see cref="SecondMomentShare"/>) and their mean gradients for the
+    /// control variate of <see cref="EfficacyOptions.MinerCorrection"/> (<see cref="GradientControlVariate"/>); returns the
+    /// bytes each participant moved up and down for them (0 when each keeps its own).
     /// </summary>
-    public static (long Up, long Down) ShareMoments(IReadOnlyList<MinerReplica> miners, IReadOnlyList<int> participants, EfficacyOptions options) =>
-        SecondMomentShare.Share(miners.Select(m => m.Trainer.SquareAverages).ToList(), participants, options.MinerMoments);
+    public static (long Up, long Down) ShareState(IReadOnlyList<MinerReplica> miners, IReadOnlyList<int> participants, EfficacyOptions options)
+    {
+        var moments = SecondMomentShare.Share(miners.Select(m => m.Trainer.SquareAverages).ToList(), participants, options.MinerMoments);
+        var gradients = options.MinerCorrection > 0
+            ? GradientControlVariate.Share(miners.Select(m => m.ControlVariate!).ToList(), participants, options.MinerCorrection)
+            : (Up: 0L, Down: 0L);
+        return (moments.Up + gradients.Up, moments.Down + gradients.Down);
+    }
 
     public void Dispose()
     {
+        ControlVariate?.Dispose();
         Trainer.Dispose();
         Model.Dispose();
     }

@@ -69,9 +69,9 @@ internal sealed class MinerRoundsCondition : IDisposable
             // reach the merge; it keeps the whole delta (error feedback) and sends it, with its next round's work, later.
             var participants = Enumerable.Range(0, o.Miners).Where(_ => _condition.Churn == 0 || _churn.NextDouble() >= _condition.Churn).ToList();
             tokens += MinerReplica.TrainRound(_miners, _setup, _condition, _observer, round, ct);
-            var moments = MinerReplica.ShareMoments(_miners, participants, o);
-            bytesUp += moments.Up;
-            bytesDown += moments.Down;
+            var shared = MinerReplica.ShareState(_miners, participants, o);
+            bytesUp += shared.Up;
+            bytesDown += shared.Down;
             RoundTraffic traffic = participants.Count == 0 ? new RoundTraffic(0, 0, null, null, _condition.Kind == EfficacyConditionKind.Network ? false : null)
                 : _condition.Kind == EfficacyConditionKind.PlainAverage ? Average(participants) : Merge(participants, round, ct);
             bytesUp += traffic.Up;

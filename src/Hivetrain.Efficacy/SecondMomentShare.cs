@@ -55,7 +55,8 @@ public static class SecondMomentShare
         return rows.mul(columns).div_(v.mean().clamp_min(floor));
     }
 
-    private static Tensor Bf16(Tensor v) => v.to(ScalarType.BFloat16).to(v.dtype);
+    /// <summary><paramref name="v"/> as it reads back after a trip through bf16.</summary>
+    internal static Tensor Bf16(Tensor v) => v.to(ScalarType.BFloat16).to(v.dtype);
 
     /// <summary>Bytes one participant sends of <paramref name="v"/>: bf16 entries, or f32 row and column means of a matrix (a vector whole).</summary>
     private static long Bytes(Tensor v, MomentSharing sharing) =>

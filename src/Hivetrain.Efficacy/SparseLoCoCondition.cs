@@ -58,11 +58,11 @@ internal sealed class SparseLoCoCondition : IDisposable
         for (int round = 1; round <= o.Rounds; round++)
         {
             tokens += MinerReplica.TrainRound(_miners, _setup, _condition, _observer, round, ct);
-            var moments = MinerReplica.ShareMoments(_miners, Enumerable.Range(0, o.Miners).ToList(), o);
+            var shared = MinerReplica.ShareState(_miners, Enumerable.Range(0, o.Miners).ToList(), o);
             var (up, scale) = Step(round);
             // Every participant rebuilds the base from the round's K uploads (templar's gather), so it downloads those.
-            bytesUp += up + moments.Up;
-            bytesDown += up * o.Miners + moments.Down;
+            bytesUp += up + shared.Up;
+            bytesDown += up * o.Miners + shared.Down;
             var record = _setup.WithSelectionLoss(new EfficacyRoundRecord(_condition.Id, round, (long)o.InnerSteps * round, tokens, _setup.Evaluate(_server),
                 bytesUp, bytesDown, o.Miners, null, null, clock.Elapsed.TotalSeconds, Published: scale is not null, StepScale: scale), _server);
             records.Add(record);

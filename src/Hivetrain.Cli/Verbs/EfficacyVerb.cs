@@ -57,6 +57,7 @@ internal static class EfficacyVerb
             .Add("restore_unseen_rows", "as the real miner, every condition's miners put the token embedding's rows of ids their windows never held back to the base before each delta (false: send them as trained)", true)
             .Add("miner_residual", "what the network's miners do with what their encoding dropped: auto (as the real miner: keep with dense codes and int8, drop with top-k and low rank), keep (in their weights: error feedback), drop (restart from each new base), keep a share β in [0, 1] of it, unmerged (keep it and the part of their decoded delta the base did not take in), or buffer (apart, in SparseLoCo's error buffer e ← 0.95·e + δ, restarting from each base)", "auto")
             .Add("miner_moments", "what the miners of B4, the network, DiLoCo and SparseLoCo do with their AdamW second moments v at each round's end: own (keep them, as the real miner), shared (every participant takes the participants' mean, moved in bf16: as many bytes again as a dense delta), or factored (the mean of Adafactor's factored v: each matrix's row and column means in f32, vectors whole; 63.5 kB a round at full size against a dense delta's 1.72 MB)", "own")
+            .Add("miner_correction", "the scale s in [0, 1] of a gradient control variate the miners of B4, the network, DiLoCo and SparseLoCo take (SCAFFOLD's option II in gradient space): each step's gradient + s·(c − cᵢ), cᵢ a miner's mean gradient over its last round and c the participants' mean of them, moved in bf16 at each round's end (a dense delta's bytes again, up and down); 0: none, as the real miner (docs/efficacy.md, \"Round-level forms\")", 0.0)
             .Add("sender_mean", "the network's merge (ours and DiLoCo) averages each entry over the deltas that sent it, as SparseLoCo does: auto (as the averager: when the round's deltas are top-k), true or false (over all of them)", "auto")
             .Add("seed", "seed of everything", 0)
             .Add("device", "cpu, cuda or cuda:N", "cpu")
@@ -157,6 +158,7 @@ internal static class EfficacyVerb
                 "factored" => MomentSharing.Factored,
                 var other => throw new SettingsException($"--miner_moments: '{other}' is not own, shared or factored"),
             },
+            MinerCorrection: s.Double("miner_correction"),
             KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.AutoBool("sender_mean"), ResidualBuffer: residual == "buffer",
             ResidualKept: residual switch
             {

@@ -53,6 +53,9 @@ public sealed class Trainer : IDisposable
     /// <summary>AdamW's running averages of the squared gradient, v, of every parameter it trains (with Muon: the embeddings, norms and biases), to overwrite in place.</summary>
     public IReadOnlyList<Tensor> SquareAverages => adamW.SquareAverages;
 
+    /// <summary>Sees, and may change, each applied step's clipped gradients before the optimizer takes them (null: none).</summary>
+    public IGradientHook? GradientHook { get; set; }
+
     /// <summary>Optimizer steps taken so far (the schedule's position).</summary>
     public long StepsTaken { get; private set; }
 
@@ -89,6 +92,7 @@ public sealed class Trainer : IDisposable
         bool applied = double.IsFinite(gradNorm) && double.IsFinite(lossSum);
         if (applied)
         {
+            GradientHook?.BeforeStep(parameters);
             adamW.Step(lr);
             muon?.Step(lr);
         }

@@ -44,6 +44,8 @@ public sealed class EfficacyVerbTests
     [InlineData("--miner_residual: 'decay' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]", "--miner_residual", "decay")]
     [InlineData("--miner_residual: '1.5' is not auto, keep, drop, unmerged, buffer or a share in [0, 1]", "--miner_residual", "1.5")]
     [InlineData("--miner_moments: 'always' is not own, shared or factored", "--miner_moments", "always")]
+    [InlineData("--miner_correction must be in [0, 1] (got 2)", "--miner_correction", "2")]
+    [InlineData("--miner_correction must be in [0, 1] (got -0.5)", "--miner_correction", "-0.5")]
     public Task Bad_flag_is_named(string expected, string flag, string value) => AssertRejectedAsync(expected, flag, value);
 
     [Fact]
@@ -121,6 +123,8 @@ public sealed class EfficacyVerbTests
         Assert.Equal((null, true), (buffer.ResidualKept, buffer.ResidualBuffer));
         Assert.Equal(MomentSharing.Own, EfficacyVerb.Read(root.Parse(["efficacy"])).MinerMoments);
         Assert.Equal(MomentSharing.Factored, EfficacyVerb.Read(root.Parse(["efficacy", "--miner_moments", "factored"])).MinerMoments);
+        Assert.Equal(0.0, EfficacyVerb.Read(root.Parse(["efficacy"])).MinerCorrection);
+        Assert.Equal(0.5, EfficacyVerb.Read(root.Parse(["efficacy", "--miner_correction", "0.5"])).MinerCorrection);
         Assert.Null(EfficacyVerb.Read(root.Parse(["efficacy"])).SenderMean);
         Assert.True(EfficacyVerb.Read(root.Parse(["efficacy", "--sender_mean", "true"])).SenderMean);
         Assert.False(EfficacyVerb.Read(root.Parse(["efficacy", "--sender_mean", "false"])).SenderMean);

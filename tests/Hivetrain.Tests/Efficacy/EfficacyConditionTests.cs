@@ -121,6 +121,26 @@ public sealed class EfficacyConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task Miners_with_a_gradient_control_variate_count_it_and_train_otherwise_from_the_second_round()
+    {
+        var plain = Options(miners: 2);
+        var (setup, corpus, initial) = await SetupAsync(plain);
+        var (correctedSetup, correctedCorpus, correctedInitial) = await SetupAsync(plain with { MinerCorrection = 0.5 });
+        using (corpus) using (initial) using (setup) using (correctedCorpus) using (correctedInitial) using (correctedSetup)
+        {
+            var kept = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+            var corrected = Run(correctedSetup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+
+            // Each miner sends its mean gradient in bf16 and reads the participants' mean in bf16: 2 bytes a parameter each way.
+            long p = GptConfig.Tiny.ParameterCount;
+            Assert.Equal((4 * p, 4 * p), (kept[1].BytesUp, kept[1].BytesDown));
+            Assert.Equal((6 * p, 6 * p), (corrected[1].BytesUp, corrected[1].BytesDown));
+            Assert.Equal(kept[1].Loss, corrected[1].Loss); // the first round has no last round to correct by
+            Assert.NotEqual(kept[2].Loss, corrected[2].Loss);
+        }
+    }
+
+    [Fact]
     public async Task A_compressed_network_counts_the_rounds_uploads_and_the_merge_record_down()
     {
         var (setup, corpus, initial) = await SetupAsync(Options(miners: 2));
