@@ -100,44 +100,41 @@ public sealed class EfficacyConditionTests : IDisposable
         }
     }
 
+    /// <summary>B4 with two miners, at the test options and at <paramref name="change"/> of them: each run's records.</summary>
+    private async Task<(List<EfficacyRoundRecord> Plain, List<EfficacyRoundRecord> Changed)> PlainAverageTwiceAsync(Func<EfficacyOptions, EfficacyOptions> change)
+    {
+        var plain = Options(miners: 2);
+        var (setup, corpus, initial) = await SetupAsync(plain);
+        var (changedSetup, changedCorpus, changedInitial) = await SetupAsync(change(plain));
+        using (corpus) using (initial) using (setup) using (changedCorpus) using (changedInitial) using (changedSetup)
+            return (Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage)),
+                Run(changedSetup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage)));
+    }
+
     [Fact]
     public async Task Miners_that_share_their_second_moments_count_them_and_train_otherwise()
     {
-        var own = Options(miners: 2);
-        var (setup, corpus, initial) = await SetupAsync(own);
-        var (sharedSetup, sharedCorpus, sharedInitial) = await SetupAsync(own with { MinerMoments = MomentSharing.Shared });
-        using (corpus) using (initial) using (setup) using (sharedCorpus) using (sharedInitial) using (sharedSetup)
-        {
-            var kept = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
-            var shared = Run(sharedSetup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+        var (kept, shared) = await PlainAverageTwiceAsync(o => o with { MinerMoments = MomentSharing.Shared });
 
-            // B4 moves the model in f32 each way; sharing adds every AdamW-trained parameter's v in bf16 each way.
-            long p = GptConfig.Tiny.ParameterCount;
-            Assert.Equal((4 * p, 4 * p), (kept[1].BytesUp, kept[1].BytesDown));
-            Assert.Equal((6 * p, 6 * p), (shared[1].BytesUp, shared[1].BytesDown));
-            Assert.Equal(kept[1].Loss, shared[1].Loss); // the first round trains before anything is shared
-            Assert.NotEqual(kept[2].Loss, shared[2].Loss);
-        }
+        // B4 moves the model in f32 each way; sharing adds every AdamW-trained parameter's v in bf16 each way.
+        long p = GptConfig.Tiny.ParameterCount;
+        Assert.Equal((4 * p, 4 * p), (kept[1].BytesUp, kept[1].BytesDown));
+        Assert.Equal((6 * p, 6 * p), (shared[1].BytesUp, shared[1].BytesDown));
+        Assert.Equal(kept[1].Loss, shared[1].Loss); // the first round trains before anything is shared
+        Assert.NotEqual(kept[2].Loss, shared[2].Loss);
     }
 
     [Fact]
     public async Task Miners_with_a_gradient_control_variate_count_it_and_train_otherwise_from_the_second_round()
     {
-        var plain = Options(miners: 2);
-        var (setup, corpus, initial) = await SetupAsync(plain);
-        var (correctedSetup, correctedCorpus, correctedInitial) = await SetupAsync(plain with { MinerCorrection = 0.5 });
-        using (corpus) using (initial) using (setup) using (correctedCorpus) using (correctedInitial) using (correctedSetup)
-        {
-            var kept = Run(setup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
-            var corrected = Run(correctedSetup, new EfficacyCondition("B4", "plain", EfficacyConditionKind.PlainAverage));
+        var (plain, corrected) = await PlainAverageTwiceAsync(o => o with { MinerCorrection = 0.5 });
 
-            // Each miner sends its mean gradient in bf16 and reads the participants' mean in bf16: 2 bytes a parameter each way.
-            long p = GptConfig.Tiny.ParameterCount;
-            Assert.Equal((4 * p, 4 * p), (kept[1].BytesUp, kept[1].BytesDown));
-            Assert.Equal((6 * p, 6 * p), (corrected[1].BytesUp, corrected[1].BytesDown));
-            Assert.Equal(kept[1].Loss, corrected[1].Loss); // the first round has no last round to correct by
-            Assert.NotEqual(kept[2].Loss, corrected[2].Loss);
-        }
+        // Each miner sends its mean gradient in bf16 and reads the participants' mean in bf16: 2 bytes a parameter each way.
+        long p = GptConfig.Tiny.ParameterCount;
+        Assert.Equal((4 * p, 4 * p), (plain[1].BytesUp, plain[1].BytesDown));
+        Assert.Equal((6 * p, 6 * p), (corrected[1].BytesUp, corrected[1].BytesDown));
+        Assert.Equal(plain[1].Loss, corrected[1].Loss); // the first round has no last round to correct by
+        Assert.NotEqual(plain[2].Loss, corrected[2].Loss);
     }
 
     [Fact]
