@@ -13,7 +13,8 @@ namespace Hivetrain.Efficacy;
 /// dialect (docs/efficacy.md, "What the miners' optimizer does to X"); correcting the step in parameter space instead,
 /// after AdamW, gained nothing. The correction is taken from the last round's trajectory, not measured fresh at the base:
 /// a correction measured at the base keeps pushing against the miner's own dialect after its gradient there has fallen,
-/// and the miners diverged. The corrections of the participants sum to zero, so the mean of their first steps is unchanged.
+/// and the miners diverged. The participants' corrections sum to zero: at the same step the mean of their corrected
+/// gradients is the mean of their own.
 /// </summary>
 internal sealed class GradientControlVariate : IGradientHook, IDisposable
 {
