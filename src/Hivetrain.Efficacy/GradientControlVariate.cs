@@ -52,9 +52,7 @@ internal sealed class GradientControlVariate : IGradientHook, IDisposable
         {
             using var scope = torch.NewDisposeScope();
             var means = variates.Select(v => v._sums![j].DividedBy(v._steps)).ToList();
-            var mixture = torch.zeros_like(means[0]);
-            foreach (int i in participants) mixture.PlusInPlace(SecondMomentShare.Bf16(means[i]));
-            mixture = SecondMomentShare.Bf16(mixture.DividedByInPlace(participants.Count));
+            var mixture = MinerExchange.Bf16(MinerExchange.Mean(participants.Select(i => MinerExchange.Bf16(means[i])).ToList()));
             for (int i = 0; i < variates.Count; i++)
             {
                 var v = variates[i];

@@ -33,10 +33,8 @@ public static class SecondMomentShare
         {
             using var scope = torch.NewDisposeScope();
             var sent = participants.Select(i => Sent(moments[i][t], sharing)).ToList();
-            var mean = sent[0].clone();
-            foreach (var v in sent.Skip(1)) mean.PlusInPlace(v);
-            mean.DividedByInPlace(participants.Count);
-            if (sharing == MomentSharing.Shared) mean = Bf16(mean);
+            var mean = MinerExchange.Mean(sent);
+            if (sharing == MomentSharing.Shared) mean = MinerExchange.Bf16(mean);
             foreach (int i in participants) moments[i][t].copy_(mean);
             up += Bytes(moments[participants[0]][t], sharing);
         }
@@ -46,7 +44,7 @@ public static class SecondMomentShare
     /// <summary>v as a participant sends it, as the others read it: bf16, or its factored form rebuilt.</summary>
     private static Tensor Sent(Tensor v, MomentSharing sharing)
     {
-        if (sharing == MomentSharing.Shared) return Bf16(v);
+        if (sharing == MomentSharing.Shared) return MinerExchange.Bf16(v);
         if (v.dim() != 2) return v.clone();
         var rows = v.mean([1], keepdim: true);
         var columns = v.mean([0], keepdim: true);
@@ -54,9 +52,6 @@ public static class SecondMomentShare
         using var floor = 1e-30.ToScalar();
         return rows.mul(columns).div_(v.mean().clamp_min(floor));
     }
-
-    /// <summary><paramref name="v"/> as it reads back after a trip through bf16.</summary>
-    internal static Tensor Bf16(Tensor v) => v.to(ScalarType.BFloat16).to(v.dtype);
 
     /// <summary>Bytes one participant sends of <paramref name="v"/>: bf16 entries, or f32 row and column means of a matrix (a vector whole).</summary>
     private static long Bytes(Tensor v, MomentSharing sharing) =>
