@@ -59,12 +59,12 @@ public sealed record RobustnessReport(
             goals.Add(new("attackers without work of their own earn ≤ 5% of the lowest honest reward",
                 string.Join(", ", freeloaders.Select(f => $"{f.Name} {f.Reward / Math.Max(lowest, 1e-12):P0}")), freeloaders.All(f => f.Reward <= 0.05 * lowest)));
         foreach (var mixer in attackers.Where(a => a.Role == AdversaryNames.Of(AdversaryKind.EvalMixer)))
-            goals.Add(new("training on the eval split too earns no more than an honest miner", $"{mixer.Name} {mixer.Reward / mean:P0} of the honest mean", mixer.Reward <= mean));
+            goals.Add(new("training on the eval split too earns no more than an honest miner", $"{mixer.Name} {mixer.Reward / mean:P1} of the honest mean", mixer.Reward <= mean));
         var sybils = attackers.Where(a => a.Role == AdversaryNames.Of(AdversaryKind.Sybil)).GroupBy(a => a.Name.TrimEnd('a', 'b')).ToList();
         foreach (var pair in sybils)
             goals.Add(new("a sybil split earns no more than one honest miner", $"{pair.Key} {pair.Sum(p => p.Reward):F3} vs honest mean {mean:F3}", pair.Sum(p => p.Reward) <= mean));
         foreach (var lazy in attackers.Where(a => a.Role == AdversaryNames.Of(AdversaryKind.Lazy)))
-            goals.Add(new("25% of the work earns > 0 and ≤ 40% of an honest reward", $"{lazy.Name} {lazy.Reward / mean:P0} of the honest mean", lazy.Reward > 0 && lazy.Reward <= 0.4 * mean));
+            goals.Add(new("25% of the work earns > 0 and ≤ 40% of an honest reward", $"{lazy.Name} {lazy.Reward / mean:P1} of the honest mean", lazy.Reward > 0 && lazy.Reward <= 0.4 * mean));
         var published = rounds.Where(r => r.Published && r.GuardLossBefore is not null && r.GuardLossAfter is not null).ToList();
         if (published.Count > 0)
             goals.Add(new("no published base is worse than its parent on the guard split",
