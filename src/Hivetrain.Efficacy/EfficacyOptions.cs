@@ -29,7 +29,8 @@ namespace Hivetrain.Efficacy;
 /// B4, the network, DiLoCo and SparseLoCo share their AdamW second moments at each round's end
 /// (<see cref="SecondMomentShare"/>; the real miner keeps its own). <see cref="MinerCorrection"/>: the scale s of the gradient
 /// control variate the same miners take, each step's gradient + s·(c − cᵢ) from the last round's mean gradients
-/// (<see cref="GradientControlVariate"/>; 0, the default and the real miner: none).
+/// (<see cref="GradientControlVariate"/>; 0, the default and the real miner: none). <see cref="Resume"/>: go on with the run
+/// that stopped in <see cref="OutputDirectory"/>, taking every job it had finished from its <see cref="FinishedJobs"/>.
 /// </summary>
 public sealed record EfficacyOptions(
     string OutputDirectory,
@@ -72,7 +73,8 @@ public sealed record EfficacyOptions(
     bool? SenderMean = null,
     bool ResidualBuffer = false,
     MomentSharing MinerMoments = MomentSharing.Own,
-    double MinerCorrection = 0)
+    double MinerCorrection = 0,
+    bool Resume = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;

@@ -39,14 +39,16 @@ public static class EfficacyRun
         if (conditions.Count == 0) throw new ArgumentException("no conditions to compare", nameof(conditions));
         EfficacyCondition.RequireOuterStepSources(conditions);
         var folder = Path.GetFullPath(options.OutputDirectory);
-        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
-            throw new ArgumentException($"output directory {folder} is not empty; choose another or remove it");
-        Directory.CreateDirectory(folder);
+        PrepareFolder(folder, options.Resume);
         var clock = Stopwatch.StartNew();
         var device = TorchRuntime.Device(options.Device);
         var log = new EfficacyLog(Path.Combine(folder, LogFile));
 
         using var initial = InitialModel(options, corpus, device, folder, observer, ct);
+        var finished = new FinishedJobs(folder, Averaging.ParameterDigest.Of(initial.NamedParameters), corpus.Description);
+        observer.Message(options.Resume
+            ? $"--resume: {finished.Count} finished job(s) in {Path.Combine(folder, FinishedJobs.FolderName)}; those of this run's settings are taken as they are"
+            : $"writing to {folder}; if the run stops, the same command with --out {folder} --resume goes on from the jobs it finished");
         int context = Math.Min(options.Context ?? initial.Config.Context, initial.Config.Context);
         double initialLoss = EfficacySetup.Evaluate(initial, EfficacySetup.ReportSampleOf(options, corpus, context));
         // The sweeps' trials are runs on the base seed; those that are a condition's run under the chosen settings are
@@ -54,13 +56,13 @@ public static class EfficacyRun
         var sweepRuns = new List<JobResult>();
         if (options.LearningRateSweep is not null)
         {
-            (options, var chosenRuns) = LearningRateSweep.Choose(options, initial, corpus, device, initialLoss, log, observer, ct);
+            (options, var chosenRuns) = LearningRateSweep.Choose(options, initial, corpus, device, initialLoss, log, finished, observer, ct);
             sweepRuns.AddRange(chosenRuns);
         }
         OuterStepTrial? swept = null;
         if (conditions.Any(c => c.SweptOuterStep))
         {
-            var sweep = OuterStepSweep.Choose(options, conditions, initial, corpus, device, initialLoss, log, observer, ct);
+            var sweep = OuterStepSweep.Choose(options, conditions, initial, corpus, device, initialLoss, log, finished, observer, ct);
             // The run line names DiLoCo's chosen step; a swept condition of ours names its own in its label.
             swept = conditions.FirstOrDefault(c => c.SweptOuterStep && c.Method == EfficacyMethod.DiLoCo) is { } diloco ? sweep.Chosen[diloco.Id] : null;
             conditions = conditions.Select(c => c.SweptOuterStep ? c.WithOuterStep(sweep.Chosen[c.Id])
@@ -87,7 +89,7 @@ public static class EfficacyRun
             var reused = jobs.Select(job => job.Setup == first ? sweepRuns.FirstOrDefault(r => r.Job.Condition.SameRunAs(job.Condition)) : null).ToList();
             foreach (var (job, run) in jobs.Zip(reused).Where(p => p.Second is not null))
                 observer.Message($"{job.Condition.Label} (seed {first.Seed}): the sweep's run, loss {run!.Rounds[^1].Loss:F4}");
-            var trained = RunJobs(jobs.Where((_, i) => reused[i] is null).ToList(), initialLoss, log, observer, ct);
+            var trained = RunJobs(jobs.Where((_, i) => reused[i] is null).ToList(), initialLoss, log, finished, observer, ct);
             var results = new List<JobResult>();
             for (int i = 0, next = 0; i < jobs.Count; i++)
                 results.Add(reused[i] is { } run ? AsRunOf(jobs[i], run, log) : trained[next++]);
@@ -114,6 +116,23 @@ public static class EfficacyRun
         }
     }
 
+    /// <summary>
+    /// A new run needs an empty or missing folder. <c>--resume</c> takes the folder a run stopped in: its finished jobs
+    /// stay, and its log is written anew (the finished jobs' lines included), as are its plots and warm start.
+    /// </summary>
+    private static void PrepareFolder(string folder, bool resume)
+    {
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            if (!resume)
+                throw new ArgumentException($"output directory {folder} is not empty; choose another or remove it, or add --resume to go on with the run that stopped there");
+            if (!Directory.Exists(Path.Combine(folder, FinishedJobs.FolderName)))
+                throw new ArgumentException($"--resume: {folder} holds no efficacy run to go on with (no {FinishedJobs.FolderName} folder)");
+            File.Delete(Path.Combine(folder, LogFile));
+        }
+        Directory.CreateDirectory(folder);
+    }
+
     /// <summary>One condition under one setup (one seed, or one learning rate of the sweep).</summary>
     internal sealed record ConditionJob(EfficacySetup Setup, EfficacyCondition Condition);
 
@@ -136,9 +155,11 @@ public static class EfficacyRun
     /// Every job, <see cref="EfficacyOptions.Parallel"/> at a time (the costliest first, so the last to start are
     /// short); each is independent of the others, so running them side by side changes no figure. Each job's rounds
     /// carry its setup's seed and go to <paramref name="log"/> (when given) as it ends. Results come back in the order
-    /// of <paramref name="jobs"/>.
+    /// of <paramref name="jobs"/>. A job that <paramref name="finished"/> holds from an earlier try is taken from it, not
+    /// trained again; every job trained is kept there as it ends.
     /// </summary>
-    internal static List<JobResult> RunJobs(IReadOnlyList<ConditionJob> jobs, double initialLoss, EfficacyLog? log, IEfficacyObserver observer, CancellationToken ct)
+    internal static List<JobResult> RunJobs(IReadOnlyList<ConditionJob> jobs, double initialLoss, EfficacyLog? log, FinishedJobs? finished,
+        IEfficacyObserver observer, CancellationToken ct)
     {
         if (jobs.Count == 0) return [];
         var shared = new SynchronizedEfficacyObserver(observer);
@@ -152,8 +173,24 @@ public static class EfficacyRun
             Parallel.ForEach(Partitioner.Create(costliestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, i =>
             {
                 var (setup, condition) = jobs[i];
-                var started = Stopwatch.StartNew();
-                var rounds = RunCondition(setup, condition, initialLoss, shared, ct).Select(r => r with { Seed = setup.Seed }).ToList();
+                string seed = severalSeeds ? $" (seed {setup.Seed})" : "";
+                string? problem = null;
+                var before = finished?.TryRead(jobs[i], out problem);
+                if (problem is not null) shared.Message(problem);
+                IReadOnlyList<EfficacyRoundRecord> rounds;
+                double seconds;
+                if (before is { } taken)
+                {
+                    (rounds, seconds) = taken;
+                    shared.Advanced(Units(setup.Options, condition), $"{condition.Label}{seed}: finished before");
+                }
+                else
+                {
+                    var started = Stopwatch.StartNew();
+                    rounds = RunCondition(setup, condition, initialLoss, shared, ct).Select(r => r with { Seed = setup.Seed }).ToList();
+                    seconds = started.Elapsed.TotalSeconds;
+                    finished?.Save(jobs[i], rounds, seconds);
+                }
                 if (log is not null)
                 {
                     lock (log)
@@ -161,11 +198,10 @@ public static class EfficacyRun
                         foreach (var record in rounds) log.Append(record);
                     }
                 }
-                results[i] = new JobResult(jobs[i], rounds, started.Elapsed.TotalSeconds);
-                string seed = severalSeeds ? $" (seed {setup.Seed})" : "";
+                results[i] = new JobResult(jobs[i], rounds, seconds);
                 // A sweep's trial is judged by its guard-split loss, so that is the one it shows.
                 string loss = rounds[^1].SelectionLoss is { } guard ? $"guard loss {guard:F4}" : $"loss {rounds[^1].Loss:F4}";
-                shared.Message($"{condition.Label}{seed}: {loss} ({started.Elapsed.TotalSeconds:F0} s)");
+                shared.Message($"{condition.Label}{seed}: {loss} ({seconds:F0} s{(before is null ? "" : ", finished before")})");
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)

@@ -29,12 +29,13 @@ public static class LearningRateSweep
         (options.LearningRateSweep?.Count ?? 0) * (EfficacyRun.Units(options, Synchronous) + EfficacyRun.Units(options, Miners));
 
     /// <summary>
-    /// Runs every trial, appends each to <paramref name="log"/>, and returns <paramref name="options"/> with the chosen
+    /// Runs every trial (taking those an earlier try finished from <paramref name="finished"/>), appends each to
+    /// <paramref name="log"/>, and returns <paramref name="options"/> with the chosen
     /// <see cref="EfficacyOptions.SynchronousLearningRate"/> and <see cref="EfficacyOptions.LearningRate"/>, and the
     /// chosen trials' runs (B2 and B4 on the base seed, their losses on the report sample).
     /// </summary>
     internal static (EfficacyOptions Chosen, IReadOnlyList<EfficacyRun.JobResult> Runs) Choose(EfficacyOptions options, Gpt initial,
-        TokenCorpus corpus, torch.Device device, double initialLoss, EfficacyLog log, IEfficacyObserver observer, CancellationToken ct)
+        TokenCorpus corpus, torch.Device device, double initialLoss, EfficacyLog log, FinishedJobs? finished, IEfficacyObserver observer, CancellationToken ct)
     {
         var rates = options.LearningRateSweep ?? throw new ArgumentException("no --lr_sweep to run", nameof(options));
         var setups = new List<EfficacySetup>();
@@ -50,7 +51,7 @@ public static class LearningRateSweep
                 jobs.Add(new(synchronous, Synchronous));
                 jobs.Add(new(miners, Miners));
             }
-            var runs = EfficacyRun.RunJobs(jobs, initialLoss, log: null, new SweepObserver(observer), ct);
+            var runs = EfficacyRun.RunJobs(jobs, initialLoss, log: null, finished, new SweepObserver(observer), ct);
             var trials = runs.Select(r => (Run: r, Trial: new LearningRateTrial(r.Job.Condition == Synchronous ? "B2" : "miners",
                     r.Job.Condition == Synchronous ? r.Job.Setup.Options.LearningRateOfSynchronous : r.Job.Setup.Options.LearningRate, r.SelectionLoss)))
                 .ToList();

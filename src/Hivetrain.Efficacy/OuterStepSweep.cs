@@ -47,19 +47,20 @@ public static class OuterStepSweep
 
     /// <summary>
     /// Runs every trial of every swept condition of <paramref name="conditions"/> from <paramref name="initial"/>, side
-    /// by side, appends each to <paramref name="log"/> (when given), and returns them, each swept condition's chosen one
-    /// (the lowest guard loss; the first of the grid on a tie) and every trial's run (its losses on the report sample).
+    /// by side (taking those an earlier try finished from <paramref name="finished"/>), appends each to
+    /// <paramref name="log"/> (when given), and returns them, each swept condition's chosen one (the lowest guard loss;
+    /// the first of the grid on a tie) and every trial's run (its losses on the report sample).
     /// </summary>
     internal static (IReadOnlyList<OuterStepTrial> Trials, IReadOnlyDictionary<string, OuterStepTrial> Chosen, IReadOnlyList<EfficacyRun.JobResult> Runs) Choose(
         EfficacyOptions options, IReadOnlyList<EfficacyCondition> conditions, Gpt initial, TokenCorpus corpus, torch.Device device, double initialLoss,
-        EfficacyLog? log, IEfficacyObserver observer, CancellationToken ct)
+        EfficacyLog? log, FinishedJobs? finished, IEfficacyObserver observer, CancellationToken ct)
     {
         using var setup = new EfficacySetup(options, initial.Config, device, initial, corpus, selection: true);
         var swept = conditions.Where(c => c.SweptOuterStep).ToList();
         var jobs = (from condition in swept
                     from point in Grid(options)
                     select new EfficacyRun.ConditionJob(setup, Trial(condition, point.LearningRate, point.Momentum))).ToList();
-        var runs = EfficacyRun.RunJobs(jobs, initialLoss, log: null, new SweepObserver(observer), ct);
+        var runs = EfficacyRun.RunJobs(jobs, initialLoss, log: null, finished, new SweepObserver(observer), ct);
         var trials = runs.Select(r => new OuterStepTrial(r.Job.Condition.OuterLearningRate, r.Job.Condition.OuterMomentum, r.SelectionLoss, r.Job.Condition.Id)).ToList();
         foreach (var trial in trials) log?.Append(trial);
         var chosen = new Dictionary<string, OuterStepTrial>();

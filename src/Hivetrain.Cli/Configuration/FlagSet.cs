@@ -15,13 +15,22 @@ internal sealed class FlagSet
     private readonly List<(string Name, Option<string> Option, string? Default)> _flags = [];
     private readonly Option<string> _config = new("--config") { Description = "JSON config file with the same settings as the flags (e.g. {\"wallet\": {\"name\": \"w\"}})" };
 
-    /// <summary>Declares a flag; <paramref name="name"/> is written without dashes (e.g. "wallet.name").</summary>
+    /// <summary>
+    /// Declares a flag; <paramref name="name"/> is written without dashes (e.g. "wallet.name"). A flag whose default is a
+    /// bool may stand alone, meaning true (<c>--resume</c> is <c>--resume true</c>); it still takes a value. (Before, a
+    /// lone <c>--ablations</c> took the next flag's name as its value.)
+    /// </summary>
     public FlagSet Add(string name, string description, object? defaultValue = null, params string[] aliases)
     {
         var option = new Option<string>("--" + name, aliases)
         {
             Description = defaultValue is null ? description : $"{description} [default: {Format(defaultValue)}]",
         };
+        if (defaultValue is bool)
+        {
+            option.Arity = ArgumentArity.ZeroOrOne;
+            option.CustomParser = result => result.Tokens is [var token] ? token.Value : "true";
+        }
         _flags.Add((name, option, defaultValue is null ? null : Format(defaultValue)));
         return this;
     }

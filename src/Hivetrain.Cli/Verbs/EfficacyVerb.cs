@@ -65,7 +65,8 @@ internal static class EfficacyVerb
             .Add("ablations", "also run the ablations, which no goal of the comparison judges: learned λ without the outer step (net-lambda-ENC) and the network under --churn", false)
             .Add("parallel", "conditions run side by side in this process, one libtorch thread each by default (0 = one per core, at most as many as a phase of the run has: sweep trials, or conditions × seeds)", 0)
             .Add("threads", "CPU threads for libtorch per condition (0 = the cores over --parallel)", 0)
-            .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint)", null, "--out")
+            .Add("output", "output folder (efficacy.jsonl, plots, warm-start checkpoint, jobs/: each finished job's rounds)", null, "--out")
+            .Add("resume", "go on with the run that stopped in --out (killed, crashed): every job it finished is taken as it is and the rest are trained; a job whose settings differ from its earlier try's is trained again", false)
             .Add("plot_from", "train nothing: draw the plots of these runs' efficacy.jsonl files together into --out, comma-separated (e.g. the two processes of one comparison)")
             .Add("cache", "token cache folder (default $HIVETRAIN_CACHE or ~/.cache/hivetrain)");
         // No FlagSet default here: a flag given nowhere (command line, environment, config) takes the full or the quick value.
@@ -135,6 +136,7 @@ internal static class EfficacyVerb
         var encodings = s.Required("encodings").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var warmStart = s.String("warm_start");
         var residual = s.Required("miner_residual");
+        if (s.Bool("resume") && s.String("output") is null) throw new SettingsException("--resume needs --out, the folder of the run to go on with");
         if (warmStart is not null && s.String("warm_start_steps") is not null)
             throw new SettingsException("give --warm_start or --warm_start_steps, not both");
         var options = new EfficacyOptions(
@@ -158,7 +160,7 @@ internal static class EfficacyVerb
                 "factored" => MomentSharing.Factored,
                 var other => throw new SettingsException($"--miner_moments: '{other}' is not own, shared or factored"),
             },
-            MinerCorrection: s.Double("miner_correction"),
+            MinerCorrection: s.Double("miner_correction"), Resume: s.Bool("resume"),
             KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.AutoBool("sender_mean"), ResidualBuffer: residual == "buffer",
             ResidualKept: residual switch
             {

@@ -57,6 +57,16 @@ public sealed class EfficacyVerbTests
         AssertRejectedAsync("--plot_from: /nonexistent/efficacy.jsonl does not exist", "--plot_from", "/nonexistent/efficacy.jsonl");
 
     [Fact]
+    public async Task Resume_needs_the_folder_of_the_run()
+    {
+        var root = new RootCommand { EfficacyVerb.Create() };
+        var error = new StringWriter();
+        int exit = await root.Parse(["efficacy", "--resume"]).InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = error });
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --resume needs --out, the folder of the run to go on with", error.ToString().TrimEnd());
+    }
+
+    [Fact]
     public Task Iid_and_a_skew_disagree() => AssertRejectedAsync("--iid and --skew disagree", "--iid", "--skew", "0.5");
 
     [Fact]

@@ -28,6 +28,21 @@ public sealed class FlagSetTests : IDisposable
     }
 
     [Fact]
+    public void A_bool_flag_alone_means_true_and_still_takes_a_value()
+    {
+        var flags = new FlagSet().Add("flagtest.resume", "resume", false).Add("flagtest.steps", "steps", 10);
+        var command = new RootCommand();
+        flags.AddTo(command);
+
+        var alone = flags.Read(command.Parse(["--flagtest.resume", "--flagtest.steps", "3"]));
+        Assert.True(alone.Bool("flagtest.resume"));
+        Assert.Equal(3, alone.Int("flagtest.steps"));
+        Assert.False(flags.Read(command.Parse(["--flagtest.resume", "false"])).Bool("flagtest.resume"));
+        Assert.False(flags.Read(command.Parse([])).Bool("flagtest.resume"));
+        Assert.Empty(command.Parse(["--flagtest.resume"]).Errors);
+    }
+
+    [Fact]
     public void Command_line_beats_environment_which_beats_config_file()
     {
         var config = Path.Combine(_dir, "config.json");

@@ -28,7 +28,7 @@ public sealed class OuterStepSweepTests : IDisposable
 
         var observer = new SilentEfficacyObserver();
         var conditions = EfficacyCondition.Select(EfficacyCondition.Standard(options), ["diloco-swept"]);
-        var (trials, chosenOf, runs) = OuterStepSweep.Choose(options, conditions, initial, corpus, torch.CPU, initialLoss: 0, log: null, observer, CancellationToken.None);
+        var (trials, chosenOf, runs) = OuterStepSweep.Choose(options, conditions, initial, corpus, torch.CPU, initialLoss: 0, log: null, finished: null, observer, CancellationToken.None);
         var chosen = chosenOf["diloco-swept"];
 
         Assert.Equal(OuterStepSweep.Units(options, conditions), observer.Units);
