@@ -12,8 +12,8 @@ namespace Hivetrain.Efficacy;
 /// job's options (the output folder, <c>--parallel</c> and the token cache aside, which change no figure), the
 /// condition, the seed, whether it is a sweep's trial, and the libtorch thread count (another count rounds floats
 /// otherwise). A resumed run with other settings therefore finds no file for a job whose figures would differ and trains
-/// it again; it never takes a stale one. Files are written beside their name and renamed onto it, so a kill leaves a
-/// whole file or none; one that does not read back (edited, cut short by a full disk) is named and trained again.
+/// it again; it never takes a stale one. Files are written as the roles write their state (<c>DurableFile</c>), so a kill
+/// or a power loss leaves a whole file or none; one that does not read back (edited, say) is named and trained again.
 /// </summary>
 public sealed class FinishedJobs
 {
@@ -56,14 +56,9 @@ public sealed class FinishedJobs
         }
     }
 
-    /// <summary>Keeps <paramref name="job"/>'s records (written beside the file and renamed onto it).</summary>
-    internal void Save(EfficacyRun.ConditionJob job, IReadOnlyList<EfficacyRoundRecord> rounds, double seconds)
-    {
-        var path = PathOf(job);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new SavedJob(seconds, rounds), EfficacyLog.Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Keeps <paramref name="job"/>'s records (a durable write: beside the file, flushed, renamed onto it).</summary>
+    internal void Save(EfficacyRun.ConditionJob job, IReadOnlyList<EfficacyRoundRecord> rounds, double seconds) =>
+        Storage.DurableFile.Write(PathOf(job), JsonSerializer.SerializeToUtf8Bytes(new SavedJob(seconds, rounds), EfficacyLog.Json));
 
     private string PathOf(EfficacyRun.ConditionJob job) => Path.Combine(_folder, KeyOf(job) + ".json");
 
