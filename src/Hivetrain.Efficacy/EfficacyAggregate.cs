@@ -4,7 +4,9 @@ namespace Hivetrain.Efficacy;
 /// A condition over every seed of the run (<c>"type": "aggregate"</c> in <c>efficacy.jsonl</c>): mean and standard
 /// deviation of the final loss, X and η (each computed per seed against that seed's B1, B2 and B3), and the means of
 /// the traffic and time figures of its <see cref="EfficacySummary"/> lines, and what the goals compare it as
-/// (<see cref="Method"/>, <see cref="Churn"/>, <see cref="Guard"/>).
+/// (<see cref="Method"/>, <see cref="Churn"/>, <see cref="Guard"/>). <see cref="LossBySeed"/> keeps each seed's final
+/// loss, so that two conditions can be compared seed by seed (<see cref="PairedDifference"/>); null in lines written
+/// before it existed (2026-12-06) and where the seeds are not told apart.
 /// </summary>
 public sealed record EfficacyAggregate(
     string Condition,
@@ -23,7 +25,8 @@ public sealed record EfficacyAggregate(
     double Seconds,
     string Method = nameof(EfficacyMethod.Reference),
     double Churn = 0,
-    bool Guard = false)
+    bool Guard = false,
+    IReadOnlyDictionary<ulong, double>? LossBySeed = null)
 {
     public string Type => "aggregate";
 
@@ -39,6 +42,7 @@ public sealed record EfficacyAggregate(
             return new EfficacyAggregate(first.Condition, first.Label, first.Kind, first.Encoding,
                 Spread(s => s.FinalLoss)!, Spread(s => s.X), Spread(s => s.Eta),
                 Mean(s => s.BytesUpPerRound), Mean(s => s.BytesDownPerRound), Mean(s => s.YTotal), Mean(s => s.YUp),
-                first.HeldOutWindows, first.Tokens, seeds.Average(s => s.Seconds), first.Method, first.Churn, first.Guard);
+                first.HeldOutWindows, first.Tokens, seeds.Average(s => s.Seconds), first.Method, first.Churn, first.Guard,
+                seeds.DistinctBy(s => s.Seed).Count() == seeds.Count ? seeds.ToDictionary(s => s.Seed, s => s.FinalLoss) : null);
         }).ToList();
 }

@@ -6,8 +6,9 @@ namespace Hivetrain.Efficacy;
 /// Issues 10's and 19's goals checked against the means over a run's seeds. Conditions are found by what they are
 /// (<see cref="EfficacyAggregate.Method"/>, encoding, churn), not by their ids: "the network" is ours with the outer step
 /// (else learned λ alone) in the run's dense encoding without churn. A goal that a difference between two conditions
-/// decides says so when the difference is inside the noise (|Δmean| &lt; 2·sqrt(sd₁²/N + sd₂²/N)); a goal that asks for
-/// a gain is then not met but unresolved (null).
+/// decides says so when the difference is inside the noise: seed by seed when both ran the same seeds (|mean Δ| ≤
+/// 2·sd(Δ)/√N, <see cref="PairedDifference"/>), else from the two spreads (|Δmean| &lt; 2·sqrt(sd₁²/N + sd₂²/N)); a goal
+/// that asks for a gain is then not met but unresolved (null).
 /// </summary>
 public static class EfficacyGoals
 {
@@ -27,9 +28,9 @@ public static class EfficacyGoals
         if (b4 is not null)
         {
             double gain = 1 - dense.Loss.Mean / b4.Loss.Mean;
-            var noise = dense.Loss.InsideNoiseOf(b4.Loss);
+            var (noise, verdict) = Judge(dense, b4);
             goals.Add(new("learned λ + outer step beats B4 by ≥ 2% loss",
-                $"{gain:+0.00%;-0.00%} ({dense.Loss.Mean:F4} vs {b4.Loss.Mean:F4}){Verdict(noise)}", noise == true ? null : gain >= 0.02));
+                $"{gain:+0.00%;-0.00%} ({dense.Loss.Mean:F4} vs {b4.Loss.Mean:F4}){verdict}", noise == true ? null : gain >= 0.02));
         }
         foreach (var family in new[] { EfficacyMethod.DiLoCo, EfficacyMethod.SparseLoCo })
             foreach (bool? guard in new bool?[] { null, true, false })
@@ -41,14 +42,14 @@ public static class EfficacyGoals
             // Sizes against f32 (a bf16 dense delta is half of it): int8 ≈ 4×, the goals' 32× and 150× tiers.
             double tier = ratio >= 150 ? 0.01 : ratio >= 32 ? 0.005 : 0.001;
             goals.Add(new($"compression {c.Encoding}: {ratio:F0}× smaller than f32, within {tier:P1} of dense",
-                $"{cost:+0.00%;-0.00%}{Verdict(c.Loss.InsideNoiseOf(dense.Loss))}", cost <= tier));
+                $"{cost:+0.00%;-0.00%}{Judge(c, dense).Verdict}", cost <= tier));
             goals.Add(new($"compression {c.Encoding}: η > 0.5", EfficacyFormat.Spread(c.Eta, EfficacyFormat.Fixed), c.Eta?.Mean > 0.5));
         }
         var churn = conditions.FirstOrDefault(s => s.Method == nameof(EfficacyMethod.Network) && s.Churn > 0);
         if (churn is not null)
         {
             double cost = churn.Loss.Mean / dense.Loss.Mean - 1;
-            goals.Add(new("churn costs ≤ +1.5% loss", $"{cost:+0.00%;-0.00%}{Verdict(churn.Loss.InsideNoiseOf(dense.Loss))}", cost <= 0.015));
+            goals.Add(new("churn costs ≤ +1.5% loss", $"{cost:+0.00%;-0.00%}{Judge(churn, dense).Verdict}", cost <= 0.015));
         }
         // Issue 19: with the compact downlink, each miner downloads the round's uploads and the merge record.
         var tier150 = conditions.Where(s => s.Condition.StartsWith("net-outer-", StringComparison.Ordinal) && s != dense
@@ -92,8 +93,8 @@ public static class EfficacyGoals
             .MinBy(s => s.Loss.Mean);
         if (ours is null) return new(goal, $"no network condition sends at most {theirs.Label}'s bytes up (add a smaller encoding to --encodings)", null);
         double gain = 1 - ours.Loss.Mean / theirs.Loss.Mean;
-        var noise = ours.Loss.InsideNoiseOf(theirs.Loss);
-        string figure = $"{gain:+0.00%;-0.00%} ({ours.Loss.Mean:F4}, {ours.Label}, vs {theirs.Loss.Mean:F4}, {theirs.Label}){Verdict(noise)}";
+        var (noise, verdict) = Judge(ours, theirs);
+        string figure = $"{gain:+0.00%;-0.00%} ({ours.Loss.Mean:F4}, {ours.Label}, vs {theirs.Loss.Mean:F4}, {theirs.Label}){verdict}";
         return new(goal, figure, noise == false ? gain > 0 : null);
     }
 
@@ -107,11 +108,22 @@ public static class EfficacyGoals
     private static EfficacyAggregate? Find(IReadOnlyList<EfficacyAggregate> conditions, EfficacyMethod method, string? encoding) =>
         conditions.FirstOrDefault(s => s.Method == method.ToString() && s.Churn == 0 && s.Encoding == encoding);
 
-    /// <summary>What the seeds say of a difference: nothing from one seed, " — inside the noise" when other seeds could reverse it.</summary>
-    private static string Verdict(bool? insideNoise) => insideNoise switch
+    /// <summary>
+    /// Whether a's and b's final losses differ by less than the noise, and what the seeds say of it: seed by seed where
+    /// both ran the same seeds (the per-seed difference a − b, mean ± sd), else from the two spreads; nothing but "noise
+    /// unknown" from one seed; " — inside the noise" when other seeds could reverse it.
+    /// </summary>
+    private static (bool? Inside, string Verdict) Judge(EfficacyAggregate a, EfficacyAggregate b)
     {
-        true => " — inside the noise",
-        false => "",
-        null => " (one seed: noise unknown)",
-    };
+        if (PairedDifference.Of(a.LossBySeed, b.LossBySeed) is { } paired)
+            return (paired.InsideNoise, string.Create(CultureInfo.InvariantCulture,
+                $"; per seed {paired.Mean:+0.0000;-0.0000} ± {paired.StandardDeviation:0.0000} over {paired.Seeds}{(paired.InsideNoise ? " — inside the noise" : "")}"));
+        bool? inside = a.Loss.InsideNoiseOf(b.Loss);
+        return (inside, inside switch
+        {
+            true => " — inside the noise",
+            false => "",
+            null => " (one seed: noise unknown)",
+        });
+    }
 }

@@ -448,10 +448,11 @@ public sealed class EfficacyConditionTests : IDisposable
     public void A_gain_inside_the_seeds_spread_is_called_noise_and_left_unresolved()
     {
         var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3);
-        // 2.5% better than B4 on average, but the seeds spread by ±0.1: 2·sqrt(0.1²/3 + 0.1²/3) ≈ 0.163 > 0.075.
-        var noisy = new List<EfficacyAggregate> { Aggregate("B4", [2.9, 3.0, 3.1], 0.1, 0.5, 4000), Ours("net-outer-bf16", [2.825, 2.925, 3.025]) };
+        // 2.5% better than B4 on average, but seed by seed the difference is +0.125, −0.175, −0.175: mean −0.075, sd
+        // ≈ 0.173, twice its standard error ≈ 0.200 > 0.075.
+        var noisy = new List<EfficacyAggregate> { Aggregate("B4", [2.9, 3.0, 3.1], 0.1, 0.5, 4000), Ours("net-outer-bf16", [3.025, 2.825, 2.925]) };
         // The same means with a tight spread: resolved.
-        var clear = new List<EfficacyAggregate> { Aggregate("B4", [2.99, 3.0, 3.01], 0.1, 0.5, 4000), Ours("net-outer-bf16", [2.915, 2.925, 2.935]) };
+        var clear = new List<EfficacyAggregate> { Aggregate("B4", [2.99, 3.0, 3.01], 0.1, 0.5, 4000), Ours("net-outer-bf16", [2.935, 2.915, 2.925]) };
 
         var beatsNoisy = EfficacyGoals.Evaluate(info, noisy).Single(g => g.Goal.Contains("beats B4"));
         var beatsClear = EfficacyGoals.Evaluate(info, clear).Single(g => g.Goal.Contains("beats B4"));
@@ -460,6 +461,27 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.Contains("inside the noise", beatsNoisy.Figure);
         Assert.True(beatsClear.Met);
         Assert.DoesNotContain("noise", beatsClear.Figure);
+    }
+
+    [Fact]
+    public void Seeds_that_move_both_conditions_alike_are_judged_seed_by_seed()
+    {
+        var info = new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3);
+        // The seeds spread each condition by ±0.1, so the two spreads hide a 0.03 gap (2·sqrt(0.1²/3 + 0.1²/3) ≈ 0.163),
+        // but ours is 0.02–0.04 lower on every seed: mean −0.03, sd 0.01, twice its standard error ≈ 0.0115.
+        var b4 = Aggregate("B4", [2.9, 3.0, 3.1], 0.1, 0.5, 4000);
+        var ours = Ours("net-outer-bf16", [2.88, 2.97, 3.06]);
+
+        var beats = EfficacyGoals.Evaluate(info, [b4, ours]).Single(g => g.Goal.Contains("beats B4"));
+
+        Assert.Equal(false, beats.Met); // resolved: a 1.0% gain, short of the 2% asked
+        Assert.Equal("+1.00% (2.9700 vs 3.0000); per seed -0.0300 ± 0.0100 over 3", beats.Figure);
+        Assert.Equal(true, ours.Loss.InsideNoiseOf(b4.Loss)); // what the two spreads alone would have said
+        // Seeds that are not the same seeds do not pair: the two spreads judge, inside the noise.
+        var other = ours with { LossBySeed = new Dictionary<ulong, double> { [0] = 2.88, [1] = 2.97, [7] = 3.06 } };
+        var unpaired = EfficacyGoals.Evaluate(info, [b4, other]).Single(g => g.Goal.Contains("beats B4"));
+        Assert.Null(unpaired.Met);
+        Assert.Equal("+1.00% (2.9700 vs 3.0000) — inside the noise", unpaired.Figure);
     }
 
     private static EfficacyGoal BeatsGoal(IReadOnlyList<EfficacyAggregate> conditions, string family) =>
@@ -509,7 +531,7 @@ public sealed class EfficacyConditionTests : IDisposable
         Assert.StartsWith("+1.69% (2.9100, mine, vs 2.9600, theirs-swept)", goal.Figure);
         // The dense network is "mine" (2.91), not the compressed or the churned one: the compression goal measures against it.
         Assert.Contains(EfficacyGoals.Evaluate(new EfficacyRunInfo("small", 1000, 64, "synthetic", 4, 30, 4, 1, 2, 0, null, 5, 0, [], Seeds: 3), conditions),
-            g => g.Goal.StartsWith("compression topk64of4096+q2: 200×") && g.Figure == "+13.75%");
+            g => g.Goal.StartsWith("compression topk64of4096+q2: 200×") && g.Figure == "+13.75%; per seed +0.4000 ± 0.0000 over 3");
     }
 
     [Theory]

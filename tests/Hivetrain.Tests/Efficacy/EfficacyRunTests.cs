@@ -127,6 +127,8 @@ public sealed class EfficacyRunTests : IDisposable
             Assert.Equal(expected.Mean, aggregates[i].Loss.Mean, 12);
             Assert.Equal(expected.StandardDeviation!.Value, aggregates[i].Loss.StandardDeviation!.Value, 12);
             Assert.Equal(2, aggregates[i].Loss.Seeds);
+            // Each seed's loss is kept, read back from the log, so that conditions can be compared seed by seed.
+            Assert.Equal(new Dictionary<ulong, double> { [0] = first[i].FinalLoss, [1] = second[i].FinalLoss }, aggregates[i].LossBySeed);
         }
         Assert.Equal(0, aggregates[1].X!.Mean, 12);
     }
