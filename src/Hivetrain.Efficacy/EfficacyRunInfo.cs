@@ -47,7 +47,8 @@ public sealed record EfficacyRunInfo(
     string SenderMean = "false",
     int WarmupSteps = 10,
     string MinerMoments = "own",
-    double MinerCorrection = 0)
+    double MinerCorrection = 0,
+    double GuardMaxScale = 1)
 {
     public string Type => "run";
 
