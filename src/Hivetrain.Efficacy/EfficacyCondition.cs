@@ -34,7 +34,7 @@ public sealed record EfficacyCondition(
     /// </summary>
     public MergeOptions MergeOptions(EfficacyOptions options) => new(
         MergeSteps: LearnLambda ? options.MergeSteps : 0, options.MergeLearningRate, ClipToMedian, OuterLearningRate, OuterMomentum,
-        options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows, SenderMean: options.SenderMean, GuardMaxScale: options.GuardMaxScale);
+        options.Downlink, GuardBatchRows: EfficacySetup.EvaluationBatchRows, SenderMean: options.SenderMean);
 
     /// <summary>
     /// What the goals compare it as: a network merge with learned λ is ours (without the outer step when η = 1, μ = 0),

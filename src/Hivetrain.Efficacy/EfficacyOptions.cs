@@ -74,8 +74,7 @@ public sealed record EfficacyOptions(
     bool ResidualBuffer = false,
     MomentSharing MinerMoments = MomentSharing.Own,
     double MinerCorrection = 0,
-    bool Resume = false,
-    double GuardMaxScale = 1)
+    bool Resume = false)
 {
     /// <summary>B2's peak learning rate: <see cref="SynchronousLearningRate"/>, else the miners' <see cref="LearningRate"/>.</summary>
     public double LearningRateOfSynchronous => SynchronousLearningRate ?? LearningRate;
@@ -108,8 +107,6 @@ public sealed record EfficacyOptions(
         Require(Parallel >= 1, $"--parallel must be at least 1 (got {Parallel})");
         Require(Seeds >= 1, $"--seeds must be at least 1 (got {Seeds})");
         Require(MinerCorrection is >= 0 and <= 1, $"--miner_correction must be in [0, 1] (got {MinerCorrection})");
-        Require(GuardMaxScale == 1 || GuardMaxScale > 1 && Averaging.GuardedStep.IsScale(GuardMaxScale),
-            $"--guard_max_scale must be 1, 2, 4 or 8 (got {GuardMaxScale})");
         Require(SynchronousLearningRate is null || SynchronousLearningRate > 0 && double.IsFinite(SynchronousLearningRate.Value),
             $"B2's learning rate must be positive (got {SynchronousLearningRate})");
         Require(LearningRateSweep is null || LearningRateSweep.Count >= 1 && LearningRateSweep.All(lr => lr > 0 && double.IsFinite(lr)),

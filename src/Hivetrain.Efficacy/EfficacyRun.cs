@@ -80,10 +80,10 @@ public static class EfficacyRun
                 options.Seeds, options.LearningRate, options.LearningRateOfSynchronous, options.LearningRateSweep, EfficacyRunInfo.OptimizerName(options.Optimizer),
                 swept?.OuterLearningRate, swept?.OuterMomentum, options.DenseEncoding, EfficacyOptions.ResidualLabel(options.ResidualKept, options.KeepUnmerged, options.ResidualBuffer),
                 options.RestoreUnseenRows, options.SenderMean is { } senderMean ? (senderMean ? "true" : "false") : "auto", options.WarmupSteps,
-                EfficacyRunInfo.MomentSharingName(options.MinerMoments), options.MinerCorrection, options.GuardMaxScale);
+                EfficacyRunInfo.MomentSharingName(options.MinerMoments), options.MinerCorrection);
             log.Append(info);
             observer.Message($"{info.Model}: {first.Parameters:N0} parameters, context {first.Context}; {options.Miners} miners × {options.InnerSteps} steps × {options.Rounds} rounds, " +
-                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}{info.MinerStateNote}, warmup {options.WarmupSteps} steps{(options.GuardMaxScale > 1 ? $", the guard searching up to {options.GuardMaxScale:0}× the merged update" : "")}; initial report loss {initialLoss:F4}");
+                $"skew {options.Skew:0.##}, {options.Seeds} seed(s), inner optimizer {info.Optimizer}{info.MinerStateNote}, warmup {options.WarmupSteps} steps; initial report loss {initialLoss:F4}");
 
             var jobs = setups.SelectMany(setup => conditions.Select(condition => new ConditionJob(setup, condition))).ToList();
             var reused = jobs.Select(job => job.Setup == first ? sweepRuns.FirstOrDefault(r => r.Job.Condition.SameRunAs(job.Condition)) : null).ToList();

@@ -47,8 +47,7 @@ public sealed record EfficacyRunInfo(
     string SenderMean = "false",
     int WarmupSteps = 10,
     string MinerMoments = "own",
-    double MinerCorrection = 0,
-    double GuardMaxScale = 1)
+    double MinerCorrection = 0)
 {
     public string Type => "run";
 

@@ -98,7 +98,7 @@ internal sealed class SparseLoCoCondition : IDisposable
             aggregate = SparseLoCoAggregation.Aggregate(decoded);
             ApplyOuterStep(aggregate);
             double? scale = _setup.GuardSample(_condition, round) is { } sample
-                ? GuardedStep.Search(_server.NamedParameters, _base, () => EfficacySetup.Evaluate(_server, sample), maxScale: _setup.Options.GuardMaxScale).Scale
+                ? GuardedStep.Search(_server.NamedParameters, _base, () => EfficacySetup.Evaluate(_server, sample)).Scale
                 : 1.0;
             _base.CopyFrom(_server.NamedParameters);
             foreach (var miner in _miners) miner.Rebase(_base, kept: null);

@@ -50,7 +50,6 @@ internal static class EfficacyVerb
             .Add("warmup", "warmup steps of each condition's models (B1–B3 and the miners; the warm start warms up over its first 10 either way); one round (30) helps at iid at a fixed rate, but at skew 1 it moved the swept miners' rate to 0.01, where the guard stalls the network (docs/efficacy.md, \"The first round\")", 10)
             .Add("merge_rows", "windows per λ optimization step", 8)
             .Add("guard_rows", "windows of the averager's guard sample: a merge that does not beat the base on it is not published (0 = no guard)", 32)
-            .Add("guard_max_scale", "the largest scale at which the guard tries a merged update that beats the base: 1 (the full step at most; then ½, ¼ when it does not), or 2, 4, 8 (a line search upward on the guard sample: doubled while each doubling beats the last), for the network, DiLoCo and SparseLoCo under the guard alike", 1.0)
             .Add("outer_lr", "outer Nesterov learning rate η (DiLoCo's long runs use 0.7)", 1.0)
             .Add("outer_momentum", "outer Nesterov momentum μ (DiLoCo's long runs use 0.9; over a few rounds 0.5 measured best)", 0.5)
             .Add("diloco_sweep_lr", "outer learning rates a swept condition tries (diloco-swept, and net-outer-ENC-swept when named), comma-separated (with each --diloco_sweep_momentum; chosen by loss on the guard split)", List(OuterStepSweep.DefaultLearningRates))
@@ -161,7 +160,7 @@ internal static class EfficacyVerb
                 "factored" => MomentSharing.Factored,
                 var other => throw new SettingsException($"--miner_moments: '{other}' is not own, shared or factored"),
             },
-            MinerCorrection: s.Double("miner_correction"), Resume: s.Bool("resume"), GuardMaxScale: s.Double("guard_max_scale"),
+            MinerCorrection: s.Double("miner_correction"), Resume: s.Bool("resume"),
             KeepUnmerged: residual == "unmerged", RestoreUnseenRows: s.Bool("restore_unseen_rows"), SenderMean: s.AutoBool("sender_mean"), ResidualBuffer: residual == "buffer",
             ResidualKept: residual switch
             {

@@ -8,9 +8,7 @@ namespace Hivetrain.Averaging;
 /// encoded delta on its parent, with error feedback; null: none), the guard sample evaluated in batches of
 /// <see cref="GuardBatchRows"/> windows, and whether each entry is averaged over the deltas that sent it rather than over
 /// all of them (<see cref="SenderMean"/>; null, the default: when every delta of the round is sparse,
-/// <see cref="Averaging.SenderMean.Suits"/>), and the largest scale at which the guard tries a full step that beats the
-/// base (<see cref="GuardMaxScale"/>: 1, the default, never more than the full step; 2, 4 or 8: a line search upward,
-/// <see cref="GuardedStep"/>).
+/// <see cref="Averaging.SenderMean.Suits"/>).
 /// </summary>
 public sealed record MergeOptions(
     int MergeSteps = 10,
@@ -20,5 +18,4 @@ public sealed record MergeOptions(
     double OuterMomentum = 0.0,
     string? DownlinkEncoding = null,
     int GuardBatchRows = 8,
-    bool? SenderMean = null,
-    double GuardMaxScale = 1);
+    bool? SenderMean = null);

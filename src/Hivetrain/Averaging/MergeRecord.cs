@@ -96,7 +96,7 @@ public sealed record MergeRecord(
         }
         Require(OuterLearningRate > 0 && double.IsFinite(OuterLearningRate), $"outer_learning_rate {OuterLearningRate} is not positive");
         Require(OuterMomentum is >= 0 and < 1, $"outer_momentum {OuterMomentum} is not in [0, 1)");
-        Require(GuardedStep.IsScale(StepScale), $"step_scale {StepScale} is not one of the guard's scales (¼, ½, or a power of two from 1 to {GuardedStep.ScaleLimit})");
+        Require(GuardedStep.Scales.Contains(StepScale), $"step_scale {StepScale} is not one of the guard's scales ({string.Join(", ", GuardedStep.Scales)})");
         Require(IsSha256(BaseSha256), $"base_sha256 '{BaseSha256}' is not 64 lowercase hex digits");
         bool plain = OuterLearningRate == 1 && OuterMomentum == 0;
         Require(ParentMomentumSha256 is null || IsSha256(ParentMomentumSha256), $"parent_momentum_sha256 '{ParentMomentumSha256}' is not 64 lowercase hex digits");

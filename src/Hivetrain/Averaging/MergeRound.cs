@@ -29,8 +29,6 @@ public sealed class MergeRound : IDisposable
     {
         if (options.MergeSteps < 0) throw new ArgumentOutOfRangeException(nameof(options), options.MergeSteps, "merge steps must be non-negative");
         if (options.GuardBatchRows < 1) throw new ArgumentOutOfRangeException(nameof(options), options.GuardBatchRows, "guard batch rows must be at least 1");
-        if (!(options.GuardMaxScale == 1 || options.GuardMaxScale > 1 && GuardedStep.IsScale(options.GuardMaxScale)))
-            throw new ArgumentOutOfRangeException(nameof(options), options.GuardMaxScale, $"the guard's largest scale must be 1 or a power of two up to {GuardedStep.ScaleLimit}");
         Options = options;
         _outer = new OuterOptimizer(options.OuterLearningRate, options.OuterMomentum);
         if (options.DownlinkEncoding is { } encoding) _downlink = new ErrorFeedback(DeltaEncoding.Parse(encoding));
@@ -180,7 +178,7 @@ public sealed class MergeRound : IDisposable
         {
             step.PlaceAt(scale, model.NamedParameters);
             if (scale is not null) publishAs();
-        }, Options.GuardMaxScale);
+        });
     }
 
     /// <summary>The model's mean loss on the guard sample, in batches of <see cref="MergeOptions.GuardBatchRows"/>, each after a cancellation check.</summary>
