@@ -474,9 +474,9 @@ public sealed class EfficacyConditionTests : IDisposable
 
         var beats = EfficacyGoals.Evaluate(info, [b4, ours]).Single(g => g.Goal.Contains("beats B4"));
 
-        Assert.Equal(false, beats.Met); // resolved: a 1.0% gain, short of the 2% asked
+        Assert.False(beats.Met); // resolved: a 1.0% gain, short of the 2% asked
         Assert.Equal("+1.00% (2.9700 vs 3.0000); per seed -0.0300 ± 0.0100 over 3", beats.Figure);
-        Assert.Equal(true, ours.Loss.InsideNoiseOf(b4.Loss)); // what the two spreads alone would have said
+        Assert.True(ours.Loss.InsideNoiseOf(b4.Loss)); // what the two spreads alone would have said
         // Seeds that are not the same seeds do not pair: the two spreads judge, inside the noise.
         var other = ours with { LossBySeed = new Dictionary<ulong, double> { [0] = 2.88, [1] = 2.97, [7] = 3.06 } };
         var unpaired = EfficacyGoals.Evaluate(info, [b4, other]).Single(g => g.Goal.Contains("beats B4"));
