@@ -7,7 +7,8 @@ namespace Hivetrain.Artifacts;
 /// then at each kept in-chunk index the code's sign times scale · (2m + 1) / (2M), where m is the code's magnitude
 /// bits and M = 2^(bits − 1): the centre of the m-th of M equal bins on [0, scale]. Each value is one f32 multiply
 /// of exactly representable numbers, so decoding is bitwise the same everywhere. The kept indices come from the
-/// parameter's Rice-coded gap stream, read from a running bit position. The caller validates first.
+/// parameter's Rice-coded gap stream, read from a running bit position, or are every index in order when the code keeps
+/// every entry (<see cref="DeltaChunking.KeepsEvery"/>). The caller validates first.
 /// </summary>
 internal ref struct ChunkCursor
 {
@@ -50,9 +51,10 @@ internal ref struct ChunkCursor
             destination.Clear();
             int k = Math.Min(_chunking.TopK, destination.Length), bits = _chunking.Bits, levels = _chunking.Levels, rice = _rice;
             int maxQuotient = destination.Length >> rice, index = -1;
+            bool every = _chunking.KeepsEvery;
             for (int j = 0; j < k; j++)
             {
-                int gap = _indices.Read(rice, maxQuotient);
+                int gap = every ? 0 : _indices.Read(rice, maxQuotient);
                 if (gap < 0) throw new InvalidOperationException("the index stream was not validated");
                 index += gap + 1;
                 uint code = BitPacking.Read(_values, _kept + j, bits);

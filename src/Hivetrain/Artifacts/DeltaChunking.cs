@@ -6,7 +6,9 @@ namespace Hivetrain.Artifacts;
 /// How a quantized delta cuts each parameter into chunks of <see cref="ChunkSize"/> elements (the last may be
 /// shorter), each with one F32 scale. Int8 (<see cref="TopK"/> = 0, <see cref="Bits"/> = 8) keeps every value;
 /// chunk top-k keeps the <see cref="TopK"/> largest |x| of each chunk as <see cref="Bits"/>-bit codes at in-chunk
-/// indices stored as Golomb–Rice coded gaps (<see cref="RiceBits"/>). Recorded in the file's metadata as <c>chunk_size</c>, <c>chunk_topk</c>, <c>value_bits</c>.
+/// indices stored as Golomb–Rice coded gaps (<see cref="RiceBits"/>), except when it keeps every entry
+/// (<see cref="KeepsEvery"/>: k = C), where the indices are implied and the stream is empty. Recorded in the file's
+/// metadata as <c>chunk_size</c>, <c>chunk_topk</c>, <c>value_bits</c>.
 /// </summary>
 public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
 {
@@ -23,6 +25,12 @@ public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
     public static DeltaChunking Int8(int chunkSize = DefaultChunkSize) => new(chunkSize, 0, 8);
 
     public bool IsInt8 => TopK == 0;
+
+    /// <summary>
+    /// Chunk top-k with k = C: every entry of every chunk is kept, in order, so no index is written (a 1-bit code of every
+    /// entry is then 32× smaller than f32, where an index stream of one bit an entry would halve that).
+    /// </summary>
+    public bool KeepsEvery => TopK == ChunkSize;
 
     /// <summary>Largest Rice parameter <see cref="RiceBits"/> can give (k = 1 of 65536 gives 15).</summary>
     public const int MaxRiceBits = 16;
@@ -60,6 +68,7 @@ public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
     /// </summary>
     public (long Min, long Max) IndexStreamBytes(long elements)
     {
+        if (KeepsEvery) return (0, 0);
         int r = RiceBits;
         long full = elements / ChunkSize, rest = elements % ChunkSize, kept = KeptCount(elements);
         long min = kept * (r + 1);
@@ -67,7 +76,10 @@ public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
         return ((min + 7) / 8, (max + 7) / 8);
     }
 
-    /// <summary>Magnitude levels of a chunk top-k code: 2^(bits − 1); the top bit of a code is the sign.</summary>
+    /// <summary>
+    /// Magnitude levels of a chunk top-k code: 2^(bits − 1); the top bit of a code is the sign. With one bit there is one
+    /// level, decoded at half the scale, and the encoder makes the scale twice the kept entries' mean |x|.
+    /// </summary>
     public int Levels => 1 << (Bits - 1);
 
     public long Chunks(long elements) => (elements + ChunkSize - 1) / ChunkSize;
@@ -81,7 +93,7 @@ public sealed record DeltaChunking(int ChunkSize, int TopK, int Bits)
         ChunkSize is < 2 or > MaxChunkSize ? $"chunk size {ChunkSize} is not in [2, {MaxChunkSize}]"
         : IsInt8 ? (Bits == 8 ? null : $"int8 chunks need 8 value bits, not {Bits}")
         : TopK < 0 || TopK > ChunkSize ? $"top-k {TopK} is not in [1, chunk size {ChunkSize}]"
-        : Bits is < 2 or > 4 ? $"value bits {Bits} are not 2, 3 or 4"
+        : Bits is < 1 or > 4 ? $"value bits {Bits} are not 1, 2, 3 or 4"
         : null;
 
     public void WriteTo(IDictionary<string, string> metadata)

@@ -4,7 +4,7 @@ namespace Hivetrain.Artifacts;
 
 /// <summary>
 /// Writes deltas in a <see cref="DeltaEncoding"/> (dense f32/bf16/f16, top-k indices + values on top of
-/// either, int8 per chunk, chunk top-k with packed 2–4-bit codes, or low-rank factors of each matrix) with their <see cref="DeltaMetadata"/>.
+/// either, int8 per chunk, chunk top-k with packed 1–4-bit codes, or low-rank factors of each matrix) with their <see cref="DeltaMetadata"/>.
 /// Reading and decoding is <see cref="DeltaFile"/>'s job; decoding is deterministic. In memory:
 /// <c>DeltaFile.FromBytes(DeltaCodec.ToBytes(delta, encoding, provenance)).ToTensors()</c>.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Hivetrain.Artifacts;
 /// <summary>
 /// How a delta is written: value dtype (F32, BF16 or F16) and, when <see cref="TopKFraction"/> is set,
 /// top-k sparsification keeping that fraction of each large tensor's entries by magnitude; or, when
-/// <see cref="Chunking"/> is set, per-chunk quantization (int8, or chunk top-k with 2–4-bit codes; F32 scales); when
+/// <see cref="Chunking"/> is set, per-chunk quantization (int8, or chunk top-k with 1–4-bit codes; F32 scales); when
 /// <see cref="Rank"/> is set, each matrix as low-rank factors.
 /// </summary>
 public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKFraction = null)
@@ -17,7 +17,8 @@ public sealed partial record DeltaEncoding(SafeTensorsDtype Dtype, double? TopKF
     /// <summary>What <c>--encoding</c> accepts, for help texts.</summary>
     public const string Syntax =
         "f32 | bf16 | f16 [+topF, e.g. bf16+top0.05] | int8[:cC] (int8, one scale per C elements, default 4096) | " +
-        "topkKofC+qB (per C-element chunk keep the K largest, B = 2, 3 or 4 bits, e.g. topk32of4096+q2) | " +
+        "topkKofC+qB (per C-element chunk keep the K largest, B = 1 to 4 bits, e.g. topk32of4096+q2; K = C keeps every entry " +
+        "and writes no indices, e.g. topk4096of4096+q1, the sign of every entry at 32× smaller than f32) | " +
         "rankR (each matrix as its rank-R truncated SVD, two bf16 factors, R = 1–16, e.g. rank2)";
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace Hivetrain.Artifacts;
 /// increasing), <c>NAME/values</c> (the value dtype) and <c>NAME/shape</c> (I64, the dense shape).
 /// Int8: <c>NAME/q</c> (I8 in [−127, 127], the dense shape) and <c>NAME/scales</c> (F32, one per chunk);
 /// value = q · scale. Chunk top-k (v2): <c>NAME/indices</c> (U8, one bit stream of Rice-coded gaps between the
-/// strictly increasing in-chunk indices, chunk after chunk; see <see cref="DeltaChunking.RiceBits"/>),
+/// strictly increasing in-chunk indices, chunk after chunk; see <see cref="DeltaChunking.RiceBits"/>; empty when every
+/// entry is kept, <see cref="DeltaChunking.KeepsEvery"/>),
 /// <c>NAME/values</c> (U8, packed sign + magnitude codes), <c>NAME/scales</c> (F32, one per chunk) and
 /// <c>NAME/shape</c> (I64). Low rank: a matrix as <c>NAME/u</c> [m, r] and <c>NAME/v</c> [n, r] in the value dtype,
 /// δ = u·vᵀ (<see cref="LowRankLayout"/>); other parameters dense. In every format, parameters small enough that compression does not pay stay dense.

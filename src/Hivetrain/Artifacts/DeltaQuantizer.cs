@@ -7,8 +7,10 @@ namespace Hivetrain.Artifacts;
 /// Encodes one parameter in a chunk-quantized layout (the inverse of <see cref="ChunkCursor"/>). Int8: per chunk
 /// scale = absmax / 127, q = round-half-even(x / scale). Chunk top-k: per chunk the k largest |x| (torch's top-k
 /// picks them; ties go either way), scale = their absmax, code = sign bit + the index of the bin of |x| among M
-/// equal bins on [0, scale]; the increasing in-chunk indices as Rice-coded gaps in one stream per parameter
-/// (<see cref="RiceWriter"/>, parameter <see cref="DeltaChunking.RiceBits"/>), the codes bit-packed (<see cref="BitPacking"/>).
+/// equal bins on [0, scale]; with one bit (M = 1, decoded at scale / 2) scale = twice their mean |x|, so each decodes
+/// to ± that mean, the one magnitude of least squared error. The increasing in-chunk indices as Rice-coded gaps in one
+/// stream per parameter (<see cref="RiceWriter"/>, parameter <see cref="DeltaChunking.RiceBits"/>), none when every
+/// entry is kept (<see cref="DeltaChunking.KeepsEvery"/>); the codes bit-packed (<see cref="BitPacking"/>).
 /// </summary>
 internal static class DeltaQuantizer
 {
@@ -48,23 +50,23 @@ internal static class DeltaQuantizer
         var indices = new RiceWriter(c.IndexStreamBytes(n).Max);
         var codes = new byte[BitPacking.ByteLength(kept, c.Bits)];
         var scales = new float[c.Chunks(n)];
-        var selected = Select(flat, n, c);
+        var selected = c.KeepsEvery ? null : Select(flat, n, c);
         int levels = c.Levels, bits = c.Bits, rice = c.RiceBits;
         long at = 0;
         for (int chunk = 0; chunk < scales.Length; chunk++)
         {
             int start = chunk * c.ChunkSize, k = (int)Math.Min(c.TopK, n - start);
-            var picked = selected.AsSpan((int)at, k);
-            float scale = 0;
-            int previous = -1;
-            foreach (var i in picked) scale = Math.Max(scale, Math.Abs(x[start + i]));
+            var picked = selected is null ? Enumerable.Range(0, k).ToArray() : selected.AsSpan((int)at, k).ToArray();
+            float scale = bits == 1 ? TwiceMeanMagnitude(x, start, picked) : 0;
+            if (bits > 1) foreach (var i in picked) scale = Math.Max(scale, Math.Abs(x[start + i]));
             scales[chunk] = scale;
+            int previous = -1;
             for (int j = 0; j < k; j++)
             {
                 float v = x[start + picked[j]];
                 int m = scale == 0 ? 0 : Math.Min(levels - 1, (int)(Math.Abs(v) / scale * levels));
                 uint code = (uint)m | (v < 0 ? 1u << (bits - 1) : 0u);
-                indices.Write(picked[j] - previous - 1, rice);
+                if (selected is not null) indices.Write(picked[j] - previous - 1, rice);
                 previous = picked[j];
                 BitPacking.Write(codes, at + j, bits, code);
             }
@@ -78,6 +80,15 @@ internal static class DeltaQuantizer
             SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.ScalesSuffix, SafeTensorsDtype.F32, [scales.Length], MemoryMarshal.AsBytes(scales.AsSpan()).ToArray()),
             SafeTensorsWriteEntry.FromBytes(name + DeltaFormat.ShapeSuffix, SafeTensorsDtype.I64, [shape.Length], MemoryMarshal.AsBytes(shape.AsSpan()).ToArray()),
         ];
+    }
+
+    /// <summary>2 · mean |x| over the chunk's kept entries (summed in double, in index order), in f32: a 1-bit code's scale.</summary>
+    private static float TwiceMeanMagnitude(float[] x, int start, int[] picked)
+    {
+        if (picked.Length == 0) return 0;
+        double sum = 0;
+        foreach (var i in picked) sum += Math.Abs(x[start + i]);
+        return (float)(2 * sum / picked.Length);
     }
 
     /// <summary>Per chunk, the in-chunk indices of its top-k |x|, increasing; all chunks concatenated.</summary>

@@ -72,7 +72,8 @@ internal static class QuantizedLayout
         {
             int length = (int)Math.Min(c.ChunkSize, n - start), k = Math.Min(c.TopK, length);
             int previous = -1;
-            for (int j = 0; j < k; j++)
+            // A code that keeps every entry has no stream (its length, 0, was checked against the header).
+            for (int j = 0; j < k && !c.KeepsEvery; j++)
             {
                 // The largest gap that keeps this index inside the chunk (−1: no room left).
                 int room = length - 2 - previous;

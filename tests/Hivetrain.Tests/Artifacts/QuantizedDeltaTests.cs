@@ -26,6 +26,8 @@ public sealed class QuantizedDeltaTests
     [InlineData("int8:c1000", "int8:c1000")]
     [InlineData("topk32of4096+q2", "topk32of4096+q2")]
     [InlineData("topk64of4096+q4", "topk64of4096+q4")]
+    [InlineData("topk32of4096+q1", "topk32of4096+q1")]
+    [InlineData("topk4096of4096+q1", "topk4096of4096+q1")]
     [InlineData("bf16+top0.05", "bf16+top0.05")]
     public void Parse_reads_the_documented_names_and_prints_them_back(string text, string printed) =>
         Assert.Equal(printed, DeltaEncoding.Parse(text).ToString());
@@ -35,7 +37,7 @@ public sealed class QuantizedDeltaTests
     [InlineData("int8:c70000")]
     [InlineData("int8:1024")]
     [InlineData("topk32of4096")]
-    [InlineData("topk32of4096+q1")]
+    [InlineData("topk32of4096+q0")]
     [InlineData("topk32of4096+q5")]
     [InlineData("topk0of4096+q2")]
     [InlineData("topk5000of4096+q2")]
@@ -103,6 +105,8 @@ public sealed class QuantizedDeltaTests
     [InlineData("topk32of4096+q2", 256, 240)]
     [InlineData("topk128of4096+q4", 256, 80)]
     [InlineData("topk512of4096+q2", 4096, 32)]
+    [InlineData("topk4096of4096+q1", 256, 31)] // every entry's sign, no indices: 1 bit, a scale per 4,096, the header
+    [InlineData("topk4096of4096+q2", 256, 15.5)]
     public void Large_tensors_shrink_by_the_promised_factor(string encoding, int rows, double atLeast)
     {
         using var scope = torch.NewDisposeScope();
@@ -115,7 +119,9 @@ public sealed class QuantizedDeltaTests
     [Theory]
     [InlineData(4096, 512, 5000, 2)] // last chunk 904 ≥ k
     [InlineData(1000, 300, 1100, 3)] // last chunk 100 shorter than k
-    [InlineData(64, 64, 1500, 4)] // k = C: every gap 0, one bit per index
+    [InlineData(64, 64, 1500, 4)] // k = C: every entry, no index stream
+    [InlineData(4096, 4096, 9000, 1)] // every entry's sign at the chunk's mean |x|
+    [InlineData(1000, 300, 1100, 1)] // one bit, top-k: the kept entries' mean |x|
     [InlineData(4096, 1, 9000, 2)] // k = 1
     [InlineData(3, 2, 1024, 2)]
     public void Chunk_top_k_decodes_bitwise_to_what_the_encoder_meant(int chunkSize, int k, int n, int bits) =>
@@ -126,15 +132,15 @@ public sealed class QuantizedDeltaTests
     {
         var chunking = from c in Gen.Int[2, 5000]
                        from k in Gen.OneOf(Gen.Const(1), Gen.Const(c), Gen.Int[1, c])
-                       from b in Gen.Int[2, 4]
+                       from b in Gen.Int[1, 4]
                        select new DeltaChunking(c, k, b);
         chunking.Select(Gen.Int[1024, 9000], Gen.Int).Sample((c, n, seed) => AssertDecodesAsMeant(c, n, seed), iter: 40);
     }
 
     /// <summary>
     /// Encodes a random vector and checks, bitwise, each decoded value against the reference (per chunk the k largest
-    /// |x|, scale = the chunk's absmax, value = ±scale · level of |x|'s bin), and the index stream's length against the
-    /// Rice code lengths of the reference's gaps.
+    /// |x|, scale = their absmax, or with one bit twice their mean |x|, value = ±scale · level of |x|'s bin), and the index
+    /// stream's length against the Rice code lengths of the reference's gaps (none when every entry is kept).
     /// </summary>
     private static void AssertDecodesAsMeant(DeltaChunking c, int n, int seed)
     {
@@ -154,14 +160,14 @@ public sealed class QuantizedDeltaTests
         {
             int length = Math.Min(c.ChunkSize, n - start);
             var kept = Enumerable.Range(start, length).OrderByDescending(i => Math.Abs(values[i])).Take(Math.Min(c.TopK, length)).Order().ToArray();
-            float scale = kept.Max(i => Math.Abs(values[i]));
+            float scale = c.Bits == 1 ? (float)(2 * kept.Sum(i => (double)Math.Abs(values[i])) / kept.Length) : kept.Max(i => Math.Abs(values[i]));
             int previous = start - 1;
             foreach (var i in kept)
             {
                 int m = Math.Min(levels - 1, (int)(Math.Abs(values[i]) / scale * levels));
                 float magnitude = scale * ((2 * m + 1) / (2f * levels));
                 expected[i] = values[i] < 0 ? -magnitude : magnitude;
-                streamBits += ((i - previous - 1) >> r) + 1 + r;
+                if (!c.KeepsEvery) streamBits += ((i - previous - 1) >> r) + 1 + r;
                 previous = i;
             }
         }
@@ -173,6 +179,7 @@ public sealed class QuantizedDeltaTests
     [InlineData("int8:c1000")]
     [InlineData("topk16of1000+q2")]
     [InlineData("topk100of1000+q3")]
+    [InlineData("topk1000of1000+q1")]
     public void Decoding_is_bitwise_the_same_by_every_path(string encoding)
     {
         using var scope = torch.NewDisposeScope();
@@ -237,6 +244,58 @@ public sealed class QuantizedDeltaTests
         };
         using var file = DeltaFile.FromBytes(QuantizedFixtures.File(entries, new DeltaChunking(4, 2, 2)));
         Assert.Equal(new[] { 0f, 1.5f, 0f, -0.5f, -0.375f, 0.125f }, Decode(file, "w"));
+    }
+
+    [Fact]
+    public void Golden_one_bit_file_of_every_entry_decodes_to_exact_floats()
+    {
+        // Chunks of 4 over 6 elements, every entry kept, so no index stream; one sign bit each, [+ − − + | − +] =
+        // 0b01_0110 (bit 0 first, 1 = negative); one level at half the scale.
+        var entries = new[]
+        {
+            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [0], Array.Empty<byte>()),
+            SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b01_0110 }),
+            SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
+            SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),
+        };
+        using var file = DeltaFile.FromBytes(QuantizedFixtures.File(entries, new DeltaChunking(4, 4, 1)));
+        Assert.Equal(new[] { 1f, -1f, -1f, 1f, -0.25f, 0.25f }, Decode(file, "w"));
+    }
+
+    [Fact]
+    public void A_code_of_every_entry_with_an_index_stream_is_rejected()
+    {
+        var entries = new[]
+        {
+            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [1], new byte[] { 0 }),
+            SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b10_0110 }),
+            SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
+            SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),
+        };
+        var verdict = DeltaCheck.Check(QuantizedFixtures.File(entries, new DeltaChunking(4, 4, 1)),
+            new DeltaExpectation(new Dictionary<string, long[]> { ["w"] = [6] }, DeltaFixtures.Revision));
+        Assert.Equal(DeltaRejection.InvalidSparseEncoding, verdict.Rejection);
+        Assert.Contains("index stream is [1] bytes, expected [0…0]", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_bit_of_every_entry_keeps_each_sign_at_its_chunk_s_mean_magnitude()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.randn(3000, generator: new torch.Generator(11));
+        var values = x.data<float>().ToArray();
+        using var file = Encode(new Dictionary<string, torch.Tensor> { ["w"] = x }, "topk1000of1000+q1");
+        Assert.Equal(0, file["w"].Indices!.ByteLength);
+        var decoded = Decode(file, "w");
+        for (int start = 0; start < 3000; start += 1000)
+        {
+            double mean = values.Skip(start).Take(1000).Average(v => (double)Math.Abs(v));
+            for (int i = start; i < start + 1000; i++)
+            {
+                Assert.Equal(Math.Sign(values[i]), Math.Sign(decoded[i]));
+                Assert.Equal(mean, Math.Abs(decoded[i]), 1e-6);
+            }
+        }
     }
 
     private static void Close(double expected, double actual) => Assert.Equal(expected, actual, Math.Abs(expected) * 1e-6);
