@@ -128,7 +128,7 @@ public sealed class EfficacyVerbTests
         var unmerged = EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "unmerged"]));
         Assert.Equal((1.0, true), (unmerged.ResidualKept, unmerged.KeepUnmerged));
         Assert.False(EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).KeepUnmerged);
-        Assert.Equal(["rank7", "rank1", "topk64of4096+q2"], EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).CompressedEncodings);
+        Assert.Equal(["topk4096of4096+q1", "rank1", "topk64of4096+q2"], EfficacyVerb.Read(root.Parse(["efficacy", "--quick"])).CompressedEncodings);
         var buffer = EfficacyVerb.Read(root.Parse(["efficacy", "--miner_residual", "buffer"]));
         Assert.Equal((null, true), (buffer.ResidualKept, buffer.ResidualBuffer));
         Assert.Equal(MomentSharing.Own, EfficacyVerb.Read(root.Parse(["efficacy"])).MinerMoments);
