@@ -251,28 +251,23 @@ public sealed class QuantizedDeltaTests
     {
         // Chunks of 4 over 6 elements, every entry kept, so no index stream; one sign bit each, [+ − − + | − +] =
         // 0b01_0110 (bit 0 first, 1 = negative); one level at half the scale.
-        var entries = new[]
-        {
-            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [0], Array.Empty<byte>()),
-            SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b01_0110 }),
-            SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
-            SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),
-        };
-        using var file = DeltaFile.FromBytes(QuantizedFixtures.File(entries, new DeltaChunking(4, 4, 1)));
+        using var file = DeltaFile.FromBytes(OneBitFileOfEveryEntry(indices: []));
         Assert.Equal(new[] { 1f, -1f, -1f, 1f, -0.25f, 0.25f }, Decode(file, "w"));
     }
+
+    /// <summary>The golden 1-bit file of every entry (6 elements in chunks of 4) with <paramref name="indices"/> as its index stream.</summary>
+    private static byte[] OneBitFileOfEveryEntry(byte[] indices) => QuantizedFixtures.File(
+    [
+        SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [indices.Length], indices),
+        SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b01_0110 }),
+        SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
+        SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),
+    ], new DeltaChunking(4, 4, 1));
 
     [Fact]
     public void A_code_of_every_entry_with_an_index_stream_is_rejected()
     {
-        var entries = new[]
-        {
-            SafeTensorsWriteEntry.FromBytes("w/indices", SafeTensorsDtype.U8, [1], new byte[] { 0 }),
-            SafeTensorsWriteEntry.FromBytes("w/values", SafeTensorsDtype.U8, [1], new byte[] { 0b10_0110 }),
-            SafeTensorsWriteEntry.FromBytes("w/scales", SafeTensorsDtype.F32, [2], Floats(2f, 0.5f)),
-            SafeTensorsWriteEntry.FromBytes("w/shape", SafeTensorsDtype.I64, [1], BitConverter.GetBytes(6L)),
-        };
-        var verdict = DeltaCheck.Check(QuantizedFixtures.File(entries, new DeltaChunking(4, 4, 1)),
+        var verdict = DeltaCheck.Check(OneBitFileOfEveryEntry(indices: [0]),
             new DeltaExpectation(new Dictionary<string, long[]> { ["w"] = [6] }, DeltaFixtures.Revision));
         Assert.Equal(DeltaRejection.InvalidSparseEncoding, verdict.Rejection);
         Assert.Contains("index stream is [1] bytes, expected [0…0]", verdict.Message, StringComparison.Ordinal);
