@@ -50,15 +50,14 @@ internal static class DeltaQuantizer
         var indices = new RiceWriter(c.IndexStreamBytes(n).Max);
         var codes = new byte[BitPacking.ByteLength(kept, c.Bits)];
         var scales = new float[c.Chunks(n)];
-        var selected = c.KeepsEvery ? null : Select(flat, n, c);
+        var selected = Select(flat, n, c);
         int levels = c.Levels, bits = c.Bits, rice = c.RiceBits;
         long at = 0;
         for (int chunk = 0; chunk < scales.Length; chunk++)
         {
             int start = chunk * c.ChunkSize, k = (int)Math.Min(c.TopK, n - start);
-            var picked = selected is null ? Enumerable.Range(0, k).ToArray() : selected.AsSpan((int)at, k).ToArray();
-            float scale = bits == 1 ? TwiceMeanMagnitude(x, start, picked) : 0;
-            if (bits > 1) foreach (var i in picked) scale = Math.Max(scale, Math.Abs(x[start + i]));
+            var picked = selected.AsSpan((int)at, k);
+            float scale = bits == 1 ? TwiceMeanMagnitude(x, start, picked) : MaxMagnitude(x, start, picked);
             scales[chunk] = scale;
             int previous = -1;
             for (int j = 0; j < k; j++)
@@ -66,7 +65,7 @@ internal static class DeltaQuantizer
                 float v = x[start + picked[j]];
                 int m = scale == 0 ? 0 : Math.Min(levels - 1, (int)(Math.Abs(v) / scale * levels));
                 uint code = (uint)m | (v < 0 ? 1u << (bits - 1) : 0u);
-                if (selected is not null) indices.Write(picked[j] - previous - 1, rice);
+                if (!c.KeepsEvery) indices.Write(picked[j] - previous - 1, rice);
                 previous = picked[j];
                 BitPacking.Write(codes, at + j, bits, code);
             }
@@ -83,7 +82,7 @@ internal static class DeltaQuantizer
     }
 
     /// <summary>2 · mean |x| over the chunk's kept entries (summed in double, in index order), in f32: a 1-bit code's scale.</summary>
-    private static float TwiceMeanMagnitude(float[] x, int start, int[] picked)
+    private static float TwiceMeanMagnitude(float[] x, int start, ReadOnlySpan<int> picked)
     {
         if (picked.Length == 0) return 0;
         double sum = 0;
@@ -91,9 +90,26 @@ internal static class DeltaQuantizer
         return (float)(2 * sum / picked.Length);
     }
 
-    /// <summary>Per chunk, the in-chunk indices of its top-k |x|, increasing; all chunks concatenated.</summary>
+    /// <summary>max |x| over the chunk's kept entries: the scale of a code of 2 bits or more.</summary>
+    private static float MaxMagnitude(float[] x, int start, ReadOnlySpan<int> picked)
+    {
+        float scale = 0;
+        foreach (var i in picked) scale = Math.Max(scale, Math.Abs(x[start + i]));
+        return scale;
+    }
+
+    /// <summary>
+    /// Per chunk, the in-chunk indices of its top-k |x|, increasing; all chunks concatenated. A code that keeps every
+    /// entry needs no ranking: each chunk's indices are 0 … length − 1.
+    /// </summary>
     private static int[] Select(torch.Tensor flat, long n, DeltaChunking c)
     {
+        if (c.KeepsEvery)
+        {
+            var every = new int[n];
+            for (long i = 0; i < n; i++) every[i] = (int)(i % c.ChunkSize);
+            return every;
+        }
         using var scope = torch.NewDisposeScope();
         var magnitude = flat.abs();
         long full = n / c.ChunkSize, rest = n % c.ChunkSize;
