@@ -66,11 +66,14 @@ internal static class InspectVerb
             var shape = "[" + string.Join(", ", e.Shape) + "]";
             output.WriteLine($"  {e.Name.PadRight(width)} {e.Dtype,-5} {shape,-16} {e.ByteLength,12:N0} B  norm {Norm(reader, e)}");
         }
-        Compression(path, h.FileLength, output);
+        Compression(path, h.FileLength, h.Metadata.TryGetValue("format", out var format) ? format : null, output);
     }
 
-    /// <summary>For a delta: its format and how much smaller it is than the same parameters dense in f32.</summary>
-    private static void Compression(string path, long fileLength, TextWriter output)
+    /// <summary>
+    /// For a delta: its format and how much smaller it is than the same parameters dense in f32; for a file whose metadata
+    /// names a <paramref name="format"/> that the delta reader refuses, why (the listing above looks fine for a hostile one).
+    /// </summary>
+    private static void Compression(string path, long fileLength, string? format, TextWriter output)
     {
         try
         {
@@ -82,7 +85,8 @@ internal static class InspectVerb
         }
         catch (Exception e) when (e is SafeTensorsException or DeltaException)
         {
-            // Not a delta (model weights, or a delta the summary above already shows as malformed).
+            // Model weights name no format: nothing to say. A file that claims to be a delta gets the reader's reason.
+            if (format is not null) output.WriteLine($"delta format {format}: not readable as a delta: {e.Message} (pass --model to check it in full)");
         }
     }
 

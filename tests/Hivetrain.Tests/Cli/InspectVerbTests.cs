@@ -74,6 +74,23 @@ public sealed class InspectVerbTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_without_a_model_says_why_a_claimed_delta_cannot_be_read()
+    {
+        byte[] bytes;
+        using (torch.NewDisposeScope())
+            bytes = DeltaCodec.ToBytes(DeltaFixtures.Delta(1), DeltaEncoding.Parse("topk1024of1024+q1"), DeltaFixtures.Provenance);
+        // A code of every entry has no index stream; claiming one entry fewer per chunk makes the reader expect one.
+        var hostile = System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(bytes)
+            .Replace("\"chunk_topk\":\"1024\"", "\"chunk_topk\":\"1023\"", StringComparison.Ordinal));
+        Assert.NotEqual(bytes, hostile);
+        var (delta, _) = Files(hostile);
+        var (code, output) = Inspect(delta);
+        Assert.Equal(0, code);
+        Assert.Contains("delta format delta/chunk-topk-v2: not readable as a delta: ", output);
+        Assert.Contains("index stream is [0] bytes", output);
+    }
+
+    [Fact]
     public void Inspect_rejects_a_malformed_file()
     {
         var (delta, _) = Files([.. SafeTensorsFiles.OneTensor(), 1]);
